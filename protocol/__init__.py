@@ -1,0 +1,20 @@
+"""The Cybercollège wire protocol, sans I/O: messages, their encoding, limits and the handshake.
+
+Nothing here touches a socket or an event loop, so the server, the client, bots and fuzzers share it
+and test it without a network. The specification is docs/protocol.md.
+"""
+
+from protocol.codec import decode, encode, encode_frame, encode_update
+from protocol.errors import CloseCode, ErrorCode, ProtocolError
+from protocol.messages import Direction
+
+__all__ = [
+    "CloseCode",
+    "Direction",
+    "ErrorCode",
+    "ProtocolError",
+    "decode",
+    "encode",
+    "encode_frame",
+    "encode_update",
+]

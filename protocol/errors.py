@@ -1,0 +1,65 @@
+"""Stable error codes and close codes, and the protocol's one exception type."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ErrorCode(IntEnum):
+    """Codes carried by an ``ERROR`` message. Stable: never renumber, only add."""
+
+    MALFORMED = 1
+    UNKNOWN_TYPE = 2
+    INVALID_FIELD = 3
+    FRAME_TOO_LARGE = 4
+    RATE_LIMITED = 5
+    NOT_AUTHENTICATED = 6
+    TOKEN_INVALID = 7
+    TOKEN_EXPIRED = 8
+    VERSION_UNSUPPORTED = 9
+    UNEXPECTED_MESSAGE = 10
+    IMPOSSIBLE_MOVE = 11
+    UNKNOWN_DOOR = 12
+    DOOR_TOO_FAR = 13
+    ACCESS_DENIED = 14
+    ROOM_FULL = 15
+    UNKNOWN_AVATAR = 16
+    CHAT_FORBIDDEN = 17
+    MUTED = 18
+    RESUME_FAILED = 19
+    SHUTTING_DOWN = 20
+    INTERNAL = 21
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes the server uses (RFC 6455 codes and our 4xxx range)."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    PROTOCOL_ERROR = 4000
+    UNAUTHORIZED = 4001
+    VERSION_UNSUPPORTED = 4002
+    HANDSHAKE_TIMEOUT = 4003
+    TOO_SLOW = 4008
+    FLOOD = 4009
+    REPLACED = 4010
+    LOGGED_OUT = 4011
+    REMOVED = 4012
+
+
+class ProtocolError(Exception):
+    """The only exception the protocol package raises on bad input.
+
+    ``code`` is the :class:`ErrorCode` to report; ``ref`` the type code of the offending message, if known.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, ref: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.code.name}, {self.message!r}, ref={self.ref})"

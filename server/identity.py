@@ -1,0 +1,80 @@
+"""Who a connected user is: the identity the ENT (or the demo directory, or an invitation) vouches for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A user's role in the college. Parents are not admitted by default (see docs/sso.md)."""
+
+    PUPIL = "pupil"
+    TEACHER = "teacher"
+    STAFF = "staff"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The minimum we keep about a user (data minimisation: pupils are minors).
+
+    ``user_id`` is stable and namespaced by its source: ``"<ent>:<id>"`` for an ENT user,
+    ``"demo:<login>"`` for the demo directory, ``"guest:<random>"`` for an invited guest.
+    """
+
+    user_id: str
+    display_name: str
+    role: Role
+    source: str
+    school_uai: str | None = None
+    classes: tuple[str, ...] = field(default=())
+    groups: tuple[str, ...] = field(default=())
+    invitation: str | None = None
+
+    @property
+    def is_pupil(self) -> bool:
+        return self.role is Role.PUPIL
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role is Role.GUEST
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role is Role.TEACHER
+
+    def to_claims(self) -> dict[str, object]:
+        """The identity as JSON-safe token claims."""
+        claims: dict[str, object] = {
+            "sub": self.user_id,
+            "name": self.display_name,
+            "role": self.role.value,
+            "src": self.source,
+        }
+        if self.school_uai:
+            claims["uai"] = self.school_uai
+        if self.classes:
+            claims["cls"] = list(self.classes)
+        if self.groups:
+            claims["grp"] = list(self.groups)
+        if self.invitation:
+            claims["inv"] = self.invitation
+        return claims
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, object]) -> Identity:
+        """Rebuild an identity from token claims; raises ValueError on a malformed claim set."""
+        try:
+            return cls(
+                user_id=str(claims["sub"]),
+                display_name=str(claims["name"]),
+                role=Role(str(claims["role"])),
+                source=str(claims["src"]),
+                school_uai=str(claims["uai"]) if claims.get("uai") else None,
+                classes=tuple(str(c) for c in claims.get("cls", ()) or ()),  # type: ignore[union-attr]
+                groups=tuple(str(g) for g in claims.get("grp", ()) or ()),  # type: ignore[union-attr]
+                invitation=str(claims["inv"]) if claims.get("inv") else None,
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"malformed identity claims: {exc}") from exc
