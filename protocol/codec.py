@@ -76,17 +76,17 @@ def encode_update(avatar_id: int, x: int, y: int, heading: int, anim: int) -> by
 _packer = msgpack.Packer(use_bin_type=True)
 
 
-def encode_frame(tick: int, updates: list[bytes], events: list[bytes]) -> bytes:
-    """A FRAME from pre-encoded updates (:func:`encode_update`) and events (:func:`encode`)."""
+def encode_frame(tick: int, events: list[bytes], updates: list[bytes]) -> bytes:
+    """A FRAME from pre-encoded events (:func:`encode`) and updates (:func:`encode_update`)."""
     pack_array_header = _packer.pack_array_header
     return b"".join(
         (
             pack_array_header(4),
             _packer.pack(_FRAME_CODE),
             _packer.pack(tick),
-            pack_array_header(len(updates)),
-            *updates,
             pack_array_header(len(events)),
             *events,
+            pack_array_header(len(updates)),
+            *updates,
         )
     )

@@ -340,11 +340,11 @@ class EventField(Field):
 @message(16, S)
 @dataclass(slots=True, frozen=True)
 class Frame:
-    """Everything that changed for me during one tick: position updates, then events in order."""
+    """Everything that changed for me during one tick: events (apply in order), then position updates."""
 
     tick: Annotated[int, U32]
-    updates: Annotated[list[Update], ListOf(Rec(Update), L.MAX_UPDATES_PER_FRAME)]
     events: Annotated[list[Any], ListOf(EventField(), L.MAX_EVENTS_PER_FRAME)]
+    updates: Annotated[list[Update], ListOf(Rec(Update), L.MAX_UPDATES_PER_FRAME)]
 
 
 Message = Any

@@ -1,0 +1,224 @@
+"""The aiohttp application: HTTP routes, the WebSocket endpoint, start-up and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+import worlds
+from protocol import CloseCode, encode
+from protocol import limits as L
+from protocol.messages import Closing
+from server import content, gateway, metrics
+from server.config import Settings
+from server.directory import DemoDirectory, UnknownUser
+from server.identity import Identity
+from server.logs import event
+from server.persistence import Place, Store, WriteBehind
+from server.tokens import TokenService
+from server.world import World
+
+log = logging.getLogger("cybercollege.app")
+
+SHUTDOWN_RETRY_MS = 5000
+
+
+@dataclass
+class Services:
+    """Everything the handlers share, built once per server."""
+
+    settings: Settings
+    world: World
+    tokens: TokenService
+    store: Store
+    writer: WriteBehind
+    directory: DemoDirectory | None
+    files: dict[str, content.Entry]
+    world_hash: str
+    limits: dict[str, int]
+    connections: int = 0
+    stopping: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def load_place(self, identity: Identity) -> Place | None:
+        if identity.is_guest:
+            return None
+        try:
+            return await asyncio.wait_for(self.store.load_place(identity.user_id), 2.0)
+        except Exception:  # the database being slow or down must not keep anyone out
+            log.warning("could not load the last place", extra={"user": identity.user_id}, exc_info=True)
+            return None
+
+
+def build(settings: Settings) -> web.Application:
+    """The application, ready for ``web.run_app`` or a test server."""
+    problems = settings.check()
+    if problems:
+        raise SystemExit("configuration refused: " + "; ".join(problems))
+    spec = worlds.load_world(settings.world_path())
+    secret = settings.secret or secrets.token_urlsafe(48)
+    store = Store(settings.database_url)
+    writer = WriteBehind(store, settings.flush_interval)
+    entries = content.catalogue(spec.files(), _world_root(settings.world_path()), settings.assets)
+    services = Services(
+        settings=settings,
+        world=World(spec, settings, writer),
+        tokens=TokenService(secret, settings.token_ttl),
+        store=store,
+        writer=writer,
+        directory=DemoDirectory.load() if settings.demo else None,
+        files={e.sha256: e for e in entries},
+        world_hash=content.world_hash(entries),
+        limits=_limits(settings),
+    )
+    app = web.Application(client_max_size=1024 * 1024)
+    app["services"] = services
+    app["entries"] = entries
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_route)
+    app.router.add_get("/world/manifest", manifest)
+    app.router.add_get("/files/{sha256}", file_route)
+    app.router.add_post("/auth/demo", demo_login)
+    app.router.add_get("/ws", gateway.websocket)
+    app.on_startup.append(_start)
+    app.on_shutdown.append(_shutdown)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+def _world_root(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
+def _limits(settings: Settings) -> dict[str, int]:
+    return {
+        "max_frame_bytes": L.MAX_FRAME_BYTES,
+        "max_chat_chars": L.MAX_CHAT_CHARS,
+        "move_rate": int(settings.move_rate),
+        "chat_burst": settings.chat_burst,
+        "chat_per_minute": int(settings.chat_rate * 60),
+        "max_speed_cm_s": int(settings.max_speed * 100),
+        "resume_grace_s": int(settings.resume_grace),
+        "interest_cap": settings.interest_cap,
+    }
+
+
+# --- lifecycle -------------------------------------------------------------------------------------
+
+
+async def _start(app: web.Application) -> None:
+    s: Services = app["services"]
+    await s.store.start()
+    s.writer.start()
+    s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
+    s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
+    event(log, "started", world=s.world.spec.id, rooms=len(s.world.rooms), demo=s.settings.demo)
+
+
+async def _shutdown(app: web.Application) -> None:
+    """SIGTERM: tell every client, send the last frames, save places and chat, close."""
+    s: Services = app["services"]
+    s.stopping = True
+    s.world.closing()
+    closing = encode(Closing("le serveur redémarre", SHUTDOWN_RETRY_MS))
+    sessions = [a.session for a in s.world.avatars.values() if a.session is not None]
+    for session in sessions:
+        session.push(closing)
+    await asyncio.sleep(2.5 / s.settings.tick_hz)  # let the tick deliver the CLOSING frames
+    for session in sessions:
+        with contextlib.suppress(Exception):
+            await session.ws.close(code=CloseCode.GOING_AWAY, message=b"server shutting down")
+    for task in s.tasks:
+        task.cancel()
+    await asyncio.gather(*s.tasks, return_exceptions=True)
+    s.world.remove_all()
+    await s.writer.stop()
+    event(log, "stopped", pending=s.writer.pending)
+
+
+async def _cleanup(app: web.Application) -> None:
+    await app["services"].store.close()
+
+
+async def _retention(s: Services) -> None:
+    """Delete chat older than the retention period, at start and every hour."""
+    while True:
+        try:
+            cutoff = datetime.now(UTC) - timedelta(days=s.settings.chat_retention_days)
+            deleted = await s.store.purge_chat(cutoff)
+            if deleted:
+                event(log, "chat_purged", deleted=deleted)
+        except Exception:
+            log.warning("chat retention purge failed", exc_info=True)
+        await asyncio.sleep(3600)
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+async def health(request: web.Request) -> web.Response:
+    s: Services = request.app["services"]
+    status = 503 if s.stopping else 200
+    return web.json_response(
+        {
+            "status": "stopping" if s.stopping else "ok",
+            "tick": s.world.tick_no,
+            "avatars": len(s.world.avatars),
+        },
+        status=status,
+    )
+
+
+async def metrics_route(request: web.Request) -> web.Response:
+    body = metrics.render(request.app["services"])
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+async def manifest(request: web.Request) -> web.Response:
+    s: Services = request.app["services"]
+    files = [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in request.app["entries"]]
+    return web.json_response(
+        {"world": s.world.spec.id, "hash": s.world_hash, "files": files},
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+async def file_route(request: web.Request) -> web.StreamResponse:
+    sha = request.match_info["sha256"]
+    entry = request.app["services"].files.get(sha)
+    if entry is None:
+        raise web.HTTPNotFound(text=f"no file with sha256 {sha[:64]}")
+    if request.headers.get("If-None-Match") == f'"{sha}"':
+        return web.Response(status=304)
+    return web.FileResponse(
+        entry.file,
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha}"'},
+    )
+
+
+async def demo_login(request: web.Request) -> web.Response:
+    """Demo mode only: a token for a fictitious user of the demo directory (bots, the demo page)."""
+    s: Services = request.app["services"]
+    if s.directory is None:
+        raise web.HTTPNotFound(text="demo mode is off")
+    try:
+        body = await request.json()
+        login = body["login"]
+        if not isinstance(login, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise web.HTTPBadRequest(text='expected JSON {"login": "<demo login>"}') from None
+    try:
+        identity = s.directory.identity(login)
+    except UnknownUser:
+        raise web.HTTPForbidden(text=f"unknown demo user {login[:64]!r}") from None
+    return web.json_response(
+        {"access_token": s.tokens.issue(identity), "expires_in": s.settings.token_ttl, "demo": True}
+    )

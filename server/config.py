@@ -1,0 +1,138 @@
+"""All server configuration, in one typed place.
+
+Every option can be set by an environment variable ``CYBERCOLLEGE_<NAME>`` (upper case) or a CLI flag of
+``cybercollege serve``. docs/configuration.md is generated from the descriptions below
+(``python -m server.config --markdown``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """The server's settings. Defaults are the embedded demo set-up (SQLite, default world, demo users)."""
+
+    model_config = SettingsConfigDict(env_prefix="CYBERCOLLEGE_", extra="forbid")
+
+    # --- network ---
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8765, ge=0, le=65535, description="TCP port to listen on (0: any free port).")
+    public_url: str = Field(
+        "", description="URL users reach the server at (for ENT redirects). Default: http://HOST:PORT."
+    )
+
+    # --- content ---
+    world: Path | None = Field(
+        None, description="World directory (see docs/worlds.md). Default: the college."
+    )
+    assets: Path = Field(ROOT / "assets", description="Assets directory served by content hash.")
+
+    # --- identity ---
+    secret: str = Field(
+        "",
+        description="Secret that signs session tokens (at least 32 characters). "
+        "Empty: a random one per start (demo mode only; tokens die with the process).",
+    )
+    token_ttl: int = Field(3600, ge=60, description="Lifetime of a session token, seconds.")
+    demo: bool = Field(True, description="Demo mode: the demo directory of fictitious users can log in.")
+    production: bool = Field(False, description="Production: refuses demo mode unless allow_demo is set.")
+    allow_demo: bool = Field(False, description="Allow demo mode in production (labelled, for trials).")
+    ent_config: Path | None = Field(None, description="TOML file listing the ENTs (docs/sso.md).")
+
+    # --- persistence ---
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/cybercollege.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB.",
+    )
+    chat_retention_days: int = Field(30, ge=1, description="Chat history is deleted after this many days.")
+    flush_interval: float = Field(1.0, gt=0, description="Seconds between write-behind flushes.")
+
+    # --- simulation ---
+    tick_hz: int = Field(
+        20, ge=1, le=60, description="Ticks per second; one batched frame per client per tick."
+    )
+    max_speed: float = Field(6.0, gt=0, description="Fastest legal movement, metres per second.")
+    speed_tolerance: float = Field(
+        1.5, ge=1, description="Slack factor on max_speed for network jitter before a move is corrected."
+    )
+    door_reach: float = Field(2.0, gt=0, description="How close (metres) an avatar must be to use a door.")
+    interest_cap: int = Field(30, ge=1, le=200, description="Most avatars one client sees in a grid room.")
+    near_radius: float = Field(10.0, gt=0, description="Within this distance (m) updates go every tick.")
+    far_divisor: int = Field(4, ge=1, description="Farther visible avatars are updated every Nth tick.")
+    interest_every: int = Field(5, ge=1, description="Grid rooms recompute who sees whom every N ticks.")
+    resume_grace: float = Field(30.0, ge=0, description="Seconds a dropped avatar keeps its place.")
+    handshake_timeout: float = Field(10.0, gt=0, description="Seconds to send HELLO after connecting.")
+
+    # --- limits and backpressure ---
+    move_rate: float = Field(30.0, gt=0, description="MOVE messages per second allowed (burst: one second).")
+    chat_rate: float = Field(0.5, gt=0, description="Chat lines per second allowed on average.")
+    chat_burst: int = Field(5, ge=1, description="Chat lines allowed in a burst.")
+    flood_rate: float = Field(
+        100.0, gt=0, description="Messages per second of any kind before a flood close."
+    )
+    send_buffer: int = Field(
+        64 * 1024,
+        ge=4096,
+        description="Bytes queued in a socket before a client is 'slow' (gets coalesced state).",
+    )
+    max_pending_events: int = Field(
+        1024, ge=16, description="Events queued for a slow client before it is disconnected (close 4008)."
+    )
+
+    # --- scale-out ---
+    broker_url: str = Field(
+        "", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence."
+    )
+
+    # --- operations ---
+    log_format: Literal["json", "text"] = Field("text", description="Log line format.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def world_path(self) -> Path:
+        if self.world is not None:
+            return self.world
+        from worlds import default_world_path
+
+        return default_world_path()
+
+    def check(self) -> list[str]:
+        """Problems that must stop the server from starting."""
+        problems = []
+        if self.production and self.demo and not self.allow_demo:
+            problems.append("demo mode is refused in production (set demo=false, or allow_demo=true)")
+        if self.production and len(self.secret) < 32:
+            problems.append("production needs a secret of at least 32 characters")
+        if self.secret and len(self.secret) < 32:
+            problems.append("the secret must be at least 32 characters long")
+        return problems
+
+
+def markdown() -> str:
+    """The configuration reference as a Markdown table."""
+    lines = [
+        "| option | environment variable | default | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, Path):
+            default = default.relative_to(ROOT) if default.is_relative_to(ROOT) else default
+        shown = "" if default in ("", None) else f"`{default}`"
+        lines.append(f"| `{name}` | `CYBERCOLLEGE_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if "--markdown" in sys.argv:
+        print(markdown(), end="")
