@@ -48,9 +48,10 @@ class Avatar:
     seen: set[int] = field(default_factory=set)
     far_sent_tick: int = 0
 
-    def place(self, x: float, y: float, heading: float) -> None:
-        """Teleport (join, door, correction): set the position and its wire form."""
+    def place(self, x: float, y: float, heading: float, budget: float = 0.0) -> None:
+        """Teleport (join, door): set the position and its wire form, and the distance allowed at once."""
         self.x, self.y, self.heading = x, y, heading
+        self.move_budget = budget
         self.xq, self.yq, self.hq = to_cm(x), to_cm(y), heading_to_wire(heading)
         self.encode()
 

@@ -85,6 +85,13 @@ def _serve(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bad world file or database URL: say what, not a traceback
         print(f"cybercollege: cannot start: {exc}", file=sys.stderr)
         return 1
+    if settings.uvloop:
+        try:
+            import uvloop
+
+            uvloop.install()
+        except ImportError:
+            pass
     if settings.demo:
         print(f"Cybercollège (DEMO mode: fictitious users) on {settings.base_url()}", flush=True)
     web.run_app(application, host=settings.host, port=settings.port, print=None, shutdown_timeout=10)

@@ -117,7 +117,6 @@ async def _welcome(
         services.limits,
     )
     await ws.send_bytes(conn.accept(welcome))
-    event(log, "connected", user=identity.user_id, avatar=a.id, room=a.room.id, peer=peer)
 
 
 async def _serve(

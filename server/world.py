@@ -50,6 +50,8 @@ class World:
         self.corrections = 0
         self._next_id = 1
         self._stopping = False
+        self.burst_distance = settings.max_speed * settings.speed_tolerance * 0.5 + 0.5
+        """Most distance one move may cover after a pause (half a second at full speed, plus slack)."""
 
     # --- joining and leaving ----------------------------------------------------------------------
 
@@ -66,7 +68,7 @@ class World:
         room, (x, y, heading) = self._starting_place(identity, place)
         a = Avatar(self._next_id, identity, room, 0.0, 0.0, 0.0, resume_token=secrets.token_urlsafe(24))
         self._next_id += 1
-        a.place(x, y, heading)
+        a.place(x, y, heading, self.burst_distance)
         a.session = session
         a.last_move = time.monotonic()
         session.avatar = a
@@ -175,7 +177,7 @@ class World:
         now = time.monotonic()
         settings = self.settings
         speed = settings.max_speed * settings.speed_tolerance
-        a.move_budget = min(speed * 0.5 + 0.5, a.move_budget + (now - a.last_move) * speed)
+        a.move_budget = min(self.burst_distance, a.move_budget + (now - a.last_move) * speed)
         a.last_move = now
         x, y = msg.x / 100.0, msg.y / 100.0
         distance = math.hypot(x - a.x, y - a.y)
@@ -240,8 +242,8 @@ class World:
         """Move ``a`` into ``target`` at ``spot`` (door, teacher's call...)."""
         old = a.room
         old.on_leave(a)
-        a.place(*spot)
-        a.move_budget = 0.0
+        a.place(*spot, budget=self.burst_distance)
+        a.last_move = time.monotonic()
         if a.session is not None:
             a.session.push(encode(RoomMsg(target.id, a.xq, a.yq, a.hq)))
         target.on_join(a)

@@ -1,0 +1,188 @@
+"""World-server benchmark: N bots against a server process, against the naive baseline in the same run.
+
+    cybercollege bench                     # default: ours at 100, 250, 500, 1000 bots; baseline at 50, 100, 200
+    cybercollege bench --counts 200 --baseline-counts 200 --window 10
+
+For each run it reports the server's CPU (% of one core), peak RSS, delivered updates/s, CPU per delivered
+update, bytes per update, and end-to-end latency p50/p99 (a bot's move to another bot's receipt).
+See docs/benchmarks.md for the method and the measured table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARENA = ROOT / "benchmarks" / "arena"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def counters(kind: str, base: str) -> dict[str, float]:
+    if kind == "baseline":
+        s = get_json(f"{base}/stats")
+        return {"updates": s["updates_out"], "bytes": s["bytes_out"], "frames": s["frames_out"]}
+    text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("cybercollege_") and " " in line:
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return {
+        "updates": values.get("cybercollege_updates_out_total", 0.0),
+        "bytes": values.get("cybercollege_bytes_out_total", 0.0),
+        "frames": values.get("cybercollege_frames_out_total", 0.0),
+    }
+
+
+def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
+    if kind == "baseline":
+        cmd = [sys.executable, "-m", "benchmarks.baseline_server", "--port", str(port)]
+    else:
+        cmd = [
+            sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--world", str(ARENA),
+            "--database-url", f"sqlite+aiosqlite:///{tmp}/bench.db", "--log-level", "WARNING",
+        ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/" + ("stats" if kind == "baseline" else "health")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get_json(url)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{kind} server died: {proc.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.2)
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(kind, port, Path(tmp))
+        load_cmd = [
+            sys.executable, "-m", "benchmarks.load", "--kind", kind, "--url", base, "--count", str(count),
+            "--duration", str(args.warmup + args.window + 1), "--measure-after", str(args.warmup),
+            "--observers", str(args.observers), "--hz", str(args.hz),
+        ]
+        load = subprocess.Popen(load_cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(args.warmup)
+            c0, cpu0, load0, t0 = counters(kind, base), cpu_seconds(server.pid), cpu_seconds(load.pid), time.monotonic()
+            peak = 0.0
+            while time.monotonic() - t0 < args.window:
+                time.sleep(0.5)
+                peak = max(peak, rss_mb(server.pid))
+            c1, cpu1, load1, t1 = counters(kind, base), cpu_seconds(server.pid), cpu_seconds(load.pid), time.monotonic()
+            out, err = load.communicate(timeout=120)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    elapsed = t1 - t0
+    result = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"error": err.decode()[-500:]}
+    updates = c1["updates"] - c0["updates"]
+    cpu = cpu1 - cpu0
+    return {
+        "kind": kind,
+        "bots": count,
+        "server_cpu_pct": round(100 * cpu / elapsed, 1),
+        "rss_mb": round(peak, 1),
+        "updates_per_s": round(updates / elapsed),
+        "frames_per_s": round((c1["frames"] - c0["frames"]) / elapsed),
+        "cpu_us_per_update": round(1e6 * cpu / updates, 2) if updates else None,
+        "bytes_per_update": round((c1["bytes"] - c0["bytes"]) / updates, 1) if updates else None,
+        "latency_ms": result.get("latency_ms"),
+        "load_cpu_pct": round(100 * (load1 - load0) / elapsed, 1),
+        "bots_connected": result.get("counts", {}).get("connected"),
+        "bot_failures": result.get("failures"),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| server | bots | server CPU (% of a core) | RSS (MB) | updates delivered/s | CPU µs / update "
+        "| bytes / update | latency p50 (ms) | latency p99 (ms) | load generator CPU (%) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lat = r["latency_ms"] or {}
+        lines.append(
+            f"| {r['kind']} | {r['bots']} | {r['server_cpu_pct']} | {r['rss_mb']} | {r['updates_per_s']} "
+            f"| {r['cpu_us_per_update']} | {r['bytes_per_update']} | {lat.get('p50')} | {lat.get('p99')} "
+            f"| {r['load_cpu_pct']} |"
+        )
+    return "\n".join(lines)
+
+
+def ratios(rows: list[dict]) -> str:
+    ours = {r["bots"]: r for r in rows if r["kind"] == "ours"}
+    lines = []
+    for r in rows:
+        if r["kind"] == "baseline" and r["bots"] in ours and r["cpu_us_per_update"] and ours[r["bots"]]["cpu_us_per_update"]:
+            ratio = r["cpu_us_per_update"] / ours[r["bots"]]["cpu_us_per_update"]
+            lines.append(f"- {r['bots']} bots: baseline uses {ratio:.1f}x more CPU per delivered update than ours")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--counts", default="100,250,500,1000", help="bot counts for our server")
+    p.add_argument("--baseline-counts", default="50,100,200", help="bot counts for the naive baseline")
+    p.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
+    p.add_argument("--window", type=float, default=15.0, help="seconds measured")
+    p.add_argument("--observers", type=int, default=20, help="bots that decode and time what they receive")
+    p.add_argument("--hz", type=float, default=20.0, help="moves per second per bot")
+    p.add_argument("--json", type=Path, default=None, help="also write the rows to this JSON file")
+    args = p.parse_args(argv)
+    rows = []
+    plan = [("baseline", int(n)) for n in args.baseline_counts.split(",") if n] + [
+        ("ours", int(n)) for n in args.counts.split(",") if n
+    ]
+    for kind, n in plan:
+        row = run_one(kind, n, args)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print()
+    print(table(rows))
+    print()
+    print(ratios(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The client's copy of the world, fed with decoded server messages (sans I/O).
+
+The Panda3D client draws from it, tests and bots assert on it. Rules from docs/protocol.md: a FRAME's
+events are applied in order, then its updates; a ROOM message forgets every avatar of the previous room;
+updates for unknown avatars are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocol.messages import (
+    Appear,
+    Chat,
+    Closing,
+    Correction,
+    Error,
+    Frame,
+    Member,
+    Pong,
+    Presence,
+    Room,
+    Vanish,
+    Welcome,
+)
+from protocol.quantize import from_cm, heading_from_wire
+
+
+@dataclass(slots=True)
+class AvatarState:
+    id: int
+    name: str
+    role: str
+    x: float
+    y: float
+    heading: float
+    anim: int
+    tick: int = 0
+    """Tick of the last update (for interpolation)."""
+
+
+@dataclass
+class Mirror:
+    """What one client knows. ``me`` is its avatar id (0 before WELCOME)."""
+
+    me: int = 0
+    room: str = ""
+    resume: str = ""
+    world_hash: str = ""
+    tick_hz: int = 20
+    limits: dict[str, int] = field(default_factory=dict)
+    position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    tick: int = 0
+    avatars: dict[int, AvatarState] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    chat: list[Chat] = field(default_factory=list)
+    errors: list[Error] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    closing: Closing | None = None
+    pongs: list[Pong] = field(default_factory=list)
+
+    def apply(self, msg: Any) -> None:
+        """Apply one decoded server message."""
+        handler = _HANDLERS.get(type(msg))
+        if handler is not None:
+            handler(self, msg)
+
+    def others(self) -> Iterable[AvatarState]:
+        return (a for a in self.avatars.values() if a.id != self.me)
+
+    # --- handlers ---
+
+    def _welcome(self, m: Welcome) -> None:
+        self.me, self.room, self.resume = m.you.id, m.room, m.resume
+        self.world_hash, self.tick_hz, self.limits = m.world, m.tick_hz, dict(m.limits)
+        self.position = (from_cm(m.you.x), from_cm(m.you.y), heading_from_wire(m.you.heading))
+
+    def _frame(self, m: Frame) -> None:
+        self.tick = m.tick
+        for event in m.events:
+            self.apply(event)
+        avatars = self.avatars
+        for u in m.updates:
+            a = avatars.get(u.id)
+            if a is not None:
+                a.x, a.y, a.heading, a.anim, a.tick = (
+                    from_cm(u.x),
+                    from_cm(u.y),
+                    heading_from_wire(u.heading),
+                    u.anim,
+                    m.tick,
+                )
+
+    def _room(self, m: Room) -> None:
+        self.room = m.room
+        self.position = (from_cm(m.x), from_cm(m.y), heading_from_wire(m.heading))
+        self.avatars.clear()
+        self.members.clear()
+
+    def _appear(self, m: Appear) -> None:
+        a = m.avatar
+        self.avatars[a.id] = AvatarState(
+            a.id, a.name, a.role, from_cm(a.x), from_cm(a.y), heading_from_wire(a.heading), a.anim, self.tick
+        )
+
+    def _vanish(self, m: Vanish) -> None:
+        self.avatars.pop(m.id, None)
+
+    def _presence(self, m: Presence) -> None:
+        for member in m.joined:
+            self.members[member.id] = member
+        for gone in m.left:
+            self.members.pop(gone, None)
+
+    def _correction(self, m: Correction) -> None:
+        self.corrections.append(m)
+        self.position = (from_cm(m.x), from_cm(m.y), heading_from_wire(m.heading))
+
+
+_HANDLERS = {
+    Welcome: Mirror._welcome,
+    Frame: Mirror._frame,
+    Room: Mirror._room,
+    Appear: Mirror._appear,
+    Vanish: Mirror._vanish,
+    Presence: Mirror._presence,
+    Correction: Mirror._correction,
+    Chat: lambda self, m: self.chat.append(m),
+    Error: lambda self, m: self.errors.append(m),
+    Closing: lambda self, m: setattr(self, "closing", m),
+    Pong: lambda self, m: self.pongs.append(m),
+}

@@ -1,0 +1,282 @@
+"""HTTP routes of ENT login: login page, CAS / OIDC / SAML flows, single logout, desktop tokens, demo.
+
+See docs/sso.md for the whole flow. User-facing pages are French HTML; JSON endpoints answer
+``{"error": code, "message": French text}`` on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from server.directory import DemoDirectory
+from server.ent import cas, pages
+from server.ent.attributes import identity_from_attributes
+from server.ent.config import CasConfig, OidcConfig, SamlConfig
+from server.ent.desktop import desktop_request
+from server.ent.errors import LoginError
+from server.ent.oidc import pkce_pair
+from server.ent.service import EntConfig, LoginService
+from server.tokens import TokenError, TokenService
+
+log = logging.getLogger("cybercollege.ent")
+
+LOGIN_SERVICE = web.AppKey("ent_login_service", LoginService)
+DEMO_ENABLED = web.AppKey("ent_demo_enabled", bool)
+BROWSER_COOKIE = "cc_login"
+MAX_JSON = 4096
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def setup_ent(
+    app: web.Application,
+    ents: list[EntConfig],
+    tokens: TokenService,
+    *,
+    public_url: str,
+    demo: DemoDirectory | None,
+    on_logout: Callable[[str], Awaitable[None]] | None,
+    access_ttl: int = 900,
+) -> None:
+    """Add the ``/auth/...`` routes for ``ents`` (and demo logins when ``demo`` is given) to ``app``."""
+    service = LoginService(ents, tokens, public_url=public_url, on_logout=on_logout, access_ttl=access_ttl)
+    app[LOGIN_SERVICE] = service
+    app.on_cleanup.append(lambda _app: service.http.close())
+    app.add_routes([
+        web.get("/auth/login", html_errors(login_page)),
+        web.get("/auth/desktop/start", html_errors(desktop_start)),
+        web.get("/auth/ent/{ent}/start", html_errors(ent_start)),
+        web.get("/auth/cas/{ent}/callback", html_errors(cas_callback)),
+        web.post("/auth/cas/{ent}/callback", cas_single_logout),
+        web.post("/auth/cas/{ent}/logout", cas_single_logout),
+        web.get("/auth/oidc/{ent}/callback", html_errors(oidc_callback)),
+        web.post("/auth/desktop/token", json_errors(desktop_token)),
+        web.post("/auth/refresh", json_errors(refresh)),
+        web.post("/auth/logout", json_errors(logout)),
+    ])
+    if any(isinstance(e, SamlConfig) for e in ents):
+        from server.ent.saml_routes import add_saml_routes  # pysaml2 is only imported when needed
+
+        add_saml_routes(app, service)
+    if demo is not None:
+        from server.ent.demo import add_demo_routes
+
+        add_demo_routes(app, demo)
+
+
+def html_errors(handler: Handler) -> Handler:
+    """Render :class:`LoginError` as a French HTML page and log its code (never a secret)."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except LoginError as exc:
+            log.warning("login failed code=%s path=%s", exc.code, request.path)
+            html = pages.message_page("Connexion impossible", exc.message)
+            return web.Response(text=html, status=exc.status, content_type="text/html", headers=NO_STORE)
+
+    return wrapped
+
+
+def json_errors(handler: Handler) -> Handler:
+    """Render :class:`LoginError` as ``{"error", "message"}`` and log its code."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except LoginError as exc:
+            log.warning("request refused code=%s path=%s", exc.code, request.path)
+            body = {"error": exc.code, "message": exc.message}
+            return web.json_response(body, status=exc.status, headers=NO_STORE)
+
+    return wrapped
+
+
+def service_of(request: web.Request) -> LoginService:
+    return request.app[LOGIN_SERVICE]
+
+
+def browser_of(request: web.Request) -> str | None:
+    return request.cookies.get(BROWSER_COOKIE)
+
+
+def redirect(location: str) -> web.HTTPFound:
+    return web.HTTPFound(location, headers=NO_STORE)
+
+
+async def read_json(request: web.Request) -> dict:
+    """A small JSON object body, or LoginError."""
+    if request.content_length is not None and request.content_length > MAX_JSON:
+        raise LoginError("body_too_large", "Requête trop volumineuse.", status=413)
+    raw = await request.content.read(MAX_JSON + 1)
+    try:
+        data = json.loads(raw) if len(raw) <= MAX_JSON else None
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        raise LoginError("bad_json", "Corps JSON attendu.")
+    return data
+
+
+# --- login pages -----------------------------------------------------------------------------------------
+
+
+async def desktop_start(request: web.Request) -> web.StreamResponse:
+    """``/auth/desktop/start?redirect_uri=&code_challenge=&state=``: bind the browser, show the ENT list."""
+    service = service_of(request)
+    browser = browser_of(request) or secrets.token_urlsafe(24)
+    request_id = service.open_request(desktop_request(dict(request.query), browser))
+    response = redirect(f"/auth/login?{urlencode({'req': request_id})}")
+    secure = service.public_url.startswith("https://")
+    response.set_cookie(
+        BROWSER_COOKIE, browser, max_age=3600, path="/auth", httponly=True, secure=secure,
+        samesite="None" if secure else "Lax",
+    )
+    raise response
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    service = service_of(request)
+    request_id = request.query.get("req", "")
+    service.request_for(request_id, browser_of(request))
+    ents = [(e.id, e.name) for e in service.ents.values()]
+    html = pages.login_page(ents, request_id, demo=request.app.get(DEMO_ENABLED, False))
+    return web.Response(text=html, content_type="text/html", headers=NO_STORE)
+
+
+async def ent_start(request: web.Request) -> web.StreamResponse:
+    """Send the browser to the chosen ENT's own login page."""
+    service = service_of(request)
+    ent = service.ent(request.match_info["ent"])
+    request_id = request.query.get("req", "")
+    desktop = service.request_for(request_id, browser_of(request))
+    if isinstance(ent, CasConfig):
+        state = service.begin(request_id, desktop, ent.id)
+        gateway = False if request.query.get("gateway") == "0" else None
+        raise redirect(cas.login_url(ent, cas_service_url(service, ent.id, state), gateway=gateway))
+    if isinstance(ent, OidcConfig):
+        verifier, challenge = pkce_pair()
+        nonce, redirect_uri = secrets.token_urlsafe(24), oidc_redirect_uri(service, ent.id)
+        state = service.begin(
+            request_id, desktop, ent.id, nonce=nonce, verifier=verifier, redirect_uri=redirect_uri
+        )
+        raise redirect(await service.oidc[ent.id].authorization_url(redirect_uri, state, nonce, challenge))
+    from server.ent.saml_routes import saml_start
+
+    return await saml_start(request, service, ent, request_id, desktop)
+
+
+# --- CAS -------------------------------------------------------------------------------------------------
+
+
+def cas_service_url(service: LoginService, ent_id: str, state: str) -> str:
+    """Our CAS service URL; validation must use this exact string."""
+    return f"{service.public_url}/auth/cas/{ent_id}/callback?{urlencode({'state': state})}"
+
+
+async def cas_callback(request: web.Request) -> web.StreamResponse:
+    service = service_of(request)
+    ent = service.ent(request.match_info["ent"])
+    if not isinstance(ent, CasConfig):
+        raise LoginError("unknown_ent", "Cet ENT n'utilise pas CAS.", status=404)
+    state = request.query.get("state", "")
+    pending = service.take_pending(state, ent.id, browser_of(request))
+    ticket = request.query.get("ticket")
+    if not ticket:
+        return not_logged_in_page(pending.request_id, ent)
+    success = await cas.validate(service.http, ent, ticket, cas_service_url(service, ent.id, state))
+    identity = identity_from_attributes(
+        ent.id, success.as_mapping(), user=success.user, policy=service.policy(ent)
+    )
+    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session=ticket))
+
+
+def not_logged_in_page(request_id: str, ent: CasConfig) -> web.Response:
+    """Gateway answer: the user has no ENT session; offer a normal login."""
+    link = f"/auth/ent/{ent.id}/start?{urlencode({'req': request_id, 'gateway': '0'})}"
+    html = pages.message_page(
+        "Pas encore connecté·e à l'ENT",
+        f"Vous n'êtes pas connecté·e à {ent.name}. Recommencez pour saisir vos identifiants sur l'ENT.",
+        error=False,
+        link=(link, "Se connecter sur l'ENT"),
+    )
+    return web.Response(text=html, content_type="text/html", headers=NO_STORE)
+
+
+async def cas_single_logout(request: web.Request) -> web.StreamResponse:
+    """The ENT POSTs ``logoutRequest``; its SessionIndex is the ticket we validated."""
+    service = service_of(request)
+    ent_id = request.match_info["ent"]
+    if not isinstance(service.ents.get(ent_id), CasConfig):
+        raise web.HTTPNotFound()
+    if request.content_length is not None and request.content_length > 64 * 1024:
+        raise web.HTTPRequestEntityTooLarge(64 * 1024, request.content_length)
+    form = await request.post()
+    index = cas.parse_logout_request(str(form.get("logoutRequest", "")))
+    if index is None:
+        log.warning("single logout refused: malformed request ent=%s", ent_id)
+        return web.Response(status=400, text="bad logoutRequest")
+    await service.ent_logout(index, ent_id)
+    return web.Response(text="ok")
+
+
+# --- OpenID Connect --------------------------------------------------------------------------------------
+
+
+def oidc_redirect_uri(service: LoginService, ent_id: str) -> str:
+    return f"{service.public_url}/auth/oidc/{ent_id}/callback"
+
+
+async def oidc_callback(request: web.Request) -> web.StreamResponse:
+    service = service_of(request)
+    ent = service.ent(request.match_info["ent"])
+    if not isinstance(ent, OidcConfig):
+        raise LoginError("unknown_ent", "Cet ENT n'utilise pas OpenID Connect.", status=404)
+    pending = service.take_pending(request.query.get("state"), ent.id, browser_of(request))
+    code = request.query.get("code")
+    if not code:
+        code_name = request.query.get("error", "no_code")[:40]
+        raise LoginError(f"oidc_{code_name}", "L'ENT n'a pas autorisé la connexion. Recommencez.")
+    claims = await service.oidc[ent.id].login(code, pending.redirect_uri, pending.verifier, pending.nonce)
+    identity = identity_from_attributes(
+        ent.id, claims, user=str(claims["sub"]), policy=service.policy(ent)
+    )
+    raise redirect(service.complete(pending.request_id, pending.request, identity))
+
+
+# --- desktop tokens --------------------------------------------------------------------------------------
+
+
+async def desktop_token(request: web.Request) -> web.StreamResponse:
+    """``{code, code_verifier}`` → ``{access_token, refresh_token, expires_in}``."""
+    data = await read_json(request)
+    tokens = service_of(request).redeem_code(data.get("code"), data.get("code_verifier"))
+    return web.json_response(tokens.as_json(), headers=NO_STORE)
+
+
+async def refresh(request: web.Request) -> web.StreamResponse:
+    data = await read_json(request)
+    tokens = await service_of(request).refresh(data.get("refresh_token"))
+    return web.json_response(tokens.as_json(), headers=NO_STORE)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends the session of ``Authorization: Bearer <access token>`` or of a body ``{refresh_token}``."""
+    service = service_of(request)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        try:
+            _identity, sid = service.tokens.verify(token.strip())
+        except TokenError as exc:
+            raise LoginError(exc.code, "Jeton d'accès invalide ou expiré.", status=401) from None
+    else:
+        sid = service.sid_of_refresh_token((await read_json(request)).get("refresh_token"))
+    await service.end_session(sid, "client_logout")
+    return web.json_response({"ok": True}, headers=NO_STORE)
+

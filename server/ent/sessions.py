@@ -1,0 +1,95 @@
+"""Login sessions: our session id (``sid``) ↔ the ENT session (for single logout) ↔ refresh tokens.
+
+A refresh token is rotated at every use; presenting an already rotated token again ends the session
+(it was probably stolen). Secrets are stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from server.ent.store import digest
+from server.identity import Identity
+
+
+@dataclass(slots=True)
+class Session:
+    """One login: who, through which ENT, and until when it may be refreshed."""
+
+    sid: str
+    identity: Identity
+    expires_at: float
+    ent_key: str | None = None
+    refresh_key: str | None = None
+    used_refresh_keys: set[str] = field(default_factory=set)
+
+
+class SessionRegistry:
+    """All live sessions of this server process."""
+
+    def __init__(self, lifetime: float = 12 * 3600, clock: Callable[[], float] = time.time) -> None:
+        self._lifetime = lifetime
+        self._clock = clock
+        self._sessions: dict[str, Session] = {}
+        self._by_ent: dict[str, str] = {}
+        self._by_refresh: dict[str, str] = {}
+
+    def start(self, identity: Identity, ent_session: str | None = None) -> Session:
+        """A new session; ``ent_session`` is what the ENT will name in a single logout (CAS ticket...)."""
+        self._purge()
+        session = Session(secrets.token_urlsafe(18), identity, self._clock() + self._lifetime)
+        if ent_session:
+            session.ent_key = digest(ent_session)
+            self._by_ent[session.ent_key] = session.sid
+        self._sessions[session.sid] = session
+        return session
+
+    def get(self, sid: str) -> Session | None:
+        session = self._sessions.get(sid)
+        if session is None or session.expires_at < self._clock():
+            return None
+        return session
+
+    def sid_for_ent_session(self, ent_session: str) -> str | None:
+        return self._by_ent.get(digest(ent_session))
+
+    def new_refresh_token(self, sid: str) -> str:
+        """A fresh refresh token for ``sid``; the previous one stops working."""
+        session = self._sessions[sid]
+        if session.refresh_key:
+            self._by_refresh.pop(session.refresh_key, None)
+            session.used_refresh_keys.add(session.refresh_key)
+        token = secrets.token_urlsafe(32)
+        session.refresh_key = digest(token)
+        self._by_refresh[session.refresh_key] = sid
+        return token
+
+    def redeem_refresh_token(self, token: str) -> tuple[Session | None, bool]:
+        """``(session, False)`` for a current token; ``(session, True)`` for a reused, rotated one."""
+        key = digest(token)
+        sid = self._by_refresh.get(key)
+        if sid is not None:
+            return self.get(sid), False
+        for session in self._sessions.values():
+            if key in session.used_refresh_keys:
+                return session, True
+        return None, False
+
+    def end(self, sid: str) -> Session | None:
+        """Forget a session (idempotent); returns it if it was live."""
+        session = self._sessions.pop(sid, None)
+        if session is not None:
+            self._by_ent.pop(session.ent_key or "", None)
+            self._by_refresh.pop(session.refresh_key or "", None)
+        return session
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for sid in [s for s, session in self._sessions.items() if session.expires_at < now]:
+            self.end(sid)

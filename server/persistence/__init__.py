@@ -1,0 +1,21 @@
+"""The world server's persistence: last places, chat history and audit log (SQLite or PostgreSQL).
+
+See docs/persistence.md. The world server writes through ``WriteBehind`` and never awaits the database
+on its hot path; ``Store`` migrates the schema at ``start()`` with the Alembic migrations shipped here.
+"""
+
+from .engine import DEFAULT_URL
+from .records import AuditEvent, ChatRecord, Place
+from .store import AUDIT_RETENTION, CHAT_RETENTION, Store
+from .writebehind import WriteBehind
+
+__all__ = [
+    "AUDIT_RETENTION",
+    "CHAT_RETENTION",
+    "DEFAULT_URL",
+    "AuditEvent",
+    "ChatRecord",
+    "Place",
+    "Store",
+    "WriteBehind",
+]

@@ -1,0 +1,94 @@
+"""The tables (SQLAlchemy Core). The migrations in ``migrations/versions`` build exactly this schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+from .records import MAX_DETAIL_CHARS, MAX_EVENT_CHARS, MAX_ID_CHARS
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone: we store UTC, tag on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given where UTC is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit key; SQLite only auto-increments an INTEGER PRIMARY KEY."""
+
+places = Table(
+    "places",
+    metadata,
+    Column("user_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("room_id", String(MAX_ID_CHARS), nullable=False),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("heading", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+chat = Table(
+    "chat",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("room_id", String(MAX_ID_CHARS), nullable=True),
+    Column("sender", String(MAX_ID_CHARS), nullable=False),
+    Column("recipient", String(MAX_ID_CHARS), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("(room_id IS NULL) <> (recipient IS NULL)", name="room_xor_recipient"),
+    Index(None, "room_id", "created_at"),
+    Index(None, "created_at"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("event", String(MAX_EVENT_CHARS), nullable=False),
+    Column("user_id", String(MAX_ID_CHARS), nullable=True),
+    Column("room_id", String(MAX_ID_CHARS), nullable=True),
+    Column("detail", String(MAX_DETAIL_CHARS), nullable=False),
+    Index(None, "user_id", "at"),
+    Index(None, "at"),
+)
