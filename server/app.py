@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from protocol.messages import Closing
 from server import content, gateway, metrics
 from server.config import Settings
 from server.directory import DemoDirectory, UnknownUser
-from server.identity import Identity
 from server.logs import event
-from server.persistence import Place, Store, WriteBehind
+from server.persistence import Store, WriteBehind
+from server.services import SERVICES, Services
 from server.tokens import TokenService
 from server.world import World
 
@@ -30,31 +29,7 @@ log = logging.getLogger("cybercollege.app")
 SHUTDOWN_RETRY_MS = 5000
 
 
-@dataclass
-class Services:
-    """Everything the handlers share, built once per server."""
-
-    settings: Settings
-    world: World
-    tokens: TokenService
-    store: Store
-    writer: WriteBehind
-    directory: DemoDirectory | None
-    files: dict[str, content.Entry]
-    world_hash: str
-    limits: dict[str, int]
-    connections: int = 0
-    stopping: bool = False
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    async def load_place(self, identity: Identity) -> Place | None:
-        if identity.is_guest:
-            return None
-        try:
-            return await asyncio.wait_for(self.store.load_place(identity.user_id), 2.0)
-        except Exception:  # the database being slow or down must not keep anyone out
-            log.warning("could not load the last place", extra={"user": identity.user_id}, exc_info=True)
-            return None
+ENTRIES: web.AppKey[list[content.Entry]] = web.AppKey("entries", list)
 
 
 def build(settings: Settings) -> web.Application:
@@ -79,8 +54,8 @@ def build(settings: Settings) -> web.Application:
         limits=_limits(settings),
     )
     app = web.Application(client_max_size=1024 * 1024)
-    app["services"] = services
-    app["entries"] = entries
+    app[SERVICES] = services
+    app[ENTRIES] = entries
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get("/world/manifest", manifest)
@@ -114,7 +89,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 
 
 async def _start(app: web.Application) -> None:
-    s: Services = app["services"]
+    s: Services = app[SERVICES]
     await s.store.start()
     s.writer.start()
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
@@ -124,7 +99,7 @@ async def _start(app: web.Application) -> None:
 
 async def _shutdown(app: web.Application) -> None:
     """SIGTERM: tell every client, send the last frames, save places and chat, close."""
-    s: Services = app["services"]
+    s: Services = app[SERVICES]
     s.stopping = True
     s.world.closing()
     closing = encode(Closing("le serveur redémarre", SHUTDOWN_RETRY_MS))
@@ -144,7 +119,7 @@ async def _shutdown(app: web.Application) -> None:
 
 
 async def _cleanup(app: web.Application) -> None:
-    await app["services"].store.close()
+    await app[SERVICES].store.close()
 
 
 async def _retention(s: Services) -> None:
@@ -164,7 +139,7 @@ async def _retention(s: Services) -> None:
 
 
 async def health(request: web.Request) -> web.Response:
-    s: Services = request.app["services"]
+    s: Services = request.app[SERVICES]
     status = 503 if s.stopping else 200
     return web.json_response(
         {
@@ -177,13 +152,13 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def metrics_route(request: web.Request) -> web.Response:
-    body = metrics.render(request.app["services"])
+    body = metrics.render(request.app[SERVICES])
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
 async def manifest(request: web.Request) -> web.Response:
-    s: Services = request.app["services"]
-    files = [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in request.app["entries"]]
+    s: Services = request.app[SERVICES]
+    files = [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in request.app[ENTRIES]]
     return web.json_response(
         {"world": s.world.spec.id, "hash": s.world_hash, "files": files},
         headers={"Cache-Control": "no-cache"},
@@ -192,7 +167,7 @@ async def manifest(request: web.Request) -> web.Response:
 
 async def file_route(request: web.Request) -> web.StreamResponse:
     sha = request.match_info["sha256"]
-    entry = request.app["services"].files.get(sha)
+    entry = request.app[SERVICES].files.get(sha)
     if entry is None:
         raise web.HTTPNotFound(text=f"no file with sha256 {sha[:64]}")
     if request.headers.get("If-None-Match") == f'"{sha}"':
@@ -205,7 +180,7 @@ async def file_route(request: web.Request) -> web.StreamResponse:
 
 async def demo_login(request: web.Request) -> web.Response:
     """Demo mode only: a token for a fictitious user of the demo directory (bots, the demo page)."""
-    s: Services = request.app["services"]
+    s: Services = request.app[SERVICES]
     if s.directory is None:
         raise web.HTTPNotFound(text="demo mode is off")
     try:

@@ -18,11 +18,12 @@ from protocol.connection import ServerConnection, negotiate
 from protocol.messages import Bye, Error, Hello, Welcome
 from server.logs import event
 from server.room import Refused
+from server.services import SERVICES
 from server.session import Session
 from server.tokens import TokenError
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 log = logging.getLogger("cybercollege.gateway")
 
@@ -31,7 +32,7 @@ MALFORMED_BEFORE_CLOSE = 20
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    services: Services = request.app["services"]
+    services = request.app[SERVICES]
     settings = services.settings
     ws = web.WebSocketResponse(max_msg_size=L.MAX_FRAME_BYTES, compress=False, heartbeat=20.0)
     await ws.prepare(request)

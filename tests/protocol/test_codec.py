@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import msgpack
 import pytest
 from hypothesis import given, settings
@@ -126,10 +128,8 @@ def test_type_codes_are_unique_across_directions() -> None:
 @given(st.binary(max_size=512))
 def test_fuzz_arbitrary_bytes(data: bytes) -> None:
     for direction in Direction:
-        try:
+        with contextlib.suppress(ProtocolError):
             decode(data, direction)
-        except ProtocolError:
-            pass
 
 
 msgpack_values = st.recursive(
@@ -151,7 +151,5 @@ msgpack_values = st.recursive(
 def test_fuzz_well_formed_msgpack_with_wrong_shapes(code: int, fields: list) -> None:
     data = msgpack.packb([code, *fields])
     for direction in Direction:
-        try:
+        with contextlib.suppress(ProtocolError):
             decode(data, direction)
-        except ProtocolError:
-            pass

@@ -1,0 +1,73 @@
+"""A real world server on a free loopback port, and real WebSocket clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from client.network import WorldConnection, fetch_demo_token
+from server.app import build
+from server.config import Settings
+from server.services import SERVICES, Services
+
+Connect = Callable[..., Awaitable[WorldConnection]]
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "port": 0,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path}/test.db",
+        "resume_grace": 3.0,
+        "flush_interval": 0.2,
+        "secret": "s" * 40,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[TestServer]:
+    srv = TestServer(build(settings), host="127.0.0.1")
+    await srv.start_server()
+    yield srv
+    await srv.close()
+
+
+@pytest.fixture
+def services(server: TestServer) -> Services:
+    return server.app[SERVICES]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def connect(server: TestServer, http: aiohttp.ClientSession) -> AsyncIterator[Connect]:
+    """``await connect("lea.martin")``: a logged-in client whose first frame has arrived."""
+    opened: list[WorldConnection] = []
+    base = str(server.make_url("")).rstrip("/")
+
+    async def _connect(login: str, resume: str | None = None, token: str | None = None) -> WorldConnection:
+        token = token or await fetch_demo_token(http, base, login)
+        conn = WorldConnection(http, base, token)
+        await conn.connect(resume=resume)
+        await conn.wait_for(lambda m: m.tick > 0 and m.members)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        if not conn.closed:
+            await conn.close()
