@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (OSError, SQLAlchemyError) as exc:
+    except (RuntimeError, OSError, SQLAlchemyError) as exc:
         print(f"error: cannot migrate the database: {exc}", file=sys.stderr)
         return 1
     print(f"database at revision {revision}")

@@ -32,6 +32,13 @@ def head_revision() -> str | None:
 
 
 def _upgrade(connection: Connection, config: Config) -> None:
+    current = MigrationContext.configure(connection).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is not None and current not in known:
+        raise RuntimeError(
+            f"the database is at schema revision {current!r}, unknown to this version of the server "
+            f"(newest known: {head_revision()!r}): run a newer server or restore a matching backup"
+        )
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 
@@ -39,7 +46,7 @@ def _upgrade(connection: Connection, config: Config) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database to the newest revision, in one transaction (a no-op when already there)."""
     async with engine.begin() as connection:
-        if False:
+        if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
         await connection.run_sync(_upgrade, alembic_config())
 

@@ -7,6 +7,7 @@ instead of poisoning a write-behind batch later. Timestamps are timezone-aware U
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,10 +21,9 @@ MAX_DETAIL_CHARS = 200
 """Audit details are short: longer ones are cut, ending with an ellipsis."""
 
 _SECRET = re.compile(
-    r"\b(?:ST|PT|PGT|TGT)-[\w.-]{6,}"  # CAS tickets
+    r"\b(?:ST|PT|PGT|TGT)-[\w.-]{8,}"  # CAS tickets
     r"|\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*)?"  # JWTs
-    r"|\b(?:ticket|token|code|password|secret)=\S+",
-    re.IGNORECASE,
+    r"|(?i:\b(?:ticket|token|code|password|secret)=\S+)"
 )
 REDACTED = "[redacted]"
 
@@ -57,9 +57,11 @@ def _check_id(value: object, name: str, *, optional: bool = False) -> None:
         raise ValueError(f"{name} must be a string of 1..{MAX_ID_CHARS} characters, got {value!r:.80}")
 
 
-def _check_number(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def _finite(value: object, name: str) -> float:
+    """``value`` as a float; numpy numbers are welcome, booleans, NaN and infinities are not."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class Place:
         _check_id(self.user_id, "user_id")
         _check_id(self.room_id, "room_id")
         for name in ("x", "y", "heading"):
-            _check_number(getattr(self, name), name)
+            object.__setattr__(self, name, _finite(getattr(self, name), name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,11 +194,15 @@ class WriteBehind:
             return False
         return True
 
+    def delay(self) -> float:
+        """Seconds until the next flush: ``interval``, doubled after each failure up to ``max_backoff``."""
+        backoff = self.interval * 2 ** min(self.failures, 20)
+        return min(backoff, max(self.interval, self.max_backoff))
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
-            delay = min(self.interval * 2**self.failures, max(self.interval, self.max_backoff))
             try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.delay())
             except TimeoutError:
                 await self.flush()
 
