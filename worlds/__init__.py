@@ -1,0 +1,11 @@
+"""The college as data: world files (TOML), their validation and the geometry the server checks moves with."""
+
+from worlds.errors import Issue, WorldError
+from worlds.loader import default_world_path, load_world
+from worlds.model import Door, Furniture, Platform, Room, Screen, Seat, Wall, Whiteboard, World
+from worlds.schema import AccessPolicy
+
+__all__ = [
+    "AccessPolicy", "Door", "Furniture", "Issue", "Platform", "Room", "Screen", "Seat", "Wall", "Whiteboard",
+    "World", "WorldError", "default_world_path", "load_world",
+]
