@@ -19,7 +19,7 @@ from server import content, gateway, metrics
 from server.config import Settings
 from server.directory import DemoDirectory, UnknownUser
 from server.logs import event
-from server.persistence import Store, WriteBehind
+from server.persistence import AUDIT_RETENTION, Store, WriteBehind
 from server.services import SERVICES, Services
 from server.tokens import TokenService
 from server.world import World
@@ -128,6 +128,7 @@ async def _retention(s: Services) -> None:
         try:
             cutoff = datetime.now(UTC) - timedelta(days=s.settings.chat_retention_days)
             deleted = await s.store.purge_chat(cutoff)
+            await s.store.purge_audit(datetime.now(UTC) - AUDIT_RETENTION)
             if deleted:
                 event(log, "chat_purged", deleted=deleted)
         except Exception:

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         ge=4096,
         description="Bytes queued in a socket before a client is 'slow' (gets coalesced state).",
     )
+    socket_send_buffer: int = Field(
+        128 * 1024,
+        ge=0,
+        description="Kernel send buffer per client socket (SO_SNDBUF), bytes; 0 keeps the OS default. A small "
+        "buffer makes a slow client visible sooner, so it gets fresh coalesced state, not seconds of stale frames.",
+    )
     max_pending_events: int = Field(
         1024, ge=16, description="Events queued for a slow client before it is disconnected (close 4008)."
     )

@@ -169,6 +169,8 @@ async def _serve(
         except Exception:  # a bug must not take other clients down; the client gets a coded error
             log.exception("handler failed", extra={"user": _user(session)})
             session.error(ErrorCode.INTERNAL, "internal error", decoded.__protocol__.code)
+    if session.closing is not None and not ws.closed:
+        await ws.close(code=session.closing[0], message=session.closing[1].encode()[:120])
     if ws.close_code == CloseCode.MESSAGE_TOO_BIG:
         event(log, "frame_too_large", level=logging.WARNING, user=_user(session))
 

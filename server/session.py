@@ -7,6 +7,7 @@ of what it sees), and events (chat, presence...) are capped by ``max_pending_eve
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -42,6 +43,9 @@ class Session:
         if transport is not None:
             # Never let the transport pause us: we stop writing well before its high-water mark.
             transport.set_write_buffer_limits(high=4 * settings.send_buffer)
+            sock = transport.get_extra_info("socket")
+            if settings.socket_send_buffer and sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.socket_send_buffer)
 
     def push(self, event: bytes) -> None:
         """Queue an event (an encoded server message) for this client's next frame."""

@@ -1,0 +1,70 @@
+"""HTTP side of the server: health, metrics, the world manifest and files by content hash, demo login."""
+
+from __future__ import annotations
+
+import hashlib
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from server.services import Services
+from tests.server.conftest import Connect
+
+
+async def test_health(server: TestServer, http: aiohttp.ClientSession) -> None:
+    async with http.get(server.make_url("/health")) as r:
+        assert r.status == 200
+        assert (await r.json())["status"] == "ok"
+
+
+async def test_metrics_count_what_happens(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect
+) -> None:
+    lea = await connect("lea.martin")
+    await connect("hugo.moreau")
+    x, y, _ = lea.mirror.position
+    await lea.move(x + 0.2, y)
+    await lea.ping()
+    async with http.get(server.make_url("/metrics")) as r:
+        text = await r.text()
+    values = {
+        line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and line[0] != "#"
+    }
+    assert values["cybercollege_connections"] == 2
+    assert values['cybercollege_room_members{room="hall"}'] == 2
+    assert values["cybercollege_messages_in_total"] >= 2
+    assert values["cybercollege_updates_out_total"] >= 1
+    assert values["cybercollege_bytes_out_total"] > 0
+    assert values["cybercollege_tick_seconds_count"] > 0
+
+
+async def test_world_files_by_content_hash(
+    server: TestServer, http: aiohttp.ClientSession, services: Services
+) -> None:
+    async with http.get(server.make_url("/world/manifest")) as r:
+        manifest = await r.json()
+    assert manifest["world"] == services.world.spec.id
+    paths = {f["path"] for f in manifest["files"]}
+    assert "world/world.toml" in paths and "world/salles.toml" in paths
+    entry = next(f for f in manifest["files"] if f["path"] == "world/world.toml")
+    async with http.get(server.make_url(f"/files/{entry['sha256']}")) as r:
+        body = await r.read()
+        assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        etag = r.headers["ETag"]
+    assert hashlib.sha256(body).hexdigest() == entry["sha256"] and len(body) == entry["size"]
+    async with http.get(server.make_url(f"/files/{entry['sha256']}"), headers={"If-None-Match": etag}) as r:
+        assert r.status == 304
+    async with http.get(server.make_url("/files/" + "0" * 64)) as r:
+        assert r.status == 404
+
+
+async def test_welcome_names_the_world_hash(connect: Connect, services: Services) -> None:
+    lea = await connect("lea.martin")
+    assert lea.mirror.world_hash == services.world_hash
+
+
+async def test_demo_login_errors_are_clear(server: TestServer, http: aiohttp.ClientSession) -> None:
+    async with http.post(server.make_url("/auth/demo"), json={"login": "nobody"}) as r:
+        assert r.status == 403 and "unknown demo user" in await r.text()
+    async with http.post(server.make_url("/auth/demo"), data=b"not json") as r:
+        assert r.status == 400 and "expected JSON" in await r.text()
