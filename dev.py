@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Cybercollège's two set-up commands. Needs only Python 3.11+ (and root for the test system packages).
+
+    python3 dev.py run    # install into .venv, then run the server on its embedded defaults
+    python3 dev.py test   # install everything the tests need, then run the whole test suite
+
+Extra arguments go to ``cybercollege serve`` (run) or to pytest (test).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".installed"
+TEST_SYSTEM_SCRIPT = ROOT / "scripts" / "install-test-system-deps.sh"
+
+
+def sh(*cmd: str | Path, **kw: object) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)  # type: ignore[call-overload]
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the locked dependencies and the project (again only if the lock changed)."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Cybercollège needs Python 3.11 or newer (this is {sys.version.split()[0]})")
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    wanted = LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    if STAMP.exists() and STAMP.read_bytes() == wanted:
+        return
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
+    STAMP.write_bytes(wanted)
+
+
+def ensure_test_system_packages() -> None:
+    """The identity provider (LemonLDAP::NG), xmlsec1 and Mesa GL come from Debian's packages."""
+    missing = [tool for tool in ("plackup", "xmlsec1") if shutil.which(tool) is None]
+    if not Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm").exists():
+        missing.append("lemonldap-ng")
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(f"missing {', '.join(missing)}: run `sudo sh {TEST_SYSTEM_SCRIPT.relative_to(ROOT)}` first")
+    sh("sh", TEST_SYSTEM_SCRIPT)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    ensure_venv()
+    if argv[0] == "run":
+        return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *argv[1:]], cwd=ROOT)
+    ensure_test_system_packages()
+    return subprocess.call([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
