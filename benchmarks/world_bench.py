@@ -74,7 +74,8 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
             sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--world", str(ARENA),
             "--database-url", f"sqlite+aiosqlite:///{tmp}/bench.db", "--log-level", "WARNING",
         ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(tmp / f"{kind}.log", "wb")  # a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/" + ("stats" if kind == "baseline" else "health")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -83,7 +84,7 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"{kind} server died: {proc.stderr.read().decode()[-2000:]}") from None
+                raise RuntimeError(f"{kind} server died: {(tmp / f'{kind}.log').read_text()[-2000:]}") from None
             time.sleep(0.2)
     raise RuntimeError(f"{kind} server did not start")
 
@@ -110,7 +111,8 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
             out, err = load.communicate(timeout=120)
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
+            problems = [line for line in (Path(tmp) / f"{kind}.log").read_text().splitlines() if "WARNING" in line or "ERROR" in line]
     elapsed = t1 - t0
     result = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"error": err.decode()[-500:]}
     updates = c1["updates"] - c0["updates"]
@@ -128,6 +130,8 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
         "load_cpu_pct": round(100 * (load1 - load0) / elapsed, 1),
         "bots_connected": result.get("counts", {}).get("connected"),
         "bot_failures": result.get("failures"),
+        "server_warnings": len(problems),
+        "first_warning": problems[0][:200] if problems else None,
     }
 
 

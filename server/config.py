@@ -108,7 +108,7 @@ class Settings(BaseSettings):
 
     def world_path(self) -> Path:
         if self.world is not None:
-            return self.world
+            return self.world.resolve()
         from worlds import default_world_path
 
         return default_world_path()
