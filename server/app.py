@@ -15,7 +15,7 @@ import worlds
 from protocol import CloseCode, encode
 from protocol import limits as L
 from protocol.messages import Closing
-from server import content, gateway, metrics
+from server import content, gateway, metrics, presence
 from server.config import Settings
 from server.directory import DemoDirectory, UnknownUser
 from server.logs import event
@@ -52,7 +52,9 @@ def build(settings: Settings) -> web.Application:
         files={e.sha256: e for e in entries},
         world_hash=content.world_hash(entries),
         limits=_limits(settings),
+        presence=presence.create(settings.broker_url),
     )
+    services.wire_presence()
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[ENTRIES] = entries
@@ -91,6 +93,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 async def _start(app: web.Application) -> None:
     s: Services = app[SERVICES]
     await s.store.start()
+    await s.presence.start()
     s.writer.start()
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
     s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
@@ -119,6 +122,7 @@ async def _shutdown(app: web.Application) -> None:
 
 
 async def _cleanup(app: web.Application) -> None:
+    await app[SERVICES].presence.close()
     await app[SERVICES].store.close()
 
 

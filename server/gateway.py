@@ -118,6 +118,7 @@ async def _welcome(
         services.limits,
     )
     await ws.send_bytes(conn.accept(welcome))
+    await services.claim(identity.user_id)
 
 
 async def _serve(

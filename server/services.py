@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from protocol import CloseCode
 from server import content
 from server.config import Settings
 from server.directory import DemoDirectory
 from server.identity import Identity
 from server.persistence import Place, Store, WriteBehind
+from server.presence import Presence
 from server.tokens import TokenService
 from server.world import World
 
@@ -32,9 +34,11 @@ class Services:
     files: dict[str, content.Entry]
     world_hash: str
     limits: dict[str, int]
+    presence: Presence
     connections: int = 0
     stopping: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def load_place(self, identity: Identity) -> Place | None:
         """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""
@@ -45,6 +49,46 @@ class Services:
         except Exception:  # the database being slow or down must not keep anyone out
             log.warning("could not load the last place", extra={"user": identity.user_id}, exc_info=True)
             return None
+
+    # --- cluster-wide events (through presence: local, or Redis with several processes) ---
+
+    def wire_presence(self) -> None:
+        """Subscribe to what other processes (and this one) announce. Call before ``presence.start()``."""
+        self.presence.subscribe("revoke", self._on_revoke)
+        self.presence.subscribe("replaced", self._on_replaced)
+        self.world.on_removed = self._release
+
+    async def logout(self, sid: str) -> None:
+        """End a login session everywhere: its tokens stop working and its avatar leaves (close 4011)."""
+        await self.presence.publish("revoke", {"sid": sid})
+
+    async def claim(self, user_id: str) -> None:
+        """This process is now the user's home; the previous one drops its connection."""
+        try:
+            previous = await self.presence.claim(user_id)
+            if previous is not None:
+                await self.presence.publish("replaced", {"user": user_id, "node": previous})
+        except Exception:
+            log.warning("presence broker unreachable: cannot claim a user", exc_info=True)
+
+    def _on_revoke(self, message: dict) -> None:
+        sid = str(message.get("sid", ""))
+        self.tokens.revoke(sid)
+        for a in list(self.world.avatars.values()):
+            if a.session is not None and a.session.sid == sid:
+                self.world.remove_user(a.identity.user_id, CloseCode.LOGGED_OUT, "déconnecté")
+
+    def _on_replaced(self, message: dict) -> None:
+        if message.get("node") == self.presence.node:
+            self.world.remove_user(
+                str(message.get("user")), CloseCode.REPLACED, "connexion remplacée ailleurs"
+            )
+
+    def _release(self, user_id: str) -> None:
+        if not self.stopping:
+            task = asyncio.get_running_loop().create_task(self.presence.release(user_id))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)

@@ -12,6 +12,7 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import worlds
@@ -50,6 +51,8 @@ class World:
         self.corrections = 0
         self._next_id = 1
         self._stopping = False
+        self.on_removed: Callable[[str], None] | None = None
+        """Called with the user id when an avatar leaves for good (presence release)."""
         self.burst_distance = settings.max_speed * settings.speed_tolerance * 0.5 + 0.5
         """Most distance one move may cover after a pause (half a second at full speed, plus slack)."""
 
@@ -134,6 +137,8 @@ class World:
         if a.session is not None:
             a.session.avatar = None
             a.session = None
+        if self.on_removed is not None:
+            self.on_removed(a.identity.user_id)
 
     def remove_user(self, user_id: str, code: CloseCode, reason: str) -> bool:
         """Remove a user's avatar now (logout, single logout, a teacher's decision)."""

@@ -1,0 +1,147 @@
+"""What several server processes must agree on, behind one small interface (after Colyseus' Presence).
+
+* who is online where: ``claim(user_id)`` makes this process the user's home; a login elsewhere tells
+  the previous home to drop its connection (one avatar per user across the cluster);
+* broadcasts: ``publish(channel, message)`` reaches every process (session revocations on logout and
+  ENT single logout, removals).
+
+:class:`LocalPresence` is the default (one process, no broker). :class:`RedisPresence` uses Redis
+pub/sub and keys with a time-to-live, for several processes behind a load balancer (docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+log = logging.getLogger("cybercollege.presence")
+
+Handler = Callable[[dict[str, Any]], None]
+
+CLAIM_TTL = 120
+"""Seconds a claim lives without being refreshed (a crashed process's users are free again after it)."""
+
+
+class Presence(Protocol):
+    node: str
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+    def subscribe(self, channel: str, handler: Handler) -> None: ...
+    async def claim(self, user_id: str) -> str | None:
+        """Make this process the user's home; returns the previous home if it was another process."""
+        ...
+
+    async def release(self, user_id: str) -> None: ...
+
+
+class LocalPresence:
+    """One process: everything is in memory and delivered at once."""
+
+    def __init__(self) -> None:
+        self.node = "local"
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        for handler in self._handlers[channel]:
+            handler(message)
+
+    def subscribe(self, channel: str, handler: Handler) -> None:
+        self._handlers[channel].append(handler)
+
+    async def claim(self, user_id: str) -> str | None:
+        return None
+
+    async def release(self, user_id: str) -> None:
+        pass
+
+
+class RedisPresence:
+    """Several processes sharing one Redis (``broker_url = redis://host:6379/0``)."""
+
+    PREFIX = "cybercollege:"
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self.node = secrets.token_hex(6)
+        self._redis = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._redis.ping()
+        channels = [self.PREFIX + c for c in self._handlers] or [self.PREFIX + "_"]
+        await self._pubsub.subscribe(*channels)
+        self._task = asyncio.create_task(self._listen(), name="presence")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        await self._redis.publish(self.PREFIX + channel, json.dumps({**message, "_from": self.node}))
+
+    def subscribe(self, channel: str, handler: Handler) -> None:
+        """Register before :meth:`start`."""
+        self._handlers[channel].append(handler)
+
+    async def claim(self, user_id: str) -> str | None:
+        key = f"{self.PREFIX}user:{user_id}"
+        previous = await self._redis.set(key, self.node, ex=CLAIM_TTL, get=True)
+        previous = previous.decode() if previous else None
+        return previous if previous and previous != self.node else None
+
+    async def release(self, user_id: str) -> None:
+        key = f"{self.PREFIX}user:{user_id}"
+        # delete only if we still own it
+        await self._redis.eval(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+            1,
+            key,
+            self.node,
+        )
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async for raw in self._pubsub.listen():
+                    channel = raw["channel"].decode().removeprefix(self.PREFIX)
+                    message = json.loads(raw["data"])
+                    for handler in self._handlers.get(channel, ()):
+                        try:
+                            handler(message)
+                        except Exception:
+                            log.exception("presence handler failed", extra={"channel": channel})
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("lost the presence broker; retrying in 1 s", exc_info=True)
+                await asyncio.sleep(1.0)
+
+
+def create(url: str) -> Presence:
+    """The presence for ``broker_url``: local when empty."""
+    if not url:
+        return LocalPresence()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisPresence(url)
+    raise ValueError(f"unsupported broker_url {url!r}: use redis://HOST:PORT/DB (or leave empty)")

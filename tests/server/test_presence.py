@@ -1,0 +1,87 @@
+"""Cross-process concerns: one avatar per user across processes, and logout everywhere (Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import redis.asyncio as redis
+from aiohttp.test_utils import TestServer
+
+from client.network import WorldConnection, fetch_demo_token
+from protocol import CloseCode
+from server.app import build
+from server.services import SERVICES, Services
+from tests.server.conftest import Connect, make_settings
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+async def wait_closed(conn: WorldConnection, timeout: float = 5.0) -> int | None:
+    for _ in range(int(timeout / 0.05)):
+        if conn.closed:
+            return conn.ws.close_code if conn.ws is not None else None
+        await asyncio.sleep(0.05)
+    raise AssertionError("the connection was not closed")
+
+
+async def test_logout_removes_the_avatar_and_revokes_tokens(connect: Connect, services: Services) -> None:
+    lea = await connect("lea.martin")
+    hugo = await connect("hugo.moreau")
+    sid = services.world.by_user["demo:lea.martin"].session.sid  # type: ignore[union-attr]
+    await services.logout(sid)
+    assert await wait_closed(lea) == CloseCode.LOGGED_OUT
+    await hugo.wait_for(lambda m: lea.mirror.me not in m.members)
+    assert services.tokens.is_revoked(sid)
+
+
+@pytest.fixture
+async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[TestServer, TestServer]]:
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+    except (OSError, redis.ConnectionError) as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server", pytrace=False)
+    finally:
+        await client.aclose()
+    servers = []
+    for name in ("a", "b"):
+        settings = make_settings(tmp_path / name, broker_url=REDIS_URL)
+        (tmp_path / name).mkdir()
+        srv = TestServer(build(settings), host="127.0.0.1")
+        await srv.start_server()
+        servers.append(srv)
+    yield servers[0], servers[1]
+    for srv in servers:
+        await srv.close()
+
+
+@pytest.mark.redis
+async def test_one_avatar_per_user_across_processes(two_servers: tuple[TestServer, TestServer]) -> None:
+    a, b = two_servers
+    async with aiohttp.ClientSession() as http:
+        url_a, url_b = (str(s.make_url("")).rstrip("/") for s in (a, b))
+        first = WorldConnection(http, url_a, await fetch_demo_token(http, url_a, "lea.martin"))
+        await first.connect()
+        second = WorldConnection(http, url_b, await fetch_demo_token(http, url_b, "lea.martin"))
+        await second.connect()
+        assert await wait_closed(first) == CloseCode.REPLACED
+        assert "demo:lea.martin" not in a.app[SERVICES].world.by_user
+        assert "demo:lea.martin" in b.app[SERVICES].world.by_user
+        await second.close()
+
+
+@pytest.mark.redis
+async def test_logout_on_one_process_revokes_everywhere(two_servers: tuple[TestServer, TestServer]) -> None:
+    a, b = two_servers
+    async with aiohttp.ClientSession() as http:
+        url_b = str(b.make_url("")).rstrip("/")
+        lea = WorldConnection(http, url_b, await fetch_demo_token(http, url_b, "lea.martin"))
+        await lea.connect()
+        sid = b.app[SERVICES].world.by_user["demo:lea.martin"].session.sid  # type: ignore[union-attr]
+        await a.app[SERVICES].logout(sid)  # e.g. the ENT's single logout reached process A
+        assert await wait_closed(lea) == CloseCode.LOGGED_OUT
+        assert a.app[SERVICES].tokens.is_revoked(sid) and b.app[SERVICES].tokens.is_revoked(sid)
