@@ -1,0 +1,35 @@
+"""The configuration reference is generated from the settings, and bad settings are refused."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from server.config import Settings, markdown
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+
+
+def test_configuration_document_lists_every_option() -> None:
+    text = DOC.read_text("utf-8")
+    generated = text.split("<!-- BEGIN GENERATED -->\n", 1)[1].split("<!-- END GENERATED -->", 1)[0]
+    assert generated == markdown(), "run: python -m server.config --markdown and paste it into docs/configuration.md"
+
+
+def test_every_option_is_described() -> None:
+    assert all(field.description for field in Settings.model_fields.values())
+
+
+def test_production_refuses_demo_and_weak_secrets() -> None:
+    problems = Settings(production=True).check()
+    assert any("demo mode is refused" in p for p in problems)
+    assert any("secret" in p for p in problems)
+    assert Settings(production=True, demo=False, secret="x" * 40).check() == []
+    assert Settings(production=True, allow_demo=True, secret="x" * 40).check() == []
+
+
+def test_out_of_range_values_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        Settings(tick_hz=0)
+    with pytest.raises(ValidationError):
+        Settings(unknown_option=1)  # type: ignore[call-arg]
