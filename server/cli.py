@@ -11,6 +11,9 @@ from server.config import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASS_THROUGH:  # their own parsers take every option that follows
+        return PASS_THROUGH[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(
         prog="cybercollege", description="Cybercollège: the virtual college server"
     )
@@ -48,19 +51,26 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "bot":
         return _bot(args)
-    if args.command == "bench":
-        from benchmarks import world_bench
-
-        return world_bench.main(args.args)
     if args.command == "world":
         from worlds import check as world_check
 
         return world_check.main([str(args.path)])
-    if args.command == "client":
-        from client import app as client_app
-
-        return client_app.main(args.args)
     return 2
+
+
+def _bench(argv: list[str]) -> int:
+    from benchmarks import world_bench
+
+    return world_bench.main(argv)
+
+
+def _client(argv: list[str]) -> int:
+    from client import app as client_app
+
+    return client_app.main(argv)
+
+
+PASS_THROUGH = {"bench": _bench, "client": _client}
 
 
 def _serve(args: argparse.Namespace) -> int:
