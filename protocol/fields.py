@@ -9,8 +9,23 @@ from typing import Any
 from protocol.errors import ErrorCode, ProtocolError
 
 
-def invalid(path: str, reason: str) -> ProtocolError:
-    return ProtocolError(ErrorCode.INVALID_FIELD, f"{path}: {reason}")
+Path = Any
+"""Where a value sits: a message name, or ``(parent, field name)`` / ``(parent, index)``.
+
+Built as cheap tuples while decoding and turned into text (``Move.x``, ``Frame.updates[3].id``) only
+when something is wrong.
+"""
+
+
+def render(path: Path) -> str:
+    if type(path) is not tuple:
+        return str(path)
+    parent, part = path
+    return f"{render(parent)}[{part}]" if type(part) is int else f"{render(parent)}.{part}"
+
+
+def invalid(path: Path, reason: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.INVALID_FIELD, f"{render(path)}: {reason}")
 
 
 class Field:
@@ -105,7 +120,7 @@ class ListOf(Field):
         if len(value) > self.max_len:
             raise invalid(path, f"{len(value)} items, at most {self.max_len} allowed")
         check = self.item.check
-        return [check(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [check(v, (path, i)) for i, v in enumerate(value)]
 
     def to_wire(self, value: Any) -> Any:
         to_wire = self.item.to_wire

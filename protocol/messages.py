@@ -78,11 +78,9 @@ class Schema:
             raise invalid(
                 path, f"{self.name} needs {self.required} fields, got {given} (missing {missing!r})"
             )
-        args = [
-            spec.check(value[offset + i], f"{path}.{name}")
-            for i, (name, spec) in enumerate(self.fields[:given])
-        ]
-        return self.cls(*args)
+        return self.cls(
+            *[spec.check(value[offset + i], (path, name)) for i, (name, spec) in enumerate(self.fields[:given])]
+        )
 
     def to_fields(self, obj: Any) -> list[Any]:
         return [spec.to_wire(getattr(obj, name)) for name, spec in self.fields]
