@@ -51,10 +51,12 @@ UNKNOWN_PROFILE = (
 
 @dataclass(frozen=True, slots=True)
 class MappingPolicy:
-    """Per-ENT choices: whether parents are admitted (as guests) and the UAI to assume when none is sent."""
+    """Per-ENT choices: parents admitted (as guests), the UAI to assume when none is sent, and the
+    attribute holding the stable user id when it is not ``ENTPersonJointure``/``uid``."""
 
     allow_parents: bool = False
     default_uai: str | None = None
+    id_attribute: str | None = None
 
 
 def flatten(raw: object, into: Attributes | None = None) -> Attributes:
@@ -85,7 +87,8 @@ def identity_from_attributes(
     """
     policy = policy or MappingPolicy()
     attrs = flatten(raw)
-    local_id = _first(attrs, _ID_KEYS) or user
+    id_keys = (policy.id_attribute.lower(),) if policy.id_attribute else _ID_KEYS
+    local_id = _first(attrs, id_keys) or user
     if not local_id:
         raise LoginError("no_user_id", "L'ENT n'a pas transmis d'identifiant utilisateur.")
     role, profile_uai = _role(attrs, policy)

@@ -13,7 +13,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from server.ent.config import CasConfig
-from server.ent.errors import EntUnavailable, LoginError
+from server.ent.errors import EntUnavailable, LoginError, code_part
 from server.ent.http import EntHttp
 
 CAS_NS = "{http://www.yale.edu/tp/cas}"
@@ -79,8 +79,7 @@ def parse_validation(body: bytes) -> CasSuccess:
         raise EntUnavailable("cas_bad_xml")
     failure = root.find(f"{CAS_NS}authenticationFailure")
     if failure is not None:
-        code = failure.get("code", "UNKNOWN").lower()[:40]
-        raise LoginError(f"cas_{code}", TICKET_REFUSED)
+        raise LoginError(f"cas_{code_part(failure.get('code', ''))}", TICKET_REFUSED)
     success = root.find(f"{CAS_NS}authenticationSuccess")
     user = success.findtext(f"{CAS_NS}user", "").strip() if success is not None else ""
     if not user:

@@ -28,6 +28,7 @@ class _EntBase(BaseModel):
     default_uai: str | None = Field(default=None, pattern=r"^\d{7}[A-Z]$")
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    id_attribute: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class CasConfig(_EntBase):
@@ -78,7 +79,6 @@ class SamlConfig(_EntBase):
     sp_key_file: Path
     sp_cert_file: Path
     sp_entity_id: str | None = None
-    id_attribute: str | None = None
     xmlsec_binary: Path | None = None
 
 
@@ -91,7 +91,7 @@ class _EntFile(BaseModel):
     ent: list[EntConfig] = Field(default_factory=list)
 
 
-def parse_ents(data: dict, base_dir: Path | None = None) -> list[CasConfig | OidcConfig | SamlConfig]:
+def parse_ents(data: dict, base_dir: Path | None = None) -> list[EntConfig]:
     """Validate a decoded configuration; relative SAML file paths are resolved against ``base_dir``."""
     try:
         ents = _EntFile.model_validate(data).ent
@@ -106,7 +106,7 @@ def parse_ents(data: dict, base_dir: Path | None = None) -> list[CasConfig | Oid
     return ents
 
 
-def load_ents(path: Path | str) -> list[CasConfig | OidcConfig | SamlConfig]:
+def load_ents(path: Path | str) -> list[EntConfig]:
     """Read and validate the TOML file listing the ENTs; raises :class:`EntConfigError`."""
     path = Path(path)
     try:
@@ -118,7 +118,7 @@ def load_ents(path: Path | str) -> list[CasConfig | OidcConfig | SamlConfig]:
     return parse_ents(data, path.parent)
 
 
-def _resolve_paths(ent: CasConfig | OidcConfig | SamlConfig, base: Path):
+def _resolve_paths(ent: EntConfig, base: Path) -> EntConfig:
     if not isinstance(ent, SamlConfig):
         return ent
     fields = ("idp_metadata_file", "sp_key_file", "sp_cert_file")

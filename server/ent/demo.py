@@ -30,11 +30,13 @@ UNKNOWN = "Ce compte de démonstration n'existe pas."
 def add_demo_routes(app: web.Application, directory: DemoDirectory) -> None:
     app[DEMO_DIRECTORY] = directory
     app[DEMO_ENABLED] = True
-    app.add_routes([
-        web.get("/auth/demo/pick", html_errors(pick_page)),
-        web.post("/auth/demo/pick", html_errors(pick)),
-        web.post("/auth/demo", json_errors(bot_login)),
-    ])
+    app.add_routes(
+        [
+            web.get("/auth/demo/pick", html_errors(pick_page)),
+            web.post("/auth/demo/pick", html_errors(pick)),
+            web.post("/auth/demo", json_errors(bot_login)),
+        ]
+    )
 
 
 async def pick_page(request: web.Request) -> web.StreamResponse:

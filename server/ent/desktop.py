@@ -11,7 +11,7 @@ from server.ent.errors import LoginError
 from server.ent.oidc import s256
 
 CODE_TTL = 60.0
-_LOOPBACK_NETLOC = re.compile(r"^(?:127\.0\.0\.1|\[::1\])(?::\d{1,5})?$")
+_LOOPBACK_NETLOC = re.compile(r"^(?:127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$")
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 _STATE = re.compile(r"^[A-Za-z0-9._~-]{1,200}$")
 
@@ -42,9 +42,10 @@ def loopback_uri(value: str | None) -> str:
     if not value or len(value) > 300:
         raise LoginError("desktop_bad_redirect", BAD_REQUEST)
     parts = urlsplit(value)
-    if parts.scheme != "http" or not _LOOPBACK_NETLOC.match(parts.netloc) or parts.fragment:
+    netloc = _LOOPBACK_NETLOC.match(parts.netloc)
+    if parts.scheme != "http" or not netloc or parts.fragment:
         raise LoginError("desktop_bad_redirect", BAD_REQUEST)
-    if parts.port is not None and not 0 < parts.port < 65536:
+    if netloc.group(1) is not None and not 0 < int(netloc.group(1)) < 65536:
         raise LoginError("desktop_bad_redirect", BAD_REQUEST)
     return value
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 UNAVAILABLE = "L'ENT ne répond pas ou a répondu de façon incompréhensible. Réessayez dans quelques minutes."
 
 
@@ -20,3 +22,8 @@ class EntUnavailable(LoginError):
 
     def __init__(self, code: str, message: str = UNAVAILABLE) -> None:
         super().__init__(code, message, status=502)
+
+
+def code_part(value: str) -> str:
+    """A foreign error name made safe for our log codes (no spaces, no newlines, at most 40 chars)."""
+    return re.sub(r"[^a-z0-9_]", "", value.lower())[:40] or "unknown"

@@ -17,7 +17,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from server.ent.config import OidcConfig
-from server.ent.errors import EntUnavailable, LoginError
+from server.ent.errors import EntUnavailable, LoginError, code_part
 from server.ent.http import EntHttp
 
 ALGORITHM = "RS256"
@@ -112,7 +112,7 @@ class OidcClient:
         try:
             registry.validate(token.claims)
         except JoseError as exc:
-            raise LoginError(f"oidc_bad_claim_{getattr(exc, 'claim', 'unknown')}", REFUSED) from None
+            raise LoginError(f"oidc_bad_claim_{code_part(getattr(exc, 'claim', ''))}", REFUSED) from None
         aud = token.claims["aud"]
         if isinstance(aud, list) and len(aud) > 1 and token.claims.get("azp") != self.cfg.client_id:
             raise LoginError("oidc_bad_claim_azp", REFUSED)
@@ -167,8 +167,12 @@ class OidcClient:
             raw = f"{_form_quote(self.cfg.client_id)}:{_form_quote(self.cfg.secret())}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
         reply = await self._http.request(
-            "POST", provider.token_endpoint, data=form, headers=headers,
-            timeout=self.cfg.timeout_seconds, max_bytes=self.cfg.max_response_bytes,
+            "POST",
+            provider.token_endpoint,
+            data=form,
+            headers=headers,
+            timeout=self.cfg.timeout_seconds,
+            max_bytes=self.cfg.max_response_bytes,
         )
         if reply.status in (400, 401):
             raise LoginError("oidc_code_refused", REFUSED)
@@ -178,8 +182,11 @@ class OidcClient:
 
     async def _userinfo(self, provider: Provider, access_token: str) -> dict:
         reply = await self._http.request(
-            "GET", provider.userinfo_endpoint or "", headers={"Authorization": f"Bearer {access_token}"},
-            timeout=self.cfg.timeout_seconds, max_bytes=self.cfg.max_response_bytes,
+            "GET",
+            provider.userinfo_endpoint or "",
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=self.cfg.timeout_seconds,
+            max_bytes=self.cfg.max_response_bytes,
         )
         if reply.status != 200 or not reply.content_type.endswith("json"):
             raise EntUnavailable(f"oidc_userinfo_http_{reply.status}")
@@ -187,8 +194,11 @@ class OidcClient:
 
     async def _get(self, url: str):
         reply = await self._http.request(
-            "GET", url, headers={"Accept": "application/json"},
-            timeout=self.cfg.timeout_seconds, max_bytes=self.cfg.max_response_bytes,
+            "GET",
+            url,
+            headers={"Accept": "application/json"},
+            timeout=self.cfg.timeout_seconds,
+            max_bytes=self.cfg.max_response_bytes,
         )
         if reply.status != 200:
             raise EntUnavailable(f"oidc_http_{reply.status}")

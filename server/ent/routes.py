@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from aiohttp import web
+from yarl import URL
 
 from server.directory import DemoDirectory
 from server.ent import cas, pages
 from server.ent.attributes import identity_from_attributes
-from server.ent.config import CasConfig, OidcConfig, SamlConfig
+from server.ent.config import CasConfig, EntConfig, OidcConfig, SamlConfig
 from server.ent.desktop import desktop_request
-from server.ent.errors import LoginError
+from server.ent.errors import LoginError, code_part
 from server.ent.oidc import pkce_pair
-from server.ent.service import EntConfig, LoginService
+from server.ent.service import LoginService
 from server.tokens import TokenError, TokenService
 
 log = logging.getLogger("cybercollege.ent")
@@ -32,6 +34,7 @@ BROWSER_COOKIE = "cc_login"
 MAX_JSON = 4096
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NO_STORE = {"Cache-Control": "no-store"}
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def setup_ent(
@@ -48,24 +51,26 @@ def setup_ent(
     service = LoginService(ents, tokens, public_url=public_url, on_logout=on_logout, access_ttl=access_ttl)
     app[LOGIN_SERVICE] = service
     app.on_cleanup.append(lambda _app: service.http.close())
-    app.add_routes([
-        web.get("/auth/login", html_errors(login_page)),
-        web.get("/auth/desktop/start", html_errors(desktop_start)),
-        web.get("/auth/ent/{ent}/start", html_errors(ent_start)),
-        web.get("/auth/cas/{ent}/callback", html_errors(cas_callback)),
-        web.post("/auth/cas/{ent}/callback", cas_single_logout),
-        web.post("/auth/cas/{ent}/logout", cas_single_logout),
-        web.get("/auth/oidc/{ent}/callback", html_errors(oidc_callback)),
-        web.post("/auth/desktop/token", json_errors(desktop_token)),
-        web.post("/auth/refresh", json_errors(refresh)),
-        web.post("/auth/logout", json_errors(logout)),
-    ])
+    app.add_routes(
+        [
+            web.get("/auth/login", html_errors(login_page)),
+            web.get("/auth/desktop/start", html_errors(desktop_start)),
+            web.get("/auth/ent/{ent}/start", html_errors(ent_start)),
+            web.get("/auth/cas/{ent}/callback", html_errors(cas_callback)),
+            web.post("/auth/cas/{ent}/callback", cas_single_logout),
+            web.post("/auth/cas/{ent}/logout", cas_single_logout),
+            web.get("/auth/oidc/{ent}/callback", html_errors(oidc_callback)),
+            web.post("/auth/desktop/token", json_errors(desktop_token)),
+            web.post("/auth/refresh", json_errors(refresh)),
+            web.post("/auth/logout", json_errors(logout)),
+        ]
+    )
     if any(isinstance(e, SamlConfig) for e in ents):
         from server.ent.saml_routes import add_saml_routes  # pysaml2 is only imported when needed
 
         add_saml_routes(app, service)
     if demo is not None:
-        from server.ent.demo import add_demo_routes
+        from server.ent.demo import add_demo_routes  # demo.py imports this module
 
         add_demo_routes(app, demo)
 
@@ -103,11 +108,14 @@ def service_of(request: web.Request) -> LoginService:
 
 
 def browser_of(request: web.Request) -> str | None:
-    return request.cookies.get(BROWSER_COOKIE)
+    """The browser binding cookie, if well-formed (we only ever set ``token_urlsafe(24)`` values)."""
+    value = request.cookies.get(BROWSER_COOKIE, "")
+    return value if _BROWSER_ID.fullmatch(value) else None
 
 
 def redirect(location: str) -> web.HTTPFound:
-    return web.HTTPFound(location, headers=NO_STORE)
+    """A 302 to ``location`` byte for byte (signed SAML redirects break if the query is re-quoted)."""
+    return web.HTTPFound(URL(location, encoded=True), headers=NO_STORE)
 
 
 async def read_json(request: web.Request) -> dict:
@@ -135,7 +143,12 @@ async def desktop_start(request: web.Request) -> web.StreamResponse:
     response = redirect(f"/auth/login?{urlencode({'req': request_id})}")
     secure = service.public_url.startswith("https://")
     response.set_cookie(
-        BROWSER_COOKIE, browser, max_age=3600, path="/auth", httponly=True, secure=secure,
+        BROWSER_COOKIE,
+        browser,
+        max_age=3600,
+        path="/auth",
+        httponly=True,
+        secure=secure,
         samesite="None" if secure else "Lax",
     )
     raise response
@@ -241,12 +254,10 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
     pending = service.take_pending(request.query.get("state"), ent.id, browser_of(request))
     code = request.query.get("code")
     if not code:
-        code_name = request.query.get("error", "no_code")[:40]
-        raise LoginError(f"oidc_{code_name}", "L'ENT n'a pas autorisé la connexion. Recommencez.")
+        error = code_part(request.query.get("error", "no_code"))
+        raise LoginError(f"oidc_{error}", "L'ENT n'a pas autorisé la connexion. Recommencez.")
     claims = await service.oidc[ent.id].login(code, pending.redirect_uri, pending.verifier, pending.nonce)
-    identity = identity_from_attributes(
-        ent.id, claims, user=str(claims["sub"]), policy=service.policy(ent)
-    )
+    identity = identity_from_attributes(ent.id, claims, user=str(claims["sub"]), policy=service.policy(ent))
     raise redirect(service.complete(pending.request_id, pending.request, identity))
 
 
@@ -279,4 +290,3 @@ async def logout(request: web.Request) -> web.StreamResponse:
         sid = service.sid_of_refresh_token((await read_json(request)).get("refresh_token"))
     await service.end_session(sid, "client_logout")
     return web.json_response({"ok": True}, headers=NO_STORE)
-

@@ -15,10 +15,10 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, xmldsig
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
-from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.saml import NAMEID_FORMAT_TRANSIENT
 
-from server.ent.config import SamlConfig
-from server.ent.errors import EntUnavailable, LoginError
+from server.ent.config import EntConfigError, SamlConfig
+from server.ent.errors import LoginError
 
 log = logging.getLogger("cybercollege.ent")
 REFUSED = "La réponse de votre fournisseur d'identité n'a pas pu être vérifiée. Recommencez la connexion."
@@ -39,14 +39,12 @@ class SamlServiceProvider:
 
     def __init__(self, cfg: SamlConfig, public_url: str) -> None:
         self.cfg = cfg
-        self.acs_url = f"{public_url}/auth/saml/{cfg.id}/acs"
-        self.entity_id = cfg.sp_entity_id or f"{public_url}/auth/saml/{cfg.id}/metadata"
-        self._config = SPConfig()
-        self._config.load(self._settings())
+        self.acs_url = acs_url(cfg, public_url)
+        self._config = _sp_config(cfg, public_url, with_idp=True)
         self._client = Saml2Client(config=self._config)
         idps = list(self._config.metadata.identity_providers())
         if len(idps) != 1:
-            raise EntUnavailable("saml_metadata_needs_one_idp")
+            raise EntConfigError(f"ENT {cfg.id}: {cfg.idp_metadata_file} must describe exactly one IdP")
         self.idp_entity_id = idps[0]
 
     def metadata(self) -> str:
@@ -83,29 +81,46 @@ class SamlServiceProvider:
         name_id = response.name_id.text if response.name_id is not None else ""
         return SamlLogin(name_id or "", index, {k: list(v) for k, v in response.ava.items()})
 
-    def _settings(self) -> dict:
-        xmlsec = str(self.cfg.xmlsec_binary) if self.cfg.xmlsec_binary else shutil.which("xmlsec1")
-        if not xmlsec:
-            raise EntUnavailable("saml_no_xmlsec1", "xmlsec1 est introuvable sur le serveur (paquet xmlsec1).")
-        return {
-            "entityid": self.entity_id,
-            "xmlsec_binary": xmlsec,
-            "metadata": {"local": [str(self.cfg.idp_metadata_file)]},
-            "key_file": str(self.cfg.sp_key_file),
-            "cert_file": str(self.cfg.sp_cert_file),
-            "allow_unknown_attributes": True,
-            "accepted_time_diff": 60,
-            "service": {
-                "sp": {
-                    "endpoints": {"assertion_consumer_service": [(self.acs_url, BINDING_HTTP_POST)]},
-                    "authn_requests_signed": True,
-                    "want_response_signed": True,
-                    "want_assertions_signed": False,
-                    "want_assertions_or_response_signed": True,
-                    "allow_unsolicited": False,
-                    "name_id_format": NAMEID_FORMAT_PERSISTENT,
-                    "signing_algorithm": xmldsig.SIG_RSA_SHA256,
-                    "digest_algorithm": xmldsig.DIGEST_SHA256,
-                }
-            },
-        }
+
+def acs_url(cfg: SamlConfig, public_url: str) -> str:
+    return f"{public_url}/auth/saml/{cfg.id}/acs"
+
+
+def sp_metadata(cfg: SamlConfig, public_url: str) -> str:
+    """Our SP metadata without loading the IdP's (to register the SP before the IdP exists)."""
+    return str(entity_descriptor(_sp_config(cfg, public_url, with_idp=False)))
+
+
+def _sp_config(cfg: SamlConfig, public_url: str, with_idp: bool) -> SPConfig:
+    xmlsec = str(cfg.xmlsec_binary) if cfg.xmlsec_binary else shutil.which("xmlsec1")
+    if not xmlsec:
+        raise EntConfigError("xmlsec1 not found: install the Debian package xmlsec1")
+    settings = {
+        "entityid": cfg.sp_entity_id or f"{public_url}/auth/saml/{cfg.id}/metadata",
+        "xmlsec_binary": xmlsec,
+        "key_file": str(cfg.sp_key_file),
+        "cert_file": str(cfg.sp_cert_file),
+        "allow_unknown_attributes": True,
+        "accepted_time_diff": 60,
+        "service": {
+            "sp": {
+                "endpoints": {"assertion_consumer_service": [(acs_url(cfg, public_url), BINDING_HTTP_POST)]},
+                "authn_requests_signed": True,
+                "want_response_signed": True,
+                "want_assertions_signed": False,
+                "allow_unsolicited": False,
+                "name_id_format": NAMEID_FORMAT_TRANSIENT,
+                "name_id_policy_format": NAMEID_FORMAT_TRANSIENT,
+                "signing_algorithm": xmldsig.SIG_RSA_SHA256,
+                "digest_algorithm": xmldsig.DIGEST_SHA256,
+            }
+        },
+    }
+    if with_idp:
+        settings["metadata"] = {"local": [str(cfg.idp_metadata_file)]}
+    config = SPConfig()
+    try:
+        config.load(settings)
+    except Exception as exc:  # pysaml2 reports bad files with many exception types
+        raise EntConfigError(f"ENT {cfg.id}: invalid SAML settings or files: {exc}") from None
+    return config

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 
 from server.ent.attributes import identity_from_attributes
 from server.ent.config import SamlConfig
 from server.ent.desktop import DesktopRequest
-from server.ent.errors import LoginError
+from server.ent.errors import EntUnavailable, LoginError
 from server.ent.routes import browser_of, html_errors, redirect, service_of
 from server.ent.saml import SamlServiceProvider
 from server.ent.service import LoginService
 
 SAML_SPS = web.AppKey("ent_saml_sps", dict)
+log = logging.getLogger("cybercollege.ent")
 
 
 def add_saml_routes(app: web.Application, service: LoginService) -> None:
     ents = [e for e in service.ents.values() if isinstance(e, SamlConfig)]
     app[SAML_SPS] = {e.id: SamlServiceProvider(e, service.public_url) for e in ents}
-    app.add_routes([
-        web.get("/auth/saml/{ent}/metadata", metadata),
-        web.post("/auth/saml/{ent}/acs", html_errors(acs)),
-    ])
+    app.add_routes(
+        [
+            web.get("/auth/saml/{ent}/metadata", html_errors(metadata)),
+            web.post("/auth/saml/{ent}/acs", html_errors(acs)),
+        ]
+    )
 
 
 def sp_of(request: web.Request) -> SamlServiceProvider:
@@ -44,7 +48,11 @@ async def saml_start(
     """Called by ``/auth/ent/{ent}/start``: record the state, redirect with a signed AuthnRequest."""
     sp = request.app[SAML_SPS][ent.id]
     state = service.new_state()
-    saml_id, location = await asyncio.to_thread(sp.authn_request, state)
+    try:
+        saml_id, location = await asyncio.to_thread(sp.authn_request, state)
+    except Exception:  # pysaml2 signing failures (xmlsec1, key files) come in many types
+        log.exception("saml authn request failed ent=%s", ent.id)
+        raise EntUnavailable("saml_request_failed") from None
     service.begin(request_id, desktop, ent.id, state=state, saml_request_id=saml_id)
     raise redirect(location)
 
@@ -61,4 +69,3 @@ async def acs(request: web.Request) -> web.StreamResponse:
         sp.cfg.id, login.attributes, user=login.name_id, policy=service.policy(sp.cfg)
     )
     raise redirect(service.complete(pending.request_id, pending.request, identity, login.session_index))
-

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from server.ent.attributes import MappingPolicy
-from server.ent.config import CasConfig, OidcConfig, SamlConfig
+from server.ent.config import EntConfig, OidcConfig
 from server.ent.desktop import CODE_TTL, DesktopGrant, DesktopRequest, redirect_with_code, verifier_matches
 from server.ent.errors import LoginError
 from server.ent.http import EntHttp
@@ -26,7 +26,6 @@ from server.tokens import TokenService
 
 log = logging.getLogger("cybercollege.ent")
 
-EntConfig = CasConfig | OidcConfig | SamlConfig
 REQUEST_TTL = 15 * 60.0
 PENDING_TTL = 10 * 60.0
 EXPIRED = "Cette demande de connexion a expiré ou a déjà servi. Relancez la connexion depuis l'application."
@@ -95,7 +94,7 @@ class LoginService:
         return ent
 
     def policy(self, ent: EntConfig) -> MappingPolicy:
-        return MappingPolicy(allow_parents=ent.allow_parents, default_uai=ent.default_uai)
+        return MappingPolicy(ent.allow_parents, ent.default_uai, ent.id_attribute)
 
     def open_request(self, request: DesktopRequest) -> str:
         """Remember a desktop login request; returns its id (goes in the login page URL)."""
@@ -195,7 +194,10 @@ class LoginService:
             return False
         log.info("logout reason=%s user=%s", why, session.identity.user_id)
         if self._on_logout is not None:
-            await self._on_logout(sid)
+            try:
+                await self._on_logout(sid)
+            except Exception:  # the world server's problem must not break the logout itself
+                log.exception("on_logout failed user=%s", session.identity.user_id)
         return True
 
     async def ent_logout(self, ent_session: str, ent_id: str) -> bool:

@@ -1,0 +1,222 @@
+"""A real identity provider for tests: LemonLDAP::NG 2.16 (Debian) on a free 127.0.0.1 port.
+
+:func:`start_portal` writes an isolated configuration (CAS, OpenID Connect and SAML issuers, the Demo user
+backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
+``plackup -E deployment``. Demo users: ``dwho`` (teacher), ``rtyler`` (pupil), ``msmith`` (parent);
+the password is the login.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+HERE = Path(__file__).parent
+INSTALL = "sudo scripts/install-test-idp.sh"
+PORTAL_MODULE = Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm")
+SCHOOL_UAI = "0699990Z"
+OIDC_CLIENT_ID = "cybercollege"
+OIDC_CLIENT_SECRET = "llng-test-secret-0123456789"
+
+# SDET attributes computed from the Demo backend's uid and cn (Perl expressions).
+MACROS = {
+    "ENTPersonProfils": (
+        '$uid eq "dwho" ? "National_ENS" : $uid eq "rtyler" ? "National_ELV" : "National_TUT"'
+    ),
+    "ENTPersonStructRattach": f'"{SCHOOL_UAI}"',
+    "ENTPersonJointure": "'LLNG-' . uc($uid)",
+    "givenName": "(split / /, $cn)[0]",
+    "sn": "(split / /, $cn)[1]",
+    "ENTEleveClasses": f"$uid eq 'rtyler' ? '{SCHOOL_UAI}$4A' : ''",
+    "ENTAuxEnsClasses": f"$uid eq 'dwho' ? '{SCHOOL_UAI}$4A;{SCHOOL_UAI}$3C' : ''",
+}
+SDET = [
+    "ENTPersonProfils",
+    "ENTPersonStructRattach",
+    "ENTPersonJointure",
+    "givenName",
+    "sn",
+    "ENTEleveClasses",
+    "ENTAuxEnsClasses",
+]
+
+
+class IdpMissing(RuntimeError):
+    """LemonLDAP::NG is not installed on this machine."""
+
+
+@dataclass
+class Portal:
+    """A running portal. ``url`` ends with a slash (it is also the OIDC issuer)."""
+
+    url: str
+    process: subprocess.Popen
+    workdir: Path
+    saml_cert_pem: str
+
+    @property
+    def cas_url(self) -> str:
+        return self.url + "cas"
+
+    @property
+    def saml_metadata_url(self) -> str:
+        return self.url + "saml/metadata"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        return (self.workdir / "portal.log").read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_installed() -> str:
+    """The path of ``plackup``; raises :class:`IdpMissing` with the install command."""
+    plackup = shutil.which("plackup")
+    if plackup is None or not PORTAL_MODULE.exists():
+        raise IdpMissing(f"LemonLDAP::NG is not installed: run `{INSTALL}` (Debian packages, about 40 s)")
+    return plackup
+
+
+def start_portal(workdir: Path, sp_url: str, saml_sp_metadata: str | None = None) -> Portal:
+    """Configure and start a portal that trusts our service provider at ``sp_url`` (no trailing slash)."""
+    plackup = check_installed()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    key_pem, cert_pem = key_and_cert()
+    _write_config(workdir, url, sp_url, key_pem, cert_pem, saml_sp_metadata)
+    env = {**os.environ, "LLNG_DEFAULTCONFFILE": str(workdir / "lemonldap-ng.ini")}
+    log = (workdir / "portal.log").open("wb")
+    process = subprocess.Popen(
+        [
+            plackup,
+            "-E",
+            "deployment",
+            "-s",
+            "HTTP::Server::PSGI",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            str(HERE / "portal.psgi"),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=workdir,
+    )
+    portal = Portal(url, process, workdir, cert_pem)
+    _wait_ready(portal)
+    return portal
+
+
+def _wait_ready(portal: Portal, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if portal.process.poll() is not None:
+            raise RuntimeError(f"LemonLDAP::NG portal exited:\n{portal.log()[-3000:]}")
+        try:
+            with urllib.request.urlopen(portal.url + ".well-known/openid-configuration", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    portal.stop()
+    raise RuntimeError(f"LemonLDAP::NG portal not ready after {timeout} s:\n{portal.log()[-3000:]}")
+
+
+def key_and_cert(common_name: str = "llng-test-idp") -> tuple[str, str]:
+    """A fresh RSA key and a self-signed certificate (PEM), valid 30 days."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _write_config(
+    workdir: Path, url: str, sp_url: str, key_pem: str, cert_pem: str, sp_md: str | None
+) -> None:
+    for sub in ("conf", "sessions/lock", "psessions/lock", "cache", "notifications"):
+        (workdir / sub).mkdir(parents=True, exist_ok=True)
+    template = (HERE / "lemonldap-ng.ini.template").read_text()
+    (workdir / "lemonldap-ng.ini").write_text(template.format(workdir=workdir))
+    conf = json.loads((HERE / "lmConf.template.json").read_text())
+    public_key = (
+        x509.load_pem_x509_certificate(cert_pem.encode())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    conf.update(
+        cfgDate=int(time.time()),
+        portal=url,
+        macros=MACROS,
+        globalStorageOptions={
+            "Directory": f"{workdir}/sessions",
+            "LockDirectory": f"{workdir}/sessions/lock",
+        },
+        persistentStorageOptions={
+            "Directory": f"{workdir}/psessions",
+            "LockDirectory": f"{workdir}/psessions/lock",
+        },
+        localSessionStorageOptions={
+            "cache_root": f"{workdir}/cache",
+            "namespace": "lemonldap-ng-sessions",
+            "default_expires_in": 600,
+            "directory_umask": "007",
+            "cache_depth": 3,
+        },
+        casAttributes={name: name for name in SDET} | {"cn": "cn", "uid": "uid"},
+        oidcServicePrivateKeySig=key_pem,
+        oidcServicePublicKeySig=public_key,
+        samlServicePrivateKeySig=key_pem,
+        samlServicePublicKeySig=cert_pem,
+    )
+    rp = conf["oidcRPMetaDataOptions"]["cybercollege"]
+    rp["oidcRPMetaDataOptionsRedirectUris"] = f"{sp_url}/auth/oidc/llng-oidc/callback"
+    rp["oidcRPMetaDataOptionsClientSecret"] = OIDC_CLIENT_SECRET
+    conf["oidcRPMetaDataExportedVars"] = {"cybercollege": {n: n for n in SDET} | {"name": "cn"}}
+    if sp_md:
+        conf["samlSPMetaDataXML"] = {"cybercollege": {"samlSPMetaDataXML": sp_md}}
+        conf["samlSPMetaDataExportedAttributes"] = {
+            "cybercollege": {n: f"0;{n};urn:oasis:names:tc:SAML:2.0:attrname-format:basic;" for n in SDET}
+        }
+    (workdir / "conf" / "lmConf-1.json").write_text(json.dumps(conf, indent=1))

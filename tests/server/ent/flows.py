@@ -1,0 +1,49 @@
+"""Helpers of the ENT tests: run the desktop login like the client and a browser would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import aiohttp
+
+from server.ent.oidc import pkce_pair
+from tests.idp import browser
+
+LOOPBACK = "http://127.0.0.1:53682/cb"
+
+
+@dataclass
+class Started:
+    """A desktop login in progress: the PKCE verifier and the URL the client opened."""
+
+    verifier: str
+    url: str
+
+
+def start_url(sp_url: str, state: str = "client-state-1", redirect_uri: str = LOOPBACK) -> Started:
+    verifier, challenge = pkce_pair()
+    query = urlencode({"redirect_uri": redirect_uri, "code_challenge": challenge, "state": state})
+    return Started(verifier, f"{sp_url}/auth/desktop/start?{query}")
+
+
+async def desktop_login(sp_url: str, user: str, ent: str, b=None) -> dict[str, str]:
+    """The browser part of a login; returns ``{code, state, verifier}`` as the loopback receives them."""
+    started = start_url(sp_url)
+    own = b is None
+    b = b or browser.Browser(user, ent=ent)
+    try:
+        final = await b.run(started.url, stop_at=LOOPBACK)
+    finally:
+        if own:
+            await b.close()
+    return {**browser.query_of(final), "verifier": started.verifier}
+
+
+async def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http, http.post(url, json=body, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def redeem(sp_url: str, code: str, verifier: str) -> tuple[int, dict]:
+    return await post_json(f"{sp_url}/auth/desktop/token", {"code": code, "code_verifier": verifier})
