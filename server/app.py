@@ -17,7 +17,9 @@ from protocol import limits as L
 from protocol.messages import Closing
 from server import content, gateway, metrics, presence
 from server.config import Settings
-from server.directory import DemoDirectory, UnknownUser
+from server.directory import DemoDirectory
+from server.ent.config import load_ents
+from server.ent.routes import setup_ent
 from server.logs import event
 from server.persistence import AUDIT_RETENTION, Store, WriteBehind
 from server.services import SERVICES, Services
@@ -62,8 +64,17 @@ def build(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get("/world/manifest", manifest)
     app.router.add_get("/files/{sha256}", file_route)
-    app.router.add_post("/auth/demo", demo_login)
     app.router.add_get("/ws", gateway.websocket)
+    ents = load_ents(settings.ent_config) if settings.ent_config else []
+    setup_ent(
+        app,
+        ents,
+        services.tokens,
+        public_url=settings.base_url(),
+        demo=services.directory,
+        on_logout=services.logout,
+        access_ttl=min(900, settings.token_ttl),
+    )
     app.on_startup.append(_start)
     app.on_shutdown.append(_shutdown)
     app.on_cleanup.append(_cleanup)
@@ -180,25 +191,4 @@ async def file_route(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(
         entry.file,
         headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha}"'},
-    )
-
-
-async def demo_login(request: web.Request) -> web.Response:
-    """Demo mode only: a token for a fictitious user of the demo directory (bots, the demo page)."""
-    s: Services = request.app[SERVICES]
-    if s.directory is None:
-        raise web.HTTPNotFound(text="demo mode is off")
-    try:
-        body = await request.json()
-        login = body["login"]
-        if not isinstance(login, str):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        raise web.HTTPBadRequest(text='expected JSON {"login": "<demo login>"}') from None
-    try:
-        identity = s.directory.identity(login)
-    except UnknownUser:
-        raise web.HTTPForbidden(text=f"unknown demo user {login[:64]!r}") from None
-    return web.json_response(
-        {"access_token": s.tokens.issue(identity), "expires_in": s.settings.token_ttl, "demo": True}
     )

@@ -104,7 +104,16 @@ def _serve(args: argparse.Namespace) -> int:
             pass
     if settings.demo:
         print(f"Cybercollège (DEMO mode: fictitious users) on {settings.base_url()}", flush=True)
-    web.run_app(application, host=settings.host, port=settings.port, print=None, shutdown_timeout=10)
+    from server.ent.accesslog import PathOnlyAccessLogger
+
+    web.run_app(
+        application,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=10,
+        access_log_class=PathOnlyAccessLogger,  # query strings carry CAS tickets and OIDC codes
+    )
     return 0
 
 
