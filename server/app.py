@@ -18,7 +18,7 @@ from protocol.messages import Closing
 from server import content, gateway, metrics, presence
 from server.config import Settings
 from server.directory import DemoDirectory
-from server.ent.config import load_ents
+from server.ent.config import EntConfig, load_ents
 from server.ent.routes import setup_ent
 from server.logs import event
 from server.persistence import AUDIT_RETENTION, Store, WriteBehind
@@ -34,8 +34,11 @@ SHUTDOWN_RETRY_MS = 5000
 ENTRIES: web.AppKey[list[content.Entry]] = web.AppKey("entries", list)
 
 
-def build(settings: Settings) -> web.Application:
-    """The application, ready for ``web.run_app`` or a test server."""
+def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Application:
+    """The application, ready for ``web.run_app`` or a test server.
+
+    ``ents`` overrides the ENTs of ``settings.ent_config`` (for embedding and tests).
+    """
     problems = settings.check()
     if problems:
         raise SystemExit("configuration refused: " + "; ".join(problems))
@@ -65,7 +68,8 @@ def build(settings: Settings) -> web.Application:
     app.router.add_get("/world/manifest", manifest)
     app.router.add_get("/files/{sha256}", file_route)
     app.router.add_get("/ws", gateway.websocket)
-    ents = load_ents(settings.ent_config) if settings.ent_config else []
+    if ents is None:
+        ents = load_ents(settings.ent_config) if settings.ent_config else []
     setup_ent(
         app,
         ents,
