@@ -18,3 +18,7 @@ __all__ = [
     "encode_frame",
     "encode_update",
 ]
+
+# Feature messages register themselves in the same tables when imported.
+from protocol import invitation as _invitation  # noqa: F401
+from protocol import whiteboard as _whiteboard  # noqa: F401

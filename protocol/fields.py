@@ -8,7 +8,6 @@ from typing import Any
 
 from protocol.errors import ErrorCode, ProtocolError
 
-
 Path = Any
 """Where a value sits: a message name, or ``(parent, field name)`` / ``(parent, index)``.
 

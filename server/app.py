@@ -18,6 +18,9 @@ from protocol.messages import Closing
 from server import content, gateway, metrics, presence
 from server.config import Settings
 from server.directory import DemoDirectory
+from server.invitation import InvitationBook
+from server.invitation_routes import add_invitation_routes
+from server.lobby import Admissions
 from server.ent.config import EntConfig, load_ents
 from server.ent.routes import setup_ent
 from server.logs import event
@@ -58,8 +61,10 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         world_hash=content.world_hash(entries),
         limits=_limits(settings),
         presence=presence.create(settings.broker_url),
+        invitations=InvitationBook(),
     )
     services.wire_presence()
+    Admissions(services.world, services.invitations)
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[ENTRIES] = entries
@@ -68,6 +73,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.router.add_get("/world/manifest", manifest)
     app.router.add_get("/files/{sha256}", file_route)
     app.router.add_get("/ws", gateway.websocket)
+    add_invitation_routes(app)
     if ents is None:
         ents = load_ents(settings.ent_config) if settings.ent_config else []
     setup_ent(

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from protocol import ErrorCode, encode
@@ -42,7 +43,10 @@ class Room:
         self.changed: set[Avatar] = set()
         self.events: list[bytes] = []
         self.participants: set[str] = set()
-        """user ids admitted to a ``conference`` room (filled by the conference feature)."""
+        """user ids admitted by a teacher (guests of an invitation, conference participants)."""
+        self.invited_classes: Callable[[], set[str]] = set
+        """Classes admitted to a ``conference`` room now (from active invitations)."""
+        self.chat_allowed = True
         if spec.interest == "grid":
             self.interest: RoomInterest | GridInterest = GridInterest(self.members, counters, settings)
         else:
@@ -68,7 +72,7 @@ class Room:
         if role is Role.STAFF:
             return True
         if role is Role.GUEST:
-            return policy == "conference" and identity.user_id in self.participants
+            return identity.user_id in self.participants
         if policy == "open":
             return True
         if policy == "staff":
@@ -79,7 +83,11 @@ class Room:
                 return not classes or bool(set(identity.classes) & set(classes))
             return bool(set(identity.classes) & set(classes))
         if policy == "conference":
-            return role is Role.TEACHER or identity.user_id in self.participants
+            return (
+                role is Role.TEACHER
+                or identity.user_id in self.participants
+                or bool(set(identity.classes) & self.invited_classes())
+            )
         return False
 
     def on_join(self, a: Avatar) -> None:

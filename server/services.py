@@ -10,9 +10,11 @@ from aiohttp import web
 
 from protocol import CloseCode
 from server import content
+from server.avatar import Avatar
 from server.config import Settings
 from server.directory import DemoDirectory
 from server.identity import Identity
+from server.invitation import InvitationBook
 from server.persistence import Place, Store, WriteBehind
 from server.presence import Presence
 from server.tokens import TokenService
@@ -35,6 +37,7 @@ class Services:
     world_hash: str
     limits: dict[str, int]
     presence: Presence
+    invitations: InvitationBook
     connections: int = 0
     stopping: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -56,7 +59,7 @@ class Services:
         """Subscribe to what other processes (and this one) announce. Call before ``presence.start()``."""
         self.presence.subscribe("revoke", self._on_revoke)
         self.presence.subscribe("replaced", self._on_replaced)
-        self.world.on_removed = self._release
+        self.world.on_removed.append(self._release)
 
     async def logout(self, sid: str) -> None:
         """End a login session everywhere: its tokens stop working and its avatar leaves (close 4011)."""
@@ -84,9 +87,9 @@ class Services:
                 str(message.get("user")), CloseCode.REPLACED, "connexion remplacée ailleurs"
             )
 
-    def _release(self, user_id: str) -> None:
+    def _release(self, avatar: Avatar) -> None:
         if not self.stopping:
-            task = asyncio.get_running_loop().create_task(self.presence.release(user_id))
+            task = asyncio.get_running_loop().create_task(self.presence.release(avatar.identity.user_id))
             self.background.add(task)
             task.add_done_callback(self.background.discard)
 

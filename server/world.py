@@ -21,6 +21,7 @@ from protocol.messages import Bye, Chat, Correction, Move, Ping, Pong, Say, UseD
 from protocol.messages import Room as RoomMsg
 from server import chat
 from server.avatar import Avatar
+from server.classroom import journal_for, room_for
 from server.config import Settings
 from server.identity import Identity
 from server.interest import Counters, Outgoing
@@ -40,7 +41,10 @@ class World:
         self.settings = settings
         self.writer = writer
         self.counters = Counters()
-        self.rooms: dict[str, Room] = {rid: Room(r, settings, self.counters) for rid, r in spec.rooms.items()}
+        journal = journal_for(writer)
+        self.rooms: dict[str, Room] = {
+            rid: room_for(r, settings, self.counters, journal) for rid, r in spec.rooms.items()
+        }
         self.avatars: dict[int, Avatar] = {}
         self.by_user: dict[str, Avatar] = {}
         self.by_resume: dict[str, Avatar] = {}
@@ -51,8 +55,13 @@ class World:
         self.corrections = 0
         self._next_id = 1
         self._stopping = False
-        self.on_removed: Callable[[str], None] | None = None
-        """Called with the user id when an avatar leaves for good (presence release)."""
+        self.handlers: dict[type, Callable[[Avatar, Session, Any], None]] = {}
+        """Handlers of feature messages (lobby, classroom...) by message class."""
+        self.on_joined: list[Callable[[Avatar], None]] = []
+        """Called when a connection is attached to an avatar (new, resumed or replaced)."""
+        self.on_removed: list[Callable[[Avatar], None]] = []
+        """Called when an avatar leaves the world for good."""
+        self.every_second: list[Callable[[], None]] = []
         self.burst_distance = settings.max_speed * settings.speed_tolerance * 0.5 + 0.5
         """Most distance one move may cover after a pause (half a second at full speed, plus slack)."""
 
@@ -81,6 +90,8 @@ class World:
         session.push(encode(RoomMsg(room.id, a.xq, a.yq, a.hq)))
         room.on_join(a)
         self._audit("join", a, room.id)
+        for hook in self.on_joined:
+            hook(a)
         return a
 
     def _reattach(self, a: Avatar, session: Session, identity: Identity) -> Avatar:
@@ -93,11 +104,17 @@ class World:
         session.push(encode(RoomMsg(a.room.id, a.xq, a.yq, a.hq)))
         a.room.on_resume(a)
         self._audit("resume", a, a.room.id)
+        for hook in self.on_joined:
+            hook(a)
         return a
 
     def _starting_place(
         self, identity: Identity, place: Place | None
     ) -> tuple[Room, tuple[float, float, float]]:
+        if identity.is_guest:  # guests wait in the lobby until a teacher admits them
+            lobby = self.rooms["lobby"]
+            lobby.on_auth(identity)
+            return lobby, lobby.spec.spawn_points[0]
         if place is not None:
             room = self.rooms.get(place.room_id)
             if room is not None and room.spec.contains(place.x, place.y):
@@ -137,8 +154,8 @@ class World:
         if a.session is not None:
             a.session.avatar = None
             a.session = None
-        if self.on_removed is not None:
-            self.on_removed(a.identity.user_id)
+        for hook in self.on_removed:
+            hook(a)
 
     def remove_user(self, user_id: str, code: CloseCode, reason: str) -> bool:
         """Remove a user's avatar now (logout, single logout, a teacher's decision)."""
@@ -170,6 +187,8 @@ class World:
             s.push(encode(Pong(msg.nonce, int(time.time() * 1000))))
         elif kind is Bye:
             s.close_later(CloseCode.NORMAL, "au revoir")
+        elif kind in self.handlers:
+            self.handlers[kind](a, s, msg)
         elif not a.room.on_message(a, msg):
             s.error(
                 ErrorCode.UNEXPECTED_MESSAGE, f"{kind.__name__} is not handled here", msg.__protocol__.code
@@ -198,6 +217,9 @@ class World:
     def _say(self, a: Avatar, s: Session, msg: Say) -> None:
         if not s.chats.take():
             self._rate_limited(s, "trop de messages : patientez un peu", msg)
+            return
+        if not a.room.chat_allowed:
+            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", msg.__protocol__.code)
             return
         text = chat.clean(msg.text)
         if not text:
@@ -299,6 +321,8 @@ class World:
     def _expire_grace(self) -> None:
         if self.tick_no % self.settings.tick_hz:
             return  # once a second is enough
+        for job in self.every_second:
+            job()
         limit = time.monotonic() - self.settings.resume_grace
         for a in [
             a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit

@@ -1,0 +1,171 @@
+"""Conference signalling: the WebRTC handshake and the host's controls, as protocol messages (codes 64..95).
+
+Each participant has two WebRTC connections to the server's media forwarder (docs/conference.md):
+
+* a **publish** connection, offered by the client (``CONF_PUBLISH``) and answered by the server, carrying
+  the participant's own camera and microphone (only allowed to the host and speakers);
+* a **subscribe** connection, offered by the server (``CONF_SUBSCRIBE_OFFER``, again whenever tracks are
+  added) and answered by the client, carrying everyone else's media. ``CONF_TRACKS`` says which ``mid``
+  carries whose audio or video; slots are reused without renegotiation when speakers change.
+
+ICE: no trickle. Both sides gather all their candidates before sending an SDP, so candidates travel inside
+the SDP (aiortc always does this). Refusals are the ordinary ``ERROR`` message (``ACCESS_DENIED``,
+``UNEXPECTED_MESSAGE``, ``UNKNOWN_AVATAR``, ``INVALID_FIELD``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from protocol.fields import Bool, Int, ListOf, Rec, Str
+from protocol.messages import Direction, message, record
+
+MAX_SDP_CHARS = 64 * 1024
+"""Largest SDP in an offer or answer."""
+MAX_CONF_TRACKS = 256
+"""Most tracks listed in one ``CONF_TRACKS``."""
+
+
+class Role(StrEnum):
+    """A participant's role in a conference."""
+
+    HOST = "host"  # runs the conference, always has the floor
+    SPEAKER = "speaker"  # has been given the floor: their media are forwarded
+    AUDIENCE = "audience"  # watches and listens
+
+
+class Kind(StrEnum):
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+U32 = Int(0, 2**32 - 1)
+SDP = Str(MAX_SDP_CHARS, 1)
+ROLE = Str(16, 1, lambda s: s in Role.__members__.values(), "host, speaker or audience")
+KIND = Str(8, 1, lambda s: s in Kind.__members__.values(), "audio or video")
+MID = Str(32, 1, lambda s: s.isascii() and s.isprintable(), "printable ASCII")
+VERSION = Int(1, 2**31 - 1)
+
+C = Direction.TO_SERVER
+S = Direction.TO_CLIENT
+
+
+@record
+@dataclass(slots=True, frozen=True)
+class TrackInfo:
+    """Which media of which participant a ``mid`` of my subscribe connection carries."""
+
+    mid: Annotated[str, MID]
+    participant: Annotated[int, U32]
+    kind: Annotated[str, KIND]
+
+
+# --- client -> server ------------------------------------------------------------------------------
+
+
+@message(64, C)
+@dataclass(slots=True, frozen=True)
+class ConfPublish:
+    """SDP offer of my publish connection (my camera and microphone); also to renegotiate it."""
+
+    sdp: Annotated[str, SDP]
+
+
+@message(65, C)
+@dataclass(slots=True, frozen=True)
+class ConfSubscribeAnswer:
+    """SDP answer to the server's ``CONF_SUBSCRIBE_OFFER`` number ``version``."""
+
+    version: Annotated[int, VERSION]
+    sdp: Annotated[str, SDP]
+
+
+@message(66, C)
+@dataclass(slots=True, frozen=True)
+class ConfUnpublish:
+    """I stop publishing (my publish connection is closed)."""
+
+
+@message(67, C)
+@dataclass(slots=True, frozen=True)
+class ConfFloor:
+    """Host only: give (``speaker`` true) or take back (false) the floor of a participant."""
+
+    participant: Annotated[int, U32]
+    speaker: Annotated[bool, Bool()]
+
+
+@message(68, C)
+@dataclass(slots=True, frozen=True)
+class ConfMute:
+    """Host only: stop (``muted`` true) or resume forwarding one kind of a participant's media."""
+
+    participant: Annotated[int, U32]
+    kind: Annotated[str, KIND]
+    muted: Annotated[bool, Bool()]
+
+
+@message(69, C)
+@dataclass(slots=True, frozen=True)
+class ConfRemove:
+    """Host only: remove a participant from the conference."""
+
+    participant: Annotated[int, U32]
+
+
+# --- server -> client ------------------------------------------------------------------------------
+
+
+@message(80, S)
+@dataclass(slots=True, frozen=True)
+class ConfPublishAnswer:
+    """SDP answer to my ``CONF_PUBLISH``."""
+
+    sdp: Annotated[str, SDP]
+
+
+@message(81, S)
+@dataclass(slots=True, frozen=True)
+class ConfSubscribeOffer:
+    """SDP offer of my subscribe connection; answer with ``CONF_SUBSCRIBE_ANSWER`` and the same version."""
+
+    version: Annotated[int, VERSION]
+    sdp: Annotated[str, SDP]
+
+
+@message(82, S)
+@dataclass(slots=True, frozen=True)
+class ConfTracks:
+    """The full, current list of what my subscribe connection carries (mids not listed are idle)."""
+
+    tracks: Annotated[list[TrackInfo], ListOf(Rec(TrackInfo), MAX_CONF_TRACKS)]
+
+
+@message(83, S)
+@dataclass(slots=True, frozen=True)
+class ConfRole:
+    """A participant's role (mine included): sent to everyone on join and on every floor change."""
+
+    participant: Annotated[int, U32]
+    role: Annotated[str, ROLE]
+
+
+@message(84, S)
+@dataclass(slots=True, frozen=True)
+class ConfMuted:
+    """The host muted or unmuted one kind of a participant's media (sent to everyone)."""
+
+    participant: Annotated[int, U32]
+    kind: Annotated[str, KIND]
+    muted: Annotated[bool, Bool()]
+
+
+@message(85, S)
+@dataclass(slots=True, frozen=True)
+class ConfLeft:
+    """A participant left the conference, or was removed (``removed`` true; if it is me, I am out)."""
+
+    participant: Annotated[int, U32]
+    removed: Annotated[bool, Bool()]

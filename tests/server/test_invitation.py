@@ -1,0 +1,204 @@
+"""Guest invitations end to end: invite, lobby, admit all, restricted rights, revocation and expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from client.network import ConnectionRefused, WorldConnection, fetch_demo_token
+from protocol import CloseCode, ErrorCode
+from protocol.invitation import Admit, Dismiss, Lobby
+from server.services import Services
+from tests.server.conftest import Connect
+from tests.server.test_world_flow import go_through, walk_to
+
+
+async def bearer(http: aiohttp.ClientSession, server: TestServer, login: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {await fetch_demo_token(http, str(server.make_url('')).rstrip('/'), login)}"
+    }
+
+
+async def invite(
+    http: aiohttp.ClientSession, server: TestServer, login: str = "mme.durand", **overrides: object
+):
+    body = {
+        "partner_school": "Gesamtschule Köln",
+        "country": "Allemagne",
+        "language": "de",
+        "room": "amphi",
+        "classes": ["4A"],
+        "valid_until": time.time() + 3600,
+        "max_guests": 3,
+    }
+    body.update(overrides)
+    async with http.post(
+        server.make_url("/api/invitations"), json=body, headers=await bearer(http, server, login)
+    ) as r:
+        return r.status, await r.json()
+
+
+async def guest(http: aiohttp.ClientSession, server: TestServer, code: str, name: str) -> tuple[int, dict]:
+    async with http.post(server.make_url("/auth/guest"), json={"code": code, "name": name}) as r:
+        return r.status, await r.json()
+
+
+def watch_lobby(conn: WorldConnection) -> list[Lobby]:
+    """Collect the LOBBY messages a teacher's client receives."""
+    seen: list[Lobby] = []
+    conn.mirror.listeners.append(lambda msg: seen.append(msg) if isinstance(msg, Lobby) else None)
+    return seen
+
+
+def names(seen: list[Lobby]) -> list[str]:
+    return sorted(g.name for g in seen[-1].waiting) if seen else []
+
+
+async def wait_closed(conn: WorldConnection, timeout: float = 4.0) -> int | None:
+    for _ in range(int(timeout / 0.05)):
+        if conn.closed:
+            return conn.close_code
+        await asyncio.sleep(0.05)
+    raise AssertionError("not closed")
+
+
+async def test_guest_flow(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
+) -> None:
+    lea = await connect("lea.martin")
+    teacher = await connect("mme.durand")
+    lobby = watch_lobby(teacher)
+    status, created = await invite(http, server)
+    assert status == 201, created
+    code = created["code"]
+    assert len(code) == 19 and created["link"].endswith(code)
+
+    status, emma_login = await guest(http, server, code.lower().replace("-", " "), "Emma")
+    assert status == 200, emma_login
+    emma = await connect("", token=emma_login["access_token"])
+    assert emma.mirror.room == "lobby"
+    await emma.say("hallo?")
+    await emma.wait_for(lambda m: any(e.code == ErrorCode.CHAT_FORBIDDEN for e in m.errors))
+    _, jonas_login = await guest(http, server, code, "Jonas")
+    jonas = await connect("", token=jonas_login["access_token"])
+    await teacher.wait_for(lambda m: names(lobby) == ["Emma", "Jonas"])
+
+    await teacher.send(Admit([]))  # admit everyone at once
+    await emma.wait_for(lambda m: m.room == "amphi")
+    await jonas.wait_for(lambda m: m.room == "amphi")
+    await teacher.wait_for(lambda m: names(lobby) == [])
+
+    # the invited class may now enter the amphitheatre; guests may not leave it
+    await go_through(lea, services, "hall-amphi")
+    assert lea.mirror.room == "amphi"
+    door = services.world.spec.doors["hall-amphi"]
+    lx, ly, _ = door.landing("amphi")
+    await walk_to(emma, lx, ly)
+    await emma.use_door("hall-amphi")
+    await emma.wait_for(lambda m: any(e.code == ErrorCode.ACCESS_DENIED for e in m.errors))
+    assert emma.mirror.room == "amphi"
+
+    # no private messages between pupils and guests, either way
+    await lea.wait_for(lambda m: emma.mirror.me in m.avatars)
+    await emma.whisper(lea.mirror.me, "hi")
+    await lea.whisper(emma.mirror.me, "salut")
+    await emma.wait_for(lambda m: any(e.code == ErrorCode.CHAT_FORBIDDEN for e in m.errors[1:]))
+    await lea.wait_for(lambda m: any(e.code == ErrorCode.CHAT_FORBIDDEN for e in m.errors))
+    assert not [c for c in lea.mirror.chat if c.private] and not [c for c in emma.mirror.chat if c.private]
+
+    # the teacher revokes: guests are removed within a second or two, the code stops working
+    invitation_id = created["invitation"]["id"]
+    async with http.delete(
+        server.make_url(f"/api/invitations/{invitation_id}"), headers=await bearer(http, server, "mme.durand")
+    ) as r:
+        assert r.status == 200
+    assert await wait_closed(emma) == CloseCode.REMOVED
+    assert await wait_closed(jonas) == CloseCode.REMOVED
+    status, body = await guest(http, server, code, "Lena")
+    assert (status, body["error"]) == (410, "invitation_expired")
+    with pytest.raises(ConnectionRefused) as refused:  # an old guest token does not bring anyone back
+        await connect("", token=emma_login["access_token"])
+    assert refused.value.code == ErrorCode.ACCESS_DENIED
+
+
+async def test_pupil_is_refused_from_the_amphitheatre_without_a_conference(
+    connect: Connect, services: Services
+) -> None:
+    lea = await connect("lea.martin")
+    door = services.world.spec.doors["hall-amphi"]
+    lx, ly, _ = door.landing("hall")
+    await walk_to(lea, lx, ly)
+    await lea.use_door("hall-amphi")
+    await lea.wait_for(lambda m: m.errors)
+    assert lea.mirror.errors[0].code == ErrorCode.ACCESS_DENIED and lea.mirror.room == "hall"
+
+
+async def test_invitation_ends_at_its_time(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect
+) -> None:
+    teacher = await connect("mme.durand")
+    lobby = watch_lobby(teacher)
+    _, created = await invite(http, server, valid_until=time.time() + 2.5)
+    _, login = await guest(http, server, created["code"], "Aiko")
+    aiko = await connect("", token=login["access_token"])
+    await teacher.wait_for(lambda m: names(lobby) == ["Aiko"])
+    await teacher.send(Admit([aiko.mirror.me]))
+    await aiko.wait_for(lambda m: m.room == "amphi")
+    assert await wait_closed(aiko, timeout=5) == CloseCode.REMOVED
+
+
+async def test_teacher_dismisses_one_guest(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect
+) -> None:
+    teacher = await connect("mme.durand")
+    lobby = watch_lobby(teacher)
+    _, created = await invite(http, server)
+    _, login = await guest(http, server, created["code"], "Marco")
+    marco = await connect("", token=login["access_token"])
+    await teacher.wait_for(lambda m: names(lobby) == ["Marco"])
+    await teacher.send(Dismiss(marco.mirror.me))
+    assert await wait_closed(marco) == CloseCode.REMOVED
+
+
+@pytest.mark.parametrize(
+    ("login", "overrides", "status", "error"),
+    [
+        ("lea.martin", {}, 403, "invitation_forbidden"),
+        ("mme.durand", {"room": "hall"}, 400, "room_invalid"),
+        ("mme.durand", {"room": "nowhere"}, 400, "room_invalid"),
+        ("mme.durand", {"classes": ["6B"]}, 403, "classes_forbidden"),
+        ("mme.durand", {"max_guests": 500}, 400, "invitation_guests_invalid"),
+        ("mme.durand", {"valid_until": time.time() + 30 * 86400}, 400, "invitation_window_invalid"),
+        ("mme.durand", {"partner_school": ""}, 400, "partner_school_invalid"),
+    ],
+)
+async def test_bad_invitations_are_refused(
+    server: TestServer, http: aiohttp.ClientSession, login: str, overrides: dict, status: int, error: str
+) -> None:
+    got_status, body = await invite(http, server, login, **overrides)
+    assert (got_status, body["error"]) == (status, error)
+    assert body["message"]
+
+
+async def test_guest_login_errors(server: TestServer, http: aiohttp.ClientSession) -> None:
+    _, created = await invite(http, server, max_guests=1)
+    assert (await guest(http, server, "AAAA-BBBB-CCCC-DDDD", "Emma"))[1]["error"] == "invitation_unknown"
+    assert (await guest(http, server, created["code"], "x1 <script>"))[1]["error"] == "guest_name_invalid"
+    assert (await guest(http, server, created["code"], "Emma"))[0] == 200
+    assert (await guest(http, server, created["code"], "Paul"))[1]["error"] == "invitation_full"
+    async with http.post(server.make_url("/api/invitations"), json={}) as r:
+        assert r.status == 401
+
+
+async def test_guest_codes_cannot_be_brute_forced(server: TestServer, http: aiohttp.ClientSession) -> None:
+    statuses = [(await guest(http, server, f"AAAA-BBBB-CCCC-{i:04d}", "Emma"))[0] for i in range(12)]
+    assert statuses[:10] == [404] * 10 and statuses[-1] == 429
+
+
+async def test_invite_link_page(server: TestServer, http: aiohttp.ClientSession) -> None:
+    async with http.get(server.make_url("/invite/abcd-efgh-jkmn-pqrs")) as r:
+        assert r.status == 200 and "ABCD-EFGH-JKMN-PQRS" in await r.text()
