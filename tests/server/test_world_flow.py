@@ -163,3 +163,11 @@ async def test_ping_round_trip(connect: Connect) -> None:
     lea = await connect("lea.martin")
     rtt = await lea.ping()
     assert rtt < 0.5
+
+
+async def test_saved_place_in_a_room_that_no_longer_exists(connect: Connect, services: Services) -> None:
+    from server.persistence import Place
+
+    await services.store.save_places([Place("demo:lea.martin", "salle-999", 3.0, 4.0, 0.0)])
+    lea = await connect("lea.martin")
+    assert lea.mirror.room == "hall"
