@@ -1,6 +1,6 @@
 """World-server benchmark: N bots against a server process, against the naive baseline in the same run.
 
-    cybercollege bench                     # default: ours at 100, 250, 500, 1000 bots; baseline at 50, 100, 200
+    cybercollege bench                     # default: ours at 50 to 1000 bots; the baseline at 50 and 100
     cybercollege bench --counts 200 --baseline-counts 200 --window 10
 
 For each run it reports the server's CPU (% of one core), peak RSS, delivered updates/s, CPU per delivered
@@ -163,8 +163,8 @@ def ratios(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--counts", default="100,250,500,1000", help="bot counts for our server")
-    p.add_argument("--baseline-counts", default="50,100,200", help="bot counts for the naive baseline")
+    p.add_argument("--counts", default="50,100,250,500,1000", help="bot counts for our server")
+    p.add_argument("--baseline-counts", default="50,100", help="bot counts for the naive baseline")
     p.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
     p.add_argument("--window", type=float, default=15.0, help="seconds measured")
     p.add_argument("--observers", type=int, default=20, help="bots that decode and time what they receive")

@@ -50,7 +50,14 @@ async def guest(http: aiohttp.ClientSession, server: TestServer, code: str, name
 def watch_lobby(conn: WorldConnection) -> list[Lobby]:
     """Collect the LOBBY messages a teacher's client receives."""
     seen: list[Lobby] = []
-    conn.mirror.listeners.append(lambda msg: seen.append(msg) if isinstance(msg, Lobby) else None)
+    apply = conn.mirror.apply
+
+    def recording(msg: object) -> None:
+        apply(msg)
+        if isinstance(msg, Lobby):
+            seen.append(msg)
+
+    conn.mirror.apply = recording  # type: ignore[method-assign]
     return seen
 
 
