@@ -31,8 +31,6 @@ def sh(*cmd: str | Path, **kw: object) -> None:
 
 def ensure_venv() -> None:
     """Create .venv and install the locked dependencies and the project (again only if the lock changed)."""
-    if sys.version_info < (3, 11):
-        sys.exit(f"Cybercollège needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)

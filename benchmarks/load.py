@@ -163,12 +163,17 @@ async def main_async(args: argparse.Namespace) -> None:
     def pct(p: float) -> float | None:
         return round(LAT[min(n - 1, int(p * n))] * 1000, 2) if n else None
 
-    print(json.dumps({
-        "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": pct(1.0), "samples": n},
-        "counts": COUNTS,
-        "failures": len(failures),
-        "first_failure": failures[0] if failures else None,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": pct(1.0), "samples": n},
+                "counts": COUNTS,
+                "failures": len(failures),
+                "first_failure": failures[0] if failures else None,
+            }
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:

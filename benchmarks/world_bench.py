@@ -71,10 +71,20 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
         cmd = [sys.executable, "-m", "benchmarks.baseline_server", "--port", str(port)]
     else:
         cmd = [
-            sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--world", str(ARENA),
-            "--database-url", f"sqlite+aiosqlite:///{tmp}/bench.db", "--log-level", "WARNING",
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--world",
+            str(ARENA),
+            "--database-url",
+            f"sqlite+aiosqlite:///{tmp}/bench.db",
+            "--log-level",
+            "WARNING",
         ]
-    log = open(tmp / f"{kind}.log", "wb")  # a file, not a pipe: a full pipe would block the server
+    log = open(tmp / f"{kind}.log", "wb")  # noqa: SIM115 - a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/" + ("stats" if kind == "baseline" else "health")
     deadline = time.monotonic() + 30
@@ -95,9 +105,23 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(kind, port, Path(tmp))
         load_cmd = [
-            sys.executable, "-m", "benchmarks.load", "--kind", kind, "--url", base, "--count", str(count),
-            "--duration", str(args.warmup + args.window + 1), "--measure-after", str(args.warmup),
-            "--observers", str(args.observers), "--hz", str(args.hz),
+            sys.executable,
+            "-m",
+            "benchmarks.load",
+            "--kind",
+            kind,
+            "--url",
+            base,
+            "--count",
+            str(count),
+            "--duration",
+            str(args.warmup + args.window + 1),
+            "--measure-after",
+            str(args.warmup),
+            "--observers",
+            str(args.observers),
+            "--hz",
+            str(args.hz),
         ]
         load = subprocess.Popen(load_cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -112,7 +136,11 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
         finally:
             server.terminate()
             server.wait(timeout=60)
-            problems = [line for line in (Path(tmp) / f"{kind}.log").read_text().splitlines() if "WARNING" in line or "ERROR" in line]
+            problems = [
+                line
+                for line in (Path(tmp) / f"{kind}.log").read_text().splitlines()
+                if "WARNING" in line or "ERROR" in line
+            ]
     elapsed = t1 - t0
     result = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"error": err.decode()[-500:]}
     updates = c1["updates"] - c0["updates"]
@@ -155,14 +183,21 @@ def ratios(rows: list[dict]) -> str:
     ours = {r["bots"]: r for r in rows if r["kind"] == "ours"}
     lines = []
     for r in rows:
-        if r["kind"] == "baseline" and r["bots"] in ours and r["cpu_us_per_update"] and ours[r["bots"]]["cpu_us_per_update"]:
+        if (
+            r["kind"] == "baseline"
+            and r["bots"] in ours
+            and r["cpu_us_per_update"]
+            and ours[r["bots"]]["cpu_us_per_update"]
+        ):
             ratio = r["cpu_us_per_update"] / ours[r["bots"]]["cpu_us_per_update"]
             lines.append(f"- {r['bots']} bots: baseline uses {ratio:.1f}x more CPU per delivered update than ours")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--counts", default="50,100,250,500,1000", help="bot counts for our server")
     p.add_argument("--baseline-counts", default="50,100", help="bot counts for the naive baseline")
     p.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")

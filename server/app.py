@@ -18,14 +18,15 @@ from protocol.messages import Closing
 from server import content, gateway, metrics, presence
 from server.config import Settings
 from server.directory import DemoDirectory
+from server.ent.config import EntConfig, load_ents
+from server.ent.routes import setup_ent
 from server.invitation import InvitationBook
 from server.invitation_routes import add_invitation_routes
 from server.lobby import Admissions
-from server.ent.config import EntConfig, load_ents
-from server.ent.routes import setup_ent
 from server.logs import event
 from server.persistence import AUDIT_RETENTION, Store, WriteBehind
 from server.services import SERVICES, Services
+from server.teacher import TeacherTools, add_teacher_routes
 from server.tokens import TokenService
 from server.world import World
 
@@ -65,6 +66,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     )
     services.wire_presence()
     Admissions(services.world, services.invitations)
+    TeacherTools(services.world)
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[ENTRIES] = entries
@@ -74,6 +76,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.router.add_get("/files/{sha256}", file_route)
     app.router.add_get("/ws", gateway.websocket)
     add_invitation_routes(app)
+    add_teacher_routes(app)
     if ents is None:
         ents = load_ents(settings.ent_config) if settings.ent_config else []
     setup_ent(

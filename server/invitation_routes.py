@@ -17,11 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
-from server.identity import Identity, Role
+from server.api import api_error, bearer_identity
+from server.identity import Role
 from server.invitation import InvitationError, display_code, normalise_code
 from server.ratelimit import TokenBucket
 from server.services import SERVICES, Services
-from server.tokens import TokenError
 
 GUEST_TOKEN_TTL = 4 * 3600
 GUEST_ATTEMPTS: web.AppKey[dict[str, TokenBucket]] = web.AppKey("guest_attempts", dict)
@@ -41,77 +41,47 @@ def add_invitation_routes(app: web.Application) -> None:
     )
 
 
-def _error(status: int, code: str, message: str) -> web.HTTPException:
-    cls = {
-        400: web.HTTPBadRequest,
-        401: web.HTTPUnauthorized,
-        403: web.HTTPForbidden,
-        404: web.HTTPNotFound,
-        409: web.HTTPConflict,
-        410: web.HTTPGone,
-        429: web.HTTPTooManyRequests,
-    }[status]
-    return cls(text=_json({"error": code, "message": message}), content_type="application/json")
-
-
-def _json(data: Any) -> str:
-    import json
-
-    return json.dumps(data, ensure_ascii=False)
-
-
-def _teacher(request: web.Request) -> Identity:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise _error(401, "token_missing", "Connexion requise (Authorization: Bearer <jeton>).")
-    try:
-        identity, _sid = request.app[SERVICES].tokens.verify(header.removeprefix("Bearer ").strip())
-    except TokenError as exc:
-        raise _error(401, exc.code, "Jeton refusé : reconnectez-vous.") from None
-    return identity
-
-
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise _error(400, "bad_json", "Corps JSON attendu.") from None
+        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
     if not isinstance(body, dict):
-        raise _error(400, "bad_json", "Un objet JSON est attendu.")
+        raise api_error(400, "bad_json", "Un objet JSON est attendu.")
     return body
 
 
 def _text(body: dict[str, Any], key: str, limit: int, default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= limit or not value.isprintable():
-        raise _error(400, f"{key}_invalid", f"« {key} » : texte de 1 à {limit} caractères attendu.")
+        raise api_error(400, f"{key}_invalid", f"« {key} » : texte de 1 à {limit} caractères attendu.")
     return value.strip()
 
 
 def _number(body: dict[str, Any], key: str, default: float | None = None) -> float:
     value = body.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _error(400, f"{key}_invalid", f"« {key} » : nombre attendu.")
+        raise api_error(400, f"{key}_invalid", f"« {key} » : nombre attendu.")
     return float(value)
 
 
 async def create(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
-    teacher = _teacher(request)
+    teacher = bearer_identity(request)
     if teacher.role not in (Role.TEACHER, Role.STAFF):
-        raise _error(403, "invitation_forbidden", "Seuls les enseignants peuvent inviter.")
+        raise api_error(403, "invitation_forbidden", "Seuls les enseignants peuvent inviter.")
     body = await _body(request)
     room_id = _text(body, "room", 64)
     room = services.world.rooms.get(room_id)
     if room is None or room_id == "lobby" or room.spec.access.policy not in ("conference", "class"):
-        raise _error(400, "room_invalid", "Invitez dans l'amphithéâtre ou une salle de classe.")
+        raise api_error(400, "room_invalid", "Invitez dans l'amphithéâtre ou une salle de classe.")
     if not room.allows(teacher):
-        raise _error(403, "room_forbidden", "Vous n'avez pas accès à cette salle.")
+        raise api_error(403, "room_forbidden", "Vous n'avez pas accès à cette salle.")
     classes = body.get("classes", [])
     if not isinstance(classes, list) or not all(isinstance(c, str) and 0 < len(c) <= 16 for c in classes):
-        raise _error(400, "classes_invalid", '« classes » : liste de classes attendue (ex. ["4A"]).')
+        raise api_error(400, "classes_invalid", '« classes » : liste de classes attendue (ex. ["4A"]).')
     if not set(classes) <= set(teacher.classes) and teacher.role is not Role.STAFF:
-        raise _error(403, "classes_forbidden", "Vous ne pouvez inviter que vos propres classes.")
+        raise api_error(403, "classes_forbidden", "Vous ne pouvez inviter que vos propres classes.")
     try:
         invitation, code = services.invitations.create(
             teacher,
@@ -125,7 +95,7 @@ async def create(request: web.Request) -> web.Response:
             max_guests=int(_number(body, "max_guests", 30)),
         )
     except InvitationError as exc:
-        raise _error(exc.status, exc.code, exc.message) from None
+        raise api_error(exc.status, exc.code, exc.message) from None
     link = f"{services.settings.base_url()}/invite/{display_code(code)}"
     return web.json_response(
         {"invitation": invitation.public(), "code": display_code(code), "link": link}, status=201
@@ -134,17 +104,17 @@ async def create(request: web.Request) -> web.Response:
 
 async def list_invitations(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
-    teacher = _teacher(request)
+    teacher = bearer_identity(request)
     mine = [i.public() for i in services.invitations.by_id.values() if i.may_manage(teacher)]
     return web.json_response({"invitations": mine})
 
 
 async def revoke(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
-    teacher = _teacher(request)
+    teacher = bearer_identity(request)
     invitation = services.invitations.by_id.get(request.match_info["id"])
     if invitation is None or not invitation.may_manage(teacher):
-        raise _error(404, "invitation_unknown", "Invitation inconnue.")
+        raise api_error(404, "invitation_unknown", "Invitation inconnue.")
     services.invitations.revoke(invitation.id)
     return web.json_response({"invitation": invitation.public()})
 
@@ -156,15 +126,15 @@ async def guest_login(request: web.Request) -> web.Response:
         request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE)
     )
     if not bucket.take():
-        raise _error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
+        raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
     body = await _body(request)
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not isinstance(name, str) or len(code) > 64 or len(name) > 64:
-        raise _error(400, "guest_invalid", "« code » et « name » sont attendus.")
+        raise api_error(400, "guest_invalid", "« code » et « name » sont attendus.")
     try:
         identity = services.invitations.redeem(code, name)
     except InvitationError as exc:
-        raise _error(exc.status, exc.code, exc.message) from None
+        raise api_error(exc.status, exc.code, exc.message) from None
     token = services.tokens.issue(identity, ttl_seconds=GUEST_TOKEN_TTL)
     return web.json_response(
         {"access_token": token, "expires_in": GUEST_TOKEN_TTL, "name": identity.display_name}

@@ -15,6 +15,7 @@ from protocol import ErrorCode, encode
 from protocol.messages import Presence
 from server.identity import Identity, Role
 from server.interest import Counters, GridInterest, Outgoing, RoomInterest
+from server.roomcontrol import RoomControl
 
 if TYPE_CHECKING:
     import worlds
@@ -47,6 +48,8 @@ class Room:
         self.invited_classes: Callable[[], set[str]] = set
         """Classes admitted to a ``conference`` room now (from active invitations)."""
         self.chat_allowed = True
+        self.control = RoomControl()
+        """Hands, muting, freezing, locking, polls, attendance (server/teacher.py)."""
         if spec.interest == "grid":
             self.interest: RoomInterest | GridInterest = GridInterest(self.members, counters, settings)
         else:
@@ -60,6 +63,8 @@ class Room:
 
     def on_auth(self, identity: Identity) -> None:
         """Raise :class:`Refused` unless ``identity`` may enter now."""
+        if self.control.locked and identity.role not in (Role.TEACHER, Role.STAFF):
+            raise Refused(ErrorCode.ACCESS_DENIED, f"{self.spec.name} est verrouillée par l'enseignant")
         if len(self.members) >= self.spec.capacity:
             raise Refused(ErrorCode.ROOM_FULL, f"{self.spec.name} est complet ({self.spec.capacity} places)")
         if not self.allows(identity):
@@ -99,6 +104,9 @@ class Room:
             a.session.push(encode(Presence([m.member() for m in self.members.values()], [])))
         self.events.append(encode(Presence([a.member()], [])))
         self.interest.added(a, self.events)
+        self.control.arrived(a)
+        if a.session is not None and not self.control.is_default():
+            a.session.push(encode(self.control.message()))
 
     def on_leave(self, a: Avatar) -> None:
         """``a`` left (door, logout, end of grace period)."""
@@ -107,11 +115,17 @@ class Room:
         self.changed.discard(a)
         self.interest.removed(a, self.events)
         self.events.append(encode(Presence([], [a.id])))
+        hands, muted, spot = len(self.control.hands), len(self.control.muted), self.control.spotlight
+        self.control.left(a)
+        if (hands, muted, spot) != (len(self.control.hands), len(self.control.muted), self.control.spotlight):
+            self.events.append(encode(self.control.message()))
 
     def on_resume(self, a: Avatar) -> None:
         """``a``'s client reconnected: give it the full picture again."""
         if a.session is not None:
             a.session.push(encode(Presence([m.member() for m in self.members.values()], [])))
+            if not self.control.is_default():
+                a.session.push(encode(self.control.message()))
         self.interest.resumed(a)
 
     def on_message(self, a: Avatar, msg: Any) -> bool:

@@ -107,9 +107,7 @@ async def test_revoked_session(server: TestServer, http: aiohttp.ClientSession, 
     assert error.code == ErrorCode.TOKEN_INVALID
 
 
-async def test_unsupported_version(
-    server: TestServer, http: aiohttp.ClientSession, services: Services
-) -> None:
+async def test_unsupported_version(server: TestServer, http: aiohttp.ClientSession, services: Services) -> None:
     ws = await raw(server, http)
     await ws.send_bytes(encode(Hello([7, 8], services.tokens.issue(LEA))))
     error, close = await read_error_and_close(ws)
@@ -162,7 +160,7 @@ async def test_oversize_frame_closes_with_1009(
 ) -> None:
     ws = await welcomed(server, http, services)
     await ws.send_bytes(msgpack.packb([5, "x" * 20_000]))
-    while (msg := await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
+    while (await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
         pass
     assert ws.close_code == CloseCode.MESSAGE_TOO_BIG
 

@@ -174,9 +174,7 @@ async def test_bot_command_walks_bots(tmp_path: Path) -> None:
         assert "5 bots ran" in result.stdout
         async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as r:
             text = await r.text()
-        moves = next(
-            float(l.split()[1]) for l in text.splitlines() if l.startswith("cybercollege_messages_in_total")
-        )
+        moves = next(float(x.split()[1]) for x in text.splitlines() if x.startswith("cybercollege_messages_in_total"))
         assert moves > 5 * 4 * 10  # at least 10 moves a second each
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -1,0 +1,206 @@
+"""The teacher's tools, with a teacher and pupils in Salle 103, each rule enforced on the server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from client.network import WorldConnection
+from protocol import ErrorCode
+from protocol.invitation import Admit
+from protocol.teacher import Freeze, Hand, Lock, Mute, Poll, PollClose, PollOpen, RoomState, SendOut, Spotlight, Vote
+from server.services import Services
+from tests.server.conftest import Connect
+from tests.server.test_invitation import bearer, guest, invite
+from tests.server.test_world_flow import walk_to
+
+
+class Watch:
+    """Records the teacher-tool messages one client receives."""
+
+    def __init__(self, conn: WorldConnection) -> None:
+        self.states: list[RoomState] = []
+        self.polls: list[Poll] = []
+        apply = conn.mirror.apply
+
+        def recording(msg: Any) -> None:
+            apply(msg)
+            if isinstance(msg, RoomState):
+                self.states.append(msg)
+            elif isinstance(msg, Poll):
+                self.polls.append(msg)
+
+        conn.mirror.apply = recording  # type: ignore[method-assign]
+
+
+async def in_room(conn: WorldConnection, services: Services, room_id: str = "salle-103") -> Watch:
+    """Put ``conn``'s avatar in a room at once (walking through doors is tested in test_world_flow)."""
+    watch = Watch(conn)
+    room = services.world.rooms[room_id]
+    avatar = services.world.avatars[conn.mirror.me]
+    services.world.move_to(avatar, room, room.spec.spawn_points[0])
+    await conn.wait_for(lambda m: m.room == room_id)
+    return watch
+
+
+def error_codes(conn: WorldConnection) -> list[int]:
+    return [e.code for e in conn.mirror.errors]
+
+
+@pytest.fixture
+async def lesson(connect: Connect, services: Services) -> tuple[WorldConnection, ...]:
+    teacher = await connect("mme.durand")
+    lea = await connect("lea.martin")
+    hugo = await connect("hugo.moreau")
+    for conn in (teacher, lea, hugo):
+        conn.watch = await in_room(conn, services)  # type: ignore[attr-defined]
+    await teacher.wait_for(lambda m: {lea.mirror.me, hugo.mirror.me} <= set(m.members))
+    return teacher, lea, hugo
+
+
+async def test_hand_raise_queue(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await lea.send(Hand(True))
+    await asyncio.sleep(0.06)
+    await hugo.send(Hand(True))
+    await teacher.wait_for(
+        lambda m: teacher.watch.states and teacher.watch.states[-1].hands == [lea.mirror.me, hugo.mirror.me]
+    )
+    await teacher.send(Hand(False, lea.mirror.me))
+    await hugo.wait_for(lambda m: hugo.watch.states[-1].hands == [hugo.mirror.me])
+    await lea.send(Hand(False, hugo.mirror.me))  # a pupil cannot lower someone else's hand
+    await lea.send(Hand(True, hugo.mirror.me))
+    await lea.wait_for(lambda m: error_codes(lea).count(ErrorCode.ACCESS_DENIED) == 2)
+
+
+async def test_mute_one_pupil(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(Mute(True, lea.mirror.me))
+    await lea.wait_for(lambda m: lea.watch.states and lea.mirror.me in lea.watch.states[-1].muted)
+    await lea.say("je parle quand même")
+    await hugo.say("moi aussi")
+    await lea.wait_for(lambda m: ErrorCode.MUTED in error_codes(lea))
+    await teacher.wait_for(lambda m: [c.text for c in m.chat] == ["moi aussi"])
+    await teacher.send(Mute(False, lea.mirror.me))
+    await lea.wait_for(lambda m: not lea.watch.states[-1].muted)
+    await lea.say("merci")
+    await teacher.wait_for(lambda m: m.chat[-1].text == "merci")
+
+
+async def test_pupils_cannot_use_teacher_tools(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    for msg in (Mute(True), Freeze(True), Lock(True), SendOut(hugo.mirror.me), Spotlight(lea.mirror.me),
+                PollOpen("Question ?", ["oui", "non"])):  # fmt: skip
+        await lea.send(msg)
+    await lea.wait_for(lambda m: error_codes(lea).count(ErrorCode.ACCESS_DENIED) == 6)
+    await asyncio.sleep(0.1)
+    assert not teacher.watch.states and not teacher.watch.polls  # nothing changed
+
+
+async def test_freeze_mutes_and_locks_pupils_but_not_the_teacher(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(Freeze(True))
+    await lea.wait_for(lambda m: lea.watch.states and lea.watch.states[-1].frozen)
+    x, y, _ = lea.mirror.position
+    await lea.move(x + 0.1, y)
+    await lea.say("hé")
+    await lea.wait_for(lambda m: m.corrections and ErrorCode.MUTED in error_codes(lea))
+    tx, ty, _ = teacher.mirror.position
+    await teacher.move(tx + 0.1, ty)
+    await teacher.say("Silence, on travaille.")
+    await hugo.wait_for(lambda m: m.chat and m.chat[-1].text == "Silence, on travaille.")
+    assert not teacher.mirror.corrections
+    await teacher.send(Freeze(False))
+    await lea.wait_for(lambda m: not lea.watch.states[-1].frozen)
+    await lea.move(x + 0.1, y)
+    await lea.say("merci madame")
+    await teacher.wait_for(lambda m: m.chat[-1].text == "merci madame")
+
+
+async def test_locked_room_refuses_newcomers(
+    lesson: tuple[WorldConnection, ...], connect: Connect, services: Services
+) -> None:
+    teacher, _lea, _hugo = lesson
+    await teacher.send(Lock(True))
+    await teacher.wait_for(lambda m: teacher.watch.states and teacher.watch.states[-1].locked)
+    chloe = await connect("chloe.garcia")  # 4A too
+    await in_room(chloe, services, "couloir")
+    lx, ly, _ = services.world.spec.doors["porte-103"].landing("couloir")
+    await walk_to(chloe, lx, ly)
+    await chloe.use_door("porte-103")
+    await chloe.wait_for(lambda m: m.errors)
+    assert chloe.mirror.errors[0].code == ErrorCode.ACCESS_DENIED and "verrouillée" in chloe.mirror.errors[0].message
+    await teacher.send(Lock(False))
+    await teacher.wait_for(lambda m: not teacher.watch.states[-1].locked)
+    await chloe.use_door("porte-103")
+    await chloe.wait_for(lambda m: m.room == "salle-103")
+
+
+async def test_send_out_and_spotlight(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(Spotlight(hugo.mirror.me))
+    await lea.wait_for(lambda m: lea.watch.states and lea.watch.states[-1].spotlight == hugo.mirror.me)
+    await teacher.send(SendOut(lea.mirror.me))
+    await lea.wait_for(lambda m: m.room == "hall")
+    await teacher.wait_for(lambda m: lea.mirror.me not in m.members)
+    await hugo.send(SendOut(teacher.mirror.me))
+    await hugo.wait_for(lambda m: ErrorCode.ACCESS_DENIED in error_codes(hugo))
+
+
+async def test_quiz_with_live_results(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(
+        PollOpen("Capitale de l'Allemagne ?", ["Munich", "Berlin", "Hambourg"], anonymous=False, correct=[1])
+    )
+    await lea.wait_for(lambda m: lea.watch.polls)
+    poll = lea.watch.polls[-1]
+    assert poll.open and poll.correct == [] and poll.counts == [0, 0, 0]
+    await lea.send(Vote(poll.id, [1]))
+    await hugo.send(Vote(poll.id, [0]))
+    await hugo.wait_for(lambda m: hugo.watch.polls[-1].voters == 2)
+    assert hugo.watch.polls[-1].counts == [1, 1, 0] and hugo.watch.polls[-1].by_voter == []  # pupils: counts only
+    await teacher.wait_for(lambda m: any(p.by_voter and len(p.by_voter) == 2 for p in teacher.watch.polls))
+    detailed = next(p for p in reversed(teacher.watch.polls) if len(p.by_voter) == 2)
+    assert {(v.id, tuple(v.choices)) for v in detailed.by_voter} == {(lea.mirror.me, (1,)), (hugo.mirror.me, (0,))}
+    await lea.send(Vote(poll.id, [0, 2]))  # one answer only in this poll
+    await lea.wait_for(lambda m: ErrorCode.INVALID_FIELD in error_codes(lea))
+    await teacher.send(PollClose(poll.id))
+    await lea.wait_for(lambda m: not lea.watch.polls[-1].open)
+    assert lea.watch.polls[-1].correct == [1]
+    await hugo.send(Vote(poll.id, [1]))
+    await hugo.wait_for(lambda m: ErrorCode.UNEXPECTED_MESSAGE in error_codes(hugo))
+
+
+async def test_a_guest_cannot_start_a_poll(server: TestServer, http: aiohttp.ClientSession, connect: Connect) -> None:
+    teacher = await connect("mme.durand")
+    _, created = await invite(http, server)
+    _, login = await guest(http, server, created["code"], "Emma")
+    emma = await connect("", token=login["access_token"])
+    await asyncio.sleep(0.1)
+    await teacher.send(Admit([]))
+    await emma.wait_for(lambda m: m.room == "amphi")
+    await emma.send(PollOpen("Wer kommt?", ["ja", "nein"]))
+    await emma.send(Lock(True))
+    await emma.wait_for(lambda m: error_codes(emma).count(ErrorCode.ACCESS_DENIED) == 2)
+
+
+async def test_attendance_csv(
+    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    url = server.make_url("/api/rooms/salle-103/attendance.csv")
+    async with http.get(url, headers=await bearer(http, server, "mme.durand")) as r:
+        assert r.status == 200 and r.content_type == "text/csv"
+        rows = (await r.text()).splitlines()
+    assert rows[0] == "nom,rôle,arrivée,départ,minutes"
+    assert any(row.startswith("Léa M.,pupil,") for row in rows)
+    assert any(row.startswith("Claire Durand,teacher,") for row in rows)
+    async with http.get(url, headers=await bearer(http, server, "lea.martin")) as r:
+        assert r.status == 403
+    async with http.get(
+        server.make_url("/api/rooms/nowhere/attendance.csv"), headers=await bearer(http, server, "mme.durand")
+    ) as r:
+        assert r.status == 404
