@@ -201,7 +201,12 @@ class World:
         a.last_move = now
         x, y = msg.x / 100.0, msg.y / 100.0
         distance = math.hypot(x - a.x, y - a.y)
-        if distance > a.move_budget or not a.room.spec.segment_allowed(a.x, a.y, x, y):
+        room = a.room
+        if (
+            distance > a.move_budget
+            or not room.spec.segment_allowed(a.x, a.y, x, y)
+            or (room.control.frozen and not room.control.may_move(a))
+        ):
             self.corrections += 1
             s.push(encode(Correction(msg.seq, a.xq, a.yq, a.hq)))
             return
@@ -217,6 +222,9 @@ class World:
         if not a.room.chat_allowed:
             s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", msg.__protocol__.code)
             return
+        if not a.room.control.may_chat(a):
+            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
+            return
         text = chat.clean(msg.text)
         if not text:
             return
@@ -227,6 +235,9 @@ class World:
     def _whisper(self, a: Avatar, s: Session, msg: Whisper) -> None:
         if not s.chats.take():
             self._rate_limited(s, "trop de messages : patientez un peu", msg)
+            return
+        if not a.room.control.may_chat(a) or not a.room.chat_allowed:
+            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
             return
         other = self.avatars.get(msg.to)
         if other is None or other.session is None:
