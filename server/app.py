@@ -15,7 +15,7 @@ import worlds
 from protocol import CloseCode, encode
 from protocol import limits as L
 from protocol.messages import Closing
-from server import content, gateway, metrics, presence
+from server import audit, content, gateway, metrics, presence
 from server.config import Settings
 from server.directory import DemoDirectory
 from server.ent.config import EntConfig, load_ents
@@ -117,6 +117,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 async def _start(app: web.Application) -> None:
     s: Services = app[SERVICES]
     await s.store.start()
+    s.audit_handler = audit.attach(s.writer)
     await s.presence.start()
     s.writer.start()
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
@@ -146,6 +147,8 @@ async def _shutdown(app: web.Application) -> None:
 
 
 async def _cleanup(app: web.Application) -> None:
+    if app[SERVICES].audit_handler is not None:
+        logging.getLogger("cybercollege.ent").removeHandler(app[SERVICES].audit_handler)
     await app[SERVICES].presence.close()
     await app[SERVICES].store.close()
 

@@ -42,6 +42,7 @@ class Services:
     stopping: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    audit_handler: logging.Handler | None = None
 
     async def load_place(self, identity: Identity) -> Place | None:
         """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""

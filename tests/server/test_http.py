@@ -17,9 +17,7 @@ async def test_health(server: TestServer, http: aiohttp.ClientSession) -> None:
         assert (await r.json())["status"] == "ok"
 
 
-async def test_metrics_count_what_happens(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect
-) -> None:
+async def test_metrics_count_what_happens(server: TestServer, http: aiohttp.ClientSession, connect: Connect) -> None:
     lea = await connect("lea.martin")
     await connect("hugo.moreau")
     x, y, _ = lea.mirror.position
@@ -27,9 +25,7 @@ async def test_metrics_count_what_happens(
     await lea.ping()
     async with http.get(server.make_url("/metrics")) as r:
         text = await r.text()
-    values = {
-        line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and line[0] != "#"
-    }
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and line[0] != "#"}
     assert values["cybercollege_connections"] == 2
     assert values['cybercollege_room_members{room="hall"}'] == 2
     assert values["cybercollege_messages_in_total"] >= 2
@@ -38,9 +34,7 @@ async def test_metrics_count_what_happens(
     assert values["cybercollege_tick_seconds_count"] > 0
 
 
-async def test_world_files_by_content_hash(
-    server: TestServer, http: aiohttp.ClientSession, services: Services
-) -> None:
+async def test_world_files_by_content_hash(server: TestServer, http: aiohttp.ClientSession, services: Services) -> None:
     async with http.get(server.make_url("/world/manifest")) as r:
         manifest = await r.json()
     assert manifest["world"] == services.world.spec.id
@@ -68,3 +62,18 @@ async def test_demo_login_errors_are_clear(server: TestServer, http: aiohttp.Cli
         assert r.status == 404 and (await r.json())["error"] == "demo_unknown_user"
     async with http.post(server.make_url("/auth/demo"), data=b"not json") as r:
         assert r.status == 400 and (await r.json())["error"] == "bad_json"
+
+
+async def test_sign_ins_and_failures_are_audited(
+    server: TestServer, http: aiohttp.ClientSession, services: Services
+) -> None:
+    async with http.post(server.make_url("/auth/demo"), json={"login": "lea.martin"}) as r:
+        token = (await r.json())["access_token"]
+    async with http.post(server.make_url("/auth/demo"), json={"login": "nobody"}) as r:
+        assert r.status == 404
+    await services.writer.flush()
+    events = await services.store.audit_log()
+    assert ("login", "demo:lea.martin") in [(e.event, e.user_id) for e in events]
+    failed = [e for e in events if e.event == "login_failed"]
+    assert failed and "demo_unknown_user" in failed[0].detail
+    assert all(token not in e.detail for e in events)
