@@ -7,7 +7,7 @@ updates for unknown avatars are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,18 @@ from protocol.messages import (
     Welcome,
 )
 from protocol.quantize import from_cm, heading_from_wire
+from protocol.whiteboard import (
+    Board,
+    BoardAck,
+    BoardHide,
+    BoardItem,
+    BoardItems,
+    LiveEnd,
+    LivePoints,
+    LiveStroke,
+    PageShown,
+    Pens,
+)
 
 
 @dataclass(slots=True)
@@ -39,6 +51,23 @@ class AvatarState:
     anim: int
     tick: int = 0
     """Tick of the last update (for interpolation)."""
+
+
+@dataclass
+class BoardView:
+    """One whiteboard as the server last described it (docs/whiteboard.md)."""
+
+    seq: int = 0
+    height: int = 1
+    pages: int = 1
+    page: int = 0
+    pens: list[int] = field(default_factory=list)
+    expected: int = 0
+    """Items announced by the last BOARD; ``len(items) >= expected`` once the snapshot is in."""
+    items: dict[int, BoardItem] = field(default_factory=dict)
+    live: dict[int, LiveStroke] = field(default_factory=dict)
+    acks: dict[int, int] = field(default_factory=dict)
+    """My operation ids (cid) the server saved, with their seq."""
 
 
 @dataclass
@@ -60,12 +89,17 @@ class Mirror:
     corrections: list[Correction] = field(default_factory=list)
     closing: Closing | None = None
     pongs: list[Pong] = field(default_factory=list)
+    boards: dict[str, BoardView] = field(default_factory=dict)
+    listeners: list[Callable[[Any], None]] = field(default_factory=list)
+    """Called with each message after it is applied (a FRAME's events first, then the FRAME)."""
 
     def apply(self, msg: Any) -> None:
         """Apply one decoded server message."""
         handler = _HANDLERS.get(type(msg))
         if handler is not None:
             handler(self, msg)
+        for listener in self.listeners:
+            listener(msg)
 
     def others(self) -> Iterable[AvatarState]:
         return (a for a in self.avatars.values() if a.id != self.me)
@@ -98,6 +132,7 @@ class Mirror:
         self.position = (from_cm(m.x), from_cm(m.y), heading_from_wire(m.heading))
         self.avatars.clear()
         self.members.clear()
+        self.boards.clear()
 
     def _appear(self, m: Appear) -> None:
         a = m.avatar
@@ -113,6 +148,34 @@ class Mirror:
             self.members[member.id] = member
         for gone in m.left:
             self.members.pop(gone, None)
+
+    def _board(self, m: Board) -> None:
+        self.boards[m.board] = BoardView(m.seq, m.height, m.pages, m.page, list(m.pens), m.count)
+
+    def _board_items(self, m: BoardItems) -> None:
+        items = self.boards.setdefault(m.board, BoardView()).items
+        for item in m.items:
+            items[item.seq] = item
+
+    def _board_hide(self, m: BoardHide) -> None:
+        items = self.boards.setdefault(m.board, BoardView()).items
+        for seq in m.seqs:
+            items.pop(seq, None)
+
+    def _live_end(self, m: LiveEnd) -> None:
+        board = self.boards.setdefault(m.board, BoardView())
+        s = board.live.pop(m.live, None)
+        if s is not None and m.seq:
+            board.items[m.seq] = BoardItem(m.seq, s.page, 0, s.tool, s.colour, s.width, s.points)
+
+    def _live_points(self, m: LivePoints) -> None:
+        s = self.boards.setdefault(m.board, BoardView()).live.get(m.live)
+        if s is not None:
+            s.points.extend(m.points)
+
+    def _page_shown(self, m: PageShown) -> None:
+        board = self.boards.setdefault(m.board, BoardView())
+        board.pages, board.page = m.pages, m.page
 
     def _correction(self, m: Correction) -> None:
         self.corrections.append(m)
@@ -131,4 +194,13 @@ _HANDLERS = {
     Error: lambda self, m: self.errors.append(m),
     Closing: lambda self, m: setattr(self, "closing", m),
     Pong: lambda self, m: self.pongs.append(m),
+    Board: Mirror._board,
+    BoardItems: Mirror._board_items,
+    BoardHide: Mirror._board_hide,
+    LiveStroke: lambda self, m: self.boards.setdefault(m.board, BoardView()).live.__setitem__(m.live, m),
+    LivePoints: Mirror._live_points,
+    LiveEnd: Mirror._live_end,
+    PageShown: Mirror._page_shown,
+    Pens: lambda self, m: setattr(self.boards.setdefault(m.board, BoardView()), "pens", list(m.avatars)),
+    BoardAck: lambda self, m: self.boards.setdefault(m.board, BoardView()).acks.__setitem__(m.cid, m.seq),
 }

@@ -19,6 +19,7 @@ from protocol import limits as L
 from protocol.connection import ClientConnection
 from protocol.messages import Bye, Error, Move, Ping, Say, UseDoor, Welcome, Whisper
 from protocol.quantize import heading_to_wire, to_cm
+from protocol.whiteboard import GivePen, StrokeBegin, StrokeEnd, StrokePoints
 
 
 class ConnectionRefused(Exception):
@@ -55,6 +56,7 @@ class WorldConnection:
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._seq = 0
+        self._cid = 0
 
     async def connect(self, resume: str | None = None, timeout: float = 10.0) -> Welcome:
         self.protocol = ClientConnection()
@@ -110,6 +112,12 @@ class WorldConnection:
         if not predicate(self.mirror):
             raise ConnectionRefused("connection closed", close_code=self.close_code)
 
+    async def wait_closed(self) -> int | None:
+        """Wait until the connection ends; returns the WebSocket close code."""
+        if self._reader is not None:
+            await asyncio.gather(asyncio.shield(self._reader), return_exceptions=True)
+        return self.close_code
+
     @property
     def closed(self) -> bool:
         return self.ws is None or self.ws.closed
@@ -132,6 +140,25 @@ class WorldConnection:
 
     async def use_door(self, door: str) -> None:
         await self.send(UseDoor(door))
+
+    def new_cid(self) -> int:
+        """A fresh id for my next whiteboard operation (BOARD_ACK names it)."""
+        self._cid += 1
+        return self._cid
+
+    async def draw(
+        self, board: str, points: list[int], page: int = 0, tool: int = 0, colour: int = 0, width: int = 30
+    ) -> int:
+        """Draw a whole stroke at once (begin, points by 64, end); returns its cid."""
+        cid = self.new_cid()
+        await self.send(StrokeBegin(board, cid, page, tool, colour, width, points[:128]))
+        for i in range(128, len(points), 128):
+            await self.send(StrokePoints(board, cid, points[i : i + 128]))
+        await self.send(StrokeEnd(board, cid))
+        return cid
+
+    async def give_pen(self, board: str, avatar: int, give: bool = True) -> None:
+        await self.send(GivePen(board, avatar, give))
 
     async def ping(self) -> float:
         """Round trip in seconds."""

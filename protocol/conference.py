@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from protocol.fields import Bool, Int, ListOf, Rec, Str
-from protocol.messages import Direction, message, record
+from protocol.messages import U32, Direction, message, record
 
 MAX_SDP_CHARS = 64 * 1024
 """Largest SDP in an offer or answer."""
@@ -41,7 +41,6 @@ class Kind(StrEnum):
     VIDEO = "video"
 
 
-U32 = Int(0, 2**32 - 1)
 SDP = Str(MAX_SDP_CHARS, 1)
 ROLE = Str(16, 1, lambda s: s in Role.__members__.values(), "host, speaker or audience")
 KIND = Str(8, 1, lambda s: s in Kind.__members__.values(), "audio or video")

@@ -21,6 +21,7 @@ from protocol.messages import Bye, Chat, Correction, Move, Ping, Pong, Say, UseD
 from protocol.messages import Room as RoomMsg
 from server import chat
 from server.avatar import Avatar
+from server.classroom import journal_for, room_for
 from server.config import Settings
 from server.identity import Identity
 from server.interest import Counters, Outgoing
@@ -40,7 +41,10 @@ class World:
         self.settings = settings
         self.writer = writer
         self.counters = Counters()
-        self.rooms: dict[str, Room] = {rid: Room(r, settings, self.counters) for rid, r in spec.rooms.items()}
+        journal = journal_for(writer)
+        self.rooms: dict[str, Room] = {
+            rid: room_for(r, settings, self.counters, journal) for rid, r in spec.rooms.items()
+        }
         self.avatars: dict[int, Avatar] = {}
         self.by_user: dict[str, Avatar] = {}
         self.by_resume: dict[str, Avatar] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -92,3 +93,27 @@ audit = Table(
     Index(None, "user_id", "at"),
     Index(None, "at"),
 )
+
+# --- whiteboards (server/whiteboard, migration 0002) ---
+
+board_ops = Table(
+    "board_ops",
+    metadata,
+    Column("board_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("author", String(MAX_ID_CHARS), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""Each board's operation log since its snapshot (``body`` is MessagePack)."""
+
+board_snapshots = Table(
+    "board_snapshots",
+    metadata,
+    Column("board_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""Each board's latest snapshot: its state after operation ``seq``."""

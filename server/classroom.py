@@ -1,0 +1,156 @@
+"""A room with whiteboards (classrooms): the board messages, live delivery and loading from the database.
+
+Boards are loaded from the database at the first arrival (rooms are built synchronously, loading is
+asynchronous, and a room nobody visits costs nothing). Until then board actions get
+``BOARD_NOT_READY``; members get the whole board as soon as it is loaded. See docs/whiteboard.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import worlds
+from protocol import whiteboard as W
+from server.interest import Counters, Outgoing
+from server.ratelimit import TokenBucket
+from server.room import Room
+from server.whiteboard.host import MESSAGES, BoardHost, BoardRefused
+from server.whiteboard.journal import Journal
+from server.whiteboard.outbox import Outbox
+from server.whiteboard.storage import BoardStorage
+
+if TYPE_CHECKING:
+    from server.avatar import Avatar
+    from server.config import Settings
+    from server.persistence import WriteBehind
+
+log = logging.getLogger("cybercollege.classroom")
+
+LOAD_RETRY_S = 2.0
+
+
+class Classroom(Room):
+    """A :class:`Room` with one :class:`BoardHost` per whiteboard of its world definition."""
+
+    def __init__(self, spec: worlds.Room, settings: Settings, counters: Counters, journal: Journal) -> None:
+        self.journal = journal
+        self.tick = 0
+        self.outbox = Outbox(lambda: self.tick)
+        self.buckets: dict[int, TokenBucket] = {}
+        self.last_rate_error: dict[int, float] = {}
+        self._loading: asyncio.Task[None] | None = None
+        super().__init__(spec, settings, counters)
+
+    def on_create(self) -> None:
+        self.boards = {w.id: BoardHost(w, self.members, self.journal, self.outbox) for w in self.spec.whiteboards}
+
+    # --- arrivals and departures --------------------------------------------------------------------
+
+    def on_join(self, a: Avatar) -> None:
+        super().on_join(a)
+        self._send_boards(a)
+        self._pens_changed(a)
+
+    def on_resume(self, a: Avatar) -> None:
+        super().on_resume(a)
+        self._send_boards(a)
+
+    def on_leave(self, a: Avatar) -> None:
+        if a.id not in self.members:
+            return
+        super().on_leave(a)
+        if a.session is not None:
+            self.outbox.forget(a.session)
+        for host in self.boards.values():
+            host.drop_live(a)
+        self._pens_changed(a)
+        self.buckets.pop(a.id, None)
+
+    def on_dispose(self) -> None:
+        self.journal.stop()
+        super().on_dispose()
+
+    def _send_boards(self, a: Avatar) -> None:
+        s = a.session
+        if s is None:
+            return
+        self.outbox.forget(s)
+        if self.journal.storage is not None and self._loading is None:
+            self._loading = asyncio.get_running_loop().create_task(self._load(), name=f"load-{self.id}")
+        for host in self.boards.values():
+            if host.loaded:
+                self.outbox.send(s, *host.sync_events())
+
+    def _pens_changed(self, a: Avatar) -> None:
+        for host in self.boards.values():
+            if a.identity.user_id in host.pens:
+                host.pens_changed()
+
+    async def _load(self) -> None:
+        storage = self.journal.storage
+        assert storage is not None
+        for host in self.boards.values():
+            while not host.loaded:
+                try:
+                    await host.load(storage)
+                except Exception:
+                    log.warning("could not load whiteboard %s, will retry", host.id, exc_info=True)
+                    await asyncio.sleep(LOAD_RETRY_S)
+            for m in self.members.values():
+                if m.session is not None:
+                    self.outbox.send(m.session, *host.sync_events())
+
+    # --- messages ----------------------------------------------------------------------------------
+
+    def on_message(self, a: Avatar, msg: Any) -> bool:
+        if type(msg) not in MESSAGES:
+            return False
+        s = a.session
+        if s is None:
+            return True
+        ref = msg.__protocol__.code
+        host = self.boards.get(msg.board)
+        if host is None:
+            s.error(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {msg.board!r} dans {self.id}", ref)  # type: ignore[arg-type]
+            return True
+        if not self._take(a):
+            return True
+        try:
+            host.handle(a, msg)
+        except BoardRefused as refused:
+            s.error(refused.code, refused.message, ref)  # type: ignore[arg-type]
+        return True
+
+    def _take(self, a: Avatar) -> bool:
+        """Spend one of ``a``'s board tokens; on refusal, an error at most once a second."""
+        bucket = self.buckets.get(a.id)
+        if bucket is None:
+            bucket = self.buckets[a.id] = TokenBucket(W.BOARD_RATE, W.BOARD_BURST)
+        if bucket.take():
+            return True
+        now = time.monotonic()
+        if a.session is not None and now - self.last_rate_error.get(a.id, 0.0) >= 1.0:
+            self.last_rate_error[a.id] = now
+            a.session.error(W.BoardError.BOARD_RATE_LIMITED, "trop d'actions sur le tableau")  # type: ignore[arg-type]
+        return False
+
+    # --- tick ----------------------------------------------------------------------------------------
+
+    def flush(self, tick: int, out: Outgoing) -> None:
+        self.tick = tick
+        super().flush(tick, out)
+
+
+def room_for(spec: worlds.Room, settings: Settings, counters: Counters, journal: Journal) -> Room:
+    """A :class:`Classroom` for a room with whiteboards, a plain :class:`Room` otherwise."""
+    if spec.whiteboards:
+        return Classroom(spec, settings, counters, journal)
+    return Room(spec, settings, counters)
+
+
+def journal_for(writer: WriteBehind | None) -> Journal:
+    """The world's whiteboard journal: in the writer's database, or in memory without one."""
+    return Journal(BoardStorage(writer.store) if writer is not None else None)
