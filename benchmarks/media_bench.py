@@ -66,6 +66,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # --- framing of the signalling channel: msgpack arrays over a Unix socket -------------------------
 
 
@@ -133,7 +140,7 @@ class RelayServer:
                 await pc.close()
 
 
-def server_stats(server: Any) -> dict[str, int]:
+def server_stats(server: Any) -> dict[str, int | None]:
     stats = {"decodes": hooks.calls.decodes, "encodes": hooks.calls.encodes, "pauses": 0, "plis": 0}
     if isinstance(server, Sfu):
         stats["streams"] = 0
@@ -142,8 +149,8 @@ def server_stats(server: Any) -> dict[str, int]:
                 stats["plis"] += forwarder.keyframes.sent
                 stats["pauses"] += sum(sink.pauses for sink in forwarder.sinks)
                 stats["streams"] += len(forwarder.sinks)
-    else:
-        stats["streams"] = server.streams
+    else:  # MediaRelay decodes and encodes through aiortc itself, not through our hooks
+        stats.update(streams=server.streams, decodes=None, encodes=None, pauses=None, plis=None)
     return stats
 
 
@@ -256,14 +263,14 @@ class Bench:
         self.reader, self.writer = reader, writer
         self.clients: dict[int, BenchClient] = {}
         self.replies: dict[int, asyncio.Queue[Any]] = {}
-        self.stats: asyncio.Future[dict[str, int]] = asyncio.get_running_loop().create_future()
+        self.stats: asyncio.Queue[dict[str, int]] = asyncio.Queue()
         self.answering: set[asyncio.Task[None]] = set()
         self.task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for op, *args in read_frames(self.reader):
             if op == "stats":
-                self.stats.set_result(args[0])
+                self.stats.put_nowait(args[0])
                 continue
             pid, data = args
             msg = decode(data, Direction.TO_CLIENT, BIG)
@@ -303,7 +310,7 @@ class Bench:
 
     async def server_stats(self) -> dict[str, int]:
         self.send("stats")
-        return await self.stats
+        return await self.stats.get()
 
 
 async def inbound(clients: list[BenchClient]) -> tuple[int, int, int]:
@@ -405,13 +412,17 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
                     "--nonblocking",
                 ]
             )
+        before = await bench.server_stats()
         cpu0 = cpu_seconds(server.pid)
         for proc in procs:
             proc.stdin.write(f"go {seconds}\n".encode())
         mine = await measure(pubs, seconds)
-        cpu1 = cpu_seconds(server.pid)
+        cpu1, stats_rss = cpu_seconds(server.pid), rss_mb(server.pid)
         results = [json.loads(await proc.stdout.readline()) for proc in procs]
         stats = await bench.server_stats()
+        if stats["pauses"] is not None:  # during the window only
+            stats.update({k: stats[k] - before[k] for k in ("pauses", "plis")})
+        stats["server_rss_mb"] = round(stats_rss)
         if spy is not None:
             spy.wait()
         for proc in procs:
@@ -473,10 +484,12 @@ def table(rows: list[dict]) -> str:
         "packets_per_s",
         "frames_per_s",
         "video_kbps",
+        "server_rss_mb",
         "client_cpu_pct",
         "decodes",
         "encodes",
         "pauses",
+        "plis",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     lines += ["| " + " | ".join(str(r.get(h)) for h in head) + " |" for r in rows]

@@ -20,6 +20,8 @@ __all__ = [
 ]
 
 # Feature messages register themselves in the same tables when imported.
+from protocol import classroom as _classroom  # noqa: F401
+from protocol import conference as _conference  # noqa: F401
 from protocol import invitation as _invitation  # noqa: F401
 from protocol import teacher as _teacher  # noqa: F401
 from protocol import whiteboard as _whiteboard  # noqa: F401

@@ -128,10 +128,14 @@ class ConfPublishAnswer:
 @message(81, S)
 @dataclass(slots=True, frozen=True)
 class ConfSubscribeOffer:
-    """SDP offer of my subscribe connection; answer with ``CONF_SUBSCRIBE_ANSWER`` and the same version."""
+    """SDP offer of my subscribe connection; answer with ``CONF_SUBSCRIBE_ANSWER`` and the same version.
+
+    ``restart`` true: the server replaced a subscribe connection that closed or failed; answer it with a
+    new peer connection (close the old one)."""
 
     version: Annotated[int, VERSION]
     sdp: Annotated[str, SDP]
+    restart: Annotated[bool, Bool()] = False
 
 
 @message(82, S)

@@ -81,9 +81,7 @@ class ClientConnection:
 
     def send(self, msg: Any) -> bytes:
         if self.state is not State.OPEN:
-            raise ProtocolError(
-                ErrorCode.UNEXPECTED_MESSAGE, f"cannot send before WELCOME ({self.state.value})"
-            )
+            raise ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, f"cannot send before WELCOME ({self.state.value})")
         return encode(msg)
 
 

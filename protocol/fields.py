@@ -65,9 +65,7 @@ class Str(Field):
 
     @property
     def wire(self) -> str:  # type: ignore[override]
-        return f"str {self.min_len}..{self.max_len} chars" + (
-            f", {self.allowed_desc}" if self.allowed_desc else ""
-        )
+        return f"str {self.min_len}..{self.max_len} chars" + (f", {self.allowed_desc}" if self.allowed_desc else "")
 
     def check(self, value: Any, path: str) -> str:
         if type(value) is not str:

@@ -4,8 +4,9 @@ PROTOCOL_VERSION = 1
 """The protocol version this code speaks."""
 SUPPORTED_VERSIONS = (1,)
 
-MAX_FRAME_BYTES = 16 * 1024
-"""Largest WebSocket message a client may send (bytes). Larger: close 1009."""
+MAX_FRAME_BYTES = 64 * 1024
+"""Largest WebSocket message a client may send (bytes). Larger: close 1009. (A conference answer's SDP
+grows about 1.1 KB per forwarded track: 10 speakers need about 24 KB.)"""
 MAX_SERVER_FRAME_BYTES = 256 * 1024
 """Largest WebSocket message the server sends (a clients' reader should accept this much)."""
 MAX_TOKEN_CHARS = 4096

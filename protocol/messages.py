@@ -75,9 +75,7 @@ class Schema:
         given = len(value) - offset
         if given < self.required:
             missing = self.fields[given][0] if given >= 0 else self.fields[0][0]
-            raise invalid(
-                path, f"{self.name} needs {self.required} fields, got {given} (missing {missing!r})"
-            )
+            raise invalid(path, f"{self.name} needs {self.required} fields, got {given} (missing {missing!r})")
         return self.cls(
             *[spec.check(value[offset + i], (path, name)) for i, (name, spec) in enumerate(self.fields[:given])]
         )
@@ -105,8 +103,14 @@ def message(code: int, direction: Direction) -> typing.Callable[[type], type]:
     return register
 
 
+RECORDS: list[type] = []
+"""Every record type, in declaration order (for the specification)."""
+
+
 def record(cls: type) -> type:
+    """Register a record dataclass (a nested array inside messages)."""
     cls.__protocol__ = Schema(cls, None, None)  # type: ignore[attr-defined]
+    RECORDS.append(cls)
     return cls
 
 

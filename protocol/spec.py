@@ -1,7 +1,7 @@
 """Generates the reference part of docs/protocol.md from the declarations, so the two never drift.
 
-    python -m protocol.spec            # print the generated reference
-    python -m protocol.spec --write    # replace it inside docs/protocol.md
+python -m protocol.spec            # print the generated reference
+python -m protocol.spec --write    # replace it inside docs/protocol.md
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from protocol import limits as L
 from protocol.errors import CloseCode, ErrorCode
-from protocol.messages import TO_CLIENT, TO_SERVER, Anim, Avatar, Member, Schema, Update
+from protocol.messages import RECORDS, TO_CLIENT, TO_SERVER, Anim, Schema
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m protocol.spec --write) -->"
 END = "<!-- END GENERATED REFERENCE -->"
@@ -47,7 +47,7 @@ def reference() -> str:
         if name.isupper():
             out.append(f"| `{name}` | {value!r} |")
     out += ["", "### Records", ""]
-    for cls in (Avatar, Update, Member):
+    for cls in RECORDS:
         schema: Schema = cls.__protocol__  # type: ignore[attr-defined]
         out += [f"#### `{schema.name}`", "", _doc(cls), ""]
         out += ["Wire form: `[" + ", ".join(n for n, _ in schema.fields) + "]`", ""]

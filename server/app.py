@@ -16,10 +16,13 @@ from protocol import CloseCode, encode
 from protocol import limits as L
 from protocol.messages import Closing
 from server import audit, content, gateway, metrics, presence
+from server.conference import Sfu
+from server.conferencing import Conferencing
 from server.config import Settings
 from server.directory import DemoDirectory
 from server.ent.config import EntConfig, load_ents
 from server.ent.routes import setup_ent
+from server.export import add_classroom_routes
 from server.invitation import InvitationBook
 from server.invitation_routes import add_invitation_routes
 from server.lobby import Admissions
@@ -67,6 +70,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     services.wire_presence()
     Admissions(services.world, services.invitations)
     TeacherTools(services.world)
+    services.conferencing = Conferencing(services.world, Sfu(settings.sfu_config()))
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[ENTRIES] = entries
@@ -77,6 +81,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.router.add_get("/ws", gateway.websocket)
     add_invitation_routes(app)
     add_teacher_routes(app)
+    add_classroom_routes(app)
     if ents is None:
         ents = load_ents(settings.ent_config) if settings.ent_config else []
     setup_ent(
@@ -141,6 +146,8 @@ async def _shutdown(app: web.Application) -> None:
     for task in s.tasks:
         task.cancel()
     await asyncio.gather(*s.tasks, return_exceptions=True)
+    if s.conferencing is not None:
+        await s.conferencing.close()
     s.world.remove_all()
     await s.writer.stop()
     event(log, "stopped", pending=s.writer.pending)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import worlds
 from protocol import whiteboard as W
+from server.answers import Answers
+from server.breakout import Breakouts
 from server.interest import Counters, Outgoing
 from server.ratelimit import TokenBucket
 from server.room import Room
@@ -46,6 +49,31 @@ class Classroom(Room):
 
     def on_create(self) -> None:
         self.boards = {w.id: BoardHost(w, self.members, self.journal, self.outbox) for w in self.spec.whiteboards}
+        self.answers = Answers(self)
+        self.breakout = Breakouts(self)
+        self.tools: dict[type, Callable[[Avatar, Any], None]] = {**self.answers.handlers(), **self.breakout.handlers()}
+        """Messages of protocol/classroom.py: answer layers, breakout groups, call to the board."""
+
+    def host(self, board_id: str) -> BoardHost | None:
+        """The room's board, or a breakout group's board, named ``board_id``."""
+        group = self.breakout.hosts.get(board_id)
+        return self.boards.get(board_id) or (group.host if group is not None else None)
+
+    def _hosts(self) -> Iterator[BoardHost]:
+        yield from self.boards.values()
+        yield from (g.host for g in self.breakout.groups)
+
+    async def ready(self) -> None:
+        """Wait until the room's boards are loaded from the database (HTTP tools need them)."""
+        if self.journal.storage is None:
+            return
+        if self._loading is None:
+            self._loading = asyncio.get_running_loop().create_task(self._load(), name=f"load-{self.id}")
+        await asyncio.shield(self._loading)
+
+    def tell(self, event: bytes, who: Callable[[Avatar], bool] = lambda m: True) -> None:
+        """Send ``event`` now (in order with the board events) to the members ``who`` picks."""
+        self.outbox.send_all([m.session for m in self.members.values() if m.session is not None and who(m)], event)
 
     # --- arrivals and departures --------------------------------------------------------------------
 
@@ -53,10 +81,14 @@ class Classroom(Room):
         super().on_join(a)
         self._send_boards(a)
         self._pens_changed(a)
+        self.answers.joined(a)
+        self.breakout.joined(a)
 
     def on_resume(self, a: Avatar) -> None:
         super().on_resume(a)
         self._send_boards(a)
+        self.answers.joined(a)
+        self.breakout.joined(a)
 
     def on_leave(self, a: Avatar) -> None:
         if a.id not in self.members:
@@ -64,7 +96,7 @@ class Classroom(Room):
         super().on_leave(a)
         if a.session is not None:
             self.outbox.forget(a.session)
-        for host in self.boards.values():
+        for host in self._hosts():
             host.drop_live(a)
         self._pens_changed(a)
         self.buckets.pop(a.id, None)
@@ -85,7 +117,7 @@ class Classroom(Room):
                 self.outbox.send(s, *host.sync_events())
 
     def _pens_changed(self, a: Avatar) -> None:
-        for host in self.boards.values():
+        for host in self._hosts():
             if a.identity.user_id in host.pens:
                 host.pens_changed()
 
@@ -106,23 +138,34 @@ class Classroom(Room):
     # --- messages ----------------------------------------------------------------------------------
 
     def on_message(self, a: Avatar, msg: Any) -> bool:
-        if type(msg) not in MESSAGES:
+        tool = self.tools.get(type(msg))
+        if type(msg) not in MESSAGES and tool is None:
             return False
         s = a.session
         if s is None:
             return True
         ref = msg.__protocol__.code
-        host = self.boards.get(msg.board)
-        if host is None:
-            s.error(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {msg.board!r} dans {self.id}", ref)  # type: ignore[arg-type]
-            return True
         if not self._take(a):
             return True
         try:
-            host.handle(a, msg)
+            if tool is not None:
+                tool(a, msg)
+            else:
+                self._board_for(a, msg.board).handle(a, msg)
         except BoardRefused as refused:
             s.error(refused.code, refused.message, ref)  # type: ignore[arg-type]
         return True
+
+    def _board_for(self, a: Avatar, board_id: str) -> BoardHost:
+        host = self.boards.get(board_id)
+        if host is not None:
+            return host
+        group = self.breakout.hosts.get(board_id)
+        if group is None:
+            raise BoardRefused(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {board_id!r} dans {self.id}")
+        if not group.audience.sees(a):
+            raise BoardRefused(W.BoardError.NOT_ALLOWED, "c'est le tableau d'un autre groupe")
+        return group.host
 
     def _take(self, a: Avatar) -> bool:
         """Spend one of ``a``'s board tokens; on refusal, an error at most once a second."""
@@ -141,6 +184,7 @@ class Classroom(Room):
 
     def flush(self, tick: int, out: Outgoing) -> None:
         self.tick = tick
+        self.breakout.tick(time.monotonic())
         super().flush(tick, out)
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from server.conference import SfuConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,9 +33,7 @@ class Settings(BaseSettings):
     )
 
     # --- content ---
-    world: Path | None = Field(
-        None, description="World directory (see docs/worlds.md). Default: the college."
-    )
+    world: Path | None = Field(None, description="World directory (see docs/worlds.md). Default: the college.")
     assets: Path = Field(ROOT / "assets", description="Assets directory served by content hash.")
 
     # --- identity ---
@@ -56,9 +57,7 @@ class Settings(BaseSettings):
     flush_interval: float = Field(1.0, gt=0, description="Seconds between write-behind flushes.")
 
     # --- simulation ---
-    tick_hz: int = Field(
-        20, ge=1, le=60, description="Ticks per second; one batched frame per client per tick."
-    )
+    tick_hz: int = Field(20, ge=1, le=60, description="Ticks per second; one batched frame per client per tick.")
     max_speed: float = Field(6.0, gt=0, description="Fastest legal movement, metres per second.")
     speed_tolerance: float = Field(
         1.5, ge=1, description="Slack factor on max_speed for network jitter before a move is corrected."
@@ -75,9 +74,7 @@ class Settings(BaseSettings):
     move_rate: float = Field(30.0, gt=0, description="MOVE messages per second allowed (burst: one second).")
     chat_rate: float = Field(0.5, gt=0, description="Chat lines per second allowed on average.")
     chat_burst: int = Field(5, ge=1, description="Chat lines allowed in a burst.")
-    flood_rate: float = Field(
-        100.0, gt=0, description="Messages per second of any kind before a flood close."
-    )
+    flood_rate: float = Field(100.0, gt=0, description="Messages per second of any kind before a flood close.")
     send_buffer: int = Field(
         64 * 1024,
         ge=4096,
@@ -93,10 +90,16 @@ class Settings(BaseSettings):
         1024, ge=16, description="Events queued for a slow client before it is disconnected (close 4008)."
     )
 
-    # --- scale-out ---
-    broker_url: str = Field(
-        "", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence."
+    # --- conferences (WebRTC media) ---
+    ice_servers: str = Field(
+        "", description="STUN/TURN URLs offered to WebRTC peers, comma-separated (e.g. turn:turn.example.fr:3478)."
     )
+    ice_username: str = Field("", description="TURN user name.")
+    ice_credential: str = Field("", description="TURN password.")
+    rtc_ports: str = Field("", description="UDP port range for media, LOW-HIGH (e.g. 40000-40199); empty: any port.")
+
+    # --- scale-out ---
+    broker_url: str = Field("", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence.")
 
     # --- operations ---
     log_format: Literal["json", "text"] = Field("text", description="Log line format.")
@@ -113,6 +116,19 @@ class Settings(BaseSettings):
 
         return default_world_path()
 
+    def sfu_config(self) -> SfuConfig:
+        """The media forwarder's settings (raises ValueError on a malformed port range)."""
+        from server.conference import SfuConfig
+
+        ports = None
+        if self.rtc_ports:
+            low, _, high = self.rtc_ports.partition("-")
+            ports = (int(low), int(high))
+            if not 1024 <= ports[0] <= ports[1] <= 65535:
+                raise ValueError(f"rtc_ports {self.rtc_ports!r}: expected LOW-HIGH within 1024-65535")
+        urls = tuple(u.strip() for u in self.ice_servers.split(",") if u.strip())
+        return SfuConfig(urls, self.ice_username or None, self.ice_credential or None, ports)
+
     def check(self) -> list[str]:
         """Problems that must stop the server from starting."""
         problems = []
@@ -122,6 +138,10 @@ class Settings(BaseSettings):
             problems.append("production needs a secret of at least 32 characters")
         if self.secret and len(self.secret) < 32:
             problems.append("the secret must be at least 32 characters long")
+        try:
+            self.sfu_config()
+        except ValueError as exc:
+            problems.append(str(exc))
         return problems
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
@@ -15,7 +16,7 @@ from aiohttp import WSMsgType, web
 from protocol import CloseCode, ErrorCode, ProtocolError, encode
 from protocol import limits as L
 from protocol.connection import ServerConnection, negotiate
-from protocol.messages import Bye, Error, Hello, Welcome
+from protocol.messages import Bye, Error, Hello, Ping, Pong, Welcome
 from server.logs import event
 from server.room import Refused
 from server.services import SERVICES
@@ -54,9 +55,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         services.connections -= 1
         a = session.avatar
         if a is not None:
-            services.world.detach(
-                a, session, leaving=session.closing is not None and session.closing[0] == 1000
-            )
+            services.world.detach(a, session, leaving=session.closing is not None and session.closing[0] == 1000)
     return ws
 
 
@@ -69,9 +68,7 @@ async def _handshake(ws: web.WebSocketResponse, conn: ServerConnection, timeout:
         return None
     if msg.type != WSMsgType.BINARY:
         if msg.type in (WSMsgType.TEXT,):
-            await _refuse(
-                ws, ErrorCode.MALFORMED, "messages are binary MessagePack", CloseCode.PROTOCOL_ERROR
-            )
+            await _refuse(ws, ErrorCode.MALFORMED, "messages are binary MessagePack", CloseCode.PROTOCOL_ERROR)
         return None
     try:
         hello = conn.receive(msg.data)
@@ -161,6 +158,10 @@ async def _serve(
         a = session.avatar
         if a is None:
             break
+        if isinstance(decoded, Ping):  # answered at once, not at the next tick: it measures the round trip
+            if session.writable():
+                await ws.send_bytes(encode(Pong(decoded.nonce, int(time.time() * 1000))))
+            continue
         if isinstance(decoded, Bye):
             session.closing = (int(CloseCode.NORMAL), "bye")
             await ws.close(code=CloseCode.NORMAL, message=b"bye")

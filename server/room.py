@@ -48,6 +48,8 @@ class Room:
         self.invited_classes: Callable[[], set[str]] = set
         """Classes admitted to a ``conference`` room now (from active invitations)."""
         self.chat_allowed = True
+        self.hooks: list[Any] = []
+        """Objects told when avatars enter (``entered``), leave (``left``) and reconnect (``resumed``)."""
         self.control = RoomControl()
         """Hands, muting, freezing, locking, polls, attendance (server/teacher.py)."""
         if spec.interest == "grid":
@@ -107,6 +109,8 @@ class Room:
         self.control.arrived(a)
         if a.session is not None and not self.control.is_default():
             a.session.push(encode(self.control.message()))
+        for hook in self.hooks:
+            hook.entered(a, self)
 
     def on_leave(self, a: Avatar) -> None:
         """``a`` left (door, logout, end of grace period)."""
@@ -117,6 +121,8 @@ class Room:
         self.events.append(encode(Presence([], [a.id])))
         hands, muted, spot = len(self.control.hands), len(self.control.muted), self.control.spotlight
         self.control.left(a)
+        for hook in self.hooks:
+            hook.left(a, self)
         if (hands, muted, spot) != (len(self.control.hands), len(self.control.muted), self.control.spotlight):
             self.events.append(encode(self.control.message()))
 
@@ -127,6 +133,8 @@ class Room:
             if not self.control.is_default():
                 a.session.push(encode(self.control.message()))
         self.interest.resumed(a)
+        for hook in self.hooks:
+            hook.resumed(a, self)
 
     def on_message(self, a: Avatar, msg: Any) -> bool:
         """Handle a room-specific message; return False if this room does not know it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -43,6 +44,8 @@ class Services:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     audit_handler: logging.Handler | None = None
+    conferencing: Any = None
+    """server.conferencing.Conferencing (media of conference rooms)."""
 
     async def load_place(self, identity: Identity) -> Place | None:
         """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""

@@ -112,13 +112,7 @@ class TeacherTools:
         if other.identity.role not in (Role.PUPIL, Role.GUEST):
             s.error(ErrorCode.ACCESS_DENIED, "seuls les élèves et les invités peuvent être renvoyés", 116)
             return
-        if other.identity.is_guest:
-            a.room.participants.discard(other.identity.user_id)
-            target = self.world.rooms["lobby"]
-        else:
-            target = self.world.rooms[self.world.spec.spawn_room]
-        points = target.spec.spawn_points
-        self.world.move_to(other, target, points[len(target.members) % len(points)])
+        self.world.send_out(other)
 
     def poll_open(self, a: Avatar, s: Session, msg: PollOpen) -> None:
         if not self._teacher(a, s, msg):
@@ -137,11 +131,7 @@ class TeacherTools:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "ce sondage est fermé ou inconnu", 119)
             return
         choices = sorted(set(msg.choices))
-        if (
-            not choices
-            or any(c >= len(poll.options) for c in choices)
-            or (len(choices) > 1 and not poll.multiple)
-        ):
+        if not choices or any(c >= len(poll.options) for c in choices) or (len(choices) > 1 and not poll.multiple):
             s.error(ErrorCode.INVALID_FIELD, "réponse invalide pour ce sondage", 119)
             return
         poll.votes[a.id] = choices

@@ -108,9 +108,7 @@ class World:
             hook(a)
         return a
 
-    def _starting_place(
-        self, identity: Identity, place: Place | None
-    ) -> tuple[Room, tuple[float, float, float]]:
+    def _starting_place(self, identity: Identity, place: Place | None) -> tuple[Room, tuple[float, float, float]]:
         if identity.is_guest:  # guests wait in the lobby until a teacher admits them
             lobby = self.rooms["lobby"]
             lobby.on_auth(identity)
@@ -190,9 +188,7 @@ class World:
         elif kind in self.handlers:
             self.handlers[kind](a, s, msg)
         elif not a.room.on_message(a, msg):
-            s.error(
-                ErrorCode.UNEXPECTED_MESSAGE, f"{kind.__name__} is not handled here", msg.__protocol__.code
-            )
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, f"{kind.__name__} is not handled here", msg.__protocol__.code)
 
     def _move(self, a: Avatar, s: Session, msg: Move) -> None:
         if not s.moves.take():
@@ -287,6 +283,16 @@ class World:
         target.on_join(a)
         self._audit("room_change", a, target.id, f"from {old.id}")
 
+    def send_out(self, a: Avatar) -> None:
+        """Out of its room: a pupil to the entrance hall, a guest back to the lobby."""
+        if a.identity.is_guest:
+            a.room.participants.discard(a.identity.user_id)
+            target = self.rooms["lobby"]
+        else:
+            target = self.rooms[self.spec.spawn_room]
+        points = target.spec.spawn_points
+        self.move_to(a, target, points[len(target.members) % len(points)])
+
     def _rate_limited(self, s: Session, reason: str, msg: Any) -> None:
         now = time.monotonic()
         if now - s.last_rate_error >= 1.0:
@@ -335,9 +341,7 @@ class World:
         for job in self.every_second:
             job()
         limit = time.monotonic() - self.settings.resume_grace
-        for a in [
-            a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit
-        ]:
+        for a in [a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit]:
             self.remove(a, "leave")
 
     # --- stopping ---------------------------------------------------------------------------------

@@ -117,3 +117,16 @@ board_snapshots = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 """Each board's latest snapshot: its state after operation ``seq``."""
+
+# --- slides (server/slides.py, migration 0003) ---
+
+slide_images = Table(
+    "slide_images",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("png", LargeBinary, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""Slide pages rendered to PNG, by the sha256 of the PNG (GET /slides/<sha256>)."""

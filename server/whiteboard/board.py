@@ -15,6 +15,8 @@ import msgpack
 from protocol.whiteboard import BoardItem
 
 ITEM, UNDO, REDO, CLEAR, PAGE = "item", "undo", "redo", "clear", "page"
+BACKGROUND = "bg"
+"""A page's background image: body ``[page, sha256, width, height]`` (sha256 "" removes it)."""
 
 
 @dataclass(slots=True)
@@ -58,6 +60,8 @@ class Change:
     shown: list[Item] = field(default_factory=list)
     hidden: list[int] = field(default_factory=list)
     page: bool = False
+    background: int | None = None
+    """The page whose background changed."""
 
 
 @dataclass(slots=True)
@@ -80,6 +84,8 @@ class Board:
         self.history: dict[str, History] = {}
         self.visible_on: dict[int, int] = {}
         """Visible items per page."""
+        self.backgrounds: dict[int, tuple[str, int, int]] = {}
+        """Background image of a page: sha256, width, height (server/slides.py)."""
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -114,6 +120,8 @@ class Board:
             self.pages = max(self.pages, op.body + 1)
             self.page = op.body
             return Change(page=True)
+        if op.kind == BACKGROUND:
+            return self._background(op.body)
         raise ValueError(f"unknown operation {op.kind!r}")
 
     def _add(self, op: Op, history: History) -> Change:
@@ -132,6 +140,15 @@ class Board:
         history.done.append(op.seq)
         history.undone.clear()
         return self._set_cleared(targets, op.seq)
+
+    def _background(self, body: list[Any]) -> Change:
+        page, sha, width, height = body
+        self.pages = max(self.pages, page + 1)
+        if sha:
+            self.backgrounds[page] = (sha, width, height)
+        else:
+            self.backgrounds.pop(page, None)
+        return Change(page=True, background=page)
 
     def _undo(self, target: int, history: History) -> Change:
         _pop(history.done, target)
@@ -196,6 +213,7 @@ class Board:
                 ],
                 "clears": [[s, c.author, c.page, c.targets, c.undone] for s, c in self.clears.items()],
                 "history": {a: [h.done, h.undone] for a, h in self.history.items()},
+                "backgrounds": [[p, *bg] for p, bg in self.backgrounds.items()],
             }
         )
 
@@ -213,6 +231,8 @@ class Board:
             self.clears[seq] = Clear(author, page, targets, undone)
         for author, (done, undone) in state["history"].items():
             self.history[author] = History(done, undone)
+        for page, sha, width, height in state.get("backgrounds", ()):
+            self.backgrounds[page] = (sha, width, height)
 
 
 def _pop(stack: list[int], target: int) -> None:

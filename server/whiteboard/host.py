@@ -6,6 +6,7 @@ Every other action is one logged operation. The author's BOARD_ACK waits for the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,9 @@ import msgpack
 import worlds
 from protocol import encode
 from protocol import whiteboard as W
+from protocol.classroom import PageBackground
 from server.whiteboard import rules
-from server.whiteboard.board import CLEAR, ITEM, PAGE, REDO, UNDO, Board, Change, Item, Op
+from server.whiteboard.board import BACKGROUND, CLEAR, ITEM, PAGE, REDO, UNDO, Board, Change, Item, Op
 from server.whiteboard.journal import Journal
 from server.whiteboard.outbox import FRAME_BYTES, Outbox
 from server.whiteboard.storage import BoardStorage, Snapshot
@@ -30,7 +32,7 @@ _packer = msgpack.Packer()
 
 
 class BoardRefused(Exception):
-    def __init__(self, code: W.BoardError, message: str) -> None:
+    def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -57,7 +59,9 @@ class Live:
 class BoardHost:
     """A board, who holds its pen, and the strokes being drawn on it."""
 
-    def __init__(self, spec: worlds.Whiteboard, members: dict[int, Avatar], journal: Journal, outbox: Outbox) -> None:
+    def __init__(
+        self, spec: worlds.Whiteboard, members: Mapping[int, Avatar], journal: Journal, outbox: Outbox
+    ) -> None:
         self.id = spec.id
         self.board = Board(spec.id, max(1, round(W.BOARD_UNITS * spec.height / spec.width)))
         self.members = members
@@ -83,11 +87,16 @@ class BoardHost:
     # --- what a member is sent ------------------------------------------------------------------
 
     def sync_events(self) -> list[bytes]:
-        """BOARD, the visible items in chunks, then the strokes being drawn."""
+        """BOARD, the page backgrounds, the visible items in chunks, then the strokes being drawn."""
         b = self.board
         items = b.visible()
         head = W.Board(self.id, b.seq, b.height, b.pages, b.page, self._pen_avatars(), len(items))
-        return [encode(head), *self._items_events(items), *(s.event(self.id) for s in self.live.values())]
+        backgrounds = [self._background_event(page) for page in sorted(b.backgrounds)]
+        return [encode(head), *backgrounds, *self._items_events(items), *(s.event(self.id) for s in self.live.values())]
+
+    def _background_event(self, page: int) -> bytes:
+        sha, width, height = self.board.backgrounds.get(page, ("", 0, 0))
+        return encode(PageBackground(self.id, page, sha, width, height))
 
     def _items_events(self, items: list[Item]) -> list[bytes]:
         events: list[bytes] = []
@@ -239,14 +248,25 @@ class BoardHost:
 
     # --- the log ----------------------------------------------------------------------------------
 
+    def set_background(self, author: str, page: int, image: tuple[str, int, int], saved: Callable[[int], None]) -> int:
+        """Show ``image`` (sha256, width, height; sha256 "" for none) behind ``page``, adding pages up to it.
+
+        ``saved(seq)`` runs once the operation is in the database (HTTP callers wait for it)."""
+        if page >= W.MAX_PAGES:
+            raise BoardRefused(W.BoardError.BAD_PAGE, f"{W.MAX_PAGES} pages au plus")
+        return self._log(author, BACKGROUND, [page, *image], saved)
+
     def _commit(self, a: Avatar, kind: str, body: Any, cid: int, *, announce: bool = True) -> int:
         """Log an operation: apply it, tell everyone now, acknowledge the author once saved."""
+        return self._log(a.identity.user_id, kind, body, lambda seq: self._ack(a, cid, seq), announce=announce)
+
+    def _log(self, author: str, kind: str, body: Any, ack: Callable[[int], None], *, announce: bool = True) -> int:
         b = self.board
-        op = Op(b.seq + 1, a.identity.user_id, kind, body)
+        op = Op(b.seq + 1, author, kind, body)
         change = b.apply(op)
         if announce:
             self._announce(change)
-        self.journal.add(self.id, op, lambda: self._ack(a, cid, op.seq))
+        self.journal.add(self.id, op, lambda: ack(op.seq))
         if op.seq - self.snapshot_seq >= SNAPSHOT_EVERY:
             self.snapshot_seq = op.seq
             self.journal.snapshot(Snapshot(self.id, op.seq, b.snapshot()))
@@ -257,6 +277,8 @@ class BoardHost:
             self.broadcast(encode(W.BoardHide(self.id, change.hidden)))
         for event in self._items_events(change.shown):
             self.broadcast(event)
+        if change.background is not None:
+            self.broadcast(self._background_event(change.background))
         if change.page:
             self.broadcast(encode(W.PageShown(self.id, self.board.pages, self.board.page)))
 

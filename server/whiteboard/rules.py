@@ -6,7 +6,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from server.identity import Identity, Role
+
+if TYPE_CHECKING:
+    from server.room import Room
 
 TEACHERS = (Role.TEACHER, Role.STAFF)
 
@@ -26,3 +31,8 @@ def may_clear(identity: Identity) -> bool:
 
 def may_give_pen(identity: Identity) -> bool:
     return is_teacher(identity)
+
+
+def teaches(identity: Identity, room: Room) -> bool:
+    """A teacher of this room (slides, exports, questions, breakouts): staff, or a teacher it admits."""
+    return identity.role is Role.STAFF or (identity.role is Role.TEACHER and room.allows(identity))

@@ -159,7 +159,7 @@ async def test_oversize_frame_closes_with_1009(
     server: TestServer, http: aiohttp.ClientSession, services: Services
 ) -> None:
     ws = await welcomed(server, http, services)
-    await ws.send_bytes(msgpack.packb([5, "x" * 20_000]))
+    await ws.send_bytes(msgpack.packb([5, "x" * 70_000]))
     while (await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
         pass
     assert ws.close_code == CloseCode.MESSAGE_TOO_BIG

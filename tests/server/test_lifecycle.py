@@ -143,7 +143,7 @@ async def test_postgresql_by_configuration(tmp_path: Path) -> None:
             await services.writer.flush()
             assert [c.text for c in await services.store.recent_chat("hall")] == ["bonjour PostgreSQL"]
             events = [e.event for e in await services.store.audit_log("demo:lea.martin")]
-            assert events[:2] == ["join", "leave"]
+            assert [e for e in events if e in ("join", "leave")] == ["join", "leave"]
         finally:
             await srv.close()
 

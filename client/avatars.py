@@ -1,0 +1,163 @@
+"""Avatars on screen: figure, name tag, and smooth motion between 20 Hz server updates.
+
+Each update starts a C++ lerp interval from where the avatar is drawn now to the new position, lasting
+``BUFFER`` seconds: the avatar trails the server by about one buffer and keeps moving through a late
+update. Panda3D's interval manager steps all of them in C++; no Python loop runs per frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from panda3d.core import LODNode, NodePath, TextNode
+from panda3d.direct import CLerpInterval, CLerpNodePathInterval
+
+from client import figures, style
+from protocol.messages import Anim
+
+BUFFER = 0.1  # seconds of interpolation delay
+SNAP_DISTANCE = 4.0  # metres: farther jumps (doors, resume) teleport
+TAG_HEIGHT = 1.95
+TAG_SCALE = 0.12
+TAG_NEAR, TAG_FAR = 1.0, 30.0  # metres from the camera
+
+
+class AvatarView:
+    """One avatar's nodes."""
+
+    __slots__ = ("anim", "body", "id", "ival", "name", "palette", "role", "root", "seated", "tag")
+
+    def __init__(self, parent: NodePath, avatar_id: int, name: str, role: str) -> None:
+        self.id, self.name, self.role = avatar_id, name, role
+        self.root = parent.attach_new_node(f"avatar-{avatar_id}")
+        self.root.set_tag("avatar", str(avatar_id))
+        self.palette = figures.palette_of(avatar_id)
+        self.anim = -1
+        self.seated = False
+        self.body: NodePath | None = None
+        self.ival: CLerpNodePathInterval | None = None
+        lod = LODNode("tag-lod")  # hide the tag when very close or far (evaluated in C++ at cull time)
+        lod.add_switch(TAG_FAR, TAG_NEAR)
+        self.tag = self.root.attach_new_node(lod)
+        self.tag.set_pos(0, 0, TAG_HEIGHT)
+        text = self.tag.attach_new_node(name_tag(name, role))
+        text.set_scale(TAG_SCALE)
+        text.set_billboard_point_eye()
+        self.tag.set_bin("fixed", 10)  # after the scene; depth tested so walls and heads hide it
+        self.tag.set_depth_write(False)
+        self.tag.set_light_off()  # the role colour, exactly
+
+    def set_anim(self, anim: int, seated: bool | None = None) -> None:
+        """Show ``anim``; a hand raised right after sitting stays seated unless ``seated`` says otherwise."""
+        if seated is None:
+            seated = anim == Anim.SIT or (anim == Anim.HAND_UP and self.seated)
+        if anim == self.anim and seated == self.seated:
+            return
+        self.anim, self.seated = anim, seated
+        if self.body is not None:
+            self.body.remove_node()
+        self.body = figures.figure(self.palette, anim, seated)
+        self.body.reparent_to(self.root)
+        self.tag.set_z(TAG_HEIGHT - (0.35 if seated else 0.0))
+
+    def place(self, x: float, y: float, z: float, heading: float) -> None:
+        """Jump there at once."""
+        self._stop()
+        self.root.set_pos_hpr(x, y, z, heading, 0, 0)
+
+    def glide(self, x: float, y: float, z: float, heading: float, duration: float = BUFFER) -> None:
+        """Move there smoothly over ``duration`` seconds, from wherever the avatar is drawn now."""
+        pos = self.root.get_pos()
+        if (pos.x - x) ** 2 + (pos.y - y) ** 2 > SNAP_DISTANCE * SNAP_DISTANCE:
+            self.place(x, y, z, heading)
+            return
+        self._stop()
+        h = self.root.get_h()
+        heading = h + ((heading - h + 180.0) % 360.0 - 180.0)  # turn the short way
+        ival = CLerpNodePathInterval("glide", duration, CLerpInterval.BT_no_blend, True, False, self.root,
+                                     NodePath())
+        ival.set_end_pos((x, y, z))
+        ival.set_end_hpr((heading, 0, 0))
+        ival.start()
+        self.ival = ival
+
+    def _stop(self) -> None:
+        if self.ival is not None:
+            self.ival.pause()
+            self.ival = None
+
+    def destroy(self) -> None:
+        self._stop()
+        self.root.remove_node()
+
+
+def name_tag(name: str, role: str) -> TextNode:
+    """A name on a plate in the role's colour."""
+    node = TextNode("tag")
+    font = style.font(bold=True)
+    if font is not None:
+        node.set_font(font)
+    node.set_text(name)
+    node.set_align(TextNode.A_center)
+    node.set_text_color(1, 1, 1, 1)
+    node.set_card_color(*style.role_color(role))
+    node.set_card_as_margin(0.3, 0.3, 0.12, 0.12)
+    return node
+
+
+class AvatarLayer:
+    """Every avatar drawn in the current room, by id."""
+
+    def __init__(self, parent: NodePath, floor=None) -> None:
+        self.root = parent.attach_new_node("avatars")
+        self.views: dict[int, AvatarView] = {}
+        self.floor = floor or (lambda x, y: 0.0)
+        self.on_hand: Callable[[], None] = lambda: None
+        """Called when someone raises or lowers a hand (or leaves with it up)."""
+
+    def add(self, avatar_id: int, name: str, role: str, x: float, y: float, heading: float,
+            anim: int) -> AvatarView:
+        self.remove(avatar_id)
+        view = AvatarView(self.root, avatar_id, name, role)
+        view.set_anim(anim)
+        view.place(x, y, self.floor(x, y), heading)
+        self.views[avatar_id] = view
+        return view
+
+    def update(self, avatar_id: int, x: float, y: float, heading: float, anim: int) -> None:
+        view = self.views.get(avatar_id)
+        if view is not None:
+            was_up = view.anim == Anim.HAND_UP
+            view.set_anim(anim)
+            view.glide(x, y, self.floor(x, y), heading)
+            if was_up != (anim == Anim.HAND_UP):
+                self.on_hand()
+
+    def remove(self, avatar_id: int) -> None:
+        view = self.views.pop(avatar_id, None)
+        if view is not None:
+            view.destroy()
+            if view.anim == Anim.HAND_UP:
+                self.on_hand()
+
+    def hand_up(self, avatar_id: int) -> bool:
+        view = self.views.get(avatar_id)
+        return view is not None and view.anim == Anim.HAND_UP
+
+    def clear(self) -> None:
+        for view in self.views.values():
+            view.destroy()
+        self.views.clear()
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    def destroy(self) -> None:
+        self.clear()
+        self.root.remove_node()
+
+
+def heading_towards(dx: float, dy: float) -> float:
+    """Panda3D heading of the direction (dx, dy)."""
+    return math.degrees(math.atan2(-dx, dy)) % 360.0

@@ -1,0 +1,115 @@
+"""What I do in the world: keys, chat lines (and whispers), raising a hand, sitting, the menu."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from client.i18n import tr
+from client.ui.dialogs import MessageScreen
+from protocol.messages import Anim
+
+log = logging.getLogger("cybercollege.client")
+
+# Arrows, QWERTY (WASD) and AZERTY (ZQSD) keys.
+KEYS = {"arrow_up": "forward", "w": "forward", "z": "forward", "arrow_down": "back", "s": "back",
+        "arrow_left": "left", "arrow_right": "right", "a": "strafe_left", "q": "strafe_left",
+        "d": "strafe_right", "shift": "run", "mouse3": "look"}
+
+
+class Controls:
+    """Bound to one :class:`client.session.Session`; reads its current connection, view and HUD."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        task.add_done_callback(_quiet)
+
+    def send_move(self, x: float, y: float, heading: float, anim: int) -> None:
+        if self.session.conn is not None and not self.session.conn.closed:
+            self.spawn(self.session.conn.move(x, y, heading, anim))
+        if self.session.hud is not None and self.session.view is not None and self.session.view.walker is not None:
+            self.session.hud.set_anim_labels(anim == Anim.HAND_UP, self.session.view.walker.seated)
+            self.session.refresh_people()
+
+    def say(self, text: str) -> None:
+        """A chat line to the room, or ``@Name message`` to one person (a whisper)."""
+        if self.session.conn is None or self.session.conn.closed:
+            return
+        target = self._addressee(text) if text.startswith("@") else None
+        if target is not None:
+            member_id, rest = target
+            self.spawn(self.session.conn.whisper(member_id, rest[:500]))
+        else:
+            self.spawn(self.session.conn.say(text[:500]))
+
+    def _addressee(self, text: str) -> tuple[int, str] | None:
+        """The room member whose name follows the ``@`` (longest match) and the rest of the line."""
+        members = sorted(self.session.conn.mirror.members.values(), key=lambda m: -len(m.name))
+        for m in members:
+            if text[1:].startswith(m.name) and text[1 + len(m.name):].strip():
+                return m.id, text[1 + len(m.name):].strip()
+        return None
+
+    def hand(self) -> None:
+        if self.session.view is not None:
+            self.session.view.toggle_hand()
+
+    def sit(self) -> None:
+        if self.session.view is None:
+            return
+        others = [(v.root.get_x(), v.root.get_y()) for v in self.session.view.layer.views.values()]
+        if not self.session.view.sit_or_stand(others):
+            self.session.hud.toast(tr("no_seat"))
+
+    def escape(self) -> None:
+        if self.session.hud is not None and self.session.hud.typing:
+            self.session.hud.leave_chat()
+        else:
+            self.menu()
+
+    def menu(self) -> None:
+        if isinstance(self.session.screen, MessageScreen):
+            self.session.show(None)
+            return
+        self.session.show(MessageScreen(tr("menu"), "", [
+            (tr("resume"), lambda: self.session.show(None)),
+            (tr("logout"), lambda: (self.session.show(None), self.session.quit(0, "logout"))),
+            (tr("quit"), lambda: (self.session.show(None), self.session.quit(0))),
+        ], backdrop=False))
+
+    def bind(self) -> None:
+        for key, action in KEYS.items():
+            self.session.base.accept(key, self._key, [action, True])
+            self.session.base.accept(f"{key}-up", self._key, [action, False])
+            self.session.base.accept(f"shift-{key}", self._key, [action, True])
+        self.session.base.accept("e", self._unless_typing, [self.sit])
+        self.session.base.accept("h", self._unless_typing, [self.hand])
+        self.session.base.accept("enter", self._unless_typing, [self.session.hud.focus_chat])
+        self.session.base.accept("escape", self.escape)
+        self.session.base.accept("f1", self.session.hud.toggle_help)
+
+    def unbind(self) -> None:
+        for key in KEYS:
+            for event in (key, f"{key}-up", f"shift-{key}"):
+                self.session.base.ignore(event)
+        for event in ("e", "h", "enter", "escape", "f1"):
+            self.session.base.ignore(event)
+
+    def _key(self, action: str, down: bool) -> None:
+        if self.session.view is None:
+            return
+        typing = self.session.hud is not None and self.session.hud.typing
+        self.session.view.keys[action] = down and (not typing or action == "look")
+
+    def _unless_typing(self, action) -> None:
+        if self.session.hud is not None and not self.session.hud.typing and self.session.screen is None:
+            action()
+
+
+def _quiet(task: asyncio.Task) -> None:
+    """Sends fail when the connection drops: the reconnect logic handles that, not the caller."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("send failed: %s", task.exception())

@@ -1,0 +1,191 @@
+"""The static college drawn from a ``worlds.World``: one vertex-coloured mesh per room, signs flattened.
+
+A room costs one draw call (floor, walls, ceiling and furniture in one Geom); all the signs of the
+world are flattened together into a few more.
+"""
+
+from __future__ import annotations
+
+import math
+
+from panda3d.core import (
+    AmbientLight,
+    DirectionalLight,
+    NodePath,
+    TextNode,
+    Triangulator,
+)
+
+from client import furniture, style
+from client.mesh import Color, MeshBuilder, hex_color, shade
+from worlds import Door, Room, World, geometry
+
+WALL_THICKNESS = 0.015  # drawn inside each room; boards hang 2 cm from the wall line
+FRAME_DEPTH = 0.06
+CEILING: Color = (0.97, 0.97, 0.95, 1.0)
+DOOR_FRAME: Color = (0.45, 0.32, 0.22, 1.0)
+GROUND: Color = (0.55, 0.68, 0.45, 1.0)
+SIGN_BG = (0.16, 0.33, 0.55, 1.0)
+
+
+def build_world(world: World, parent: NodePath) -> NodePath:
+    """Attach the whole college under ``parent`` and return its root."""
+    root = parent.attach_new_node(f"world-{world.id}")
+    for room in world.rooms.values():
+        root.attach_new_node(build_room(room))
+    ground = MeshBuilder()
+    x0, y0, x1, y1 = _world_bounds(world)
+    ground.quad([(x0 - 60, y0 - 60, -0.02), (x1 + 60, y0 - 60, -0.02), (x1 + 60, y1 + 60, -0.02),
+                 (x0 - 60, y1 + 60, -0.02)], GROUND)
+    root.attach_new_node(ground.node("ground"))
+    signs = root.attach_new_node("signs")
+    for room in world.rooms.values():
+        _room_signs(room, signs)
+    signs.set_light_off()  # signs keep their exact colours, easy to read
+    signs.flatten_strong()
+    return root
+
+
+def light(render: NodePath) -> None:
+    """A soft ambient light and a sun from the south-west."""
+    ambient = AmbientLight("ambient")
+    ambient.set_color((0.72, 0.72, 0.74, 1))
+    sun = DirectionalLight("sun")
+    sun.set_color((0.42, 0.4, 0.37, 1))
+    sun_np = render.attach_new_node(sun)
+    sun_np.set_hpr(-35, -55, 0)
+    fill = DirectionalLight("fill")  # from below: keeps ceilings bright
+    fill.set_color((0.3, 0.3, 0.3, 1))
+    fill_np = render.attach_new_node(fill)
+    fill_np.set_hpr(20, 70, 0)
+    render.set_light(render.attach_new_node(ambient))
+    render.set_light(sun_np)
+    render.set_light(fill_np)
+
+
+def build_room(room: Room):
+    """One GeomNode with the room's floor, walls, lintels, ceiling and furniture."""
+    mesh = MeshBuilder()
+    floor = hex_color(room.floor_color)
+    wall = hex_color(room.wall_color)
+    _polygon(mesh, room.polygon, 0.0, floor, up=True)
+    if not room.outdoor:
+        _polygon(mesh, room.polygon, room.wall_height, CEILING, up=False)
+    for w in room.walls:
+        _wall(mesh, w.x0, w.y0, w.x1, w.y1, 0.0, w.height, wall)
+    for door in room.doors:
+        _door_frame(mesh, room, door, wall)
+    for f in room.furniture:
+        furniture.draw(mesh, f)
+    return mesh.node(f"room-{room.id}")
+
+
+def _polygon(mesh: MeshBuilder, points, z: float, color: Color, up: bool) -> None:
+    tri = Triangulator()
+    for x, y in points:
+        tri.add_polygon_vertex(tri.add_vertex(x, y))
+    tri.triangulate()
+    for i in range(tri.get_num_triangles()):
+        a, b, c = (points[tri.get_triangle_v0(i)], points[tri.get_triangle_v1(i)],
+                   points[tri.get_triangle_v2(i)])
+        if geometry.orient(*a, *b, *c) < 0:
+            b, c = c, b
+        if not up:
+            b, c = c, b
+        mesh.triangle([(a[0], a[1], z), (b[0], b[1], z), (c[0], c[1], z)], color, None)
+
+
+def _wall(mesh: MeshBuilder, x0: float, y0: float, x1: float, y1: float, z0: float, z1: float,
+          color: Color, depth: float = WALL_THICKNESS) -> None:
+    """A wall slab on the room's side of the edge (rooms wind counter-clockwise: inside is on the left)."""
+    length = math.hypot(x1 - x0, y1 - y0)
+    if length < 1e-6:
+        return
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    nx, ny = -uy * depth, ux * depth  # inward
+    a, b = (x0, y0), (x1, y1)
+    c, d = (x1 + nx, y1 + ny), (x0 + nx, y0 + ny)
+    mesh.quad(_upright(c, d, z0, z1), color)  # the face seen from inside the room
+    mesh.quad([(*a, z1), (*b, z1), (*c, z1), (*d, z1)], shade(color, 0.9))
+    mesh.quad(_upright(d, a, z0, z1), shade(color, 0.85))  # the ends, seen in door openings
+    mesh.quad(_upright(b, c, z0, z1), shade(color, 0.85))
+    if z0 == 0.0:  # skirting board
+        e, f = (x0 + nx * 2, y0 + ny * 2), (x1 + nx * 2, y1 + ny * 2)
+        mesh.quad(_upright(f, e, 0.0, 0.1), (0.55, 0.5, 0.45, 1.0))
+
+
+def _upright(left, right, z0: float, z1: float) -> list[tuple[float, float, float]]:
+    """A vertical quad from ``left`` to ``right`` as seen from its front."""
+    return [(*left, z0), (*right, z0), (*right, z1), (*left, z1)]
+
+
+def _door_frame(mesh: MeshBuilder, room: Room, door: Door, wall: Color) -> None:
+    """The wall above the opening (lintel) and a wooden frame around it."""
+    a, b = _along(room, door)
+    if door.height < room.wall_height:
+        _wall(mesh, *a, *b, door.height, room.wall_height, wall)
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    ux, uy, t = (b[0] - a[0]) / length, (b[1] - a[1]) / length, 0.08
+    _wall(mesh, *a, a[0] + ux * t, a[1] + uy * t, 0.0, door.height, DOOR_FRAME, FRAME_DEPTH)
+    _wall(mesh, b[0] - ux * t, b[1] - uy * t, *b, 0.0, door.height, DOOR_FRAME, FRAME_DEPTH)
+    _wall(mesh, *a, *b, door.height - t, door.height, DOOR_FRAME, FRAME_DEPTH)
+
+
+def _along(room: Room, door: Door) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The door's two ends ordered like the room's counter-clockwise wall."""
+    (ax, ay), (bx, by) = door.ends()
+    for (px, py), (qx, qy) in geometry.edges(room.polygon):
+        if (geometry.point_segment_distance(door.x, door.y, px, py, qx, qy) < 1e-3
+                and (bx - ax) * (qx - px) + (by - ay) * (qy - py) < 0):
+            return (bx, by), (ax, ay)
+    return (ax, ay), (bx, by)
+
+
+def _inward(room: Room, door: Door) -> tuple[float, float]:
+    """Unit vector from the door into ``room``."""
+    nx, ny = geometry.direction(door.heading)
+    return (nx, ny) if door.rooms[1] == room.id else (-nx, -ny)
+
+
+def _room_signs(room: Room, parent: NodePath) -> None:
+    for door in room.doors:
+        other = door.other(room.id)
+        nx, ny = _inward(room, door)
+        label = door.label
+        node = sign(label, wordwrap=14)
+        np = parent.attach_new_node(node)
+        np.set_scale(0.2)
+        np.set_pos(door.x + nx * (FRAME_DEPTH + 0.02), door.y + ny * (FRAME_DEPTH + 0.02),
+                   door.height + 0.3 if door.height + 0.55 < room.wall_height else door.height * 0.82)
+        np.set_h(geometry.heading_of(-nx, -ny))
+        np.set_tag("door", door.id)
+        np.set_tag("to", other)
+    for f in room.furniture:
+        if f.label:
+            np = parent.attach_new_node(sign(f.label, wordwrap=12))
+            np.set_scale(0.12)
+            fx, fy = geometry.direction(f.heading)
+            d = f.sy / 2 + 0.03
+            np.set_pos(f.x + fx * d, f.y + fy * d, f.z + f.sz + 0.25)
+            np.set_h(f.heading + 180.0)
+
+
+def sign(text: str, wordwrap: float = 14.0, bg=SIGN_BG) -> TextNode:
+    """A readable sign: white text on a blue plate."""
+    node = TextNode("sign")
+    font = style.font(bold=True)
+    if font is not None:
+        node.set_font(font)
+    node.set_text(text)
+    node.set_wordwrap(wordwrap)
+    node.set_align(TextNode.A_center)
+    node.set_text_color(1, 1, 1, 1)
+    node.set_card_color(*bg)
+    node.set_card_as_margin(0.4, 0.4, 0.25, 0.25)
+    node.set_card_decal(True)
+    return node
+
+
+def _world_bounds(world: World) -> tuple[float, float, float, float]:
+    bs = [r.bounds for r in world.rooms.values()]
+    return min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)

@@ -1,0 +1,340 @@
+"""The client's flow: login screen → connect → walk the college → (error → retry | back to login).
+
+Every failure ends on a screen that says what happened in the user's language, with Retry and Back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+import worlds
+from client import accounts, content, errors
+from client.accounts import LoginFailed
+from client.controls import Controls
+from client.i18n import tr
+from client.loop import FrameDriver
+from client.network import ConnectionRefused, WorldConnection
+from client.ui.dialogs import MessageScreen
+from client.ui.hud import Hud
+from client.ui.login import LoginChoice, LoginScreen
+from client.view import WorldView
+from protocol.messages import Anim, Chat, Error, Presence, Room
+
+log = logging.getLogger("cybercollege.client")
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class Options:
+    url: str = "http://127.0.0.1:8765"
+    choice: LoginChoice | None = None
+    script: str | None = None
+    screenshot: Path | None = None
+    unattended: bool = False
+    """Scripted runs: never wait for a click; an error screen ends the run."""
+    cache: Path | None = None
+    script_args: dict = field(default_factory=dict)
+
+
+class Session:
+    """One client process's life; :meth:`run` returns the exit status."""
+
+    def __init__(self, base, http: aiohttp.ClientSession, driver: FrameDriver, options: Options) -> None:
+        self.base, self.http, self.driver, self.options = base, http, driver, options
+        self.view: WorldView | None = None
+        self.hud: Hud | None = None
+        self.conn: WorldConnection | None = None
+        self.world: worlds.World | None = None
+        self.world_url = ""
+        self.screen = None
+        self.ended = asyncio.Event()
+        self.status = 0
+        self.error_key = ""
+        self.script_task: asyncio.Task | None = None
+        self.welcome = None
+        self.controls = Controls(self)
+
+    # --- the flow -----------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        try:
+            return await self._flow()
+        finally:
+            self._show(None)
+            self._teardown()
+            if self.conn is not None and not self.conn.closed:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.conn.close(), 2.0)
+
+    async def _flow(self) -> int:
+        choice, message = self.options.choice, ""
+        while True:
+            if choice is None:
+                choice = await self._login_screen(message)
+                if choice is None:
+                    return 0
+            outcome = await self._play(choice)
+            if outcome == "quit":
+                return self.status
+            if outcome == "logout":
+                choice, message = None, ""
+                continue
+            if self.options.unattended:
+                return await self._report(outcome)
+            again = await self._error_screen(outcome)
+            if again is None:
+                return 0
+            choice, message = (choice if again else None), ""
+
+    async def _play(self, choice: LoginChoice) -> str:
+        """Connect and stay in the world; returns "quit", "logout" or an error catalogue key."""
+        self._show(MessageScreen(tr("title"), tr("connecting")))
+        try:
+            token = await accounts.token_for(self.http, choice.url, choice.kind, choice.value, choice.name)
+            await self._load_world(choice.url)
+            conn = await self._connect(choice.url, token)
+        except LoginFailed as exc:
+            return exc.key
+        except content.ContentError:
+            log.warning("world files refused", exc_info=True)
+            return "err_world"
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return "err_unreachable"
+        except ConnectionRefused as exc:
+            return errors.refusal_key(exc)
+        self._show(None)
+        self._enter(conn)
+        if self.options.script:
+            self.script_task = asyncio.create_task(self._run_script())
+        return await self._stay(choice.url, token)
+
+    async def _load_world(self, url: str) -> None:
+        if self.world is None or self.world_url != url:
+            self._show(MessageScreen(tr("title"), tr("loading_world")))
+            self.world = await content.fetch_world(self.http, url, self.options.cache)
+            self.world_url = url
+            if self.view is not None:
+                self.view.destroy()
+                self.view = None
+
+    async def _connect(self, url: str, token: str, resume: str | None = None) -> WorldConnection:
+        conn = WorldConnection(self.http, url, token)
+        conn.mirror.listeners.append(self._on_message)
+        self.conn = conn
+        self.welcome = await conn.connect(resume=resume)
+        return conn
+
+    def _enter(self, conn: WorldConnection) -> None:
+        """Welcome received: draw the world with me in it, and the HUD."""
+        if self.view is None:
+            self.view = WorldView(self.base, self.world)
+            gc.collect()
+            gc.freeze()  # the world's objects live as long as the view: keep them out of GC passes
+        view = self.view
+        view.layer.clear()
+        controls = self.controls
+        view.send_move = controls.send_move
+        view.use_door = lambda door: controls.spawn(self.conn.use_door(door))
+        view.on_room = self._on_room
+        view.layer.on_hand = self.refresh_people
+        view.board_state = lambda: conn.mirror.boards
+        if self.hud is None:
+            self.hud = Hud(self.base, controls.say, controls.hand, controls.sit, controls.menu)
+            controls.bind()
+        m = conn.mirror
+        x, y, heading = m.position
+        you = self.welcome.you
+        view.start(m.me, you.name, you.role, m.room, x, y, heading)
+        self.hud.set_status("connected")
+        self.refresh_people()
+
+    async def _stay(self, url: str, token: str) -> str:
+        """Until I leave or the connection is lost for good (then reconnect with the resume token)."""
+        while True:
+            closed = asyncio.ensure_future(self.conn.wait_closed())
+            ended = asyncio.ensure_future(self.ended.wait())
+            await asyncio.wait({closed, ended}, return_when=asyncio.FIRST_COMPLETED)
+            ended.cancel()
+            if self.ended.is_set():
+                closed.cancel()
+                await self._leave()
+                return self.error_key or "quit"
+            code = closed.result()
+            key = errors.close_key(code)
+            if key in errors.NEEDS_LOGIN:
+                self._teardown()
+                return key
+            if not await self._reconnect(url, token):
+                self._teardown()
+                return "err_lost"
+
+    async def _reconnect(self, url: str, token: str) -> bool:
+        self.hud.set_status("reconnecting")
+        closing = self.conn.mirror.closing
+        resume = self.conn.mirror.resume or None
+        if closing is not None:
+            self.hud.toast(tr("err_closing"))
+            await asyncio.sleep(closing.retry_ms / 1000)
+        for delay in RECONNECT_DELAYS:
+            try:
+                conn = await self._connect(url, token, resume)
+            except ConnectionRefused as exc:
+                if exc.code is not None:  # refused outright (token expired, room full...)
+                    return False
+                await asyncio.sleep(delay)
+                continue
+            self._enter(conn)
+            return True
+        self.hud.set_status("offline")
+        return False
+
+    async def _leave(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.conn.close(), 2.0)
+        self._teardown()
+
+    def _teardown(self) -> None:
+        if self.script_task is not None:
+            self.script_task.cancel()
+            self.script_task = None
+        if self.hud is not None:
+            self.hud.destroy()
+            self.hud = None
+            self.controls.unbind()
+        if self.view is not None:
+            self.view.destroy()
+            self.view = None
+        self.ended = asyncio.Event()
+
+    def quit(self, status: int = 0, error_key: str = "") -> None:
+        """Leave the world (e.g. the script is done)."""
+        self.status, self.error_key = status, error_key
+        self.ended.set()
+
+    # --- screens ------------------------------------------------------------------------------
+
+    def _show(self, screen) -> None:
+        if self.screen is not None:
+            self.screen.destroy()
+        self.screen = screen
+
+    async def _login_screen(self, message: str) -> LoginChoice | None:
+        picked: asyncio.Future[LoginChoice | None] = asyncio.get_running_loop().create_future()
+        ents = await accounts.list_ents(self.http, self.options.url)
+
+        def build() -> None:
+            self._show(LoginScreen(self.options.url, ents, picked.set_result, message, on_language=build))
+
+        build()
+        await self._until_done(picked)
+        self._show(None)
+        if not picked.done():
+            return None
+        self.options.url = picked.result().url
+        return picked.result()
+
+    async def _until_done(self, answer: asyncio.Future) -> None:
+        """Wait for the user's answer, unless the window closes or :meth:`quit` is called."""
+        others = [asyncio.ensure_future(self.driver.closed.wait()), asyncio.ensure_future(self.ended.wait())]
+        await asyncio.wait({answer, *others}, return_when=asyncio.FIRST_COMPLETED)
+        for task in others:
+            task.cancel()
+
+    async def _report(self, key: str) -> int:
+        """Unattended run: show the error screen (and save it when asked), say it in one line, fail."""
+        self._show(MessageScreen(tr("error_title"), tr(key), error=True))
+        print(f"Cybercollège : {tr(key)}", file=sys.stderr)
+        if self.options.screenshot is not None:
+            await self.driver.frames_later(2)
+            self.screenshot(self.options.screenshot)
+        return 1
+
+    async def _error_screen(self, key: str) -> bool | None:
+        """Retry (True) or back to login (False); None when the window closed."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._show(MessageScreen(tr("error_title"), tr(key), [
+            (tr("retry"), lambda: answer.done() or answer.set_result(True)),
+            (tr("back"), lambda: answer.done() or answer.set_result(False)),
+        ], error=True))
+        await self._until_done(answer)
+        self._show(None)
+        return answer.result() if answer.done() else None
+
+    # --- messages from the server ---------------------------------------------------------------
+
+    def _on_message(self, msg) -> None:
+        """Mirror listener: a failure here must never break the connection's reader."""
+        try:
+            self._show_message(msg)
+        except Exception:
+            log.exception("could not show %s", type(msg).__name__)
+
+    def _show_message(self, msg) -> None:
+        if self.view is not None:
+            self.view.on_message(msg)
+        hud = self.hud
+        if hud is None:
+            return
+        kind = type(msg)
+        if kind is Chat:
+            hud.add_chat(msg.name, msg.text, msg.private)
+        elif kind is Presence or kind is Room:
+            self.refresh_people()
+        elif kind is Error:
+            hud.toast(tr(errors.message_key(msg.code)))
+
+    def _on_room(self, room: worlds.Room | None) -> None:
+        if self.hud is not None:
+            self.hud.set_room(room.name if room is not None else tr("waiting_room"))
+
+    def refresh_people(self) -> None:
+        """The people panel: me first, then raised hands, teachers, everyone by name."""
+        if self.hud is None or self.conn is None:
+            return
+        m, view = self.conn.mirror, self.view
+        walker = view.walker if view is not None else None
+        mine = walker is not None and walker.anim == Anim.HAND_UP
+
+        def hand(member_id: int) -> bool:
+            return mine if member_id == m.me else view is not None and view.layer.hand_up(member_id)
+
+        people = sorted(((p.name, p.role, p.id == m.me, hand(p.id)) for p in m.members.values()),
+                        key=lambda p: (not p[2], not p[3], p[1] != "teacher", p[0].lower()))
+        self.hud.set_people(people)
+
+    # --- scripts --------------------------------------------------------------------------------
+
+    async def _run_script(self) -> None:
+        from client import scripts
+
+        try:
+            await scripts.run(self.options.script, self)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("script %s failed", self.options.script, exc_info=True)
+            self.status = 1
+        if self.options.screenshot is not None:
+            await self.driver.frames_later(3)
+            self.screenshot(self.options.screenshot)
+        if self.options.unattended:
+            self.quit(self.status)
+
+    def show(self, screen) -> None:
+        """Replace the full-screen message (None: back to the world)."""
+        self._show(screen)
+
+    def screenshot(self, path: Path) -> None:
+        from panda3d.core import Filename
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.base.win.save_screenshot(Filename.from_os_specific(str(path)))

@@ -1,0 +1,87 @@
+"""Keyboard navigation for DirectGUI: Tab / Shift+Tab move the focus, Enter or Space activates it."""
+
+from __future__ import annotations
+
+from direct.gui.DirectGui import DirectButton, DirectEntry
+from direct.showbase.DirectObject import DirectObject
+
+from client import style
+
+HIGHLIGHT = (0.93, 0.55, 0.1, 1.0)
+FIELD = (0.9, 0.93, 0.97, 1.0)
+
+
+class FocusRing(DirectObject):
+    """The widgets of one screen in Tab order; the focused one is outlined."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.widgets: list = []
+        self.index = -1
+        self.accept("tab", self.move, [1])
+        self.accept("shift-tab", self.move, [-1])
+        self.accept("enter", self.activate)
+        self.accept("space", self.activate, [True])
+
+    def add(self, widget) -> None:
+        self.widgets.append(widget)
+
+    def move(self, step: int) -> None:
+        if not self.widgets:
+            return
+        self._show(False)
+        self.index = (self.index + step) % len(self.widgets)
+        self._show(True)
+
+    def focus(self, widget) -> None:
+        self._show(False)
+        self.index = self.widgets.index(widget)
+        self._show(True)
+
+    @property
+    def current(self):
+        return self.widgets[self.index] if 0 <= self.index < len(self.widgets) else None
+
+    def activate(self, space: bool = False) -> None:
+        widget = self.current
+        if isinstance(widget, DirectButton) and widget["command"]:
+            widget["command"](*widget["extraArgs"])
+        elif space and isinstance(widget, DirectEntry):
+            return
+
+    def _show(self, on: bool) -> None:
+        widget = self.current
+        if widget is None:
+            return
+        if isinstance(widget, DirectEntry):
+            widget["focus"] = 1 if on else 0
+        else:
+            widget["frameColor"] = HIGHLIGHT if on else widget.getPythonTag("color")
+
+    def destroy(self) -> None:
+        self.ignore_all()
+        self.widgets.clear()
+
+
+def button(parent, text: str, command, pos: tuple[float, float], width: float = 0.5, scale: float = 0.055,
+           color=style.ACCENT, ring: FocusRing | None = None, extra=()) -> DirectButton:
+    """A flat coloured button of ``width`` (aspect2d units)."""
+    half = width / scale / 2
+    b = DirectButton(parent=parent, text=text, command=command, extraArgs=list(extra),
+                     pos=(pos[0], 0, pos[1]), scale=scale, frameSize=(-half, half, -0.6, 1.15),
+                     frameColor=color, text_fg=style.TEXT, relief=1, pressEffect=1)
+    b.setPythonTag("color", color)
+    if ring is not None:
+        ring.add(b)
+    return b
+
+
+def entry(parent, pos: tuple[float, float], width: float, initial: str = "", command=None,
+          scale: float = 0.05, ring: FocusRing | None = None, obscured: bool = False) -> DirectEntry:
+    """A one-line text field ``width`` aspect2d units wide."""
+    e = DirectEntry(parent=parent, initialText=initial, pos=(pos[0], 0, pos[1]), scale=scale,
+                    width=width / scale, numLines=1, command=command, focus=0, obscured=obscured,
+                    frameColor=FIELD, relief=2, borderWidth=(0.1, 0.1), text_fg=style.TEXT_DARK)
+    if ring is not None:
+        ring.add(e)
+    return e

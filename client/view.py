@@ -1,0 +1,244 @@
+"""The world on screen for one connection: the college, the avatars, my avatar and the camera.
+
+Fed by the mirror's listener (one call per server message) and by one Panda3D task per frame that moves
+my avatar from the keyboard (or an autopilot), sends my moves at 20 Hz and places the camera.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+
+from panda3d.core import NodePath
+
+import worlds
+from client import scene
+from client.avatars import AvatarLayer, AvatarView
+from client.boards import BoardLayer
+from client.walker import Walker
+from protocol.messages import Anim, Appear, Correction, Frame, Room, Vanish
+from protocol.quantize import from_cm, heading_from_wire
+
+SEND_INTERVAL = 0.05  # seconds between MOVE messages while moving (20 Hz)
+CAMERA_DISTANCE = 4.0
+CAMERA_HEIGHT = 2.35
+LOOK_AHEAD = 6.0
+
+
+class WorldView:
+    """Draws ``world`` and the avatars of the current room; ``send_move(x, y, heading, anim)`` and
+    ``use_door(door_id)`` are called when I move."""
+
+    def __init__(self, base, world: worlds.World) -> None:
+        self.base, self.world = base, world
+        self.root = base.render.attach_new_node("view")
+        self.scene = scene.build_world(world, self.root)
+        scene.light(self.root)
+        self.layer = AvatarLayer(self.root, floor=self.floor)
+        self.boards = BoardLayer(self.root)
+        self.board_state: Callable[[], dict] = dict  # the mirror's boards (set by the session)
+        self.me: AvatarView | None = None
+        self.me_id = 0
+        self.walker: Walker | None = None
+        self.waiting = ""  # the id of a room without geometry I am in (a guest's waiting room)
+        self.send_move: Callable[[float, float, float, int], object] = lambda *a: None
+        self.use_door: Callable[[str], object] = lambda door: None
+        self.on_room: Callable[[worlds.Room | None], None] = lambda room: None
+        self.keys: dict[str, bool] = {}
+        self.target: tuple[float, float] | None = None  # autopilot
+        self.pitch = -12.0
+        self._sent = (0.0, 0.0, 0.0, -1)
+        self._since_send = 0.0
+        self._door_wait = 0.0
+        self._mouse: tuple[float, float] | None = None
+        self.updates = 0
+        base.camLens.set_fov(70)
+        base.camLens.set_near(0.1)
+        self.task = base.taskMgr.add(self._frame, "world-view", sort=-10)
+
+    def floor(self, x: float, y: float) -> float:
+        room = self.walker.room if self.walker else None
+        return room.floor_height(x, y) if room is not None else 0.0
+
+    # --- server messages ---
+
+    def start(self, me: int, name: str, role: str, room: str, x: float, y: float, heading: float) -> None:
+        """Welcome: I am avatar ``me`` in ``room``."""
+        self.me_id = me
+        if self.me is None:
+            self.me = AvatarView(self.root, me, name, role)
+            self.me.tag.hide()
+        self.me.set_anim(Anim.IDLE)
+        self._enter_room(room, x, y, heading)
+
+    def _enter_room(self, room_id: str, x: float, y: float, heading: float) -> None:
+        """Into a room of the world, or a server-side room without geometry (a guest's waiting room)."""
+        self.layer.clear()
+        self.target = None
+        room = self.world.rooms.get(room_id)
+        self.boards.enter(room)
+        if room is None:
+            self.walker, self.waiting = None, room_id
+            self.me.root.hide()
+            self.base.camera.set_pos_hpr(8.0, -6.0, 9.0, 0, -25, 0)  # the college seen from outside
+            self.on_room(None)
+            return
+        self.waiting = ""
+        self.me.root.show()
+        self._show_near(room)
+        if self.walker is None:
+            self.walker = Walker(room, x, y, heading)
+        else:
+            self.walker.place(room, x, y, heading)
+        self._place_me()
+        self.on_room(room)
+
+    def on_message(self, msg) -> None:
+        """Mirror listener: reflect one server message on screen."""
+        kind = type(msg)
+        if kind is Frame:
+            me, update = self.me_id, self.layer.update
+            for u in msg.updates:
+                if u.id != me:
+                    update(u.id, u.x / 100.0, u.y / 100.0, heading_from_wire(u.heading), u.anim)
+            self.updates += len(msg.updates)
+        elif kind is Appear:
+            a = msg.avatar
+            if a.id != self.me_id:
+                self.layer.add(a.id, a.name, a.role, from_cm(a.x), from_cm(a.y), heading_from_wire(a.heading),
+                               a.anim)
+        elif kind is Vanish:
+            self.layer.remove(msg.id)
+        elif isinstance(getattr(msg, "board", None), str):  # whiteboard events
+            self.boards.mark(msg.board)
+        elif kind is Room and self.me is not None:
+            self._enter_room(msg.room, from_cm(msg.x), from_cm(msg.y), heading_from_wire(msg.heading))
+        elif kind is Correction and self.walker is not None:
+            w = self.walker
+            w.place(w.room, from_cm(msg.x), from_cm(msg.y), heading_from_wire(msg.heading))
+            self._place_me()
+
+    def _show_near(self, room: worlds.Room) -> None:
+        """Draw only my room and the rooms its doors open on: the others are hidden behind walls."""
+        near = {room.id, *(door.other(room.id) for door in room.doors)}
+        for np in self.scene.find_all_matches("room-*"):
+            if np.get_name().removeprefix("room-") in near:
+                np.show()
+            else:
+                np.hide()
+
+    # --- my avatar ---
+
+    def _place_me(self) -> None:
+        w = self.walker
+        self.me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
+        self._sent = (w.x, w.y, w.heading, w.anim)
+
+    def sit_or_stand(self, others: list[tuple[float, float]]) -> bool:
+        """Sit at the nearest free seat, or stand up; False when no seat is near."""
+        w = self.walker
+        if w is None:
+            return False
+        if w.seated:
+            w.stand()
+        else:
+            seat = w.nearest_seat(others)
+            if seat is None:
+                return False
+            w.sit(seat)
+        self.send_now()
+        return True
+
+    def toggle_hand(self) -> None:
+        if self.walker is not None:
+            self.walker.toggle_hand()
+            self.send_now()
+
+    def send_now(self) -> None:
+        w = self.walker
+        self.me.set_anim(w.anim, w.seated)
+        self.me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
+        self._sent = (w.x, w.y, w.heading, w.anim)
+        self._since_send = 0.0
+        self.send_move(w.x, w.y, w.heading, w.anim)
+
+    def _frame(self, task):
+        dt = min(self.base.clock.get_dt(), 0.1)
+        self.boards.refresh(self.board_state(), dt)
+        w = self.walker
+        if w is not None:
+            self._drive(w, dt)
+            self._camera(w)
+        return task.cont
+
+    def _drive(self, w: Walker, dt: float) -> None:
+        forward, strafe, turn = self._intent(w)
+        door = w.step(dt, forward, strafe, turn, run=self.keys.get("run", False))
+        self._door_wait = max(0.0, self._door_wait - dt)
+        if door is not None and self._door_wait == 0.0:
+            self._door_wait = 1.0
+            self.use_door(door.id)
+        self.me.set_anim(w.anim, w.seated)
+        self.me.root.set_pos_hpr(w.x, w.y, self.floor(w.x, w.y), w.heading, 0, 0)
+        self._since_send += dt
+        state = (w.x, w.y, w.heading, w.anim)
+        changed = state != self._sent
+        if changed and (self._since_send >= SEND_INTERVAL or state[3] != self._sent[3]):
+            self._sent, self._since_send = state, 0.0
+            self.send_move(*state)
+
+    def _intent(self, w: Walker) -> tuple[float, float, float]:
+        if self.target is not None:
+            tx, ty = self.target
+            dx, dy = tx - w.x, ty - w.y
+            if math.hypot(dx, dy) < 0.15:
+                self.target = None
+                return 0.0, 0.0, 0.0
+            w.heading = math.degrees(math.atan2(-dx, dy)) % 360.0
+            return 1.0, 0.0, 0.0
+        k = self.keys.get
+        forward = float(k("forward", False)) - float(k("back", False))
+        turn = float(k("left", False)) - float(k("right", False))
+        strafe = float(k("strafe_right", False)) - float(k("strafe_left", False))
+        self._mouse_look(w)
+        return forward, strafe, turn
+
+    def _mouse_look(self, w: Walker) -> None:
+        watcher = self.base.mouseWatcherNode
+        if not self.keys.get("look") or watcher is None or not watcher.has_mouse():
+            self._mouse = None
+            return
+        mx, my = watcher.get_mouse_x(), watcher.get_mouse_y()
+        if self._mouse is not None:
+            w.heading = (w.heading - (mx - self._mouse[0]) * 120.0) % 360.0
+            self.pitch = max(-60.0, min(20.0, self.pitch + (my - self._mouse[1]) * 60.0))
+        self._mouse = (mx, my)
+
+    def _camera(self, w: Walker) -> None:
+        """Behind my avatar, pulled in so it stays inside the room."""
+        fx, fy = -math.sin(math.radians(w.heading)), math.cos(math.radians(w.heading))
+        distance = CAMERA_DISTANCE
+        while distance > 0.6 and not w.room.contains(w.x - fx * distance, w.y - fy * distance):
+            distance -= 0.3
+        z = self.floor(w.x, w.y)
+        eye_z = z + CAMERA_HEIGHT - math.sin(math.radians(self.pitch)) * distance * 0.5
+        eye_z = min(eye_z, z + w.room.wall_height - 0.3) if not w.room.outdoor else eye_z
+        cam = self.base.camera
+        cam.set_pos(w.x - fx * distance, w.y - fy * distance, eye_z)
+        cam.look_at(NodePath(), w.x + fx * LOOK_AHEAD, w.y + fy * LOOK_AHEAD,
+                    z + 0.9 + LOOK_AHEAD * math.sin(math.radians(self.pitch + 12.0)))
+
+    async def walk_to(self, x: float, y: float, timeout: float = 20.0) -> None:
+        """Autopilot: walk in a straight line to (x, y) with the normal controls and collisions."""
+        self.target = (x, y)
+        async with asyncio.timeout(timeout):
+            while self.target is not None:
+                await asyncio.sleep(0.02)
+
+    def destroy(self) -> None:
+        self.base.taskMgr.remove(self.task)
+        self.layer.destroy()
+        if self.me is not None:
+            self.me.destroy()
+        self.root.remove_node()

@@ -1,0 +1,256 @@
+"""A conference: participants with roles, the forwarders of those who have the floor, and the host's controls.
+
+Only the host's and speakers' media are forwarded; the host gives and takes the floor, mutes and removes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from protocol.conference import (
+    ConfFloor,
+    ConfLeft,
+    ConfMute,
+    ConfMuted,
+    ConfPublish,
+    ConfPublishAnswer,
+    ConfRemove,
+    ConfRole,
+    ConfSubscribeAnswer,
+    ConfUnpublish,
+    Kind,
+    Role,
+)
+from protocol.errors import ErrorCode
+from protocol.messages import Error
+from server.conference.config import SfuConfig
+from server.conference.forwarding import Forwarder
+from server.conference.publisher import Publisher, PublishError
+from server.conference.subscriber import AnswerError, Subscriber
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A request is refused; becomes an ``ERROR`` reply."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Participant:
+    """One person in a conference. Feed it their messages with :meth:`handle`; read ``outbox`` for the
+    messages the server sends on its own (subscribe offers, track lists, roles, mutes, departures)."""
+
+    def __init__(self, conference: Conference, participant_id: int, role: Role) -> None:
+        self.conference = conference
+        self.id = participant_id
+        self.role = role
+        self.outbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.publisher: Publisher | None = None
+        self.subscriber = Subscriber(participant_id, conference.config, self.outbox.put_nowait)
+        self._watch_subscriber()
+
+    @property
+    def present(self) -> bool:
+        """Still in the conference (not left or removed)."""
+        return self.conference.participants.get(self.id) is self
+
+    @property
+    def has_floor(self) -> bool:
+        return self.role in (Role.HOST, Role.SPEAKER)
+
+    async def handle(self, msg: Any) -> list[Any]:
+        """Apply one conference message from this participant; return the direct replies."""
+        try:
+            return await self._dispatch(msg)
+        except Refused as exc:
+            return [Error(int(exc.code), str(exc)[:200], msg.__protocol__.code)]
+
+    async def _dispatch(self, msg: Any) -> list[Any]:
+        conf = self.conference
+        if not self.present:
+            raise Refused(ErrorCode.UNEXPECTED_MESSAGE, "not in the conference any more")
+        match msg:
+            case ConfPublish(sdp=sdp):
+                return [ConfPublishAnswer(await self._publish(sdp))]
+            case ConfSubscribeAnswer(version=version, sdp=sdp):
+                try:
+                    accepted = await self.subscriber.accept(version, sdp)
+                except AnswerError as exc:
+                    raise Refused(ErrorCode.INVALID_FIELD, str(exc)) from None
+                if not accepted:
+                    raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"no outstanding offer {version}")
+            case ConfUnpublish():
+                await conf.unpublish(self)
+            case ConfFloor(participant=target, speaker=speaker):
+                await conf.set_floor(self._hosting(target), speaker)
+            case ConfMute(participant=target, kind=kind, muted=muted):
+                conf.mute(self._hosting(target), Kind(kind), muted)
+            case ConfRemove(participant=target):
+                await conf.remove(self._hosting(target), removed=True)
+            case _:
+                raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not a conference request")
+        return []
+
+    async def _publish(self, sdp: str) -> str:
+        if not self.has_floor:
+            raise Refused(ErrorCode.ACCESS_DENIED, "only the host and speakers may publish")
+        if self.publisher is None:
+            self.publisher = Publisher(self.id, self.conference.config, self.conference.publish)
+            self._watch(self.publisher)
+        try:
+            return await self.publisher.answer(sdp)
+        except PublishError as exc:
+            await self.conference.unpublish(self)
+            raise Refused(ErrorCode.INVALID_FIELD, str(exc)) from None
+
+    def _watch(self, publisher: Publisher) -> None:
+        """Unpublish when the client's publish connection closes or fails without CONF_UNPUBLISH."""
+
+        def on_state() -> None:
+            if publisher.pc.connectionState in ("closed", "failed") and self.publisher is publisher:
+                self.conference.spawn(self.conference.unpublish(self))
+
+        publisher.pc.on("connectionstatechange", on_state)
+
+    def _watch_subscriber(self) -> None:
+        """Replace the subscribe connection if it closes or fails while I am still in the conference."""
+        subscriber = self.subscriber
+
+        def on_state() -> None:
+            failed = subscriber.pc.connectionState in ("closed", "failed")
+            if failed and self.subscriber is subscriber and self.present:
+                self.conference.spawn(self._replace_subscriber())
+
+        subscriber.pc.on("connectionstatechange", on_state)
+
+    async def _replace_subscriber(self) -> None:
+        old = self.subscriber
+        self.subscriber = Subscriber(self.id, self.conference.config, self.outbox.put_nowait, replacing=old)
+        self._watch_subscriber()
+        sources = [slot.source for slot in old.slots if slot.source is not None]
+        await old.close()
+        for forwarder in sources:
+            self.subscriber.attach(forwarder)
+        await self.subscriber.sync()
+
+    def _hosting(self, target: int) -> Participant:
+        if self.role is not Role.HOST:
+            raise Refused(ErrorCode.ACCESS_DENIED, "only the host may do that")
+        try:
+            return self.conference.participants[target]
+        except KeyError:
+            raise Refused(ErrorCode.UNKNOWN_AVATAR, f"{target} is not in this conference") from None
+
+    async def close(self) -> None:
+        if self.publisher is not None:
+            await self.publisher.close()
+            self.publisher = None
+        await self.subscriber.close()
+
+
+class Conference:
+    """Participants and the forwarders of everyone who publishes."""
+
+    def __init__(self, conference_id: str, config: SfuConfig) -> None:
+        self.id = conference_id
+        self.config = config
+        self.participants: dict[int, Participant] = {}
+        self.forwarders: list[Forwarder] = []
+        self.muted: set[tuple[int, Kind]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def join(self, participant_id: int, role: Role) -> Participant:
+        if participant_id in self.participants:
+            await self.remove(self.participants[participant_id], removed=False)
+        newcomer = Participant(self, participant_id, role)
+        self.participants[participant_id] = newcomer
+        self.broadcast(ConfRole(participant_id, role.value))
+        for other in self.participants.values():
+            if other is not newcomer:
+                newcomer.outbox.put_nowait(ConfRole(other.id, other.role.value))
+        for participant, kind in self.muted:
+            newcomer.outbox.put_nowait(ConfMuted(participant, kind.value, True))
+        for forwarder in self.forwarders:
+            newcomer.subscriber.attach(forwarder)
+        if self.forwarders:
+            await newcomer.subscriber.sync()
+        return newcomer
+
+    def publish(self, forwarder: Forwarder) -> None:
+        """A participant's new track: forward it to everyone else."""
+        forwarder.set_muted((forwarder.publisher, forwarder.kind) in self.muted)
+        self.forwarders.append(forwarder)
+        for participant in self.participants.values():
+            if participant.id != forwarder.publisher:
+                participant.subscriber.attach(forwarder)
+                self._sync(participant)
+
+    async def unpublish(self, participant: Participant) -> None:
+        publisher, participant.publisher = participant.publisher, None
+        if publisher is None:
+            return
+        gone = set(publisher.forwarders.values())
+        self.forwarders = [f for f in self.forwarders if f not in gone]
+        for other in self.participants.values():
+            for forwarder in gone:
+                other.subscriber.detach(forwarder)
+            if other is not participant:
+                self._sync(other)
+        await publisher.close()
+
+    async def set_floor(self, participant: Participant, speaker: bool) -> None:
+        if participant.role is Role.HOST:
+            raise Refused(ErrorCode.ACCESS_DENIED, "the host always has the floor")
+        participant.role = Role.SPEAKER if speaker else Role.AUDIENCE
+        if not speaker:
+            await self.unpublish(participant)
+        self.broadcast(ConfRole(participant.id, participant.role.value))
+
+    def mute(self, participant: Participant, kind: Kind, muted: bool) -> None:
+        key = (participant.id, kind)
+        if muted:
+            self.muted.add(key)
+        else:
+            self.muted.discard(key)
+        for forwarder in self.forwarders:
+            if forwarder.publisher == participant.id and forwarder.kind is kind:
+                forwarder.set_muted(muted)
+        self.broadcast(ConfMuted(participant.id, kind.value, muted))
+
+    async def remove(self, participant: Participant, removed: bool) -> None:
+        """Take a participant out (``removed``: by the host); everyone, them included, is told."""
+        await self.unpublish(participant)
+        self.broadcast(ConfLeft(participant.id, removed))
+        self.participants.pop(participant.id, None)
+        self.muted = {m for m in self.muted if m[0] != participant.id}
+        await participant.close()
+
+    def broadcast(self, msg: Any) -> None:
+        for participant in self.participants.values():
+            participant.outbox.put_nowait(msg)
+
+    def _sync(self, participant: Participant) -> None:
+        self.spawn(participant.subscriber.sync())
+
+    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run ``job`` in the background (cancelled when the conference closes; errors are logged)."""
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("conference %s: background job failed", self.id, exc_info=task.exception())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for participant in list(self.participants.values()):
+            await self.remove(participant, removed=False)

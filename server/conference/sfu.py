@@ -1,0 +1,44 @@
+"""The media forwarder of the world server: conferences by id, the entry point for the world protocol."""
+
+from __future__ import annotations
+
+from protocol.conference import Role
+from server.conference import aiortc_hooks as hooks
+from server.conference.conference import Conference, Participant
+from server.conference.config import SfuConfig
+
+
+class Sfu:
+    """Selective forwarding unit: forwards encoded media between conference participants.
+
+    ``participant = await sfu.join(conference_id, participant_id, role)``, then for each conference
+    message of that participant ``replies = await participant.handle(msg)``; server-initiated messages
+    arrive in ``participant.outbox``. ``await sfu.leave(...)`` when they leave, ``await sfu.close()`` at exit.
+    """
+
+    def __init__(self, config: SfuConfig | None = None) -> None:
+        self.config = config or SfuConfig()
+        self.conferences: dict[str, Conference] = {}
+        if self.config.udp_ports is not None:
+            hooks.limit_udp_ports(self.config.udp_ports)
+
+    async def join(self, conference_id: str, participant_id: int, role: Role) -> Participant:
+        conference = self.conferences.get(conference_id)
+        if conference is None:
+            conference = self.conferences[conference_id] = Conference(conference_id, self.config)
+        return await conference.join(participant_id, Role(role))
+
+    async def leave(self, conference_id: str, participant_id: int) -> None:
+        conference = self.conferences.get(conference_id)
+        if conference is None or participant_id not in conference.participants:
+            return
+        await conference.remove(conference.participants[participant_id], removed=False)
+        if not conference.participants:
+            del self.conferences[conference_id]
+
+    async def close(self) -> None:
+        for conference in list(self.conferences.values()):
+            await conference.close()
+        self.conferences.clear()
+        if self.config.udp_ports is not None:
+            hooks.limit_udp_ports(None)

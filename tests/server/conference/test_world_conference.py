@@ -1,0 +1,120 @@
+"""A conference in the amphitheatre, signalled over the world protocol: a teacher publishes, a pupil of
+the invited class receives and decodes it, with real aiortc peers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from client.network import WorldConnection
+from protocol import ErrorCode
+from protocol.conference import ConfLeft, ConfPublish, ConfPublishAnswer, ConfSubscribeAnswer, ConfSubscribeOffer
+from server.services import Services
+from tests.server.conference.client import CONFIG, wait_for
+from tests.server.conference.media import CounterVideo, Tone, read_counter
+from tests.server.conftest import Connect
+from tests.server.test_invitation import invite
+
+
+class WorldConferenceClient:
+    """Answers subscribe offers and decodes what arrives, from messages of a world connection."""
+
+    def __init__(self, conn: WorldConnection) -> None:
+        self.conn = conn
+        self.received: list[Any] = []
+        self.counters: list[int] = []
+        self.pcs: list[RTCPeerConnection] = []
+        self.tasks: list[asyncio.Task[None]] = []
+        conn.mirror.listeners.append(self._on_message)
+
+    def _on_message(self, msg: Any) -> None:
+        if type(msg).__name__.startswith("Conf"):
+            self.received.append(msg)
+            if isinstance(msg, ConfSubscribeOffer):
+                self.tasks.append(asyncio.get_running_loop().create_task(self._answer(msg)))
+
+    async def _answer(self, offer: ConfSubscribeOffer) -> None:
+        pc = RTCPeerConnection(CONFIG)
+        self.pcs.append(pc)
+        pc.on("track", lambda track: self.tasks.append(asyncio.create_task(self._read(track))))
+        await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self.conn.send(ConfSubscribeAnswer(offer.version, pc.localDescription.sdp))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if track.kind == "video":
+                    self.counters.append(read_counter(frame))
+
+    async def publish(self) -> RTCPeerConnection:
+        pc = RTCPeerConnection(CONFIG)
+        self.pcs.append(pc)
+        pc.addTrack(CounterVideo())
+        pc.addTrack(Tone())
+        await pc.setLocalDescription(await pc.createOffer())
+        await self.conn.send(ConfPublish(pc.localDescription.sdp))
+        await wait_for(lambda: any(isinstance(m, ConfPublishAnswer) for m in self.received), 10, "publish answer")
+        answer = next(m for m in self.received if isinstance(m, ConfPublishAnswer))
+        await pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+        return pc
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for pc in self.pcs:
+            await pc.close()
+
+
+async def into(conn: WorldConnection, services: Services, room_id: str) -> None:
+    avatar = services.world.avatars[conn.mirror.me]
+    room = services.world.rooms[room_id]
+    room.on_auth(avatar.identity)
+    services.world.move_to(avatar, room, room.spec.spawn_points[0])
+    await conn.wait_for(lambda m: m.room == room_id)
+
+
+async def test_teacher_on_the_amphitheatre_screen(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
+) -> None:
+    teacher = await connect("mme.durand")
+    status, _ = await invite(http, server)  # opens the amphitheatre to 4A for the conference
+    assert status == 201
+    lea = await connect("lea.martin")
+    host, pupil = WorldConferenceClient(teacher), WorldConferenceClient(lea)
+    try:
+        await into(teacher, services, "amphi")
+        await into(lea, services, "amphi")
+        await host.publish()
+        start = time.monotonic()
+        await wait_for(lambda: len(pupil.counters) >= 15, 15, "the pupil decoding the teacher's video")
+        assert pupil.counters == sorted(pupil.counters) and pupil.counters[-1] > pupil.counters[0]
+        assert time.monotonic() - start < 15
+
+        await lea.send(ConfPublish("v=0"))  # the audience may not publish
+        await lea.wait_for(lambda m: any(e.code == ErrorCode.ACCESS_DENIED for e in m.errors))
+
+        await into(teacher, services, "hall")  # the host leaves the room: the pupil is told
+        await wait_for(
+            lambda: any(isinstance(m, ConfLeft) and m.participant == teacher.mirror.me for m in pupil.received),
+            5,
+            "CONF_LEFT",
+        )
+    finally:
+        await host.close()
+        await pupil.close()
+
+
+async def test_conference_messages_outside_a_conference_room(connect: Connect) -> None:
+    lea = await connect("lea.martin")
+    await lea.send(ConfPublish("v=0"))
+    await lea.wait_for(lambda m: m.errors)
+    assert lea.mirror.errors[0].code == ErrorCode.UNEXPECTED_MESSAGE
