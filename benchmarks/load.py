@@ -16,6 +16,7 @@ import time
 
 import aiohttp
 
+from benchmarks.lean_ws import LeanWebSocket
 from protocol import Direction, decode
 from protocol.connection import ClientConnection
 from protocol.messages import Frame, Move, Welcome
@@ -47,31 +48,30 @@ async def ours(http: aiohttp.ClientSession, url: str, i: int, observe: bool, arg
     async with http.post(f"{url}/auth/demo", json={"login": f"bot-{i}"}) as r:
         token = (await r.json())["access_token"]
     conn = ClientConnection()
-    async with http.ws_connect(f"{url}/ws", compress=0, max_msg_size=1 << 20) as ws:
-        await ws.send_bytes(conn.hello(token))
-        welcome = conn.receive((await ws.receive()).data)
+    me = 0
+
+    def on_frame(data: bytes) -> None:
+        frame = decode(data, Direction.TO_CLIENT)
+        if isinstance(frame, Frame):
+            now = time.monotonic()
+            for u in frame.updates:
+                t = SENT.get((u.id, u.x, u.y))
+                if t is not None and u.id != me:
+                    LAT.append(now - t)
+                    COUNTS["updates_observed"] += 1
+
+    host, port = url.removeprefix("http://").split(":")
+    ws = await LeanWebSocket.connect(host, int(port), "/ws", on_frame if observe else None, COUNTS)
+    try:
+        ws.send(conn.hello(token))
+        welcome = conn.receive(await ws.first)
         assert isinstance(welcome, Welcome), welcome
         me = welcome.you.id
         COUNTS["connected"] += 1
-
-        async def read() -> None:
-            async for msg in ws:
-                COUNTS["frames"] += 1
-                COUNTS["bytes"] += len(msg.data)
-                if observe:
-                    frame = decode(msg.data, Direction.TO_CLIENT)
-                    if isinstance(frame, Frame):
-                        now = time.monotonic()
-                        for u in frame.updates:
-                            t = SENT.get((u.id, u.x, u.y))
-                            if t is not None and u.id != me:
-                                LAT.append(now - t)
-                                COUNTS["updates_observed"] += 1
-
-        reader = asyncio.create_task(read())
         walker = Walker(random.Random(i), args.size, welcome.you.x / 100, welcome.you.y / 100)
         await walk(ws, args, lambda seq: _ours_move(conn, me, walker, seq, args))
-        reader.cancel()
+    finally:
+        ws.close()
 
 
 def _ours_move(conn: ClientConnection, me: int, walker: Walker, seq: int, args: argparse.Namespace) -> bytes:
@@ -115,15 +115,21 @@ async def walk(ws: aiohttp.ClientWebSocketResponse, args: argparse.Namespace, ma
     loop = asyncio.get_running_loop()
     next_at = loop.time()
     seq = 0
-    while loop.time() < args.until and not ws.closed:
+    while loop.time() < args.until and not _closed(ws):
         seq += 1
         data = make(seq)
-        if isinstance(data, bytes):
+        if isinstance(ws, LeanWebSocket):
+            ws.send(data)
+        elif isinstance(data, bytes):
             await ws.send_bytes(data)
         else:
             await ws.send_str(data)
         next_at += period
         await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+def _closed(ws: object) -> bool:
+    return ws.closed.done() if isinstance(ws, LeanWebSocket) else ws.closed  # type: ignore[attr-defined]
 
 
 async def janitor() -> None:

@@ -44,8 +44,8 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as r:
+def get_json(url: str, timeout: float = 30) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read())
 
 
@@ -53,7 +53,8 @@ def counters(kind: str, base: str) -> dict[str, float]:
     if kind == "baseline":
         s = get_json(f"{base}/stats")
         return {"updates": s["updates_out"], "bytes": s["bytes_out"], "frames": s["frames_out"]}
-    text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as r:
+        text = r.read().decode()
     values: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("cybercollege_") and " " in line:
@@ -90,7 +91,7 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            get_json(url)
+            get_json(url, timeout=5)
             return proc
         except OSError:
             if proc.poll() is not None:

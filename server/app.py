@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -125,6 +126,8 @@ async def _start(app: web.Application) -> None:
     s.audit_handler = audit.attach(s.writer)
     await s.presence.start()
     s.writer.start()
+    gc.collect()
+    gc.freeze()  # the world, the code and the libraries stay: later full collections need not scan them
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
     s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
     event(log, "started", world=s.world.spec.id, rooms=len(s.world.rooms), demo=s.settings.demo)

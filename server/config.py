@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     interest_cap: int = Field(30, ge=1, le=200, description="Most avatars one client sees in a grid room.")
     near_radius: float = Field(10.0, gt=0, description="Within this distance (m) updates go every tick.")
     far_divisor: int = Field(4, ge=1, description="Farther visible avatars are updated every Nth tick.")
-    interest_every: int = Field(5, ge=1, description="Grid rooms recompute who sees whom every N ticks.")
+    interest_every: int = Field(
+        5, ge=1, description="Grid rooms recompute who sees whom every N ticks (a 1/N share of members each tick)."
+    )
     resume_grace: float = Field(30.0, ge=0, description="Seconds a dropped avatar keeps its place.")
     handshake_timeout: float = Field(10.0, gt=0, description="Seconds to send HELLO after connecting.")
 

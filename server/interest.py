@@ -150,23 +150,25 @@ class GridInterest:
         a.seen = set()
         self.dirty = True
 
-    def recompute(self) -> None:
-        """Find each member's nearest neighbours and tell it who appeared and vanished."""
-        self.dirty = False
+    def recompute(self, part: int = 0, parts: int = 1) -> None:
+        """Find the nearest neighbours of every ``parts``-th member (from ``part``), and tell each who
+        appeared and vanished. Spreading the members over ticks keeps every tick short."""
         members = list(self.members.values())
         n = len(members)
         if n == 0:
             return
         points = np.fromiter((c for m in members for c in (m.x, m.y)), dtype=float, count=2 * n).reshape(n, 2)
         k = min(self.cap + 1, n)
-        dist, idx = cKDTree(points).query(points, k=k)
+        chosen = range(part, n, parts)
+        dist, idx = cKDTree(points).query(points[part::parts], k=k)
         if k == 1:
-            dist, idx = dist.reshape(n, 1), idx.reshape(n, 1)
+            dist, idx = dist.reshape(-1, 1), idx.reshape(-1, 1)
         near_radius = self.near_radius
-        for i, m in enumerate(members):
+        for row, i in enumerate(chosen):
+            m = members[i]
             near: list[Avatar] = []
             far: list[Avatar] = []
-            for d, j in zip(dist[i].tolist(), idx[i].tolist(), strict=True):
+            for d, j in zip(dist[row].tolist(), idx[row].tolist(), strict=True):
                 if j != i:
                     (near if d <= near_radius else far).append(members[j])
             m.near, m.far = near, far
@@ -187,8 +189,11 @@ class GridInterest:
         m.seen = ids
 
     def flush(self, tick: int, changed: list[Avatar], events: list[bytes], out: Outgoing) -> None:
-        if self.dirty or tick % self.every == 0:
+        if self.dirty:  # someone arrived: everyone at once, so the newcomer is seen and sees at once
+            self.dirty = False
             self.recompute()
+        else:  # a fifth (with interest_every = 5) of the members each tick
+            self.recompute(tick % self.every, self.every)
         divisor = self.far_divisor
         for a in self.members.values():
             if a.session is None:

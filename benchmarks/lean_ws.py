@@ -1,0 +1,87 @@
+"""A minimal WebSocket client for the load generator: thousands of connections in one process.
+
+aiohttp's client costs ~20-30 µs per received message; with 1,000 bots the load generator, not the server,
+would set the latency. This one parses frame headers only, hands payloads to a callback only when asked
+(observers), and masks with a zero key (legal, and the XOR is a no-op). Benchmark use only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import Callable
+
+Handler = Callable[[bytes], None]
+
+
+class LeanWebSocket(asyncio.Protocol):
+    def __init__(self, on_message: Handler | None, counts: dict[str, int]) -> None:
+        self.on_message = on_message
+        self.counts = counts
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.upgraded = asyncio.get_running_loop().create_future()
+        self.first: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.closed = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    async def connect(cls, host: str, port: int, path: str, on_message: Handler | None, counts: dict[str, int]):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_connection(lambda: cls(on_message, counts), host, port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        protocol.transport.write(
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        await protocol.upgraded
+        return protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def send(self, payload: bytes) -> None:
+        n = len(payload)
+        header = bytes((0x82, 0x80 | n)) if n < 126 else bytes((0x82, 0x80 | 126)) + n.to_bytes(2, "big")
+        self.transport.write(header + b"\0\0\0\0" + payload)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer
+        buf += data
+        if not self.upgraded.done():
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            del buf[: end + 4]
+            self.upgraded.set_result(None)
+        counts = self.counts
+        while len(buf) >= 2:
+            opcode, length, start = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length, start = int.from_bytes(buf[2:4], "big"), 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length, start = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < start + length:
+                return
+            if opcode == 0x2:
+                counts["frames"] += 1
+                counts["bytes"] += length
+                if not self.first.done():
+                    self.first.set_result(bytes(buf[start : start + length]))
+                elif self.on_message is not None:
+                    self.on_message(bytes(buf[start : start + length]))
+            elif opcode == 0x8 and self.transport is not None:
+                self.transport.close()
+            del buf[: start + length]
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
