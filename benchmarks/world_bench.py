@@ -1,7 +1,7 @@
 """World-server benchmark: N bots against a server process, against the naive baseline in the same run.
 
-    cybercollege bench                     # default: ours at 50 to 1000 bots; the baseline at 50 and 100
-    cybercollege bench --counts 200 --baseline-counts 200 --window 10
+    cybercollege bench                          # both servers at 50, 80, 120 bots (dense arena), then ours at 250-1000
+    cybercollege bench --compare 50 --counts 1000 --window 10
 
 For each run it reports the server's CPU (% of one core), peak RSS, delivered updates/s, CPU per delivered
 update, bytes per update, and end-to-end latency p50/p99 (a bot's move to another bot's receipt).
@@ -22,7 +22,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ARENA = ROOT / "benchmarks" / "arena"
+ARENAS = {"wide": (ROOT / "benchmarks" / "arena", 100.0), "dense": (ROOT / "benchmarks" / "arena-dense", 20.0)}
+"""Arena worlds and their side (m): the wide one for scaling, the dense one (everyone near everyone) to
+compare with the baseline at equal numbers."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -67,7 +69,7 @@ def counters(kind: str, base: str) -> dict[str, float]:
     }
 
 
-def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
+def start_server(kind: str, port: int, tmp: Path, arena: Path) -> subprocess.Popen:
     if kind == "baseline":
         cmd = [sys.executable, "-m", "benchmarks.baseline_server", "--port", str(port)]
     else:
@@ -79,7 +81,7 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
             "--port",
             str(port),
             "--world",
-            str(ARENA),
+            str(arena),
             "--database-url",
             f"sqlite+aiosqlite:///{tmp}/bench.db",
             "--log-level",
@@ -100,11 +102,12 @@ def start_server(kind: str, port: int, tmp: Path) -> subprocess.Popen:
     raise RuntimeError(f"{kind} server did not start")
 
 
-def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
+def run_one(kind: str, count: int, arena_name: str, args: argparse.Namespace) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    arena, size = ARENAS[arena_name]
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(kind, port, Path(tmp))
+        server = start_server(kind, port, Path(tmp), arena)
         load_cmd = [
             sys.executable,
             "-m",
@@ -123,6 +126,8 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
             str(args.observers),
             "--hz",
             str(args.hz),
+            "--size",
+            str(size),
         ]
         load = subprocess.Popen(load_cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -148,6 +153,7 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
     cpu = cpu1 - cpu0
     return {
         "kind": kind,
+        "arena": arena_name,
         "bots": count,
         "server_cpu_pct": round(100 * cpu / elapsed, 1),
         "rss_mb": round(peak, 1),
@@ -166,14 +172,15 @@ def run_one(kind: str, count: int, args: argparse.Namespace) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| server | bots | server CPU (% of a core) | RSS (MB) | updates delivered/s | CPU µs / update "
+        "| server | arena | bots | server CPU (% of a core) | RSS (MB) | updates delivered/s | CPU µs / update "
         "| bytes / update | latency p50 (ms) | latency p99 (ms) | load generator CPU (%) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lat = r["latency_ms"] or {}
         lines.append(
-            f"| {r['kind']} | {r['bots']} | {r['server_cpu_pct']} | {r['rss_mb']} | {r['updates_per_s']} "
+            f"| {r['kind']} | {r['arena']} | {r['bots']} | {r['server_cpu_pct']} | {r['rss_mb']} "
+            f"| {r['updates_per_s']} "
             f"| {r['cpu_us_per_update']} | {r['bytes_per_update']} | {lat.get('p50')} | {lat.get('p99')} "
             f"| {r['load_cpu_pct']} |"
         )
@@ -181,17 +188,16 @@ def table(rows: list[dict]) -> str:
 
 
 def ratios(rows: list[dict]) -> str:
-    ours = {r["bots"]: r for r in rows if r["kind"] == "ours"}
+    ours = {(r["arena"], r["bots"]): r for r in rows if r["kind"] == "ours"}
     lines = []
     for r in rows:
-        if (
-            r["kind"] == "baseline"
-            and r["bots"] in ours
-            and r["cpu_us_per_update"]
-            and ours[r["bots"]]["cpu_us_per_update"]
-        ):
-            ratio = r["cpu_us_per_update"] / ours[r["bots"]]["cpu_us_per_update"]
-            lines.append(f"- {r['bots']} bots: baseline uses {ratio:.1f}x more CPU per delivered update than ours")
+        mine = ours.get((r["arena"], r["bots"]))
+        if r["kind"] == "baseline" and mine and r["cpu_us_per_update"] and mine["cpu_us_per_update"]:
+            ratio = r["cpu_us_per_update"] / mine["cpu_us_per_update"]
+            lines.append(
+                f"- {r['bots']} bots, {r['arena']} arena: the baseline uses {ratio:.1f}x more CPU per delivered "
+                f"update than ours (p99 latency {r['latency_ms']['p99']} ms against {mine['latency_ms']['p99']} ms)"
+            )
     return "\n".join(lines)
 
 
@@ -199,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--counts", default="50,100,250,500,1000", help="bot counts for our server")
-    p.add_argument("--baseline-counts", default="50,100", help="bot counts for the naive baseline")
+    p.add_argument("--compare", default="50,80,120", help="bot counts for both servers, in the dense arena")
+    p.add_argument("--counts", default="250,500,1000", help="bot counts for our server, in the wide arena")
     p.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
     p.add_argument("--window", type=float, default=15.0, help="seconds measured")
     p.add_argument("--observers", type=int, default=20, help="bots that decode and time what they receive")
@@ -208,11 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, help="also write the rows to this JSON file")
     args = p.parse_args(argv)
     rows = []
-    plan = [("baseline", int(n)) for n in args.baseline_counts.split(",") if n] + [
-        ("ours", int(n)) for n in args.counts.split(",") if n
-    ]
-    for kind, n in plan:
-        row = run_one(kind, n, args)
+    compare = [int(n) for n in args.compare.split(",") if n]
+    plan = [(kind, n, "dense") for n in compare for kind in ("baseline", "ours")]
+    plan += [("ours", int(n), "wide") for n in args.counts.split(",") if n]
+    for kind, n, arena in plan:
+        row = run_one(kind, n, arena, args)
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from protocol import ErrorCode, encode
 from protocol import whiteboard as W
-from protocol.classroom import Breakout, BreakoutJoin, BreakoutRecall, BreakoutStart, CalledToBoard, CallToBoard, Group
+from protocol.classroom import (
+    MAX_GROUP_MEMBERS,
+    Breakout,
+    BreakoutJoin,
+    BreakoutRecall,
+    BreakoutStart,
+    CalledToBoard,
+    CallToBoard,
+    Group,
+)
 from protocol.classroom import ClassroomError as E
 from server.whiteboard import rules
 from server.whiteboard.board import BACKGROUND, Op
@@ -166,8 +175,9 @@ class Breakouts:
 
     def _random(self, count: int) -> list[list[int]]:
         pupils = [m.id for m in self._pupils()]
-        if not 1 <= count <= len(pupils):
-            raise BoardRefused(E.BAD_GROUPS, f"{count} groupes pour {len(pupils)} élèves présents")
+        if not 1 <= count <= len(pupils) or len(pupils) > count * MAX_GROUP_MEMBERS:
+            raise BoardRefused(E.BAD_GROUPS, f"{count} groupes pour {len(pupils)} élèves présents "
+                               f"({MAX_GROUP_MEMBERS} au plus par groupe)")  # fmt: skip
         random.shuffle(pupils)
         return [pupils[i::count] for i in range(count)]
 
@@ -175,7 +185,7 @@ class Breakouts:
         spec = self.room.spec.whiteboards[0]
         main = self.room.boards[spec.id]
         audience = Audience(self.room.members, set(pupils))
-        host = BoardHost(dataclasses.replace(spec, id=f"{spec.id}:groupe-{number}"), audience, Journal(None),
+        host = BoardHost(dataclasses.replace(spec, id=f"{spec.id[:50]}:groupe-{number}"), audience, Journal(None),
                          self.room.outbox)  # fmt: skip
         host.pens = {self.room.members[p].identity.user_id for p in pupils}
         slide = main.board.backgrounds.get(main.board.page)

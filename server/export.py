@@ -8,9 +8,13 @@ aspect kept), then its visible strokes, shapes and texts in ``seq`` order, as th
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
+import pypdfium2 as pdfium
 from aiohttp import web
 from PIL import Image, ImageDraw, ImageFont
 
@@ -18,7 +22,7 @@ from protocol import whiteboard as W
 from protocol.whiteboard import BoardItem
 from server.api import api_error
 from server.services import SERVICES
-from server.slides import add_slide_routes, load, teacher_board
+from server.slides import RENDERER, add_slide_routes, load, teacher_board
 from server.whiteboard.host import BoardHost
 
 DEFAULT_WIDTH = 2000
@@ -27,6 +31,9 @@ MAX_WIDTH = 4000
 HIGHLIGHTER_ALPHA = 96
 """Opacity (0..255) of highlighter strokes."""
 PDF_DPI = 200.0
+"""A 2000-pixel page is 10 inches wide in the PDF."""
+JPEG_QUALITY = 90
+FONT = Path(__file__).resolve().parents[1] / "assets" / "fonts" / "DejaVuSans.ttf"
 
 
 # --- drawing (worker thread) ----------------------------------------------------------------------
@@ -69,8 +76,15 @@ def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float)
     elif item.kind == W.Kind.SHAPE:
         _shape(ImageDraw.Draw(canvas), item.style, points, colour, width)
     else:
-        font = ImageFont.load_default(size=width)
-        ImageDraw.Draw(canvas).text(points[0], item.text, fill=colour, font=font)
+        ImageDraw.Draw(canvas).text(points[0], item.text, fill=colour, font=_font(width))
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (every French accent), as the client; Pillow's own font if the file is missing."""
+    if FONT.is_file():
+        return ImageFont.truetype(str(FONT), size)
+    return ImageFont.load_default(size=size)
 
 
 def _line(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], fill: object, width: int) -> None:
@@ -111,26 +125,41 @@ def to_png(page: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def to_pdf(pages: list[Image.Image], title: str) -> bytes:
-    """One PDF page per image."""
-    out = io.BytesIO()
-    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=PDF_DPI, title=title)
-    return out.getvalue()
+def to_pdf(pages: Iterable[Image.Image]) -> bytes:
+    """One PDF page per image (a JPEG each), drawn one at a time: a 50-page board never sits in memory."""
+    pdf = pdfium.PdfDocument.new()
+    try:
+        for image in pages:
+            jpeg = io.BytesIO()
+            image.save(jpeg, "JPEG", quality=JPEG_QUALITY)
+            width, height = image.width * 72 / PDF_DPI, image.height * 72 / PDF_DPI
+            page = pdf.new_page(width, height)
+            picture = pdfium.PdfImage.new(pdf)
+            picture.load_jpeg(jpeg, inline=True)
+            picture.set_matrix(pdfium.PdfMatrix().scale(width, height))
+            page.insert_obj(picture)
+            page.gen_content()
+            page.close()
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+    finally:
+        pdf.close()
 
 
 # --- routes ---------------------------------------------------------------------------------------
 
 
-async def _pages(request: web.Request, host: BoardHost, pages: list[int], width: int) -> list[Image.Image]:
-    """Draw ``pages`` of the board as they are now (the items are copied before the thread starts)."""
+async def _pages(request: web.Request, host: BoardHost, pages: list[int], width: int) -> Iterator[Image.Image]:
+    """The board's ``pages`` as they are now, drawn lazily (iterate in the ``RENDERER`` thread)."""
     store = request.app[SERVICES].store
     b = host.board
-    jobs = []
-    for page in pages:
-        items = [i.wire for i in b.visible() if i.wire.page == page]
-        sha = b.backgrounds.get(page, ("",))[0]
-        jobs.append((items, await load(store, sha) if sha else None))
-    return await asyncio.to_thread(lambda: [draw_page(b.height, items, bg, width) for items, bg in jobs])
+    slides = {sha: await load(store, sha) for sha, _w, _h in b.backgrounds.values()}
+    items: dict[int, list[BoardItem]] = {page: [] for page in pages}
+    for item in b.visible():
+        items.get(item.wire.page, []).append(item.wire)
+    jobs = [(items[page], slides.get(b.backgrounds.get(page, ("",))[0])) for page in pages]
+    return (draw_page(b.height, page_items, slide, width) for page_items, slide in jobs)
 
 
 def _page(request: web.Request, host: BoardHost) -> int | None:
@@ -154,8 +183,8 @@ async def export_png(request: web.Request) -> web.Response:
     _identity, host = await teacher_board(request)
     page = _page(request, host)
     page = host.board.page if page is None else page
-    (image,) = await _pages(request, host, [page], _width(request))
-    png = await asyncio.to_thread(to_png, image)
+    pages = await _pages(request, host, [page], _width(request))
+    png = await asyncio.get_running_loop().run_in_executor(RENDERER, lambda: to_png(next(pages)))
     return _download(png, "image/png", f"{host.id}-page{page + 1}.png")
 
 
@@ -164,8 +193,8 @@ async def export_pdf(request: web.Request) -> web.Response:
     _identity, host = await teacher_board(request)
     page = _page(request, host)
     pages = list(range(host.board.pages)) if page is None else [page]
-    images = await _pages(request, host, pages, _width(request))
-    pdf = await asyncio.to_thread(to_pdf, images, host.id)
+    drawn = await _pages(request, host, pages, _width(request))
+    pdf = await asyncio.get_running_loop().run_in_executor(RENDERER, to_pdf, drawn)
     return _download(pdf, "application/pdf", f"{host.id}.pdf")
 
 

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -43,8 +44,8 @@ MAX_SOURCE_PIXELS = 40_000_000
 """An image larger than this is refused from its header, before it is decoded (no image bombs)."""
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 SAVE_TIMEOUT_S = 10.0
-_rendering = asyncio.Semaphore(1)
-"""One render at a time: the machine's cores belong to the tick."""
+RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+"""Slides and exports are drawn here, one at a time: the other core belongs to the tick."""
 
 
 class SlideError(Exception):
@@ -69,10 +70,7 @@ class Slide:
     png: bytes
     width: int
     height: int
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.png).hexdigest()
+    sha256: str
 
 
 # --- rendering (worker thread) -------------------------------------------------------------------
@@ -138,7 +136,8 @@ def _png(image: Image.Image) -> Slide:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=6)
-    return Slide(out.getvalue(), image.width, image.height)
+    png = out.getvalue()
+    return Slide(png, image.width, image.height, hashlib.sha256(png).hexdigest())
 
 
 # --- storage ----------------------------------------------------------------------------------------
@@ -171,7 +170,10 @@ async def teacher_board(request: web.Request) -> tuple[Identity, BoardHost]:
         if isinstance(room, Classroom) and (host := room.host(board_id)) is not None:
             if not rules.teaches(identity, room):
                 raise api_error(403, "teachers_only", "Réservé aux enseignants de la salle.")
-            await room.ready()
+            try:
+                await asyncio.wait_for(room.ready(), SAVE_TIMEOUT_S)
+            except TimeoutError:
+                raise api_error(409, "board_loading", "Le tableau se charge encore : réessayez.") from None
             return identity, host
     raise api_error(404, "board_unknown", "Tableau inconnu.")
 
@@ -224,36 +226,49 @@ async def upload(request: web.Request) -> web.Response:
     """``POST /api/boards/{board}/slides``: render, store, and show the slides as page backgrounds."""
     identity, host = await teacher_board(request)
     try:
-        page = first_page(host, request.query.get("page"))
         files = await read_upload(request)
         if not files:
             raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
-        async with _rendering:
-            slides = [s for data in files for s in await asyncio.to_thread(render, data)]
+        loop = asyncio.get_running_loop()
+        slides = [s for data in files for s in await loop.run_in_executor(RENDERER, render, data)]
+        page = first_page(host, request.query.get("page"))  # the board as it is now, after rendering
         if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
             raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "
                              f"en a {W.MAX_PAGES} au plus ({MAX_SLIDES} par envoi).", 413)  # fmt: skip
     except SlideError as refused:
         raise refused.response() from None
     await save(request.app[SERVICES].store, slides)
-    try:
-        await asyncio.wait_for(asyncio.shield(show(host, identity.user_id, page, slides)), SAVE_TIMEOUT_S)
-    except TimeoutError:
-        message = "Diapositives affichées, pas encore enregistrées (base indisponible)."
-        raise api_error(409, "not_saved_yet", message) from None
+    await _saved(show(host, identity.user_id, page, [(s.sha256, s.width, s.height) for s in slides]))
     pages = [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
               "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
     return web.json_response({"board": host.id, "pages": pages}, status=201)
 
 
-def show(host: BoardHost, author: str, page: int, slides: list[Slide]) -> asyncio.Future[int]:
-    """Set the slides as backgrounds of pages ``page``, ``page + 1``...; resolved once all are saved."""
+def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]]) -> asyncio.Future[int]:
+    """Set ``images`` (sha256, width, height) behind pages ``page``, ``page + 1``...; resolved once saved."""
     saved: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    for i, slide in enumerate(slides):
-        last = i == len(slides) - 1
-        host.set_background(author, page + i, (slide.sha256, slide.width, slide.height),
-                            lambda seq, last=last: last and saved.set_result(seq))  # fmt: skip
+    acks: list[Callable[[int], object]] = [lambda _seq: None] * (len(images) - 1) + [saved.set_result]
+    for i, (image, ack) in enumerate(zip(images, acks, strict=True)):
+        host.set_background(author, page + i, image, ack)  # acks come in order
     return saved
+
+
+async def _saved(saved: asyncio.Future[int]) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(saved), SAVE_TIMEOUT_S)
+    except TimeoutError:
+        message = "Modification affichée, pas encore enregistrée (base indisponible)."
+        raise api_error(409, "not_saved_yet", message) from None
+
+
+async def remove(request: web.Request) -> web.Response:
+    """``DELETE /api/boards/{board}/slides/{page}``: no more slide behind this page (its drawings stay)."""
+    identity, host = await teacher_board(request)
+    page = request.match_info["page"]
+    if not page.isdigit() or int(page) not in host.board.backgrounds:
+        raise api_error(404, "no_slide", "Pas de diapositive sur cette page.")
+    await _saved(show(host, identity.user_id, int(page), [("", 0, 0)]))
+    return web.Response(status=204)
 
 
 async def slide_route(request: web.Request) -> web.Response:
@@ -270,4 +285,5 @@ async def slide_route(request: web.Request) -> web.Response:
 
 def add_slide_routes(app: web.Application) -> None:
     app.router.add_post("/api/boards/{board}/slides", upload)
+    app.router.add_delete("/api/boards/{board}/slides/{page}", remove)
     app.router.add_get("/slides/{sha256}", slide_route)

@@ -13,6 +13,7 @@ from protocol.classroom import PageBackground
 from protocol.whiteboard import PageShown
 from server import slides
 from tests.server.classroom.conftest import BLUE, GREEN, RED, enter, image, near, pdf, png_pixel, seen, upload
+from tests.server.test_invitation import bearer
 from tests.server.whiteboard.conftest import BOARD, stroke
 
 
@@ -92,3 +93,21 @@ def _image_bomb() -> bytes:
     Image.new("1", (10_000, 5_000)).save(out, "PNG")
     assert len(out.getvalue()) < 100_000
     return out.getvalue()
+
+
+async def test_the_teacher_removes_a_slide_and_keeps_the_drawings(
+    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    prof, lea, _hugo = lesson
+    assert (await upload(http, server, pdf(RED)))[0] == 201
+    cid = await prof.draw(BOARD, stroke())
+    await prof.wait_for(lambda m: cid in m.boards[BOARD].acks)
+    url = server.make_url(f"/api/boards/{BOARD}/slides/0")
+    async with http.delete(url, headers=await bearer(http, server, "lea.martin")) as r:
+        assert r.status == 403
+    async with http.delete(url, headers=await bearer(http, server, "mme.durand")) as r:
+        assert r.status == 204
+    await lea.wait_for(lambda m: seen(lea).of(PageBackground)[-1].sha256 == "")
+    assert len(lea.mirror.boards[BOARD].items) == 1
+    async with http.delete(url, headers=await bearer(http, server, "mme.durand")) as r:
+        assert r.status == 404 and (await r.json())["error"] == "no_slide"
