@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import html
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[ENTRIES] = entries
+    app.router.add_get("/", home)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get("/world/manifest", manifest)
@@ -178,6 +180,28 @@ async def _retention(s: Services) -> None:
 
 
 # --- routes ----------------------------------------------------------------------------------------
+
+
+async def home(request: web.Request) -> web.Response:
+    """A page for whoever opens the server's address in a browser."""
+    s: Services = request.app[SERVICES]
+    url = html.escape(s.settings.base_url())
+    demo = (
+        "<p><b>Mode démonstration</b> : les comptes sont fictifs (élèves lea.martin, hugo.moreau…, "
+        "enseignante mme.durand).</p>"
+        if s.settings.demo
+        else ""
+    )
+    page = f"""<!doctype html><html lang="fr"><meta charset="utf-8"><title>Cybercollège</title>
+<body style="font-family:system-ui,sans-serif;max-width:40em;margin:3em auto">
+<h1>Cybercollège — {html.escape(s.world.spec.name)}</h1>{demo}
+<p>Le collège virtuel se visite avec le client Cybercollège :</p>
+<pre>cybercollege client --url {url}</pre>
+<p>Se connecter avec son ENT : <a href="/auth/login">page de connexion</a> (ouverte par le client).
+Élèves invités d'une classe partenaire : le code donné par l'enseignant.</p>
+<p><small>{len(s.world.avatars)} personne(s) connectée(s) · <a href="/health">état</a></small></p>
+</body></html>"""
+    return web.Response(text=page, content_type="text/html")
 
 
 async def health(request: web.Request) -> web.Response:

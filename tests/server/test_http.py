@@ -77,3 +77,10 @@ async def test_sign_ins_and_failures_are_audited(
     failed = [e for e in events if e.event == "login_failed"]
     assert failed and "demo_unknown_user" in failed[0].detail
     assert all(token not in e.detail for e in events)
+
+
+async def test_home_page_says_what_this_is(server: TestServer, http: aiohttp.ClientSession) -> None:
+    async with http.get(server.make_url("/")) as r:
+        text = await r.text()
+    assert r.status == 200 and "Cybercollège" in text and "Mode démonstration" in text
+    assert "cybercollege client --url" in text
