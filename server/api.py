@@ -18,6 +18,7 @@ _STATUS: dict[int, type[web.HTTPException]] = {
     409: web.HTTPConflict,
     410: web.HTTPGone,
     429: web.HTTPTooManyRequests,
+    503: web.HTTPServiceUnavailable,
 }
 
 

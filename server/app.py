@@ -125,6 +125,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 async def _start(app: web.Application) -> None:
     s: Services = app[SERVICES]
     await s.store.start()
+    await s.load_invitations()
     s.audit_handler = audit.attach(s.writer)
     await s.presence.start()
     s.writer.start()
@@ -155,6 +156,10 @@ async def _shutdown(app: web.Application) -> None:
         await s.conferencing.close()
     s.world.remove_all()
     await s.writer.stop()
+    try:
+        await s.save_invitations()
+    except Exception:
+        log.error("could not save %d invitations at shutdown", len(s.invitations.changed), exc_info=True)
     event(log, "stopped", pending=s.writer.pending)
 
 

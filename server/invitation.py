@@ -9,10 +9,11 @@ kept, like a password.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from server.identity import Identity, Role
 
@@ -56,6 +57,19 @@ class Invitation:
     def active(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         return not self.revoked and self.valid_from <= now < self.valid_until
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["classes"] = list(self.classes)
+        data["guests"] = sorted(self.guests)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Invitation:
+        data = json.loads(text)
+        data["classes"] = tuple(data["classes"])
+        data["guests"] = set(data["guests"])
+        return cls(**data)
 
     def public(self) -> dict[str, object]:
         return {
@@ -109,11 +123,17 @@ def check_guest_name(name: str) -> str:
 
 
 class InvitationBook:
-    """All invitations of this server (kept in memory; see docs/invitations.md)."""
+    """All invitations of this server. ``changed`` names the invitations to save (the server's write-behind
+    task saves them; docs/invitations.md)."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, Invitation] = {}
         self._by_hash: dict[str, Invitation] = {}
+        self.changed: set[str] = set()
+
+    def load(self, invitation: Invitation) -> None:
+        self.by_id[invitation.id] = invitation
+        self._by_hash[invitation.code_hash] = invitation
 
     def create(
         self,
@@ -132,9 +152,7 @@ class InvitationBook:
         if teacher.role not in (Role.TEACHER, Role.STAFF):
             raise InvitationError("invitation_forbidden", "Seuls les enseignants peuvent inviter.", 403)
         if not valid_from < valid_until or valid_until - valid_from > MAX_VALIDITY:
-            raise InvitationError(
-                "invitation_window_invalid", "La période de validité doit durer au plus 14 jours."
-            )
+            raise InvitationError("invitation_window_invalid", "La période de validité doit durer au plus 14 jours.")
         if valid_until <= time.time():
             raise InvitationError("invitation_window_invalid", "La période de validité est déjà passée.")
         if not 1 <= max_guests <= MAX_GUESTS:
@@ -154,8 +172,8 @@ class InvitationBook:
             valid_until=valid_until,
             max_guests=max_guests,
         )
-        self.by_id[invitation.id] = invitation
-        self._by_hash[invitation.code_hash] = invitation
+        self.load(invitation)
+        self.changed.add(invitation.id)
         return invitation, code
 
     def redeem(self, code: str, name: str) -> Identity:
@@ -173,12 +191,14 @@ class InvitationBook:
         display_name = check_guest_name(name)
         user_id = f"guest:{secrets.token_urlsafe(9)}"
         invitation.guests.add(user_id)
+        self.changed.add(invitation.id)
         return Identity(user_id, display_name, Role.GUEST, "invitation", invitation=invitation.id)
 
     def revoke(self, invitation_id: str) -> Invitation | None:
         invitation = self.by_id.get(invitation_id)
         if invitation is not None:
             invitation.revoked = True
+            self.changed.add(invitation.id)
         return invitation
 
     def classes_for(self, room_id: str) -> set[str]:

@@ -96,10 +96,9 @@ async def create(request: web.Request) -> web.Response:
         )
     except InvitationError as exc:
         raise api_error(exc.status, exc.code, exc.message) from None
+    await _save(services)
     link = f"{services.settings.base_url()}/invite/{display_code(code)}"
-    return web.json_response(
-        {"invitation": invitation.public(), "code": display_code(code), "link": link}, status=201
-    )
+    return web.json_response({"invitation": invitation.public(), "code": display_code(code), "link": link}, status=201)
 
 
 async def list_invitations(request: web.Request) -> web.Response:
@@ -116,15 +115,14 @@ async def revoke(request: web.Request) -> web.Response:
     if invitation is None or not invitation.may_manage(teacher):
         raise api_error(404, "invitation_unknown", "Invitation inconnue.")
     services.invitations.revoke(invitation.id)
+    await _save(services)
     return web.json_response({"invitation": invitation.public()})
 
 
 async def guest_login(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
     attempts = request.app[GUEST_ATTEMPTS]
-    bucket = attempts.setdefault(
-        request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE)
-    )
+    bucket = attempts.setdefault(request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE))
     if not bucket.take():
         raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
     body = await _body(request)
@@ -135,10 +133,16 @@ async def guest_login(request: web.Request) -> web.Response:
         identity = services.invitations.redeem(code, name)
     except InvitationError as exc:
         raise api_error(exc.status, exc.code, exc.message) from None
+    await _save(services)
     token = services.tokens.issue(identity, ttl_seconds=GUEST_TOKEN_TTL)
-    return web.json_response(
-        {"access_token": token, "expires_in": GUEST_TOKEN_TTL, "name": identity.display_name}
-    )
+    return web.json_response({"access_token": token, "expires_in": GUEST_TOKEN_TTL, "name": identity.display_name})
+
+
+async def _save(services: Services) -> None:
+    try:
+        await services.save_invitations()
+    except Exception:
+        raise api_error(503, "storage_unavailable", "Enregistrement impossible : réessayez dans un instant.") from None
 
 
 async def invite_page(request: web.Request) -> web.Response:

@@ -117,6 +117,7 @@ class Admissions:
                 self.world.remove_user(user_id, CloseCode.REMOVED, "l'invitation est terminée")
                 self.world.rooms[invitation.room].participants.discard(user_id)
             invitation.guests.clear()
+            self.book.changed.add(invitation.id)
 
     def notify(self) -> None:
         """Send each connected teacher the guests waiting for them."""

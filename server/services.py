@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +16,7 @@ from server.avatar import Avatar
 from server.config import Settings
 from server.directory import DemoDirectory
 from server.identity import Identity
-from server.invitation import InvitationBook
+from server.invitation import Invitation, InvitationBook
 from server.persistence import Place, Store, WriteBehind
 from server.presence import Presence
 from server.tokens import TokenService
@@ -87,15 +88,31 @@ class Services:
 
     def _on_replaced(self, message: dict) -> None:
         if message.get("node") == self.presence.node:
-            self.world.remove_user(
-                str(message.get("user")), CloseCode.REPLACED, "connexion remplacée ailleurs"
-            )
+            self.world.remove_user(str(message.get("user")), CloseCode.REPLACED, "connexion remplacée ailleurs")
 
     def _release(self, avatar: Avatar) -> None:
         if not self.stopping:
             task = asyncio.get_running_loop().create_task(self.presence.release(avatar.identity.user_id))
             self.background.add(task)
             task.add_done_callback(self.background.discard)
+
+    # --- invitations ---
+
+    async def load_invitations(self) -> None:
+        for text in await self.store.load_invitations(datetime.now(UTC) - timedelta(days=1)):
+            self.invitations.load(Invitation.from_json(text))
+
+    async def save_invitations(self) -> None:
+        """Write the invitations that changed (awaited by the HTTP API before it answers)."""
+        book = self.invitations
+        while book.changed:
+            invitation = book.by_id[book.changed.pop()]
+            until = datetime.fromtimestamp(invitation.valid_until, UTC)
+            try:
+                await self.store.save_invitation(invitation.id, until, invitation.to_json())
+            except Exception:
+                book.changed.add(invitation.id)
+                raise
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)

@@ -130,3 +130,14 @@ slide_images = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 """Slide pages rendered to PNG, by the sha256 of the PNG (GET /slides/<sha256>)."""
+
+# --- invitations (server/invitation.py, migration 0004) ---
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", String(MAX_ID_CHARS), primary_key=True),
+    Column("valid_until", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),
+)
+"""Guest invitations as JSON (the code only as its SHA-256 hash), kept until a day after they end."""

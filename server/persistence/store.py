@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .engine import DEFAULT_URL, create_engine, resolve_url
 from .migrate import current_revision, upgrade
 from .records import AuditEvent, ChatRecord, Place, as_utc, utcnow
-from .schema import audit, chat, places
+from .schema import audit, chat, invitations, places
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,29 @@ class Store:
         return await self._delete(audit, audit.c.at < as_utc(older_than, "older_than"))
 
     # -- data minimisation
+
+    # -- invitations
+
+    async def save_invitation(self, invitation_id: str, valid_until: datetime, data: str) -> None:
+        """Insert or replace one invitation (``data`` is its JSON)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(invitations).values(
+            id=invitation_id, valid_until=as_utc(valid_until, "valid_until"), data=data
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[invitations.c.id],
+            set_={"valid_until": statement.excluded.valid_until, "data": statement.excluded.data},
+        )
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def load_invitations(self, ended_after: datetime) -> list[str]:
+        """The JSON of invitations that end after ``ended_after``; older ones are deleted."""
+        cutoff = as_utc(ended_after, "ended_after")
+        await self._delete(invitations, invitations.c.valid_until < cutoff)
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(select(invitations.c.data))).all()
+        return [row[0] for row in rows]
 
     async def purge_expired(self, now: datetime | None = None) -> tuple[int, int]:
         """Apply the retention periods; returns (chat lines, audit events) deleted. Call it periodically."""

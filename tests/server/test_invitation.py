@@ -18,14 +18,10 @@ from tests.server.test_world_flow import go_through, walk_to
 
 
 async def bearer(http: aiohttp.ClientSession, server: TestServer, login: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {await fetch_demo_token(http, str(server.make_url('')).rstrip('/'), login)}"
-    }
+    return {"Authorization": f"Bearer {await fetch_demo_token(http, str(server.make_url('')).rstrip('/'), login)}"}
 
 
-async def invite(
-    http: aiohttp.ClientSession, server: TestServer, login: str = "mme.durand", **overrides: object
-):
+async def invite(http: aiohttp.ClientSession, server: TestServer, login: str = "mme.durand", **overrides: object):
     body = {
         "partner_school": "Gesamtschule Köln",
         "country": "Allemagne",
@@ -144,9 +140,7 @@ async def test_pupil_is_refused_from_the_amphitheatre_without_a_conference(
     assert lea.mirror.errors[0].code == ErrorCode.ACCESS_DENIED and lea.mirror.room == "hall"
 
 
-async def test_invitation_ends_at_its_time(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect
-) -> None:
+async def test_invitation_ends_at_its_time(server: TestServer, http: aiohttp.ClientSession, connect: Connect) -> None:
     teacher = await connect("mme.durand")
     lobby = watch_lobby(teacher)
     _, created = await invite(http, server, valid_until=time.time() + 2.5)
@@ -158,9 +152,7 @@ async def test_invitation_ends_at_its_time(
     assert await wait_closed(aiko, timeout=5) == CloseCode.REMOVED
 
 
-async def test_teacher_dismisses_one_guest(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect
-) -> None:
+async def test_teacher_dismisses_one_guest(server: TestServer, http: aiohttp.ClientSession, connect: Connect) -> None:
     teacher = await connect("mme.durand")
     lobby = watch_lobby(teacher)
     _, created = await invite(http, server)
@@ -209,3 +201,25 @@ async def test_guest_codes_cannot_be_brute_forced(server: TestServer, http: aioh
 async def test_invite_link_page(server: TestServer, http: aiohttp.ClientSession) -> None:
     async with http.get(server.make_url("/invite/abcd-efgh-jkmn-pqrs")) as r:
         assert r.status == 200 and "ABCD-EFGH-JKMN-PQRS" in await r.text()
+
+
+async def test_invitations_survive_a_restart(tmp_path, http: aiohttp.ClientSession) -> None:
+    from server.app import build
+    from tests.server.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    first = TestServer(build(settings), host="127.0.0.1")
+    await first.start_server()
+    _, created = await invite(http, first, max_guests=2)
+    assert (await guest(http, first, created["code"], "Emma"))[0] == 200
+    await first.close()
+    second = TestServer(build(settings), host="127.0.0.1")
+    await second.start_server()
+    try:
+        async with http.get(second.make_url("/api/invitations"), headers=await bearer(http, second, "mme.durand")) as r:
+            listed = (await r.json())["invitations"]
+        assert [(i["id"], i["guests"]) for i in listed] == [(created["invitation"]["id"], 1)]
+        assert (await guest(http, second, created["code"], "Paul"))[0] == 200  # the code still works
+        assert (await guest(http, second, created["code"], "Lena"))[1]["error"] == "invitation_full"
+    finally:
+        await second.close()

@@ -18,7 +18,7 @@ from server.persistence.schema import metadata
 BIN = Path(sys.executable).parent
 
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest migration: update it with each new migration file."""
 
 

@@ -36,9 +36,7 @@ def upgrade() -> None:
         sa.Column("recipient", sa.String(128), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.CheckConstraint(
-            "(room_id IS NULL) <> (recipient IS NULL)", name=op.f("ck_chat_room_xor_recipient")
-        ),
+        sa.CheckConstraint("(room_id IS NULL) <> (recipient IS NULL)", name=op.f("ck_chat_room_xor_recipient")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat")),
     )
     op.create_index(op.f("ix_chat_room_id_created_at"), "chat", ["room_id", "created_at"])
