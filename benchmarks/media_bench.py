@@ -40,6 +40,7 @@ from aiortc import (
 )
 from aiortc.contrib.media import MediaRelay
 
+from benchmarks.procstat import cpu_seconds, rss_mb
 from protocol import Direction, decode, encode
 from protocol.conference import (
     ConfPublish,
@@ -52,25 +53,12 @@ from server.conference import Sfu, SfuConfig
 from server.conference import aiortc_hooks as hooks
 
 ROOT = Path(__file__).resolve().parent.parent
-TICKS = os.sysconf("SC_CLK_TCK")
 BIG = 1 << 20
 CONFIG = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
 def loopback_only() -> None:
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 # --- framing of the signalling channel: msgpack arrays over a Unix socket -------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -21,29 +20,18 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.procstat import cpu_seconds, rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 ARENAS = {"wide": (ROOT / "benchmarks" / "arena", 100.0), "dense": (ROOT / "benchmarks" / "arena-dense", 20.0)}
 """Arena worlds and their side (m): the wide one for scaling, the dense one (everyone near everyone) to
 compare with the baseline at equal numbers."""
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def get_json(url: str, timeout: float = 30) -> dict:
