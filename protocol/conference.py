@@ -172,3 +172,24 @@ class ConfLeft:
 
     participant: Annotated[int, U32]
     removed: Annotated[bool, Bool()]
+
+
+# --- recording (client 70..79, server 86..95) ----------------------------------------------------
+
+
+@message(70, C)
+@dataclass(slots=True, frozen=True)
+class ConfRecord:
+    """Host only: start (``recording`` true) or stop recording the conference."""
+
+    recording: Annotated[bool, Bool()]
+
+
+@message(86, S)
+@dataclass(slots=True, frozen=True)
+class ConfRecording:
+    """The conference is (``recording`` true) or is no longer being recorded; ``by`` is the host who
+    started or stopped it (0: stopped because everyone left). Sent to everyone, and to newcomers."""
+
+    recording: Annotated[bool, Bool()]
+    by: Annotated[int, U32]

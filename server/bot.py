@@ -61,9 +61,7 @@ class BotOptions:
 class Bot:
     """One scripted avatar."""
 
-    def __init__(
-        self, login: str, world: worlds.World, options: BotOptions, probe: Probe, rng: random.Random
-    ):
+    def __init__(self, login: str, world: worlds.World, options: BotOptions, probe: Probe, rng: random.Random):
         self.login = login
         self.world = world
         self.options = options

@@ -14,14 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASS_THROUGH:  # their own parsers take every option that follows
         return PASS_THROUGH[argv[0]](argv[1:])
-    parser = argparse.ArgumentParser(
-        prog="cybercollege", description="Cybercollège: the virtual college server"
-    )
+    parser = argparse.ArgumentParser(prog="cybercollege", description="Cybercollège: the virtual college server")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser(
-        "serve", help="run the world server (embedded defaults: SQLite, the college, demo users)"
-    )
+    serve = sub.add_parser("serve", help="run the world server (embedded defaults: SQLite, the college, demo users)")
     for name, f in Settings.model_fields.items():
         serve.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=f.description)
 
@@ -42,9 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("path", type=Path)
 
     client = sub.add_parser("client", help="run the Panda3D desktop client")
-    client.add_argument(
-        "args", nargs=argparse.REMAINDER, help="client arguments (see cybercollege client --help)"
-    )
+    client.add_argument("args", nargs=argparse.REMAINDER, help="client arguments (see cybercollege client --help)")
 
     args = parser.parse_args(argv)
     if args.command == "serve":

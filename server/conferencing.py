@@ -20,6 +20,7 @@ from protocol.conference import (
     ConfLeft,
     ConfMute,
     ConfPublish,
+    ConfRecord,
     ConfRemove,
     ConfSubscribeAnswer,
     ConfUnpublish,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cybercollege.conference")
 
-REQUESTS = (ConfPublish, ConfSubscribeAnswer, ConfUnpublish, ConfFloor, ConfMute, ConfRemove)
+REQUESTS = (ConfPublish, ConfSubscribeAnswer, ConfUnpublish, ConfFloor, ConfMute, ConfRemove, ConfRecord)
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Conferencing:
         try:
             if room.id in self.sfu.conferences and a.id in self.sfu.conferences[room.id].participants:
                 await self.sfu.leave(room.id, a.id)  # a resumed connection: leave the old one first
-            participant = await self.sfu.join(room.id, a.id, role)
+            participant = await self.sfu.join(room.id, a.id, role, a.identity.display_name)
             relay = asyncio.create_task(self._relay(a, participant.outbox))
             try:
                 while True:

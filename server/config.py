@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     ice_username: str = Field("", description="TURN user name.")
     ice_credential: str = Field("", description="TURN password.")
     rtc_ports: str = Field("", description="UDP port range for media, LOW-HIGH (e.g. 40000-40199); empty: any port.")
+    recordings_dir: Path = Field(Path("var/recordings"), description="Where conference recordings are stored.")
+    recording_retention_days: int = Field(
+        30, ge=1, description="Conference recordings are deleted after this many days."
+    )
 
     # --- scale-out ---
     broker_url: str = Field("", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence.")
@@ -129,7 +133,14 @@ class Settings(BaseSettings):
             if not 1024 <= ports[0] <= ports[1] <= 65535:
                 raise ValueError(f"rtc_ports {self.rtc_ports!r}: expected LOW-HIGH within 1024-65535")
         urls = tuple(u.strip() for u in self.ice_servers.split(",") if u.strip())
-        return SfuConfig(urls, self.ice_username or None, self.ice_credential or None, ports)
+        return SfuConfig(
+            urls,
+            self.ice_username or None,
+            self.ice_credential or None,
+            ports,
+            recordings_dir=str(self.recordings_dir),
+            retention_days=self.recording_retention_days,
+        )
 
     def check(self) -> list[str]:
         """Problems that must stop the server from starting."""

@@ -23,13 +23,9 @@ class WorldCollector:
         w = s.world
         c = w.counters
         yield GaugeMetricFamily("cybercollege_connections", "Open WebSocket connections", value=s.connections)
-        yield GaugeMetricFamily(
-            "cybercollege_avatars", "Avatars in the world (incl. resumable)", value=len(w.avatars)
-        )
+        yield GaugeMetricFamily("cybercollege_avatars", "Avatars in the world (incl. resumable)", value=len(w.avatars))
         occupied = sum(1 for r in w.rooms.values() if r.members)
-        yield GaugeMetricFamily(
-            "cybercollege_rooms_occupied", "Rooms with at least one avatar", value=occupied
-        )
+        yield GaugeMetricFamily("cybercollege_rooms_occupied", "Rooms with at least one avatar", value=occupied)
         per_room = GaugeMetricFamily("cybercollege_room_members", "Members per room", labels=["room"])
         for rid, r in w.rooms.items():
             per_room.add_metric([rid], len(r.members))
@@ -50,12 +46,8 @@ class WorldCollector:
         yield CounterMetricFamily("cybercollege_frames_out", "Frames sent", value=c.frames)
         yield CounterMetricFamily("cybercollege_bytes_out", "Bytes sent in frames", value=c.bytes)
         yield CounterMetricFamily("cybercollege_updates_out", "Avatar updates delivered", value=c.updates)
-        yield CounterMetricFamily(
-            "cybercollege_slow_skips", "Frames coalesced for slow clients", value=c.slow
-        )
-        yield CounterMetricFamily(
-            "cybercollege_corrections", "Moves refused and corrected", value=w.corrections
-        )
+        yield CounterMetricFamily("cybercollege_slow_skips", "Frames coalesced for slow clients", value=c.slow)
+        yield CounterMetricFamily("cybercollege_corrections", "Moves refused and corrected", value=w.corrections)
 
 
 def render(services: Services) -> bytes:

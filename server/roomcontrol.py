@@ -73,9 +73,7 @@ class RoomControl:
                          self.spotlight)  # fmt: skip
 
     def is_default(self) -> bool:
-        return not (
-            self.hands or self.muted or self.muted_all or self.frozen or self.locked or self.spotlight
-        )
+        return not (self.hands or self.muted or self.muted_all or self.frozen or self.locked or self.spotlight)
 
     def may_chat(self, a: Avatar) -> bool:
         if a.identity.role in (Role.TEACHER, Role.STAFF):

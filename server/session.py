@@ -24,9 +24,7 @@ if TYPE_CHECKING:
 class Session:
     """Created by the gateway after a successful handshake; attached to exactly one avatar."""
 
-    def __init__(
-        self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, settings: Settings
-    ) -> None:
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, settings: Settings) -> None:
         self.ws = ws
         self.transport = transport
         self.avatar: Avatar | None = None
@@ -70,9 +68,7 @@ class Session:
         """Ask the gateway to close this connection (done outside the tick)."""
         if self.closing is None:
             self.closing = (int(code), reason)
-            asyncio.get_running_loop().create_task(
-                self.ws.close(code=int(code), message=reason.encode()[:120])
-            )
+            asyncio.get_running_loop().create_task(self.ws.close(code=int(code), message=reason.encode()[:120]))
 
     async def send(self, data: bytes) -> bool:
         """Write one frame now; False if the connection is gone."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from protocol.conference import (
@@ -17,6 +18,8 @@ from protocol.conference import (
     ConfMuted,
     ConfPublish,
     ConfPublishAnswer,
+    ConfRecord,
+    ConfRecording,
     ConfRemove,
     ConfRole,
     ConfSubscribeAnswer,
@@ -29,6 +32,7 @@ from protocol.messages import Error
 from server.conference.config import SfuConfig
 from server.conference.forwarding import Forwarder
 from server.conference.publisher import Publisher, PublishError
+from server.conference.recording import Recording, new_directory, purge
 from server.conference.subscriber import AnswerError, Subscriber
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,7 @@ class Participant:
         self.conference = conference
         self.id = participant_id
         self.role = role
+        self.name = ""  # shown in recordings' metadata (set by the world server)
         self.outbox: asyncio.Queue[Any] = asyncio.Queue()
         self.publisher: Publisher | None = None
         self.subscriber = Subscriber(participant_id, conference.config, self.outbox.put_nowait)
@@ -93,6 +98,8 @@ class Participant:
                 conf.mute(self._hosting(target), Kind(kind), muted)
             case ConfRemove(participant=target):
                 await conf.remove(self._hosting(target), removed=True)
+            case ConfRecord(recording=recording):
+                conf.record(self._hosting(self.id), recording)
             case _:
                 raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not a conference request")
         return []
@@ -163,12 +170,14 @@ class Conference:
         self.participants: dict[int, Participant] = {}
         self.forwarders: list[Forwarder] = []
         self.muted: set[tuple[int, Kind]] = set()
+        self.recording: Recording | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def join(self, participant_id: int, role: Role) -> Participant:
+    async def join(self, participant_id: int, role: Role, name: str = "") -> Participant:
         if participant_id in self.participants:
             await self.remove(self.participants[participant_id], removed=False)
         newcomer = Participant(self, participant_id, role)
+        newcomer.name = name
         self.participants[participant_id] = newcomer
         self.broadcast(ConfRole(participant_id, role.value))
         for other in self.participants.values():
@@ -176,6 +185,9 @@ class Conference:
                 newcomer.outbox.put_nowait(ConfRole(other.id, other.role.value))
         for participant, kind in self.muted:
             newcomer.outbox.put_nowait(ConfMuted(participant, kind.value, True))
+        if self.recording is not None:
+            self.recording.joined(participant_id, newcomer.name)
+            newcomer.outbox.put_nowait(ConfRecording(True, self.recording.host))
         for forwarder in self.forwarders:
             newcomer.subscriber.attach(forwarder)
         if self.forwarders:
@@ -186,6 +198,8 @@ class Conference:
         """A participant's new track: forward it to everyone else."""
         forwarder.set_muted((forwarder.publisher, forwarder.kind) in self.muted)
         self.forwarders.append(forwarder)
+        if self.recording is not None:
+            self.recording.add(forwarder)
         for participant in self.participants.values():
             if participant.id != forwarder.publisher:
                 participant.subscriber.attach(forwarder)
@@ -196,6 +210,8 @@ class Conference:
         if publisher is None:
             return
         gone = set(publisher.forwarders.values())
+        if self.recording is not None:
+            self.recording.remove(participant.id)
         self.forwarders = [f for f in self.forwarders if f not in gone]
         for other in self.participants.values():
             for forwarder in gone:
@@ -230,6 +246,32 @@ class Conference:
         self.participants.pop(participant.id, None)
         self.muted = {m for m in self.muted if m[0] != participant.id}
         await participant.close()
+        if not self.participants:
+            self.record(None, False)
+
+    def record(self, host: Participant | None, on: bool) -> None:
+        """Start or stop recording (``host`` None: everyone left); everyone is told."""
+        if on == (self.recording is not None):
+            return
+        root = self.config.recordings_dir
+        if root is None:
+            raise Refused(ErrorCode.ACCESS_DENIED, "recording is not enabled on this server")
+        try:
+            purge(Path(root), self.config.retention_days)
+            if on and host is not None:
+                names = {p.id: p.name for p in self.participants.values()}
+                self.recording = Recording(
+                    new_directory(Path(root), self.id), self.id, host.id, names, self.config.retention_days
+                )
+                for forwarder in self.forwarders:
+                    self.recording.add(forwarder)
+            elif self.recording is not None:
+                recording, self.recording = self.recording, None
+                recording.stop()
+        except OSError as exc:
+            log.exception("conference %s: recording failed", self.id)
+            raise Refused(ErrorCode.INTERNAL, f"recording failed: {exc.strerror}") from None
+        self.broadcast(ConfRecording(on, host.id if host is not None else 0))
 
     def broadcast(self, msg: Any) -> None:
         for participant in self.participants.values():

@@ -22,6 +22,10 @@ class SfuConfig:
     """A subscriber's sender this many video frames behind is paused until the next keyframe."""
     audio_queue_frames: int = 25
     """... and this many audio frames (20 ms each) behind drops its audio backlog."""
+    recordings_dir: str | None = None
+    """Where recordings go (one directory each, docs/conference.md); None: recording is refused."""
+    retention_days: int = 30
+    """Recordings older than this are deleted (checked whenever a recording starts or stops)."""
 
     def rtc_configuration(self) -> RTCConfiguration:
         servers = [RTCIceServer(list(self.ice_urls), self.ice_username, self.ice_credential)] if self.ice_urls else []

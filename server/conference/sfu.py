@@ -22,11 +22,11 @@ class Sfu:
         if self.config.udp_ports is not None:
             hooks.limit_udp_ports(self.config.udp_ports)
 
-    async def join(self, conference_id: str, participant_id: int, role: Role) -> Participant:
+    async def join(self, conference_id: str, participant_id: int, role: Role, name: str = "") -> Participant:
         conference = self.conferences.get(conference_id)
         if conference is None:
             conference = self.conferences[conference_id] = Conference(conference_id, self.config)
-        return await conference.join(participant_id, Role(role))
+        return await conference.join(participant_id, Role(role), name)
 
     async def leave(self, conference_id: str, participant_id: int) -> None:
         conference = self.conferences.get(conference_id)

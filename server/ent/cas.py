@@ -20,9 +20,7 @@ CAS_NS = "{http://www.yale.edu/tp/cas}"
 SAMLP_NS = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 _STRUCTURE = {"user", "attributes", "proxyGrantingTicket", "proxies"}
 
-TICKET_REFUSED = (
-    "Votre connexion ENT n'a pas pu être vérifiée (ticket refusé ou expiré). Recommencez la connexion."
-)
+TICKET_REFUSED = "Votre connexion ENT n'a pas pu être vérifiée (ticket refusé ou expiré). Recommencez la connexion."
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,7 @@ def login_page(ents: Iterable[tuple[str, str]], request_id: str, demo: bool) -> 
     """The list of ENTs (``(id, name)``) to log in with, and the demo entry when demo mode is on."""
     req = quote(request_id, safe="")
     links = "".join(
-        f'<a class="ent" href="/auth/ent/{quote(ent_id)}/start?req={req}">'
-        f"Se connecter avec {escape(name)}</a>"
+        f'<a class="ent" href="/auth/ent/{quote(ent_id)}/start?req={req}">Se connecter avec {escape(name)}</a>'
         for ent_id, name in ents
     )
     if not links and not demo:

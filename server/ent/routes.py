@@ -176,9 +176,7 @@ async def ent_start(request: web.Request) -> web.StreamResponse:
     if isinstance(ent, OidcConfig):
         verifier, challenge = pkce_pair()
         nonce, redirect_uri = secrets.token_urlsafe(24), oidc_redirect_uri(service, ent.id)
-        state = service.begin(
-            request_id, desktop, ent.id, nonce=nonce, verifier=verifier, redirect_uri=redirect_uri
-        )
+        state = service.begin(request_id, desktop, ent.id, nonce=nonce, verifier=verifier, redirect_uri=redirect_uri)
         raise redirect(await service.oidc[ent.id].authorization_url(redirect_uri, state, nonce, challenge))
     from server.ent.saml_routes import saml_start
 
@@ -204,9 +202,7 @@ async def cas_callback(request: web.Request) -> web.StreamResponse:
     if not ticket:
         return not_logged_in_page(pending.request_id, ent)
     success = await cas.validate(service.http, ent, ticket, cas_service_url(service, ent.id, state))
-    identity = identity_from_attributes(
-        ent.id, success.as_mapping(), user=success.user, policy=service.policy(ent)
-    )
+    identity = identity_from_attributes(ent.id, success.as_mapping(), user=success.user, policy=service.policy(ent))
     raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session=ticket))
 
 

@@ -65,7 +65,5 @@ async def acs(request: web.Request) -> web.StreamResponse:
     pending = service.take_pending(str(form.get("RelayState", "")), sp.cfg.id, browser_of(request))
     saml_response = str(form.get("SAMLResponse", ""))
     login = await asyncio.to_thread(sp.parse_response, saml_response, pending.saml_request_id)
-    identity = identity_from_attributes(
-        sp.cfg.id, login.attributes, user=login.name_id, policy=service.policy(sp.cfg)
-    )
+    identity = identity_from_attributes(sp.cfg.id, login.attributes, user=login.name_id, policy=service.policy(sp.cfg))
     raise redirect(service.complete(pending.request_id, pending.request, identity, login.session_index))

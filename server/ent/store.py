@@ -18,9 +18,7 @@ def digest(secret: str) -> str:
 class OneTimeStore(Generic[T]):
     """``put`` a value for ``ttl`` seconds; ``pop`` returns it once, then never again."""
 
-    def __init__(
-        self, ttl: float, max_items: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, ttl: float, max_items: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._puts = 0
         self._max = max_items
