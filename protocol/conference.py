@@ -193,3 +193,17 @@ class ConfRecording:
 
     recording: Annotated[bool, Bool()]
     by: Annotated[int, U32]
+
+
+# --- network (server 87) -------------------------------------------------------------------------------------
+
+
+@message(87, S)
+@dataclass(slots=True, frozen=True)
+class ConfIce:
+    """The STUN/TURN servers to give my peer connections, sent on entering a conference room (before any
+    offer). Empty ``urls``: host candidates only (a server on the same network)."""
+
+    urls: Annotated[list[str], ListOf(Str(256, 1), 8)]
+    username: Annotated[str, Str(256)] = ""
+    credential: Annotated[str, Str(256)] = ""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from protocol import ErrorCode, encode
 from protocol.conference import (
     ConfFloor,
+    ConfIce,
     ConfLeft,
     ConfMute,
     ConfPublish,
@@ -63,6 +64,8 @@ class Conferencing:
     # --- room hooks ---------------------------------------------------------------------------------
 
     def entered(self, a: Avatar, room: Room) -> None:
+        config = self.sfu.config
+        _push(a, ConfIce(list(config.ice_urls), config.ice_username or "", config.ice_credential or ""))
         attendance = Attendance(room.id)
         self.attending[a.id] = attendance
         attendance.task = asyncio.get_running_loop().create_task(self._serve(a, room, attendance))
