@@ -1,17 +1,22 @@
 """The whiteboards of my room, drawn from the mirror (docs/whiteboard.md): strokes, shapes and text.
 
-Read-only: what the teacher (or a pupil holding the pen) writes appears on the board in 3D. A board is
-rebuilt as one node when its messages arrive, at most ``REFRESH_HZ`` times a second.
+Each board is a card whose texture (:class:`client.canvas.Canvas`) is painted as messages arrive: live
+points and new items are painted on top at once, segment by segment; a page that changes underneath (an
+undo, a clear, another page) is repainted whole, at most ``REFRESH_HZ`` times a second. Texts are text
+nodes in front of the card. My own strokes are painted as I draw (:mod:`client.drawing`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
-from panda3d.core import LineSegs, NodePath, TextNode
+import numpy as np
+from panda3d.core import CardMaker, NodePath, TextNode
 
 from client import style
-from protocol.whiteboard import BOARD_UNITS
+from client.canvas import Canvas
+from protocol.whiteboard import BOARD_UNITS, Board, BoardHide, BoardItems, LiveEnd, LivePoints, LiveStroke, PageShown
 from worlds import Room, Whiteboard
 
 REFRESH_HZ = 10.0
@@ -20,34 +25,113 @@ BACKGROUND = (0.984, 0.984, 0.973, 1.0)  # the whiteboard's white (erasers paint
 ARROW_HEAD = 0.25  # of the arrow's length
 
 
+@dataclass
+class Panel:
+    """One board on screen: where it is, its canvas, and what is painted on it."""
+
+    wb: Whiteboard
+    frame: NodePath
+    canvas: Canvas
+    texts: NodePath
+    top: int = 0
+    """Highest item seq painted (older items arriving later need a repaint to keep the order)."""
+    live: dict[int, int] = field(default_factory=dict)
+    """Live strokes painted: id → points painted."""
+    slides: dict[int, np.ndarray] = field(default_factory=dict)
+    """Page → its background (a slide fitted to the canvas)."""
+    overlay: tuple[int, list] = (0, [])
+    """Items painted over a page (the answer layers I may see): (page, items)."""
+
+
 class BoardLayer:
-    """One node per whiteboard of the current room."""
+    """One textured card per whiteboard of the current room."""
 
     def __init__(self, parent: NodePath) -> None:
         self.root = parent.attach_new_node("boards")
         self.root.set_light_off()
-        self.root.set_bin("fixed", 0)  # after the room, in order: later items cover earlier ones
+        self.root.set_bin("fixed", 0)  # after the room, in order: texts over the card
         self.root.set_depth_write(False)
-        self.panels: dict[str, tuple[Whiteboard, NodePath]] = {}
-        self.drawn: dict[str, NodePath] = {}
+        self.panels: dict[str, Panel] = {}
         self.dirty: set[str] = set()
         self._wait = 0.0
 
     def enter(self, room: Room | None) -> None:
         """My room changed: forget the old boards, place the new ones (still blank)."""
         self.root.node().remove_all_children()
-        self.panels, self.drawn, self.dirty = {}, {}, set()
+        self.panels, self.dirty = {}, set()
         for wb in room.whiteboards if room is not None else []:
             frame = self.root.attach_new_node(f"board-{wb.id}")
             frame.set_pos_hpr(wb.x, wb.y, wb.z, wb.heading, 0, 0)
-            self.panels[wb.id] = (wb, frame)
+            canvas = Canvas(f"ink-{wb.id}", wb.height / wb.width, BACKGROUND)
+            cm = CardMaker("ink")
+            cm.set_frame(-wb.width / 2, wb.width / 2, -wb.height / 2, wb.height / 2)
+            card = frame.attach_new_node(cm.generate())
+            card.set_pos(0, SURFACE, 0)
+            card.set_h(180)  # the card faces the board's front; its left edge is x = 0
+            card.set_texture(canvas.texture)
+            self.panels[wb.id] = Panel(wb, frame, canvas, frame.attach_new_node("texts"))
 
     def mark(self, board_id: str) -> None:
+        """Repaint this board whole at the next refresh."""
         if board_id in self.panels:
             self.dirty.add(board_id)
 
+    def event(self, msg, boards: dict) -> None:
+        """A whiteboard event, already applied to the mirror's ``boards``: paint what is new."""
+        panel, state = self.panels.get(msg.board), boards.get(msg.board)
+        if panel is None or state is None or msg.board in self.dirty:
+            return
+        kind = type(msg)
+        if kind is LiveStroke or kind is LivePoints:
+            self._paint_live(panel, state, msg.live)
+        elif kind is LiveEnd:
+            panel.live.pop(msg.live, None)
+            if not msg.seq:
+                self.mark(msg.board)  # dropped: take it off
+            panel.top = max(panel.top, msg.seq)
+        elif kind is BoardItems:
+            mine = [i for i in msg.items if i.page == state.page]
+            if any(i.seq < panel.top for i in mine):
+                self.mark(msg.board)
+            else:
+                for item in sorted(mine, key=lambda i: i.seq):
+                    self._paint_item(panel, item)
+        elif kind is Board:
+            panel.slides.clear()
+            self.mark(msg.board)
+        elif kind is BoardHide or kind is PageShown:
+            self.mark(msg.board)
+
+    def set_background(self, board_id: str, page: int, picture: np.ndarray | None) -> None:
+        """A slide behind ``page`` (rows from the top, B, G, R, A, scaled to fit), or none."""
+        panel = self.panels.get(board_id)
+        if panel is None:
+            return
+        if picture is None:
+            panel.slides.pop(page, None)
+        else:
+            panel.slides[page] = panel.canvas.fit(picture)
+        self.mark(board_id)
+
+    def set_overlay(self, board_id: str, page: int, items: list) -> None:
+        """Items to paint over ``page`` of the board, above its own (answer layers)."""
+        panel = self.panels.get(board_id)
+        if panel is not None:
+            panel.overlay = (page, list(items))
+            self.mark(board_id)
+
+    def canvas_size(self, board_id: str) -> tuple[int, int] | None:
+        panel = self.panels.get(board_id)
+        return (panel.canvas.width, panel.canvas.height) if panel is not None else None
+
+    def paint(self, board_id: str, points: list[int], start: int, tool: int, colour: int, width: int) -> None:
+        """My own stroke, painted as I draw (points from index ``start`` on)."""
+        panel = self.panels.get(board_id)
+        if panel is not None:
+            panel.canvas.stroke(points, _rgba(colour, tool), width, start)
+
     def refresh(self, boards: dict, dt: float) -> None:
-        """Redraw the boards that changed (called every frame; works at most REFRESH_HZ)."""
+        """Repaint the boards marked dirty (called every frame; works at most REFRESH_HZ)."""
         self._wait -= dt
         if not self.dirty or self._wait > 0:
             return
@@ -55,27 +139,46 @@ class BoardLayer:
         for board_id in self.dirty:
             state = boards.get(board_id)
             if state is not None:
-                self._draw(board_id, state)
+                self._repaint(self.panels[board_id], state)
         self.dirty.clear()
 
-    def _draw(self, board_id: str, state) -> None:
-        wb, frame = self.panels[board_id]
-        old = self.drawn.pop(board_id, None)
-        if old is not None:
-            old.remove_node()
-        node = frame.attach_new_node("ink")
-        lines = LineSegs("strokes")
-        items = sorted((i for i in state.items.values() if i.page == state.page), key=lambda i: i.seq)
-        for item in items:
-            if item.kind == 2:
-                _text(node, wb, item)
-            else:
-                _ink(lines, wb, item.kind, item.style, item.colour, item.width, item.points)
-        for live in state.live.values():
-            if live.page == state.page:
-                _ink(lines, wb, 0, live.tool, live.colour, live.width, live.points)
-        node.attach_new_node(lines.create())
-        self.drawn[board_id] = node
+    def _repaint(self, panel: Panel, state) -> None:
+        panel.canvas.slide = panel.slides.get(state.page)
+        panel.canvas.clear()
+        panel.texts.node().remove_all_children()
+        panel.top, panel.live = 0, {}
+        for item in sorted((i for i in state.items.values() if i.page == state.page), key=lambda i: i.seq):
+            self._paint_item(panel, item)
+        page, overlay = panel.overlay
+        for item in overlay if page == state.page else []:
+            self._paint_item(panel, item, track=False)
+        for live_id in list(state.live):
+            self._paint_live(panel, state, live_id)
+
+    def _paint_item(self, panel: Panel, item, track: bool = True) -> None:
+        if track:
+            panel.top = max(panel.top, item.seq)
+        if item.kind == 2:
+            _text(panel.texts, panel.wb, item)
+        elif item.kind == 1 and len(item.points) >= 4:
+            pts = shape_points(item.style, (item.points[0], item.points[1]), (item.points[2], item.points[3]))
+            panel.canvas.polyline(pts, _rgba(item.colour, 0), item.width)
+        elif item.points:
+            panel.canvas.stroke(item.points, _rgba(item.colour, item.style), item.width)
+
+    def _paint_live(self, panel: Panel, state, live_id: int) -> None:
+        live = state.live.get(live_id)
+        if live is None or live.page != state.page:
+            return
+        done, n = panel.live.get(live_id, 0), len(live.points) // 2
+        if n > done:
+            panel.canvas.stroke(live.points, _rgba(live.colour, live.tool), live.width, done)
+            panel.live[live_id] = n
+
+    def painted(self, board_id: str) -> int:
+        """Segments painted on this board since its last repaint."""
+        panel = self.panels.get(board_id)
+        return panel.canvas.segments if panel is not None else 0
 
     def destroy(self) -> None:
         self.root.remove_node()
@@ -87,31 +190,18 @@ def board_point(wb: Whiteboard, x: int, y: int) -> tuple[float, float, float]:
     return (wb.width / 2 - x * scale, SURFACE, wb.height / 2 - y * scale)
 
 
-def _rgba(colour: int, style_: int) -> tuple[float, float, float, float]:
-    if style_ == 2:  # eraser
-        return BACKGROUND
+def _rgba(colour: int, style_: int) -> tuple[float, float, float, float] | None:
+    """The ink of a stroke style; None for the eraser (the page's background comes back)."""
+    if style_ == 2:
+        return None
     r, g, b = (colour >> 16) / 255, ((colour >> 8) & 255) / 255, (colour & 255) / 255
     if style_ == 1:  # highlighter: a light version of the colour
         return (0.55 + 0.45 * r, 0.55 + 0.45 * g, 0.55 + 0.45 * b, 1.0)
     return (r, g, b, 1.0)
 
 
-def _ink(lines: LineSegs, wb: Whiteboard, kind: int, style_: int, colour: int, width: int,
-         points: list[int]) -> None:
-    """A stroke (kind 0) or a shape (kind 1: line, arrow, rectangle, ellipse)."""
-    pts = list(zip(points[0::2], points[1::2], strict=False))
-    if not pts:
-        return
-    lines.set_color(*_rgba(colour, style_ if kind == 0 else 0))
-    lines.set_thickness(max(1.0, min(12.0, width / 12)))
-    if kind == 1 and len(pts) >= 2:
-        pts = _shape(style_, pts[0], pts[1])
-    lines.move_to(*board_point(wb, *pts[0]))
-    for p in pts[1:] or pts:
-        lines.draw_to(*board_point(wb, *p))
-
-
-def _shape(shape: int, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+def shape_points(shape: int, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+    """The polyline of a shape (line, arrow, rectangle, ellipse) between corners or ends ``a`` and ``b``."""
     (x0, y0), (x1, y1) = a, b
     if shape == 2:  # rectangle
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]

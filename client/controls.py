@@ -54,8 +54,11 @@ class Controls:
         return None
 
     def hand(self) -> None:
-        if self.session.view is not None:
-            self.session.view.toggle_hand()
+        view = self.session.view
+        if view is not None and view.walker is not None:
+            view.toggle_hand()
+            if self.session.classroom is not None:  # the room's hand queue (HAND)
+                self.session.classroom.hand(view.walker.anim == Anim.HAND_UP)
 
     def sit(self) -> None:
         if self.session.view is None:

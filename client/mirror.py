@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocol.invitation import Guest, Lobby
 from protocol.messages import (
     Appear,
     Chat,
@@ -26,6 +27,7 @@ from protocol.messages import (
     Welcome,
 )
 from protocol.quantize import from_cm, heading_from_wire
+from protocol.teacher import Poll, RoomState
 from protocol.whiteboard import (
     Board,
     BoardAck,
@@ -90,6 +92,11 @@ class Mirror:
     closing: Closing | None = None
     pongs: list[Pong] = field(default_factory=list)
     boards: dict[str, BoardView] = field(default_factory=dict)
+    room_state: RoomState | None = None
+    """Hands, mute, freeze, lock, spotlight of my room (docs/teacher-tools.md)."""
+    polls: dict[int, Poll] = field(default_factory=dict)
+    lobby: list[Guest] = field(default_factory=list)
+    """Guests waiting for me (teachers)."""
     listeners: list[Callable[[Any], None]] = field(default_factory=list)
     """Called with each message after it is applied (a FRAME's events first, then the FRAME)."""
 
@@ -133,6 +140,8 @@ class Mirror:
         self.avatars.clear()
         self.members.clear()
         self.boards.clear()
+        self.room_state = None
+        self.polls.clear()
 
     def _appear(self, m: Appear) -> None:
         a = m.avatar
@@ -203,4 +212,7 @@ _HANDLERS = {
     PageShown: Mirror._page_shown,
     Pens: lambda self, m: setattr(self.boards.setdefault(m.board, BoardView()), "pens", list(m.avatars)),
     BoardAck: lambda self, m: self.boards.setdefault(m.board, BoardView()).acks.__setitem__(m.cid, m.seq),
+    RoomState: lambda self, m: setattr(self, "room_state", m),
+    Poll: lambda self, m: self.polls.__setitem__(m.id, m),
+    Lobby: lambda self, m: setattr(self, "lobby", list(m.waiting)),
 }

@@ -18,10 +18,13 @@ import aiohttp
 import worlds
 from client import accounts, content, errors
 from client.accounts import LoginFailed
+from client.classroom import ClassroomTools
+from client.conference import Conference
 from client.controls import Controls
 from client.i18n import tr
 from client.loop import FrameDriver
 from client.network import ConnectionRefused, WorldConnection
+from client.sources import Devices
 from client.ui.dialogs import MessageScreen
 from client.ui.hud import Hud
 from client.ui.login import LoginChoice, LoginScreen
@@ -42,6 +45,8 @@ class Options:
     """Scripted runs: never wait for a click; an error screen ends the run."""
     cache: Path | None = None
     script_args: dict = field(default_factory=dict)
+    devices: Devices = field(default_factory=Devices)
+    """Camera and microphone for conferences (client/sources.py)."""
 
 
 class Session:
@@ -61,6 +66,8 @@ class Session:
         self.script_task: asyncio.Task | None = None
         self.welcome = None
         self.controls = Controls(self)
+        self.conference: Conference | None = None
+        self.classroom: ClassroomTools | None = None
 
     # --- the flow -----------------------------------------------------------------------------
 
@@ -149,12 +156,24 @@ class Session:
         if self.hud is None:
             self.hud = Hud(self.base, controls.say, controls.hand, controls.sit, controls.menu)
             controls.bind()
+            self.classroom = ClassroomTools(self)
+        self._start_conference(conn, view)
         m = conn.mirror
         x, y, heading = m.position
         you = self.welcome.you
         view.start(m.me, you.name, you.role, m.room, x, y, heading)
         self.hud.set_status("connected")
         self.refresh_people()
+
+    def _start_conference(self, conn: WorldConnection, view: WorldView) -> None:
+        """Conference media for this connection (client/conference.py); a reconnect starts afresh."""
+        self._stop_conference()
+        self.conference = Conference(self.base, view.root, conn, self.options.devices)
+
+    def _stop_conference(self) -> None:
+        if self.conference is not None:
+            self.conference.destroy()
+            self.conference = None
 
     async def _stay(self, url: str, token: str) -> str:
         """Until I leave or the connection is lost for good (then reconnect with the resume token)."""
@@ -206,6 +225,10 @@ class Session:
         if self.script_task is not None:
             self.script_task.cancel()
             self.script_task = None
+        self._stop_conference()
+        if self.classroom is not None:
+            self.classroom.destroy()
+            self.classroom = None
         if self.hud is not None:
             self.hud.destroy()
             self.hud = None
@@ -284,6 +307,8 @@ class Session:
         hud = self.hud
         if hud is None:
             return
+        if self.classroom is not None:
+            self.classroom.on_message(msg)
         kind = type(msg)
         if kind is Chat:
             hud.add_chat(msg.name, msg.text, msg.private)
@@ -293,6 +318,8 @@ class Session:
             hud.toast(tr(errors.message_key(msg.code)))
 
     def _on_room(self, room: worlds.Room | None) -> None:
+        if self.conference is not None:
+            self.conference.enter(room)
         if self.hud is not None:
             self.hud.set_room(room.name if room is not None else tr("waiting_room"))
 

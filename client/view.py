@@ -111,7 +111,7 @@ class WorldView:
         elif kind is Vanish:
             self.layer.remove(msg.id)
         elif isinstance(getattr(msg, "board", None), str):  # whiteboard events
-            self.boards.mark(msg.board)
+            self.boards.event(msg, self.board_state())
         elif kind is Room and self.me is not None:
             self._enter_room(msg.room, from_cm(msg.x), from_cm(msg.y), heading_from_wire(msg.heading))
         elif kind is Correction and self.walker is not None:

@@ -33,6 +33,16 @@ class FocusRing(DirectObject):
         self.index = (self.index + step) % len(self.widgets)
         self._show(True)
 
+    def remove(self, widget) -> None:
+        """Take a widget out of the ring (hidden or destroyed); the focus stays where it was."""
+        if widget not in self.widgets:
+            return
+        current = self.current
+        if current is widget:
+            self._show(False)
+        self.widgets.remove(widget)
+        self.index = self.widgets.index(current) if current in self.widgets else -1
+
     def focus(self, widget) -> None:
         self._show(False)
         self.index = self.widgets.index(widget)

@@ -29,12 +29,11 @@ async def test_a_teachers_stroke_shows_on_the_board(base, server, http, driver, 
         await until(lambda: session.view.walker.room.id == "salle-103", what="Léa in salle 103")
         await teacher.wait_for(lambda m: "tableau-103" in m.boards)
         points = [x for i in range(21) for x in (1000 + i * 400, 1700)]
-        await teacher.draw("tableau-103", points, colour=0xD01010, width=80)
+        await teacher.draw("tableau-103", points, colour=0xD01010, width=160)
         await until(lambda: session.conn.mirror.boards.get("tableau-103")
                     and session.conn.mirror.boards["tableau-103"].items, what="the stroke in Léa's mirror")
         def inked() -> bool:
-            node = session.view.boards.drawn.get("tableau-103")
-            return node is not None and node.find("**/strokes").node().get_num_geoms() > 0
+            return session.view.boards.painted("tableau-103") > 0
 
         await until(inked, what="the stroke drawn")
         await driver.frames_later(3)

@@ -118,3 +118,31 @@ async def test_conference_messages_outside_a_conference_room(connect: Connect) -
     await lea.send(ConfPublish("v=0"))
     await lea.wait_for(lambda m: m.errors)
     assert lea.mirror.errors[0].code == ErrorCode.UNEXPECTED_MESSAGE
+
+
+async def test_ice_servers_come_from_the_configuration(tmp_path, http: aiohttp.ClientSession) -> None:
+    from client.media import ConferenceMedia
+    from client.sources import Devices
+    from server.app import build
+    from server.services import SERVICES
+    from tests.server.conftest import make_settings
+
+    settings = make_settings(tmp_path, ice_servers="turn:turn.example.fr:3478", ice_username="cc", ice_credential="pw")
+    srv = TestServer(build(settings), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        base = str(srv.make_url("")).rstrip("/")
+        async with http.post(f"{base}/auth/demo", json={"login": "mme.durand"}) as r:
+            token = (await r.json())["access_token"]
+        teacher = WorldConnection(http, base, token)
+        await teacher.connect()
+        media = ConferenceMedia(teacher.send, teacher.mirror.me, Devices())
+        teacher.mirror.listeners.append(media.on_message)
+        await into(teacher, srv.app[SERVICES], "amphi")
+        await wait_for(lambda: media.rtc.iceServers, 5, "the ICE servers")
+        server = media.rtc.iceServers[0]
+        assert (server.urls, server.username, server.credential) == (["turn:turn.example.fr:3478"], "cc", "pw")
+        await media.close()
+        await teacher.close()
+    finally:
+        await srv.close()

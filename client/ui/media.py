@@ -1,0 +1,77 @@
+"""The conference bar (top centre, in a conference room): recording indicator, who is speaking, my
+microphone and camera buttons while I publish, and the host's record button. Refreshed 5 times a second."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from direct.gui.OnscreenText import OnscreenText
+from panda3d.core import TextNode
+
+from client import style
+from client.i18n import tr
+from client.media import ConferenceMedia
+from client.ui.focus import button
+
+REFRESH_S = 0.2
+REC_COLOR = (0.95, 0.2, 0.2, 1.0)
+SPEAKING_COLOR = (0.4, 0.95, 0.5, 1.0)
+
+
+class ConferenceBar:
+    """``name(id)`` gives a participant's name; ``on_record(on)`` asks the server to start or stop."""
+
+    def __init__(self, base, media: ConferenceMedia, name: Callable[[int], str],
+                 on_record: Callable[[bool], None]) -> None:
+        self.base, self.media, self.name, self.on_record = base, media, name, on_record
+        self.root = base.a2dTopCenter.attach_new_node("conference-bar")
+        self.rec = OnscreenText(parent=self.root, text="", pos=(0, -0.08), scale=0.05, fg=REC_COLOR,
+                                align=TextNode.A_center, mayChange=True)
+        self.speaking = OnscreenText(parent=self.root, text="", pos=(0, -0.14), scale=0.04, fg=SPEAKING_COLOR,
+                                     align=TextNode.A_center, mayChange=True)
+        self.mic = button(self.root, tr("conf_mic_off"), lambda: self._toggle("audio"), (-0.45, -0.22),
+                          width=0.42, scale=0.04)
+        self.cam = button(self.root, tr("conf_cam_off"), lambda: self._toggle("video"), (0.0, -0.22),
+                          width=0.42, scale=0.04)
+        self.record = button(self.root, tr("conf_record"), self._record, (0.45, -0.22), width=0.42, scale=0.04,
+                             color=style.ERROR)
+        self.refresh()
+        self.task = base.taskMgr.doMethodLater(REFRESH_S, self._tick, "conference-bar")
+
+    def _tick(self, task):
+        self.refresh()
+        return task.again
+
+    def refresh(self) -> None:
+        m = self.media
+        self.rec.setText("● " + tr("conf_recording") if m.recording else "")
+        speaking = [self.name(p) for p in m.speaking()]
+        self.speaking.setText(tr("conf_speaking", names=", ".join(speaking)) if speaking else "")
+        for widget, kind, off, on in ((self.mic, "audio", "conf_mic_off", "conf_mic_on"),
+                                      (self.cam, "video", "conf_cam_off", "conf_cam_on")):
+            track = m.publishing(kind)
+            if track is None:
+                widget.hide()
+            else:
+                widget.show()
+                widget["text"] = tr(on if track.muted else off)
+        if m.roles.get(m.me) == "host":
+            self.record.show()
+            self.record["text"] = tr("conf_stop_record" if m.recording else "conf_record")
+        else:
+            self.record.hide()
+
+    def _toggle(self, kind: str) -> None:
+        self.media.toggle(kind)
+        self.refresh()
+
+    def _record(self) -> None:
+        self.on_record(not self.media.recording)
+
+    def destroy(self) -> None:
+        self.base.taskMgr.remove(self.task)
+        for widget in (self.mic, self.cam, self.record):
+            widget.destroy()
+        self.rec.destroy()
+        self.speaking.destroy()
+        self.root.remove_node()
