@@ -11,15 +11,17 @@ import math
 
 from client.drawing import Pen, Sender
 from client.slides import SlideError, Slides
+from client.teacherfiles import documents_dir
 from client.ui.classstate import ClassState
 from client.ui.poll import PollWindow
 from client.ui.teacher import TeacherPanel
+from client.ui.teachertools import TeacherTools
 from client.ui.toolbar import Toolbar
-from protocol.classroom import AnswerLayer, CalledToBoard, PageBackground, Question
+from protocol.classroom import AnswerLayer, Breakout, CalledToBoard, PageBackground, Question
 from protocol.invitation import Lobby
-from protocol.messages import Anim, Room, Welcome
+from protocol.messages import Anim, Presence, Room, Welcome
 from protocol.teacher import Hand, Poll, RoomState, Vote
-from protocol.whiteboard import Board, BoardAck, BoardItems
+from protocol.whiteboard import Board, BoardAck, BoardItems, Pens
 
 log = logging.getLogger("cybercollege.client")
 
@@ -41,6 +43,7 @@ class ClassroomTools:
         self.slides = Slides(session.http)
         self.tasks: set[asyncio.Task] = set()
         self.panel: TeacherPanel | None = None
+        self.tools: TeacherTools | None = None
         self.queued = False  # my hand is in the room's queue
         self.question: Question | None = None
         self.layers: dict[int, AnswerLayer] = {}
@@ -49,6 +52,8 @@ class ClassroomTools:
             self.panel = TeacherPanel(session.base, hud.ring, self.send, session.http, lambda: self.conn.url,
                                       lambda: self.conn.token, lambda: self.conn.mirror.room,
                                       self.pen.current, self._page, self._pens, hud.toast)
+            self.tools = TeacherTools(self.panel, lambda: list(self.conn.mirror.members.values()),
+                                      lambda: self.conn.mirror.me, documents_dir)
 
     @property
     def conn(self):
@@ -84,11 +89,17 @@ class ClassroomTools:
             self._spawn(self._background(msg))
         elif kind is Welcome:
             self.pen.reconnected()
+        elif kind is Breakout and self.tools is not None:
+            self.tools.breakout_changed(msg)
         elif kind is Room:
             self.question, self.layers, self.pen.answering = None, {}, None
             self.state.set_question("")
             self.poll.hide()
             self.state.show(None, 0, self.pen.teacher)
+            if self.tools is not None:
+                self.tools.breakout_changed(Breakout(0, False, 0, []))
+        if self.tools is not None and kind in (RoomState, Presence, Pens, Board):
+            self.tools.refresh()
 
     async def _background(self, msg: PageBackground) -> None:
         """Fetch and decode the page's slide, then put it behind the page."""
@@ -171,6 +182,8 @@ class ClassroomTools:
         self.pen.destroy()
         self.poll.destroy()
         self.state.destroy()
+        if self.tools is not None:
+            self.tools.destroy()
         if self.panel is not None:
             self.panel.destroy()
         self.send.close()

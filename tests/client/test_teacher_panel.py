@@ -114,7 +114,7 @@ async def test_a_pupils_side(base, server, http, driver, tmp_path):
     await until(lambda: session.conn.mirror.room == "salle-103", what="Léa in salle 103")
     teacher = await demo(http, server, "mme.durand", place=(36.0, 12.5, 270.0))
     try:
-        assert session.classroom.panel is None, "no teacher's panel for a pupil"
+        assert session.classroom.panel is None and session.classroom.tools is None, "no teacher's tools for a pupil"
         session.controls.hand()
         me = session.conn.mirror.me
         await teacher.wait_for(lambda m: m.room_state is not None and m.room_state.hands == [me])
