@@ -53,12 +53,14 @@ class BoardLayer:
         self.root.set_depth_write(False)
         self.panels: dict[str, Panel] = {}
         self.dirty: set[str] = set()
+        self.stash: dict[str, dict[int, np.ndarray]] = {}
+        """The slides of boards not shown now (a room board during a breakout, the other groups' boards)."""
         self._wait = 0.0
 
     def enter(self, room: Room | None) -> None:
         """My room changed: forget the old boards, place the new ones (still blank)."""
         self.root.node().remove_all_children()
-        self.panels, self.dirty = {}, set()
+        self.panels, self.dirty, self.stash = {}, set(), {}
         for wb in room.whiteboards if room is not None else []:
             frame = self.root.attach_new_node(f"board-{wb.id}")
             frame.set_pos_hpr(wb.x, wb.y, wb.z, wb.heading, 0, 0)
@@ -71,6 +73,18 @@ class BoardLayer:
             card.set_texture(canvas.texture)
             self.panels[wb.id] = Panel(wb, frame, canvas, frame.attach_new_node("texts"))
 
+    def show(self, board_id: str) -> None:
+        """Show ``board_id`` on its panel: a breakout group's board on its room board's, a room board on its own."""
+        panel = self._panel_for(board_id)
+        key = next((k for k, p in self.panels.items() if p is panel), None)
+        if key is None or key == board_id:
+            return
+        self.panels = {board_id if k == key else k: p for k, p in self.panels.items()}  # same order
+        self.dirty.discard(key)
+        self.stash[key], panel.slides = panel.slides, self.stash.pop(board_id, {})
+        panel.overlay = (0, [])
+        self.dirty.add(board_id)
+
     def mark(self, board_id: str) -> None:
         """Repaint this board whole at the next refresh."""
         if board_id in self.panels:
@@ -79,6 +93,8 @@ class BoardLayer:
     def event(self, msg, boards: dict) -> None:
         """A whiteboard event, already applied to the mirror's ``boards``: paint what is new."""
         panel, state = self.panels.get(msg.board), boards.get(msg.board)
+        if panel is None and type(msg) is Board:
+            self.stash.pop(msg.board, None)  # its slides come again after it
         if panel is None or state is None or msg.board in self.dirty:
             return
         kind = type(msg)
@@ -104,13 +120,14 @@ class BoardLayer:
 
     def set_background(self, board_id: str, page: int, picture: np.ndarray | None) -> None:
         """A slide behind ``page`` (rows from the top, B, G, R, A, scaled to fit), or none."""
-        panel = self.panels.get(board_id)
+        panel = self._panel_for(board_id)
         if panel is None:
             return
+        slides = panel.slides if board_id in self.panels else self.stash.setdefault(board_id, {})
         if picture is None:
-            panel.slides.pop(page, None)
+            slides.pop(page, None)
         else:
-            panel.slides[page] = panel.canvas.fit(picture)
+            slides[page] = panel.canvas.fit(picture)
         self.mark(board_id)
 
     def set_overlay(self, board_id: str, page: int, items: list) -> None:
@@ -120,8 +137,21 @@ class BoardLayer:
             panel.overlay = (page, list(items))
             self.mark(board_id)
 
+    def _panel_for(self, board_id: str) -> Panel | None:
+        """The panel showing this board, or the one it may be shown on (a group's board: its room board's)."""
+        panel = self.panels.get(board_id) or next((p for p in self.panels.values() if p.wb.id == board_id), None)
+        if panel is None and ":" in board_id:
+            room_board = board_id.rsplit(":", 1)[0]
+            panel = next((p for p in self.panels.values() if p.wb.id[:50] == room_board), None)
+        return panel
+
+    def home(self, board_id: str) -> str:
+        """The room board on whose panel ``board_id`` is shown (or may be)."""
+        panel = self._panel_for(board_id)
+        return panel.wb.id if panel is not None else ""
+
     def canvas_size(self, board_id: str) -> tuple[int, int] | None:
-        panel = self.panels.get(board_id)
+        panel = self._panel_for(board_id)
         return (panel.canvas.width, panel.canvas.height) if panel is not None else None
 
     def paint(self, board_id: str, points: list[int], start: int, tool: int, colour: int, width: int) -> None:

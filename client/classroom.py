@@ -17,7 +17,7 @@ from client.ui.poll import PollWindow
 from client.ui.teacher import TeacherPanel
 from client.ui.teachertools import TeacherTools
 from client.ui.toolbar import Toolbar
-from protocol.classroom import AnswerLayer, Breakout, CalledToBoard, PageBackground, Question
+from protocol.classroom import AnswerLayer, Breakout, BreakoutJoin, CalledToBoard, PageBackground, Question
 from protocol.invitation import Lobby
 from protocol.messages import Anim, Presence, Room, Welcome
 from protocol.teacher import Hand, Poll, RoomState, Vote
@@ -47,13 +47,16 @@ class ClassroomTools:
         self.queued = False  # my hand is in the room's queue
         self.question: Question | None = None
         self.layers: dict[int, AnswerLayer] = {}
+        self.breakout: Breakout | None = None
+        self.watching = 0
+        """The breakout group whose board a teacher looks at (0: the class's board)."""
         """The answer layers of the question I received (mine; all of them for teachers), by author."""
         if self.pen.teacher:
             self.panel = TeacherPanel(session.base, hud.ring, self.send, session.http, lambda: self.conn.url,
                                       lambda: self.conn.token, lambda: self.conn.mirror.room,
                                       self.pen.current, self._page, self._pens, hud.toast)
             self.tools = TeacherTools(self.panel, lambda: list(self.conn.mirror.members.values()),
-                                      lambda: self.conn.mirror.me, documents_dir)
+                                      lambda: self.conn.mirror.me, documents_dir, self.watch)
 
     @property
     def conn(self):
@@ -89,17 +92,53 @@ class ClassroomTools:
             self._spawn(self._background(msg))
         elif kind is Welcome:
             self.pen.reconnected()
-        elif kind is Breakout and self.tools is not None:
-            self.tools.breakout_changed(msg)
+        elif kind is Breakout:
+            self._breakout(msg)
         elif kind is Room:
             self.question, self.layers, self.pen.answering = None, {}, None
             self.state.set_question("")
             self.poll.hide()
             self.state.show(None, 0, self.pen.teacher)
+            self.breakout, self.watching = None, 0
             if self.tools is not None:
                 self.tools.breakout_changed(Breakout(0, False, 0, []))
         if self.tools is not None and kind in (RoomState, Presence, Pens, Board):
             self.tools.refresh()
+
+    def _breakout(self, breakout: Breakout) -> None:
+        if self.breakout is None or self.breakout.id != breakout.id:
+            self.watching = 0
+        self.breakout = breakout
+        board = self.show_board()
+        if self.tools is not None:
+            self.tools.breakout_changed(breakout)
+            self.tools.show_watched(board)
+
+    def watch(self, step: int) -> str:
+        """Teacher: look at the previous or next group's board (0: the class's); tell the room while it runs.
+        Returns the board now shown."""
+        groups = self.breakout.groups if self.breakout is not None else []
+        self.watching = (self.watching + step) % (len(groups) + 1)
+        if self.breakout is not None and self.breakout.active:
+            self.send(BreakoutJoin(self.watching))
+        return self.show_board()
+
+    def show_board(self) -> str:
+        """The room's board shows my group's during a breakout (for a teacher, the group chosen); else its own."""
+        b, view = self.breakout, self.session.view
+        if b is None or not b.groups or view is None:
+            return ""
+        me = self.conn.mirror.me
+        if self.pen.teacher:
+            board = b.groups[self.watching - 1].board if 0 < self.watching <= len(b.groups) else ""
+        else:
+            board = next((g.board for g in b.groups if b.active and me in g.members), "")
+        board = board or view.boards.home(b.groups[0].board)
+        if self.pen.board != board and (self.pen.stroke is not None or self.pen.corner is not None):
+            self.pen.stroke = None
+            self.pen.cancel_shape()
+        view.boards.show(board)
+        return board
 
     async def _background(self, msg: PageBackground) -> None:
         """Fetch and decode the page's slide, then put it behind the page."""

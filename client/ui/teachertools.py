@@ -47,8 +47,9 @@ class TeacherTools:
     """Beside ``panel``: ``members()`` are the room's members, ``folder()`` where downloads go."""
 
     def __init__(self, panel: TeacherPanel, members: Callable[[], list[Member]], me: Callable[[], int],
-                 folder: Callable[[], Path]) -> None:
-        self.panel, self.members, self.me, self.folder = panel, members, me, folder
+                 folder: Callable[[], Path], watch: Callable[[int], str] = lambda step: "") -> None:
+        """``watch(step)`` shows the previous or next group's board (or the class's) and returns it."""
+        self.panel, self.members, self.me, self.folder, self.watch = panel, members, me, folder, watch
         self.selected = 0
         self.groups = GROUPS
         self.breakout: Breakout | None = None
@@ -56,7 +57,7 @@ class TeacherTools:
         self.saved: Path | None = None
         self.tasks: set[asyncio.Task] = set()
         self.frame = DirectFrame(parent=panel.frame, frameColor=style.PANEL,
-                                 frameSize=(LEFT, -WIDTH - 0.04, -0.47, 0.76))
+                                 frameSize=(LEFT, -WIDTH - 0.04, -0.47 - ROW, 0.76))
         self.buttons: dict[str, object] = {}
         self._build()
         panel.base.taskMgr.doMethodLater(1.0, self._tick, "teacher-tools-clock")
@@ -89,6 +90,11 @@ class TeacherTools:
         self._button("breakout_recall", tr("breakout_recall"), self.recall, (x0 + 0.74, z), 0.46)
         z -= ROW
         self.breakout_text = _label(self.frame, tr("breakout_none"), (x0, z), 0.032, (1.0, 0.85, 0.4, 1))
+        z -= ROW
+        _label(self.frame, tr("breakout_board"), (x0, z))
+        self._button("board_prev", "<", lambda: self.look(-1), (x0 + 0.27, z + 0.01), 0.08)
+        self.board_text = _label(self.frame, tr("breakout_board_class"), (x0 + 0.33, z), 0.032)
+        self._button("board_next", ">", lambda: self.look(1), (x0 + 0.9, z + 0.01), 0.08)
         z -= ROW + 0.03
         self._button("attendance", tr("attendance"), self.attendance, (x0 + 0.24, z), 0.46)
         z -= ROW
@@ -169,6 +175,16 @@ class TeacherTools:
     def recall(self) -> None:
         if self.breakout is not None and self.breakout.active:
             self.panel.send(BreakoutRecall())
+
+    def look(self, step: int) -> None:
+        """Look at the previous or next group's board, or the class's."""
+        self.show_watched(self.watch(step))
+
+    def show_watched(self, board: str) -> None:
+        """The name of the board looked at: a group's, or the class's."""
+        groups = self.breakout.groups if self.breakout is not None else []
+        group = next((g.number for g in groups if g.board == board), 0)
+        self.board_text.setText(tr("breakout_board_group", number=group) if group else tr("breakout_board_class"))
 
     def breakout_changed(self, breakout: Breakout) -> None:
         self.breakout = breakout
