@@ -23,7 +23,7 @@ from client.ui.focus import button, entry
 from client.ui.teacher import ROW, WIDTH, TeacherPanel, _label
 from protocol.classroom import MAX_BREAKOUT_S, MAX_GROUPS, MIN_BREAKOUT_S, Breakout, BreakoutRecall, BreakoutStart
 from protocol.messages import Member
-from protocol.teacher import Hand, SendOut, Spotlight
+from protocol.teacher import Hand, Mute, SendOut, Spotlight
 from protocol.whiteboard import GivePen
 
 log = logging.getLogger("cybercollege.client")
@@ -77,6 +77,7 @@ class TeacherTools:
         self._button("spotlight", tr("spotlight_on"), self.toggle_spotlight, (x0 + 0.74, z), 0.46)
         z -= ROW
         self._button("send_out", tr("send_out"), self.send_out, (x0 + 0.24, z), 0.46)
+        self._button("pupil_mute", tr("pupil_mute"), self.toggle_mute, (x0 + 0.74, z), 0.46)
         z -= ROW + 0.03
         _label(self.frame, tr("breakout_groups"), (x0, z))
         self._button("groups_less", "-", lambda: self.set_groups(self.groups - 1), (x0 + 0.33, z + 0.01), 0.08)
@@ -137,6 +138,8 @@ class TeacherTools:
         self.buttons["pupil_pen"]["text"] = tr("pupil_pen_take" if has_pen else "pupil_pen_give")
         lit = self.selected and self.panel.state.spotlight == self.selected
         self.buttons["spotlight"]["text"] = tr("spotlight_off" if lit else "spotlight_on")
+        muted = self.selected in self.panel.state.muted
+        self.buttons["pupil_mute"]["text"] = tr("pupil_unmute" if muted else "pupil_mute")
 
     def toggle_pen(self) -> None:
         board, who = self.panel.board(), self.selected
@@ -152,6 +155,11 @@ class TeacherTools:
             self.panel.send(Spotlight(None))
         elif self.selected:
             self.panel.send(Spotlight(self.selected))
+
+    def toggle_mute(self) -> None:
+        """Mute or unmute the chosen pupil's chat (the whole class: "mute all" in the panel)."""
+        if self.selected:
+            self.panel.send(Mute(self.selected not in self.panel.state.muted, self.selected))
 
     def send_out(self) -> None:
         if self.selected:

@@ -44,6 +44,11 @@ async def test_one_pupil_and_breakout_groups(base, server, http, driver, tmp_pat
         await until(lambda: tools.buttons["spotlight"]["text"] == "Fin de l'honneur", what="the spotlight label")
         press(tools.buttons["spotlight"])
         await lea.wait_for(lambda m: m.room_state.spotlight is None)
+        press(tools.buttons["pupil_mute"])  # one pupil's chat
+        await lea.wait_for(lambda m: m.me in m.room_state.muted)
+        await until(lambda: tools.buttons["pupil_mute"]["text"] == "Rendre la parole écrite", what="the mute label")
+        press(tools.buttons["pupil_mute"])
+        await lea.wait_for(lambda m: m.me not in m.room_state.muted)
 
         assert tools.groups == 4 and tools.groups_text.getText() == "4"
         press(tools.buttons["groups_less"])
