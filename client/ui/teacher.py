@@ -123,8 +123,10 @@ class TeacherPanel(DirectObject):
             _label(self.frame, tr(key), (x0, z))
             self.fields[key] = entry(self.frame, (x0 + 0.42, z - 0.005), WIDTH - 0.48, "", scale=0.032)
             z -= ROW
-        self.buttons["poll_open"] = self._button(tr("poll_open"), self.open_poll, (x0 + 0.24, z), 0.46)
-        self.buttons["poll_close"] = self._button(tr("poll_close"), self.close_poll, (x0 + 0.74, z), 0.46)
+        self.poll_named = False
+        self.buttons["poll_open"] = self._button(tr("poll_open"), self.open_poll, (x0 + 0.16, z), 0.31)
+        self.buttons["poll_close"] = self._button(tr("poll_close"), self.close_poll, (x0 + 0.49, z), 0.31)
+        self.buttons["poll_named"] = self._button(tr("poll_anonymous"), self.toggle_named, (x0 + 0.82, z), 0.31)
         z -= ROW
         for i, (key, command) in enumerate((("ask_question", self.ask), ("reveal_answers", self.reveal),
                                             ("close_question", self.close_question))):
@@ -232,12 +234,21 @@ class TeacherPanel(DirectObject):
     # --- quick poll ---
 
     def open_poll(self) -> None:
+        """Options are separated by "/"; a "*" before an option marks a right answer (a quiz), and several
+        marked answers make it a multiple-choice quiz."""
         question = self.fields["poll_question"].get().strip()
-        options = [o.strip() for o in self.fields["poll_options"].get().split("/") if o.strip()]
-        if not question or not 2 <= len(options) <= 8:
+        raw = [o.strip() for o in self.fields["poll_options"].get().split("/") if o.strip().lstrip("*").strip()]
+        if not question or not 2 <= len(raw) <= 8:
             self.toast(tr("poll_options"))
             return
-        self.send(PollOpen(question[:500], [o[:80] for o in options]))
+        correct = [i for i, o in enumerate(raw) if o.startswith("*")]
+        options = [o.lstrip("*").strip()[:80] for o in raw]
+        self.send(PollOpen(question[:500], options, len(correct) > 1, not self.poll_named, correct))
+
+    def toggle_named(self) -> None:
+        """Anonymous poll (counts only) or named (the teacher sees who answered what)."""
+        self.poll_named = not self.poll_named
+        self.buttons["poll_named"]["text"] = tr("poll_named" if self.poll_named else "poll_anonymous")
 
     def close_poll(self) -> None:
         if self.poll_id:

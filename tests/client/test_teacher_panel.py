@@ -91,6 +91,16 @@ async def test_the_teachers_panel(base, server, http, driver, tmp_path):
         press(panel.buttons["poll_close"])
         await pupil.wait_for(lambda m: not m.polls[poll.id].open)
 
+        panel.fields["poll_options"].enterText("Munich / *Berlin / Hambourg")  # a quiz, named this time
+        press(panel.buttons["poll_named"])
+        press(panel.buttons["poll_open"])
+        await pupil.wait_for(lambda m: len(m.polls) == 2)
+        quiz = max(pupil.mirror.polls.values(), key=lambda p: p.id)
+        assert quiz.options == ["Munich", "Berlin", "Hambourg"] and not quiz.anonymous and not quiz.multiple
+        await pupil.send(Vote(quiz.id, [1]))
+        press(panel.buttons["poll_close"])
+        await pupil.wait_for(lambda m: not m.polls[quiz.id].open and m.polls[quiz.id].correct == [1])
+
         questions: list[Question] = []
         pupil.mirror.listeners.append(lambda m: questions.append(m) if isinstance(m, Question) else None)
         press(panel.buttons["ask_question"])  # the question field's text, on the page shown
