@@ -98,6 +98,14 @@ class PollClose:
     poll: Annotated[int, U32]
 
 
+@message(121, C)
+@dataclass(slots=True, frozen=True)
+class PollShow:
+    """Teacher: write poll ``poll``'s results (and a quiz's right answers, once closed) on the room's board."""
+
+    poll: Annotated[int, U32]
+
+
 @record
 @dataclass(slots=True, frozen=True)
 class Voter:

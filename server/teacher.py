@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from protocol import ErrorCode, encode
-from protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, SendOut, Spotlight, Vote
+from protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, PollShow, SendOut, Spotlight, Vote
 from server.api import api_error, bearer_identity
 from server.identity import Role
 from server.roomcontrol import PollState, next_poll_id
@@ -36,6 +36,7 @@ class TeacherTools:
         for kind, handler in {
             Hand: self.hand, Mute: self.mute, Freeze: self.freeze, Lock: self.lock, SendOut: self.send_out,
             Spotlight: self.spotlight, PollOpen: self.poll_open, Vote: self.vote, PollClose: self.poll_close,
+            PollShow: self.poll_show,
         }.items():  # fmt: skip
             world.handlers[kind] = handler
 
@@ -146,6 +147,23 @@ class TeacherTools:
             return
         poll.open = False
         self._publish(a.room, poll)
+
+    def poll_show(self, a: Avatar, s: Session, msg: PollShow) -> None:
+        """Results on the board: one line per answer with its count and share (✓ for a quiz's right ones)."""
+        if not self._teacher(a, s, msg):
+            return
+        poll = a.room.control.polls.get(msg.poll)
+        boards = getattr(a.room, "boards", {})
+        if poll is None or not boards:
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu, ou pas de tableau dans cette salle", 121)
+            return
+        counts = poll.message(with_voters=False).counts
+        total = max(1, len(poll.votes))
+        lines = [poll.question]
+        for i, (option, count) in enumerate(zip(poll.options, counts, strict=True)):
+            mark = " ✓" if not poll.open and i in poll.correct else ""
+            lines.append(f"{option} : {count} ({round(100 * count / total)} %){mark}")
+        next(iter(boards.values())).write_text(a.identity.user_id, lines)
 
     def _publish(self, room: Room, poll: PollState) -> None:
         """Live results: counts to everyone; who answered what only to the room's teachers."""

@@ -31,8 +31,15 @@ WIDTH = 1.0
 ROW = 0.054
 LOBBY_LINES = 3
 MAX_DAYS = 14
-FIELDS = (("inv_school", ""), ("inv_country", ""), ("inv_language", ""), ("inv_room", ""),
-          ("inv_classes", ""), ("inv_days", "7"), ("inv_max", "30"))
+FIELDS = (
+    ("inv_school", ""),
+    ("inv_country", ""),
+    ("inv_language", ""),
+    ("inv_room", ""),
+    ("inv_classes", ""),
+    ("inv_days", "7"),
+    ("inv_max", "30"),
+)
 
 
 class InvitationFailed(Exception):
@@ -46,20 +53,25 @@ async def create_invitation(http: aiohttp.ClientSession, url: str, token: str, v
         max_guests = int(values["inv_max"] or 30)
     except ValueError:
         raise InvitationFailed("number_invalid") from None
-    body = {"partner_school": values["inv_school"], "country": values["inv_country"],
-            "language": values["inv_language"], "room": values["inv_room"],
-            "classes": [c.strip() for c in values["inv_classes"].replace(";", ",").split(",") if c.strip()],
-            "valid_until": int(time.time()) + days * 86400, "max_guests": max_guests}
-    async with http.post(f"{url}/api/invitations", json=body,
-                         headers={"Authorization": f"Bearer {token}"}) as resp:
+    body = {
+        "partner_school": values["inv_school"],
+        "country": values["inv_country"],
+        "language": values["inv_language"],
+        "room": values["inv_room"],
+        "classes": [c.strip() for c in values["inv_classes"].replace(";", ",").split(",") if c.strip()],
+        "valid_until": int(time.time()) + days * 86400,
+        "max_guests": max_guests,
+    }
+    async with http.post(f"{url}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
         answer = await resp.json(content_type=None) if resp.content_length != 0 else {}
         if resp.status != 201:
             raise InvitationFailed(str((answer or {}).get("error", resp.status)))
         return answer["code"]
 
 
-def _label(parent, text: str, pos: tuple[float, float], scale: float = 0.034, fg=style.TEXT,
-           align=TextNode.A_left) -> OnscreenText:
+def _label(
+    parent, text: str, pos: tuple[float, float], scale: float = 0.034, fg=style.TEXT, align=TextNode.A_left
+) -> OnscreenText:
     return OnscreenText(parent=parent, text=text, pos=pos, scale=scale, fg=fg, align=align, mayChange=True)
 
 
@@ -69,10 +81,20 @@ class TeacherPanel(DirectObject):
     holds its pen;
     ``toast(text)`` shows a short message."""
 
-    def __init__(self, base, ring: FocusRing, send: Callable[[object], None], http: aiohttp.ClientSession,
-                 url: Callable[[], str], token: Callable[[], str], room: Callable[[], str],
-                 board: Callable[[], str], page: Callable[[], int], pens: Callable[[], list[int]],
-                 toast: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        base,
+        ring: FocusRing,
+        send: Callable[[object], None],
+        http: aiohttp.ClientSession,
+        url: Callable[[], str],
+        token: Callable[[], str],
+        room: Callable[[], str],
+        board: Callable[[], str],
+        page: Callable[[], int],
+        pens: Callable[[], list[int]],
+        toast: Callable[[str], None],
+    ) -> None:
         super().__init__()
         self.base, self.ring, self.send, self.http = base, ring, send, http
         self.url, self.token, self.room, self.board, self.toast = url, token, room, board, toast
@@ -80,13 +102,24 @@ class TeacherPanel(DirectObject):
         self.page = page
         self.state = RoomState([], [], False, False, False)
         self.poll_id = 0
+        self.last_poll = 0
+        """The latest poll opened in the room (open or closed): its results can go on the board."""
         self.question: Question | None = None
         self.code = ""
-        self.toggle_button = button(base.a2dBottomRight, tr("panel_title"), self.toggle, (-0.4, 0.47), width=0.7,
-                                    scale=0.045, color=(0.55, 0.35, 0.7, 1), ring=ring)
+        self.toggle_button = button(
+            base.a2dBottomRight,
+            tr("panel_title"),
+            self.toggle,
+            (-0.4, 0.47),
+            width=0.7,
+            scale=0.045,
+            color=(0.55, 0.35, 0.7, 1),
+            ring=ring,
+        )
         self.root = base.a2dRightCenter.attach_new_node("teacher-panel")
-        self.frame = DirectFrame(parent=self.root, frameColor=style.PANEL,
-                                 frameSize=(-WIDTH - 0.02, -0.02, -0.47, 0.76))
+        self.frame = DirectFrame(
+            parent=self.root, frameColor=style.PANEL, frameSize=(-WIDTH - 0.02, -0.02, -0.47, 0.76)
+        )
         self.widgets: list = []
         self.fields: dict[str, object] = {}
         self.guest_rows: list = []
@@ -112,11 +145,21 @@ class TeacherPanel(DirectObject):
         self.buttons["admit_all"] = self._button(tr("admit_all"), self.admit_all, (-0.2, z + 0.01), 0.3)
         self.lobby_top = z
         z -= ROW * (LOBBY_LINES + 1)
-        self.toggles: dict[str, tuple[str, str]] = {"freeze": ("freeze", "unfreeze"), "lock": ("lock", "unlock"),
-                                                     "mute_all": ("mute_all", "unmute_all")}
-        for i, (key, command) in enumerate((("freeze", self.freeze), ("lock", self.lock),
-                                            ("mute_all", self.mute_all), ("call_board", self.call_board),
-                                            ("pen_give", self.give_pen), ("pen_take", self.take_pens))):
+        self.toggles: dict[str, tuple[str, str]] = {
+            "freeze": ("freeze", "unfreeze"),
+            "lock": ("lock", "unlock"),
+            "mute_all": ("mute_all", "unmute_all"),
+        }
+        for i, (key, command) in enumerate(
+            (
+                ("freeze", self.freeze),
+                ("lock", self.lock),
+                ("mute_all", self.mute_all),
+                ("call_board", self.call_board),
+                ("pen_give", self.give_pen),
+                ("pen_take", self.take_pens),
+            )
+        ):
             self.buttons[key] = self._button(tr(key), command, (x0 + 0.24 + (i % 2) * 0.5, z - (i // 2) * ROW), 0.46)
         z -= 3 * ROW + 0.02
         for key in ("poll_question", "poll_options"):
@@ -128,8 +171,9 @@ class TeacherPanel(DirectObject):
         self.buttons["poll_close"] = self._button(tr("poll_close"), self.close_poll, (x0 + 0.49, z), 0.31)
         self.buttons["poll_named"] = self._button(tr("poll_anonymous"), self.toggle_named, (x0 + 0.82, z), 0.31)
         z -= ROW
-        for i, (key, command) in enumerate((("ask_question", self.ask), ("reveal_answers", self.reveal),
-                                            ("close_question", self.close_question))):
+        for i, (key, command) in enumerate(
+            (("ask_question", self.ask), ("reveal_answers", self.reveal), ("close_question", self.close_question))
+        ):
             self.buttons[key] = self._button(tr(key), command, (x0 + 0.16 + i * 0.33, z), 0.31)
 
     def _button(self, text: str, command, pos: tuple[float, float], width: float, extra=()):
@@ -181,8 +225,14 @@ class TeacherPanel(DirectObject):
         x0 = -WIDTH + 0.02
         for i, guest in enumerate(waiting[:LOBBY_LINES]):
             z = self.lobby_top - (i + 1) * ROW
-            text = OnscreenText(parent=self.frame, text=f"{guest.name} · {guest.school}"[:34], pos=(x0, z),
-                                scale=0.032, fg=style.TEXT, align=TextNode.A_left)
+            text = OnscreenText(
+                parent=self.frame,
+                text=f"{guest.name} · {guest.school}"[:34],
+                pos=(x0, z),
+                scale=0.032,
+                fg=style.TEXT,
+                align=TextNode.A_left,
+            )
             admit = self._button(tr("admit"), self.admit, (-0.42, z + 0.01), 0.24, (guest.id,))
             dismiss = self._button(tr("dismiss"), self.dismiss, (-0.16, z + 0.01), 0.24, (guest.id,))
             self.guest_rows += [text, admit, dismiss]
@@ -277,6 +327,7 @@ class TeacherPanel(DirectObject):
         self.buttons["reveal_answers"]["text"] = tr("hide_answers" if question.revealed else "reveal_answers")
 
     def poll_changed(self, poll_id: int, open_: bool) -> None:
+        self.last_poll = poll_id
         self.poll_id = poll_id if open_ else 0
 
     def destroy(self) -> None:

@@ -23,7 +23,7 @@ from client.ui.focus import button, entry
 from client.ui.teacher import ROW, WIDTH, TeacherPanel, _label
 from protocol.classroom import MAX_BREAKOUT_S, MAX_GROUPS, MIN_BREAKOUT_S, Breakout, BreakoutRecall, BreakoutStart
 from protocol.messages import Member
-from protocol.teacher import Hand, Mute, SendOut, Spotlight
+from protocol.teacher import Hand, Mute, PollShow, SendOut, Spotlight
 from protocol.whiteboard import GivePen
 
 log = logging.getLogger("cybercollege.client")
@@ -32,10 +32,15 @@ LEFT = -2 * WIDTH - 0.04
 PUPIL_ROLES = ("pupil", "guest")
 GROUPS = 4
 MINUTES = "10"
-REFUSALS = {"upload_too_large": "files_too_large", "too_many_pages": "files_too_large",
-            "image_too_large": "files_too_large", "unsupported_file": "files_unreadable",
-            "pdf_unreadable": "files_unreadable", "image_unreadable": "files_unreadable",
-            "file_missing": "files_missing"}
+REFUSALS = {
+    "upload_too_large": "files_too_large",
+    "too_many_pages": "files_too_large",
+    "image_too_large": "files_too_large",
+    "unsupported_file": "files_unreadable",
+    "pdf_unreadable": "files_unreadable",
+    "image_unreadable": "files_unreadable",
+    "file_missing": "files_missing",
+}
 
 
 def _clock(ms: int) -> str:
@@ -46,8 +51,14 @@ def _clock(ms: int) -> str:
 class TeacherTools:
     """Beside ``panel``: ``members()`` are the room's members, ``folder()`` where downloads go."""
 
-    def __init__(self, panel: TeacherPanel, members: Callable[[], list[Member]], me: Callable[[], int],
-                 folder: Callable[[], Path], watch: Callable[[int], str] = lambda step: "") -> None:
+    def __init__(
+        self,
+        panel: TeacherPanel,
+        members: Callable[[], list[Member]],
+        me: Callable[[], int],
+        folder: Callable[[], Path],
+        watch: Callable[[int], str] = lambda step: "",
+    ) -> None:
         """``watch(step)`` shows the previous or next group's board (or the class's) and returns it."""
         self.panel, self.members, self.me, self.folder, self.watch = panel, members, me, folder, watch
         self.selected = 0
@@ -56,8 +67,9 @@ class TeacherTools:
         self.ends = 0.0
         self.saved: Path | None = None
         self.tasks: set[asyncio.Task] = set()
-        self.frame = DirectFrame(parent=panel.frame, frameColor=style.PANEL,
-                                 frameSize=(LEFT, -WIDTH - 0.04, -0.47 - ROW, 0.76))
+        self.frame = DirectFrame(
+            parent=panel.frame, frameColor=style.PANEL, frameSize=(LEFT, -WIDTH - 0.04, -0.47 - ROW, 0.76)
+        )
         self.buttons: dict[str, object] = {}
         self._build()
         panel.base.taskMgr.doMethodLater(1.0, self._tick, "teacher-tools-clock")
@@ -84,8 +96,7 @@ class TeacherTools:
         self.groups_text = _label(self.frame, str(self.groups), (x0 + 0.41, z), 0.034, align=TextNode.A_center)
         self._button("groups_more", "+", lambda: self.set_groups(self.groups + 1), (x0 + 0.49, z + 0.01), 0.08)
         _label(self.frame, tr("breakout_minutes"), (x0 + 0.56, z))
-        self.panel.fields["breakout_minutes"] = entry(self.frame, (x0 + 0.84, z - 0.005), 0.12, MINUTES,
-                                                      scale=0.032)
+        self.panel.fields["breakout_minutes"] = entry(self.frame, (x0 + 0.84, z - 0.005), 0.12, MINUTES, scale=0.032)
         z -= ROW
         self._button("breakout_start", tr("breakout_start"), self.start_breakout, (x0 + 0.24, z), 0.46)
         self._button("breakout_recall", tr("breakout_recall"), self.recall, (x0 + 0.74, z), 0.46)
@@ -98,6 +109,7 @@ class TeacherTools:
         self._button("board_next", ">", lambda: self.look(1), (x0 + 0.9, z + 0.01), 0.08)
         z -= ROW + 0.03
         self._button("attendance", tr("attendance"), self.attendance, (x0 + 0.24, z), 0.46)
+        self._button("poll_show", tr("poll_show"), self.show_results, (x0 + 0.74, z), 0.46)
         z -= ROW
         _label(self.frame, tr("slides_file"), (x0, z))
         self.panel.fields["slides_file"] = entry(self.frame, (x0 + 0.27, z - 0.005), 0.69, "", scale=0.032)
@@ -117,8 +129,9 @@ class TeacherTools:
     # --- one pupil ---
 
     def pupils(self) -> list[Member]:
-        return sorted((m for m in self.members() if m.role in PUPIL_ROLES and m.id != self.me()),
-                      key=lambda m: m.name.casefold())
+        return sorted(
+            (m for m in self.members() if m.role in PUPIL_ROLES and m.id != self.me()), key=lambda m: m.name.casefold()
+        )
 
     def choose(self, step: int) -> None:
         """The previous or next pupil of the room (alphabetical)."""
@@ -155,6 +168,11 @@ class TeacherTools:
             self.panel.send(Spotlight(None))
         elif self.selected:
             self.panel.send(Spotlight(self.selected))
+
+    def show_results(self) -> None:
+        """The latest poll's results written on the room's board."""
+        if self.panel.last_poll:
+            self.panel.send(PollShow(self.panel.last_poll))
 
     def toggle_mute(self) -> None:
         """Mute or unmute the chosen pupil's chat (the whole class: "mute all" in the panel)."""

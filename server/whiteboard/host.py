@@ -256,6 +256,16 @@ class BoardHost:
             raise BoardRefused(W.BoardError.BAD_PAGE, f"{W.MAX_PAGES} pages au plus")
         return self._log(author, BACKGROUND, [page, *image], saved)
 
+    def write_text(self, author: str, lines: list[str], colour: int = 0x1F4E79) -> int:
+        """Write ``lines`` on the page shown, from the top left (the server's own writing: poll results)."""
+        page, size = self.board.page, 220
+        seq = 0
+        for i, line in enumerate(lines):
+            y = min(W.BOARD_UNITS - size, 300 + i * int(size * 1.4))
+            seq = self._log(author, ITEM, [page, W.Kind.TEXT, 0, colour, size, [400, y], line[:W.MAX_TEXT_CHARS]],
+                            lambda seq: None)  # fmt: skip
+        return seq
+
     def _commit(self, a: Avatar, kind: str, body: Any, cid: int, *, announce: bool = True) -> int:
         """Log an operation: apply it, tell everyone now, acknowledge the author once saved."""
         return self._log(a.identity.user_id, kind, body, lambda seq: self._ack(a, cid, seq), announce=announce)

@@ -42,8 +42,13 @@ async def test_the_teachers_panel(base, server, http, driver, tmp_path):
         assert not panel.root.is_hidden() and panel.fields["inv_school"] in session.hud.ring.widgets
         assert panel.fields["inv_room"].get() == "salle-103"
 
-        for key, value in (("inv_school", "Gesamtschule Köln"), ("inv_country", "Allemagne"),
-                           ("inv_language", "de"), ("inv_classes", "4A"), ("inv_max", "5")):
+        for key, value in (
+            ("inv_school", "Gesamtschule Köln"),
+            ("inv_country", "Allemagne"),
+            ("inv_language", "de"),
+            ("inv_classes", "4A"),
+            ("inv_max", "5"),
+        ):
             panel.fields[key].enterText(value)
         press(panel.buttons["inv_create"])
         await until(lambda: panel.code, what="the invitation code")
@@ -100,6 +105,11 @@ async def test_the_teachers_panel(base, server, http, driver, tmp_path):
         await pupil.send(Vote(quiz.id, [1]))
         press(panel.buttons["poll_close"])
         await pupil.wait_for(lambda m: not m.polls[quiz.id].open and m.polls[quiz.id].correct == [1])
+        await until(lambda: panel.last_poll == quiz.id, what="the panel knows the latest poll")
+        press(session.classroom.tools.buttons["poll_show"])  # results on the board
+        await pupil.wait_for(
+            lambda m: any(i.text == "Berlin : 1 (100 %) ✓" for i in m.boards["tableau-103"].items.values())
+        )
 
         questions: list[Question] = []
         pupil.mirror.listeners.append(lambda m: questions.append(m) if isinstance(m, Question) else None)

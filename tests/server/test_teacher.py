@@ -12,7 +12,20 @@ from aiohttp.test_utils import TestServer
 from client.network import WorldConnection
 from protocol import ErrorCode
 from protocol.invitation import Admit
-from protocol.teacher import Freeze, Hand, Lock, Mute, Poll, PollClose, PollOpen, RoomState, SendOut, Spotlight, Vote
+from protocol.teacher import (
+    Freeze,
+    Hand,
+    Lock,
+    Mute,
+    Poll,
+    PollClose,
+    PollOpen,
+    PollShow,
+    RoomState,
+    SendOut,
+    Spotlight,
+    Vote,
+)
 from server.services import Services
 from tests.server.conftest import Connect
 from tests.server.test_invitation import bearer, guest, invite
@@ -204,3 +217,23 @@ async def test_attendance_csv(
         server.make_url("/api/rooms/nowhere/attendance.csv"), headers=await bearer(http, server, "mme.durand")
     ) as r:
         assert r.status == 404
+
+
+async def test_results_on_the_board(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(PollOpen("Capitale de l'Allemagne ?", ["Munich", "Berlin"], anonymous=True, correct=[1]))
+    await lea.wait_for(lambda m: lea.watch.polls)
+    poll = lea.watch.polls[-1]
+    await lea.send(Vote(poll.id, [1]))
+    await hugo.send(Vote(poll.id, [0]))
+    await teacher.wait_for(lambda m: teacher.watch.polls and teacher.watch.polls[-1].voters == 2)
+    await lea.send(PollShow(poll.id))  # a pupil cannot
+    await lea.wait_for(lambda m: ErrorCode.ACCESS_DENIED in error_codes(lea))
+    await teacher.send(PollClose(poll.id))
+    await teacher.send(PollShow(poll.id))
+
+    def written(m: Any) -> list[str]:
+        return [i.text for i in m.boards["tableau-103"].items.values() if i.text]
+
+    await hugo.wait_for(lambda m: len(written(m)) == 3)
+    assert written(hugo.mirror) == ["Capitale de l'Allemagne ?", "Munich : 1 (50 %)", "Berlin : 1 (50 %) ✓"]
