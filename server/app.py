@@ -133,6 +133,7 @@ async def _start(app: web.Application) -> None:
     gc.freeze()  # the world, the code and the libraries stay: later full collections need not scan them
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
     s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
+    s.tasks.append(asyncio.create_task(_refresh_claims(s), name="presence-refresh"))
     event(log, "started", world=s.world.spec.id, rooms=len(s.world.rooms), demo=s.settings.demo)
 
 
@@ -168,6 +169,16 @@ async def _cleanup(app: web.Application) -> None:
         logging.getLogger("cybercollege.ent").removeHandler(app[SERVICES].audit_handler)
     await app[SERVICES].presence.close()
     await app[SERVICES].store.close()
+
+
+async def _refresh_claims(s: Services) -> None:
+    """Renew this process's claims on its users before they expire (several processes only)."""
+    while True:
+        await asyncio.sleep(presence.CLAIM_TTL / 3)
+        try:
+            await s.presence.refresh([a.identity.user_id for a in s.world.avatars.values()])
+        except Exception:
+            log.warning("presence broker unreachable: claims not refreshed", exc_info=True)
 
 
 async def _retention(s: Services) -> None:

@@ -40,6 +40,9 @@ class Presence(Protocol):
         ...
 
     async def release(self, user_id: str) -> None: ...
+    async def refresh(self, user_ids: list[str]) -> None:
+        """Keep this process's claims alive (only those it still owns)."""
+        ...
 
 
 class LocalPresence:
@@ -66,6 +69,9 @@ class LocalPresence:
         return None
 
     async def release(self, user_id: str) -> None:
+        pass
+
+    async def refresh(self, user_ids: list[str]) -> None:
         pass
 
 
@@ -119,6 +125,19 @@ class RedisPresence:
             key,
             self.node,
         )
+
+    async def refresh(self, user_ids: list[str]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.eval(
+                    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end "
+                    "return 0",
+                    1,
+                    f"{self.PREFIX}user:{user_id}",
+                    self.node,
+                    CLAIM_TTL,
+                )
+            await pipe.execute()
 
     async def _listen(self) -> None:
         while True:

@@ -85,3 +85,25 @@ async def test_logout_on_one_process_revokes_everywhere(two_servers: tuple[TestS
         await a.app[SERVICES].logout(sid)  # e.g. the ENT's single logout reached process A
         assert await wait_closed(lea) == CloseCode.LOGGED_OUT
         assert a.app[SERVICES].tokens.is_revoked(sid) and b.app[SERVICES].tokens.is_revoked(sid)
+
+
+@pytest.mark.redis
+async def test_claims_are_refreshed_only_while_owned() -> None:
+    from server.presence import CLAIM_TTL, RedisPresence
+
+    a, b = RedisPresence(REDIS_URL), RedisPresence(REDIS_URL)
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+        await a.claim("demo:lea.martin")
+        key = "cybercollege:user:demo:lea.martin"
+        await client.expire(key, 5)
+        await a.refresh(["demo:lea.martin"])
+        assert await client.ttl(key) > CLAIM_TTL - 5  # renewed
+        assert await b.claim("demo:lea.martin") == a.node  # the user logs in elsewhere
+        await a.refresh(["demo:lea.martin"])  # the old home must not take the user back
+        assert (await client.get(key)).decode() == b.node
+    finally:
+        await client.aclose()
+        for p in (a, b):
+            await p._redis.aclose()
