@@ -55,7 +55,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         services.connections -= 1
         a = session.avatar
         if a is not None:
-            services.world.detach(a, session, leaving=session.closing is not None and session.closing[0] == 1000)
+            services.world.detach(
+                a, session, leaving=session.closing is not None and session.closing[0] == CloseCode.NORMAL
+            )
     return ws
 
 

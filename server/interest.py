@@ -46,7 +46,7 @@ def deliver(
     tick: int,
     events: list[bytes],
     updates: list[bytes],
-    snapshot: Callable[[], list[bytes]],
+    snapshot: Callable[[Avatar], list[bytes]],
     counters: Counters,
     shared: list[bytes | None] | None = None,
 ) -> None:
@@ -66,7 +66,7 @@ def deliver(
         return
     if s.stale or s.pending:
         if s.stale:
-            updates = snapshot()
+            updates = snapshot(a)
             s.stale = False
         evs = s.pending + events if s.pending else events
         s.pending = []
@@ -110,13 +110,12 @@ class RoomInterest:
     def flush(self, tick: int, changed: list[Avatar], events: list[bytes], out: Outgoing) -> None:
         updates = [a.blob for a in changed]
         shared: list[bytes | None] = [None]
-        members = self.members
+        for a in self.members.values():
+            deliver(out, a, tick, events, updates, self._snapshot, self.counters, shared)
 
-        def snapshot() -> list[bytes]:
-            return [m.blob for m in members.values()]
-
-        for a in members.values():
-            deliver(out, a, tick, events, updates, snapshot, self.counters, shared)
+    def _snapshot(self, a: Avatar) -> list[bytes]:
+        """Everyone's latest state (for a client that missed frames)."""
+        return [m.blob for m in self.members.values()]
 
 
 class GridInterest:
@@ -203,8 +202,9 @@ class GridInterest:
                 since = a.far_sent_tick
                 updates.extend(o.blob for o in a.far if o.changed_tick > since)
                 a.far_sent_tick = tick
+            deliver(out, a, tick, events, updates, _seen_blobs, self.counters)
 
-            def snapshot(a: Avatar = a) -> list[bytes]:
-                return [o.blob for o in (*a.near, *a.far)]
 
-            deliver(out, a, tick, events, updates, snapshot, self.counters)
+def _seen_blobs(a: Avatar) -> list[bytes]:
+    """The latest state of everyone ``a`` sees in a grid room (for a client that missed frames)."""
+    return [o.blob for o in (*a.near, *a.far)]

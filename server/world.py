@@ -17,7 +17,7 @@ from typing import Any
 
 import worlds
 from protocol import CloseCode, ErrorCode, encode
-from protocol.messages import Bye, Chat, Correction, Move, Ping, Pong, Say, UseDoor, Whisper
+from protocol.messages import Bye, Chat, Correction, Move, Say, UseDoor, Whisper
 from protocol.messages import Room as RoomMsg
 from server import chat
 from server.avatar import Avatar
@@ -25,6 +25,7 @@ from server.classroom import journal_for, room_for
 from server.config import Settings
 from server.identity import Identity
 from server.interest import Counters, Outgoing
+from server.lobby import LOBBY_ID
 from server.logs import event
 from server.persistence import AuditEvent, ChatRecord, Place, WriteBehind
 from server.room import Refused, Room
@@ -110,7 +111,7 @@ class World:
 
     def _starting_place(self, identity: Identity, place: Place | None) -> tuple[Room, tuple[float, float, float]]:
         if identity.is_guest:  # guests wait in the lobby until a teacher admits them
-            lobby = self.rooms["lobby"]
+            lobby = self.rooms[LOBBY_ID]
             lobby.on_auth(identity)
             return lobby, lobby.spec.spawn_points[0]
         if place is not None:
@@ -181,8 +182,6 @@ class World:
             self._whisper(a, s, msg)
         elif kind is UseDoor:
             self._use_door(a, s, msg)
-        elif kind is Ping:
-            s.push(encode(Pong(msg.nonce, int(time.time() * 1000))))
         elif kind is Bye:
             s.close_later(CloseCode.NORMAL, "au revoir")
         elif kind in self.handlers:
@@ -202,11 +201,7 @@ class World:
         x, y = msg.x / 100.0, msg.y / 100.0
         distance = math.hypot(x - a.x, y - a.y)
         room = a.room
-        if (
-            distance > a.move_budget
-            or not room.spec.segment_allowed(a.x, a.y, x, y)
-            or (room.control.frozen and not room.control.may_move(a))
-        ):
+        if distance > a.move_budget or not room.spec.segment_allowed(a.x, a.y, x, y) or not room.control.may_move(a):
             self.corrections += 1
             s.push(encode(Correction(msg.seq, a.xq, a.yq, a.hq)))
             return
@@ -219,11 +214,7 @@ class World:
         if not s.chats.take():
             self._rate_limited(s, "trop de messages : patientez un peu", msg)
             return
-        if not a.room.chat_allowed:
-            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", msg.__protocol__.code)
-            return
-        if not a.room.control.may_chat(a):
-            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
+        if self._chat_refused(a, s, msg):
             return
         text = chat.clean(msg.text)
         if not text:
@@ -232,12 +223,21 @@ class World:
         if self.writer is not None:
             self.writer.chat(ChatRecord(a.room.id, a.identity.user_id, None, text))
 
+    def _chat_refused(self, a: Avatar, s: Session, msg: Say | Whisper) -> bool:
+        """The room's rules for any chat, room or private: the lobby has none, a teacher may mute."""
+        if not a.room.chat_allowed:
+            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", msg.__protocol__.code)
+            return True
+        if not a.room.control.may_chat(a):
+            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
+            return True
+        return False
+
     def _whisper(self, a: Avatar, s: Session, msg: Whisper) -> None:
         if not s.chats.take():
             self._rate_limited(s, "trop de messages : patientez un peu", msg)
             return
-        if not a.room.control.may_chat(a) or not a.room.chat_allowed:
-            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
+        if self._chat_refused(a, s, msg):
             return
         other = self.avatars.get(msg.to)
         if other is None or other.session is None:
@@ -287,7 +287,7 @@ class World:
         """Out of its room: a pupil to the entrance hall, a guest back to the lobby."""
         if a.identity.is_guest:
             a.room.participants.discard(a.identity.user_id)
-            target = self.rooms["lobby"]
+            target = self.rooms[LOBBY_ID]
         else:
             target = self.rooms[self.spec.spawn_room]
         points = target.spec.spawn_points
