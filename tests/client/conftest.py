@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import aiohttp
 import pytest
@@ -16,7 +17,13 @@ from server.services import SERVICES
 
 @pytest.fixture(scope="session")
 def base():
-    """The process's only ShowBase, offscreen (p3headlessgl), small for speed."""
+    """The process's only ShowBase, offscreen (p3headlessgl), small for speed.
+
+    Software GL (llvmpipe) rasterises on one thread per core by default; on a 2-core machine those threads
+    take the CPU from the client's own thread mid-frame, which a GPU never does. One rasteriser thread
+    leaves the other core to the client, as a GPU would (see docs/client.md, "Round trip while rendering").
+    """
+    os.environ.setdefault("LP_NUM_THREADS", "1")  # read once, when Mesa creates the context
     from client import display
 
     display.configure(offscreen=True, size=(640, 360))
