@@ -20,12 +20,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from protocol.fields import Bool, Int, ListOf, Rec, Str
-from protocol.messages import U32, Direction, message, record
+from protocol.messages import IDENT, U32, Direction, message, record
 
 MAX_SDP_CHARS = 64 * 1024
 """Largest SDP in an offer or answer."""
 MAX_CONF_TRACKS = 256
 """Most tracks listed in one ``CONF_TRACKS``."""
+MAX_LINKED_ROOMS = 16
+"""Most rooms a conference includes besides its own (``CONF_LINK``)."""
 
 
 class Role(StrEnum):
@@ -193,6 +195,30 @@ class ConfRecording:
 
     recording: Annotated[bool, Bool()]
     by: Annotated[int, U32]
+
+
+# --- rooms of a conference (client 71, server 88) -----------------------------------------------
+
+
+@message(71, C)
+@dataclass(slots=True, frozen=True)
+class ConfLink:
+    """Host only: include (``linked`` true) or leave out another room of the world in this conference
+    (a classroom, the CDI, the hall...). Everyone in an included room takes part, in the audience (the
+    room's own teachers as hosts), and sees the conference on that room's screen."""
+
+    room: Annotated[str, IDENT]
+    linked: Annotated[bool, Bool()]
+
+
+@message(88, S)
+@dataclass(slots=True, frozen=True)
+class ConfRooms:
+    """The rooms taking part in the conference: ``conference`` (its own room, the amphitheatre) and the
+    rooms included with ``CONF_LINK``. Sent to every participant on joining and whenever it changes."""
+
+    conference: Annotated[str, IDENT]
+    rooms: Annotated[list[str], ListOf(IDENT, MAX_LINKED_ROOMS)]
 
 
 # --- network (server 87) -------------------------------------------------------------------------------------
