@@ -243,7 +243,8 @@ class Conference:
         """Take a participant out (``removed``: by the host); everyone, them included, is told."""
         await self.unpublish(participant)
         self.broadcast(ConfLeft(participant.id, removed))
-        self.participants.pop(participant.id, None)
+        if self.participants.get(participant.id) is participant:  # not a newcomer who took the same id
+            del self.participants[participant.id]
         self.muted = {m for m in self.muted if m[0] != participant.id}
         await participant.close()
         if not self.participants:
