@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from client import i18n
+from client import i18n, preferences
 
 log = logging.getLogger("cybercollege.client")
 
@@ -31,9 +31,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=60.0, help="frame rate cap")
     p.add_argument("--script", help="scripted run: walk-to-salle-103, amphi, hall, idle")
     p.add_argument("--screenshot", type=Path, help="save a PNG at the end of the script, then quit")
-    p.add_argument("--camera", default="auto",
-                   help="conference camera: auto, none, or a device (/dev/video2, 'Integrated Camera'...)")
-    p.add_argument("--microphone", default="auto", help="conference microphone: auto, none, or a device")
+    p.add_argument("--camera", help="conference camera: auto, none, or a device (/dev/video2, 'Integrated "
+                   "Camera'...); default: the one chosen in the settings, else auto")
+    p.add_argument("--microphone", help="conference microphone: auto, none, or a device; default: the settings")
     p.add_argument("--cache", type=Path, help="cache directory (default: the user's cache directory)")
     p.add_argument("--log", type=Path, help="log file (default: client.log in the cache directory)")
     return p
@@ -83,7 +83,8 @@ async def _run(args: argparse.Namespace) -> int:
         if value:
             choice = LoginChoice("demo" if kind == "login" else kind, value, url, args.name)
     script = args.script or ("idle" if args.screenshot else None)
-    devices = Devices(args.camera, args.microphone, synthetic=args.offscreen)
+    saved = preferences.load(preferences.config_path())
+    devices = Devices(args.camera or saved.camera, args.microphone or saved.microphone, synthetic=args.offscreen)
     options = Options(url=url, choice=choice, script=script, screenshot=args.screenshot,
                       unattended=bool(args.script or args.screenshot), cache=args.cache, devices=devices)
     driver = FrameDriver(base, args.fps)

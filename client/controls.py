@@ -7,6 +7,7 @@ import logging
 
 from client.i18n import tr
 from client.ui.dialogs import MessageScreen
+from client.ui.settings import SettingsDialog
 from protocol.messages import Anim
 
 log = logging.getLogger("cybercollege.client")
@@ -74,11 +75,12 @@ class Controls:
             self.menu()
 
     def menu(self) -> None:
-        if isinstance(self.session.screen, MessageScreen):
+        if isinstance(self.session.screen, MessageScreen | SettingsDialog):
             self.session.show(None)
             return
         self.session.show(MessageScreen(tr("menu"), "", [
             (tr("resume"), lambda: self.session.show(None)),
+            (tr("settings"), self.session.open_settings),
             (tr("logout"), lambda: (self.session.show(None), self.session.quit(0, "logout"))),
             (tr("quit"), lambda: (self.session.show(None), self.session.quit(0))),
         ], backdrop=False))

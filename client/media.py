@@ -73,6 +73,13 @@ def to_picture(frame: av.VideoFrame, serial: int) -> Picture:
     return Picture(width, height, np.ascontiguousarray(bgr[::-1]).tobytes(), serial)
 
 
+class _Republish:
+    """Queued by :meth:`ConferenceMedia.use`: publish again from the new devices."""
+
+
+_REPUBLISH = _Republish()
+
+
 class ConferenceMedia:
     """One connection's conference media. ``rtc`` is the peer connections' configuration."""
 
@@ -128,6 +135,9 @@ class ConferenceMedia:
 
     async def _handle(self, msg: Any) -> None:
         match msg:
+            case _Republish():
+                await self._unpublish()
+                await self._publish()
             case None:
                 await self._close_peers()
                 self.roles, self.muted, self.recording, self.loud = {}, set(), False, {}
@@ -169,6 +179,12 @@ class ConferenceMedia:
             self.pub.addTrack(track)
         await self.pub.setLocalDescription(await self.pub.createOffer())
         await self.send(ConfPublish(self.pub.localDescription.sdp))
+
+    def use(self, devices: Devices) -> None:
+        """Publish from these devices from now on (at once if I have the floor)."""
+        self.devices = devices
+        if self.roles.get(self.me) in ("host", "speaker"):  # I have the floor: publish from them now
+            self._queue.put_nowait(_REPUBLISH)
 
     async def _unpublish(self, tell: bool = True) -> None:
         if self.pub is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import aiohttp
 
 import worlds
-from client import accounts, content, errors
+from client import accounts, content, devices, errors, preferences
 from client.accounts import LoginFailed
 from client.classroom import ClassroomTools
 from client.conference import Conference
@@ -28,6 +29,7 @@ from client.sources import Devices
 from client.ui.dialogs import MessageScreen
 from client.ui.hud import Hud
 from client.ui.login import LoginChoice, LoginScreen
+from client.ui.settings import SettingsDialog
 from client.view import WorldView
 from protocol.messages import Anim, Chat, Error, Presence, Room
 
@@ -47,6 +49,8 @@ class Options:
     script_args: dict = field(default_factory=dict)
     devices: Devices = field(default_factory=Devices)
     """Camera and microphone for conferences (client/sources.py)."""
+    settings_file: Path | None = None
+    """Where the settings dialog saves the user's choices (default: client/preferences.config_path())."""
 
 
 class Session:
@@ -359,6 +363,27 @@ class Session:
     def show(self, screen) -> None:
         """Replace the full-screen message (None: back to the world)."""
         self._show(screen)
+
+    def open_settings(self) -> None:
+        """The settings dialog (camera, microphone), over the world."""
+        current = preferences.Preferences(self.options.devices.camera, self.options.devices.microphone)
+        self._show(SettingsDialog(current, devices.cameras(), devices.microphones(), self._save_settings,
+                                  lambda: self._show(None)))
+
+    def _save_settings(self, prefs: preferences.Preferences) -> None:
+        self._show(None)
+        try:
+            preferences.save(prefs, self.options.settings_file or preferences.config_path())
+        except OSError as exc:
+            if self.hud is not None:
+                self.hud.toast(tr("settings_not_saved", reason=exc.strerror or str(exc)))
+            return
+        self.options.devices = dataclasses.replace(self.options.devices, camera=prefs.camera,
+                                                   microphone=prefs.microphone)
+        if self.conference is not None:
+            self.conference.media.use(self.options.devices)
+        if self.hud is not None:
+            self.hud.toast(tr("settings_saved"))
 
     def screenshot(self, path: Path) -> None:
         from panda3d.core import Filename
