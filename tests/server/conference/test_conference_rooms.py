@@ -3,10 +3,9 @@ classroom, with real aiortc peers on loopback; a host leaves it out again, or th
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
-
-import aiohttp
-from aiohttp.test_utils import TestServer
 
 from protocol import ErrorCode
 from protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRole, ConfRooms
@@ -14,6 +13,17 @@ from server.services import Services
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import Connect
+
+
+@contextlib.asynccontextmanager
+async def clients(connect: Connect, *logins: str) -> AsyncIterator[list[WorldConferenceClient]]:
+    """Logged-in world connections that answer subscribe offers and decode what they receive."""
+    opened = [WorldConferenceClient(await connect(login)) for login in logins]
+    try:
+        yield opened
+    finally:
+        for client in opened:
+            await client.close()
 
 
 def rooms(client: WorldConferenceClient) -> list[Any]:
@@ -29,12 +39,9 @@ def role(client: WorldConferenceClient, who: int) -> str | None:
     return roles[-1] if roles else None
 
 
-async def test_a_classroom_included_in_the_amphitheatre_conference(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
-) -> None:
-    teacher, louis = await connect("mme.durand"), await connect("louis.girard")  # louis is in 6A
-    host, pupil = WorldConferenceClient(teacher), WorldConferenceClient(louis)
-    try:
+async def test_a_classroom_included_in_the_amphitheatre_conference(connect: Connect, services: Services) -> None:
+    async with clients(connect, "mme.durand", "louis.girard") as (host, pupil):  # louis is in 6A
+        teacher, louis = host.conn, pupil.conn
         await into(teacher, services, "amphi")
         await into(louis, services, "salle-101")
         await host.publish()
@@ -52,70 +59,46 @@ async def test_a_classroom_included_in_the_amphitheatre_conference(
         await wait_for(lambda: rooms(host)[-1].rooms == [], 5, "the host told")
         await wait_for(lambda: left(host, louis.mirror.me), 5, "the host sees the pupil go")
         assert louis.mirror.room == "salle-101"
-    finally:
-        await host.close()
-        await pupil.close()
 
 
-async def test_who_enters_or_leaves_an_included_room_joins_or_leaves(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
-) -> None:
-    teacher, louis = await connect("mme.durand"), await connect("louis.girard")
-    host, pupil = WorldConferenceClient(teacher), WorldConferenceClient(louis)
-    try:
-        await into(teacher, services, "amphi")
-        await teacher.send(ConfLink("salle-101", True))
+async def test_who_enters_or_leaves_an_included_room_joins_or_leaves(connect: Connect, services: Services) -> None:
+    async with clients(connect, "mme.durand", "louis.girard") as (host, pupil):
+        await into(host.conn, services, "amphi")
+        await host.conn.send(ConfLink("salle-101", True))
         await wait_for(lambda: rooms(host) and rooms(host)[-1].rooms == ["salle-101"], 5, "included")
-        await into(louis, services, "salle-101")
-        await wait_for(lambda: role(host, louis.mirror.me) == "audience", 5, "the pupil joins on entering")
-        await into(louis, services, "hall")
-        await wait_for(lambda: left(host, louis.mirror.me), 5, "the pupil leaves with the room")
-    finally:
-        await host.close()
-        await pupil.close()
+        louis = pupil.conn.mirror.me
+        await into(pupil.conn, services, "salle-101")
+        await wait_for(lambda: role(host, louis) == "audience", 5, "the pupil joins on entering")
+        await into(pupil.conn, services, "hall")
+        await wait_for(lambda: left(host, louis), 5, "the pupil leaves with the room")
 
 
-async def test_the_teachers_of_an_included_room_are_hosts(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
-) -> None:
-    director, teacher = await connect("m.leroy"), await connect("mme.durand")  # she teaches 6A
-    host, durand = WorldConferenceClient(director), WorldConferenceClient(teacher)
-    try:
-        await into(director, services, "amphi")
-        await into(teacher, services, "salle-101")
-        await director.send(ConfLink("salle-101", True))
-        await wait_for(lambda: role(host, teacher.mirror.me) == "host", 5, "the class's teacher as host")
-        await teacher.send(ConfLink("salle-101", False))  # a host of the conference may leave it out
+async def test_the_teachers_of_an_included_room_are_hosts(connect: Connect, services: Services) -> None:
+    async with clients(connect, "m.leroy", "mme.durand") as (host, durand):  # she teaches 6A
+        await into(host.conn, services, "amphi")
+        await into(durand.conn, services, "salle-101")
+        await host.conn.send(ConfLink("salle-101", True))
+        await wait_for(lambda: role(host, durand.conn.mirror.me) == "host", 5, "the class's teacher as host")
+        await durand.conn.send(ConfLink("salle-101", False))  # a host of the conference may leave it out
         await wait_for(lambda: rooms(host) and rooms(host)[-1].rooms == [], 5, "left out by her")
-    finally:
-        await host.close()
-        await durand.close()
 
 
-async def test_included_rooms_end_with_the_last_host(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
-) -> None:
-    teacher, louis = await connect("mme.durand"), await connect("louis.girard")
-    host, pupil = WorldConferenceClient(teacher), WorldConferenceClient(louis)
-    try:
-        await into(teacher, services, "amphi")
-        await into(louis, services, "salle-101")
-        await teacher.send(ConfLink("salle-101", True))
-        await wait_for(lambda: role(pupil, louis.mirror.me) == "audience", 5, "the pupil in the conference")
-        await into(teacher, services, "couloir")
-        await wait_for(lambda: left(pupil, louis.mirror.me), 5, "the pupil out when no host is left")
+async def test_included_rooms_end_with_the_last_host(connect: Connect, services: Services) -> None:
+    async with clients(connect, "mme.durand", "louis.girard") as (host, pupil):
+        louis = pupil.conn.mirror.me
+        await into(host.conn, services, "amphi")
+        await into(pupil.conn, services, "salle-101")
+        await host.conn.send(ConfLink("salle-101", True))
+        await wait_for(lambda: role(pupil, louis) == "audience", 5, "the pupil in the conference")
+        await into(host.conn, services, "couloir")
+        await wait_for(lambda: left(pupil, louis), 5, "the pupil out when no host is left")
         assert services.conferencing.links == {}
-        await into(louis, services, "hall")
-        await into(louis, services, "salle-101")  # no conference any more in that room
-        assert louis.mirror.me not in services.conferencing.attending
-    finally:
-        await host.close()
-        await pupil.close()
+        await into(pupil.conn, services, "hall")
+        await into(pupil.conn, services, "salle-101")  # no conference any more in that room
+        assert louis not in services.conferencing.attending
 
 
-async def test_refusals_say_why(
-    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
-) -> None:
+async def test_refusals_say_why(connect: Connect, services: Services) -> None:
     bernard, durand, lea = await connect("m.bernard"), await connect("mme.durand"), await connect("lea.martin")
 
     async def refused(conn, msg, code: ErrorCode, words: str) -> None:
