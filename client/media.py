@@ -4,7 +4,7 @@ answer the server's subscribe offers, and decode what the others send.
 Fed with the conference messages of the mirror (:meth:`ConferenceMedia.on_message`); sends with
 ``send(msg)``. Decoded video is turned into texture-ready pictures off the frame loop (a worker thread); the screen
 (client/screen.py) uploads the newest one of each participant. Decoded audio is handed to ``play`` and
-measured for the speaking indicator.
+measured for the speaking indicator; ``gain(who)`` (the zone's policy) scales what is played.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from client import sources
+from client import audiozone, sources
 from client.sources import Devices, Mutable
 from protocol.conference import (
     ConfIce,
@@ -39,6 +39,7 @@ from protocol.conference import (
     ConfPublishAnswer,
     ConfRecording,
     ConfRole,
+    ConfRooms,
     ConfSubscribeAnswer,
     ConfSubscribeOffer,
     ConfTracks,
@@ -83,6 +84,10 @@ _REPUBLISH = _Republish()
 class ConferenceMedia:
     """One connection's conference media. ``rtc`` is the peer connections' configuration."""
 
+    joined = False  # the server made me a participant (CONF_ICE, my CONF_ROLE, CONF_ROOMS) and I have not left
+    conference = ""  # the conference's own room (CONF_ROOMS)
+    rooms: tuple[str, ...] = ()  # the rooms included in it (CONF_LINK)
+
     def __init__(
         self,
         send: Callable[[Any], Awaitable[None]],
@@ -90,10 +95,12 @@ class ConferenceMedia:
         devices: Devices,
         rtc: RTCConfiguration | None = None,
         play: Callable[[int, av.AudioFrame], None] | None = None,
+        gain: Callable[[int], float] | None = None,
     ) -> None:
         self.send, self.me, self.devices = send, me, devices
         self.rtc = rtc or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         self.play = play or (lambda participant, frame: None)
+        self.gain = gain or (lambda participant: 1.0)  # how loud to play each one (client/audiozone.py)
         self.roles: dict[int, str] = {}
         self.muted: set[tuple[int, str]] = set()  # muted by the host
         self.recording = False
@@ -116,7 +123,7 @@ class ConferenceMedia:
         if isinstance(msg, ConfIce):  # before any offer: the STUN/TURN servers of this server
             servers = [RTCIceServer(list(msg.urls), msg.username or None, msg.credential or None)] if msg.urls else []
             self.rtc = RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        elif type(msg).__module__ == "protocol.conference":
+        if type(msg).__module__ == "protocol.conference":
             self._queue.put_nowait(msg)
         elif isinstance(msg, Error) and msg.ref == PUBLISH_CODE:
             self._queue.put_nowait(msg)  # my offer was refused: drop my publish connection
@@ -130,7 +137,7 @@ class ConferenceMedia:
                 log.exception("conference message %s failed", type(msg).__name__)
 
     def left_room(self) -> None:
-        """I am no longer in a conference room (the server has left me out): drop everything."""
+        """My room changed: drop everything (the server includes me again if the new room takes part)."""
         self._queue.put_nowait(None)
 
     async def _handle(self, msg: Any) -> None:
@@ -139,8 +146,11 @@ class ConferenceMedia:
                 await self._unpublish()
                 await self._publish()
             case None:
-                await self._close_peers()
-                self.roles, self.muted, self.recording, self.loud = {}, set(), False, {}
+                await self._leave()
+            case ConfIce():
+                self.joined = True
+            case ConfRooms(conference=conference, rooms=rooms):
+                self.joined, self.conference, self.rooms = True, conference, tuple(rooms)
             case ConfSubscribeOffer():
                 await self._answer(msg)
             case ConfTracks(tracks=tracks):
@@ -155,6 +165,7 @@ class ConferenceMedia:
             case ConfRole(participant=who, role=role):
                 self.roles[who] = role
                 if who == self.me:
+                    self.joined = True
                     await (self._publish() if role in ("host", "speaker") else self._unpublish())
             case ConfMuted(participant=who, kind=kind, muted=muted):
                 (self.muted.add if muted else self.muted.discard)((who, kind))
@@ -163,8 +174,8 @@ class ConferenceMedia:
             case ConfLeft(participant=who):
                 self.roles.pop(who, None)
                 self.pictures.pop(who, None)
-                if who == self.me:
-                    await self._close_peers()
+                if who == self.me:  # removed, or my room was left out of the conference
+                    await self._leave()
 
     # --- publishing -------------------------------------------------------------------------------
 
@@ -253,8 +264,8 @@ class ConferenceMedia:
     def _sound(self, who: int, frame: av.AudioFrame) -> None:
         self.audio_frames[who] = self.audio_frames.get(who, 0) + 1
         if sources.level(frame) > SPEAKING_LEVEL:
-            self.loud[who] = time.monotonic()
-        self.play(who, frame)
+            self.loud[who] = time.monotonic()  # on the raw level: a far voice still shows as speaking
+        self.play(who, audiozone.apply_gain(frame, self.gain(who)))
 
     # --- state for the screen and the HUD ---------------------------------------------------------
 
@@ -288,6 +299,11 @@ class ConferenceMedia:
         self.pub = self.sub = None
         self._release()
         self.pictures, self.mids = {}, {}
+
+    async def _leave(self) -> None:
+        await self._close_peers()
+        self.roles, self.muted, self.recording, self.loud = {}, set(), False, {}
+        self.joined, self.conference, self.rooms = False, "", ()
 
     async def close(self) -> None:
         """Leave: stop every peer connection and task."""

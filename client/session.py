@@ -172,7 +172,9 @@ class Session:
     def _start_conference(self, conn: WorldConnection, view: WorldView) -> None:
         """Conference media for this connection (client/conference.py); a reconnect starts afresh."""
         self._stop_conference()
-        self.conference = Conference(self.base, view.root, conn, self.options.devices)
+        self.conference = Conference(self.base, view.root, conn, self.options.devices,
+                                     where=lambda: (view.walker.x, view.walker.y) if view.walker else None)
+        self.conference.world = view.world  # the rooms a host may include in the conference
 
     def _stop_conference(self) -> None:
         if self.conference is not None:

@@ -41,8 +41,9 @@ class Devices:
 
 
 def level(frame: av.AudioFrame) -> float:
-    """Loudness of 16-bit audio, 0..1 (RMS)."""
-    samples = np.frombuffer(bytes(frame.planes[0]), dtype=np.int16)
+    """Loudness of 16-bit audio, 0..1 (RMS). Read with ``to_ndarray``: a decoded frame's plane buffer is
+    padded (aiortc's Opus decoder: 6× the samples), its tail is not audio."""
+    samples = frame.to_ndarray()
     if samples.size == 0:
         return 0.0
     return float(np.sqrt(np.mean(samples.astype(np.float32) ** 2)) / 32768.0)

@@ -25,14 +25,19 @@ class Speakers:
             stream = None  # ran dry (a stream cannot be reopened): start a new one
         if stream is None:
             audio = UserDataAudio(frame.sample_rate, len(frame.layout.channels), True)
-            audio.append(bytes(frame.planes[0]))
+            audio.append(_pcm(frame))
             sound = self.manager.get_sound(audio)
             sound.play()
             self.streams[who] = (audio, sound)
         else:
-            stream[0].append(bytes(frame.planes[0]))
+            stream[0].append(_pcm(frame))
 
     def stop(self) -> None:
         for _, sound in self.streams.values():
             sound.stop()
         self.streams.clear()
+
+
+def _pcm(frame: av.AudioFrame) -> bytes:
+    """The frame's samples only: a decoded frame's plane buffer is padded (6× for aiortc's Opus decoder)."""
+    return frame.to_ndarray().tobytes()

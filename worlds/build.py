@@ -23,6 +23,8 @@ P = TypeVar("P", Whiteboard, Screen)
 Edge = tuple[tuple[float, float], tuple[float, float]]
 STAGE_EDGE = 0.1  # thickness (m) of the invisible barrier along a platform's edges, except at its steps
 STEPS_DEPTH = 0.6  # depth (m) of the drawn steps in front of a platform opening
+# How remote voices are heard by default (docs/worlds.md, client/audiozone.py); other kinds: "flat".
+AUDIO_BY_KIND = {"amphitheatre": "stage", "hall": "distance", "courtyard": "distance"}
 
 
 @dataclass
@@ -75,6 +77,7 @@ def build_room(located: Located) -> Draft:
     room = Room(
         id=spec.id, name=spec.name, kind=spec.kind, capacity=spec.capacity, access=spec.access,
         interest=spec.interest or ("grid" if spec.kind in ("hall", "courtyard") else "room"),
+        audio=spec.audio or AUDIO_BY_KIND.get(spec.kind, "flat"),
         polygon=tuple(points), wall_height=spec.wall_height,
         outdoor=spec.kind == "courtyard" if spec.outdoor is None else spec.outdoor,
         floor_color=spec.floor_color, wall_color=spec.wall_color,

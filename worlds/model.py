@@ -152,9 +152,11 @@ class Room:
                  polygon: tuple[tuple[float, float], ...], wall_height: float, outdoor: bool,
                  floor_color: str, wall_color: str, spawn_points: list[tuple[float, float, float]],
                  whiteboards: list[Whiteboard], screen: Screen | None, furniture: list[Furniture],
-                 seats: list[Seat], platforms: list[Platform], walkable: Walkable, source: str) -> None:
+                 seats: list[Seat], platforms: list[Platform], walkable: Walkable, source: str,
+                 audio: str = "flat") -> None:
         self.id, self.name, self.kind, self.capacity = id, name, kind, capacity
         self.access, self.interest, self.polygon = access, interest, polygon
+        self.audio = audio  # "flat", "stage" or "distance": how remote voices are heard here
         self.wall_height, self.outdoor = wall_height, outdoor
         self.floor_color, self.wall_color = floor_color, wall_color
         self.spawn_points, self.whiteboards, self.screen = spawn_points, whiteboards, screen

@@ -13,6 +13,7 @@ FORMAT = 1
 RoomKind = Literal["hall", "classroom", "amphitheatre", "library", "courtyard", "corridor"]
 Policy = Literal["open", "class", "conference", "staff"]
 Interest = Literal["room", "grid"]
+Audio = Literal["flat", "stage", "distance"]  # how remote voices are heard (client/audiozone.py)
 
 # Furniture kinds the client knows how to draw, and whether each blocks walking by default.
 SOLID_BY_DEFAULT: dict[str, bool] = {
@@ -170,6 +171,7 @@ class RoomSpec(Spec):
     capacity: Annotated[int, Field(strict=True, gt=0, le=100_000)]
     access: AccessPolicy = AccessPolicy()
     interest: Interest | None = None
+    audio: Audio | None = None
     rect: Annotated[Rect | None, AfterValidator(_check_rect)] = None
     polygon: Annotated[list[Point] | None, AfterValidator(_check_polygon)] = None
     wall_height: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=1, le=30)] = 3.0

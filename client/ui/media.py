@@ -1,5 +1,6 @@
-"""The conference bar (top centre, in a conference room): recording indicator, who is speaking, my
-microphone and camera buttons while I publish, and the host's record button. Refreshed 5 times a second."""
+"""The conference bar (top centre, while I take part in a conference): where it comes from (in an included
+room), recording indicator, who is speaking, my microphone and camera buttons while I publish, and the host's
+record button and rooms to include (client/ui/linkrooms.py). Refreshed 5 times a second."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from client import style
 from client.i18n import tr
 from client.media import ConferenceMedia
 from client.ui.focus import button
+from client.ui.linkrooms import RoomLinks
 
 REFRESH_S = 0.2
 REC_COLOR = (0.95, 0.2, 0.2, 1.0)
@@ -19,12 +21,18 @@ SPEAKING_COLOR = (0.4, 0.95, 0.5, 1.0)
 
 
 class ConferenceBar:
-    """``name(id)`` gives a participant's name; ``on_record(on)`` asks the server to start or stop."""
+    """``name(id)`` gives a participant's name; ``on_record(on)`` asks the server to start or stop;
+    ``on_link(room, linked)`` includes or leaves out one of ``rooms`` (``(id, name)``); ``origin()`` names the
+    conference's room when I follow it from another room ("" in it)."""
 
     def __init__(self, base, media: ConferenceMedia, name: Callable[[int], str],
-                 on_record: Callable[[bool], None]) -> None:
+                 on_record: Callable[[bool], None], on_link: Callable[[str, bool], None] | None = None,
+                 rooms: list[tuple[str, str]] | None = None, origin: Callable[[], str] = lambda: "") -> None:
         self.base, self.media, self.name, self.on_record = base, media, name, on_record
+        self.origin = origin
         self.root = base.a2dTopCenter.attach_new_node("conference-bar")
+        self.live = OnscreenText(parent=self.root, text="", pos=(0, -0.035), scale=0.035, fg=style.TEXT,
+                                 align=TextNode.A_center, mayChange=True)
         self.rec = OnscreenText(parent=self.root, text="", pos=(0, -0.08), scale=0.05, fg=REC_COLOR,
                                 align=TextNode.A_center, mayChange=True)
         self.speaking = OnscreenText(parent=self.root, text="", pos=(0, -0.14), scale=0.04, fg=SPEAKING_COLOR,
@@ -35,6 +43,7 @@ class ConferenceBar:
                           width=0.42, scale=0.04)
         self.record = button(self.root, tr("conf_record"), self._record, (0.45, -0.22), width=0.42, scale=0.04,
                              color=style.ERROR)
+        self.links = RoomLinks(self.root, rooms, on_link, (0.0, -0.29)) if on_link and rooms else None
         self.refresh()
         self.task = base.taskMgr.doMethodLater(REFRESH_S, self._tick, "conference-bar")
 
@@ -44,6 +53,8 @@ class ConferenceBar:
 
     def refresh(self) -> None:
         m = self.media
+        origin = self.origin()
+        self.live.setText(tr("conf_live_from", room=origin) if origin else "")
         self.rec.setText("● " + tr("conf_recording") if m.recording else "")
         speaking = [self.name(p) for p in m.speaking()]
         self.speaking.setText(tr("conf_speaking", names=", ".join(speaking)) if speaking else "")
@@ -60,6 +71,8 @@ class ConferenceBar:
             self.record["text"] = tr("conf_stop_record" if m.recording else "conf_record")
         else:
             self.record.hide()
+        if self.links is not None:
+            self.links.refresh(m.rooms, m.roles.get(m.me) == "host")
 
     def _toggle(self, kind: str) -> None:
         self.media.toggle(kind)
@@ -72,6 +85,9 @@ class ConferenceBar:
         self.base.taskMgr.remove(self.task)
         for widget in (self.mic, self.cam, self.record):
             widget.destroy()
+        if self.links is not None:
+            self.links.destroy()
+        self.live.destroy()
         self.rec.destroy()
         self.speaking.destroy()
         self.root.remove_node()
