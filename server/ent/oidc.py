@@ -86,7 +86,10 @@ class OidcClient:
             info = await self._userinfo(provider, access_token)
             if info.get("sub") != claims["sub"]:
                 raise LoginError("oidc_userinfo_sub_mismatch", REFUSED)
+            id_sid = claims.get("sid")
             claims = {**info, **claims}
+            if id_sid is None:
+                claims.pop("sid", None)  # the session id for logout must come from the signed ID token
         return claims
 
     async def verify_id_token(self, id_token: str, nonce: str) -> dict[str, object]:
@@ -138,6 +141,10 @@ class OidcClient:
         except KeyError:
             raise EntUnavailable("oidc_bad_discovery") from None
         return self._provider
+
+    async def signing_keys(self, refresh: bool = False) -> KeySet:
+        """The provider's JWKS (cached; ``refresh`` fetches it again, e.g. after a key rotation)."""
+        return await self._keys(await self.provider(), refresh=refresh)
 
     def _decode(self, id_token: str, keys: KeySet) -> jwt.Token:
         try:

@@ -24,6 +24,7 @@ from server.ent.desktop import desktop_request
 from server.ent.errors import LoginError, code_part
 from server.ent.oidc import pkce_pair
 from server.ent.service import LoginService
+from server.ent.sessions import ent_session_key, subject_key
 from server.tokens import TokenError, TokenService
 
 log = logging.getLogger("cybercollege.ent")
@@ -65,6 +66,9 @@ def setup_ent(
             web.post("/auth/logout", json_errors(logout)),
         ]
     )
+    from server.ent.logout import add_oidc_logout_routes  # logout.py imports this module
+
+    add_oidc_logout_routes(app)
     if any(isinstance(e, SamlConfig) for e in ents):
         from server.ent.saml_routes import add_saml_routes  # pysaml2 is only imported when needed
 
@@ -254,7 +258,10 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
         raise LoginError(f"oidc_{error}", "L'ENT n'a pas autorisé la connexion. Recommencez.")
     claims = await service.oidc[ent.id].login(code, pending.redirect_uri, pending.verifier, pending.nonce)
     identity = identity_from_attributes(ent.id, claims, user=str(claims["sub"]), policy=service.policy(ent))
-    raise redirect(service.complete(pending.request_id, pending.request, identity))
+    op_sid = claims.get("sid")  # the provider's session, named again by a back-channel Logout Token
+    ent_session = ent_session_key("oidc", ent.id, op_sid) if isinstance(op_sid, str) and op_sid else None
+    subject = subject_key(ent.id, str(claims["sub"]))
+    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session, subject))
 
 
 # --- desktop tokens --------------------------------------------------------------------------------------

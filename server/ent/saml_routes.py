@@ -1,4 +1,5 @@
-"""Routes of SAML logins: SP metadata, the signed AuthnRequest redirect, the assertion consumer service."""
+"""Routes of SAML logins: SP metadata, the signed AuthnRequest redirect, the assertion consumer service,
+and single logout (the IdP's LogoutRequest by HTTP-Redirect or HTTP-POST, answered with a LogoutResponse)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ import asyncio
 import logging
 
 from aiohttp import web
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 
+from server.ent import pages
 from server.ent.attributes import identity_from_attributes
 from server.ent.config import SamlConfig
 from server.ent.desktop import DesktopRequest
 from server.ent.errors import EntUnavailable, LoginError
-from server.ent.routes import browser_of, html_errors, redirect, service_of
-from server.ent.saml import SamlServiceProvider
+from server.ent.routes import NO_STORE, browser_of, html_errors, redirect, service_of
+from server.ent.saml import MAX_LOGOUT_REQUEST, SamlLogoutError, SamlServiceProvider
 from server.ent.service import LoginService
+from server.ent.sessions import ent_session_key, subject_key
 
 SAML_SPS = web.AppKey("ent_saml_sps", dict)
 log = logging.getLogger("cybercollege.ent")
+REFUSED_LOGOUT = "Demande de déconnexion refusée : elle ne vient pas de votre fournisseur d'identité ou a expiré."
 
 
 def add_saml_routes(app: web.Application, service: LoginService) -> None:
@@ -26,6 +31,8 @@ def add_saml_routes(app: web.Application, service: LoginService) -> None:
         [
             web.get("/auth/saml/{ent}/metadata", html_errors(metadata)),
             web.post("/auth/saml/{ent}/acs", html_errors(acs)),
+            web.get("/auth/saml/{ent}/slo", html_errors(single_logout)),
+            web.post("/auth/saml/{ent}/slo", html_errors(single_logout)),
         ]
     )
 
@@ -66,4 +73,43 @@ async def acs(request: web.Request) -> web.StreamResponse:
     saml_response = str(form.get("SAMLResponse", ""))
     login = await asyncio.to_thread(sp.parse_response, saml_response, pending.saml_request_id)
     identity = identity_from_attributes(sp.cfg.id, login.attributes, user=login.name_id, policy=service.policy(sp.cfg))
-    raise redirect(service.complete(pending.request_id, pending.request, identity, login.session_index))
+    # How the IdP will name this login in a LogoutRequest: NameID + SessionIndex (or the NameID alone).
+    ent_session = (
+        ent_session_key("saml", sp.cfg.id, login.name_id, login.session_index) if login.session_index else None
+    )
+    subject = subject_key(sp.cfg.id, login.name_id) if login.name_id else None
+    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session, subject))
+
+
+async def single_logout(request: web.Request) -> web.StreamResponse:
+    """The IdP's LogoutRequest: end our sessions of that NameID (and SessionIndex), answer a LogoutResponse."""
+    service = service_of(request)
+    sp = sp_of(request)
+    if request.method == "GET":  # HTTP-Redirect: the signature covers the query octets as received
+        binding, message, relay_state = BINDING_HTTP_REDIRECT, request.raw_path.partition("?")[2], None
+    else:
+        if request.content_length is not None and request.content_length > 2 * MAX_LOGOUT_REQUEST:
+            raise LoginError("saml_logout_too_large", REFUSED_LOGOUT, status=413)
+        form = await request.post()
+        relay_state = str(form["RelayState"]) if "RelayState" in form else None
+        binding, message = BINDING_HTTP_POST, str(form.get("SAMLRequest", ""))
+    try:
+        logout = await asyncio.to_thread(sp.parse_logout_request, binding, message, relay_state)
+    except SamlLogoutError as exc:
+        raise LoginError(exc.reason, REFUSED_LOGOUT) from None
+    if logout.session_indexes:
+        keys = [ent_session_key("saml", sp.cfg.id, logout.name_id, i) for i in logout.session_indexes]
+        sids = sorted({sid for key in keys for sid in service.sessions.sids_for_ent_session(key)})
+    else:  # no SessionIndex: every session of that NameID
+        sids = service.sessions.sids_for_subject(subject_key(sp.cfg.id, logout.name_id))
+    ended = await service.end_sessions(sids, f"single_logout:{sp.cfg.id}")
+    log.info("saml single logout ent=%s sessions_ended=%d", sp.cfg.id, ended)
+    try:
+        answer = await asyncio.to_thread(sp.logout_response, logout, binding, logout.relay_state)
+    except Exception:  # pysaml2 signing failures (xmlsec1, key files, no SLO endpoint) come in many types
+        log.exception("saml logout response failed ent=%s", sp.cfg.id)
+        html = pages.message_page("Déconnexion", "Vous êtes déconnecté·e du collège virtuel.", error=False)
+        return web.Response(text=html, content_type="text/html", headers=NO_STORE)
+    if answer.get("method") == "POST":
+        return web.Response(text=answer["data"], content_type="text/html", headers=NO_STORE)
+    raise redirect(dict(answer["headers"])["Location"])

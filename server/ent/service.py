@@ -132,11 +132,19 @@ class LoginService:
         return pending
 
     def complete(
-        self, request_id: str, request: DesktopRequest, identity: Identity, ent_session: str | None = None
+        self,
+        request_id: str,
+        request: DesktopRequest,
+        identity: Identity,
+        ent_session: str | None = None,
+        subject: str | None = None,
     ) -> str:
-        """Start the session and return the loopback URL carrying a one-time code."""
+        """Start the session and return the loopback URL carrying a one-time code.
+
+        ``ent_session`` and ``subject`` are how the ENT will name this login in a single logout
+        (see :func:`server.ent.sessions.ent_session_key` and :func:`server.ent.sessions.subject_key`)."""
         self.requests.pop(request_id)
-        session = self.sessions.start(identity, ent_session)
+        session = self.sessions.start(identity, ent_session, subject)
         code = secrets.token_urlsafe(32)
         self.codes.put(code, DesktopGrant(session.sid, request.code_challenge, request.redirect_uri))
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
@@ -207,3 +215,10 @@ class LoginService:
             log.info("single logout for an unknown session ent=%s", ent_id)
             return False
         return await self.end_session(sid, f"single_logout:{ent_id}")
+
+    async def end_sessions(self, sids: list[str], why: str) -> int:
+        """End several sessions (single logout naming a user or an ENT session); returns how many were live."""
+        ended = 0
+        for sid in sids:
+            ended += await self.end_session(sid, why)
+        return ended

@@ -1,5 +1,8 @@
 """Login sessions: our session id (``sid``) ↔ the ENT session (for single logout) ↔ refresh tokens.
 
+Single logout finds sessions by the ENT's name for its session (CAS ticket, OIDC ``sid``, SAML NameID +
+SessionIndex: see :func:`ent_session_key`) or by the user's subject at that ENT (:func:`subject_key`).
+
 A refresh token is rotated at every use; presenting an already rotated token again ends the session
 (it was probably stolen). Secrets are stored only as hashes.
 """
@@ -15,6 +18,16 @@ from server.ent.store import digest
 from server.identity import Identity
 
 
+def ent_session_key(protocol: str, ent_id: str, *parts: str) -> str:
+    """The ENT-scoped name of an ENT session: ``("oidc", ent, sid)``, ``("saml", ent, name_id, index)``."""
+    return "\x00".join((protocol, ent_id, *parts))
+
+
+def subject_key(ent_id: str, subject: str) -> str:
+    """The ENT-scoped name of a user as the ENT names them (OIDC ``sub``, SAML NameID)."""
+    return f"{ent_id}\x00{subject}"
+
+
 @dataclass(slots=True)
 class Session:
     """One login: who, through which ENT, and until when it may be refreshed."""
@@ -23,6 +36,7 @@ class Session:
     identity: Identity
     expires_at: float
     ent_key: str | None = None
+    subject_key: str | None = None
     refresh_key: str | None = None
     used_refresh_keys: set[str] = field(default_factory=set)
 
@@ -34,16 +48,21 @@ class SessionRegistry:
         self._lifetime = lifetime
         self._clock = clock
         self._sessions: dict[str, Session] = {}
-        self._by_ent: dict[str, str] = {}
+        self._by_ent: dict[str, set[str]] = {}
+        self._by_subject: dict[str, set[str]] = {}
         self._by_refresh: dict[str, str] = {}
 
-    def start(self, identity: Identity, ent_session: str | None = None) -> Session:
-        """A new session; ``ent_session`` is what the ENT will name in a single logout (CAS ticket...)."""
+    def start(self, identity: Identity, ent_session: str | None = None, subject: str | None = None) -> Session:
+        """A new session; ``ent_session`` is what the ENT will name in a single logout (CAS ticket...),
+        ``subject`` the user as the ENT names them (see :func:`subject_key`)."""
         self._purge()
         session = Session(secrets.token_urlsafe(18), identity, self._clock() + self._lifetime)
         if ent_session:
             session.ent_key = digest(ent_session)
-            self._by_ent[session.ent_key] = session.sid
+            self._by_ent.setdefault(session.ent_key, set()).add(session.sid)
+        if subject:
+            session.subject_key = digest(subject)
+            self._by_subject.setdefault(session.subject_key, set()).add(session.sid)
         self._sessions[session.sid] = session
         return session
 
@@ -54,7 +73,21 @@ class SessionRegistry:
         return session
 
     def sid_for_ent_session(self, ent_session: str) -> str | None:
-        return self._by_ent.get(digest(ent_session))
+        sids = self.sids_for_ent_session(ent_session)
+        return sids[0] if sids else None
+
+    def sids_for_ent_session(self, ent_session: str) -> list[str]:
+        """Every live session the ENT knows as ``ent_session`` (one OIDC ``sid`` may cover several logins)."""
+        return sorted(self._by_ent.get(digest(ent_session), ()))
+
+    def sids_for_subject(self, subject: str) -> list[str]:
+        """Every live session of a user as the ENT names them (see :func:`subject_key`)."""
+        return sorted(self._by_subject.get(digest(subject), ()))
+
+    def subject_of(self, sid: str) -> str | None:
+        """The hashed subject key of a session (to check that a ``sid`` and a ``sub`` agree)."""
+        session = self._sessions.get(sid)
+        return session.subject_key if session else None
 
     def new_refresh_token(self, sid: str) -> str:
         """A fresh refresh token for ``sid``; the previous one stops working."""
@@ -82,7 +115,8 @@ class SessionRegistry:
         """Forget a session (idempotent); returns it if it was live."""
         session = self._sessions.pop(sid, None)
         if session is not None:
-            self._by_ent.pop(session.ent_key or "", None)
+            _discard(self._by_ent, session.ent_key, sid)
+            _discard(self._by_subject, session.subject_key, sid)
             self._by_refresh.pop(session.refresh_key or "", None)
         return session
 
@@ -93,3 +127,11 @@ class SessionRegistry:
         now = self._clock()
         for sid in [s for s, session in self._sessions.items() if session.expires_at < now]:
             self.end(sid)
+
+
+def _discard(index: dict[str, set[str]], key: str | None, sid: str) -> None:
+    sids = index.get(key or "")
+    if sids is not None:
+        sids.discard(sid)
+        if not sids:
+            del index[key or ""]

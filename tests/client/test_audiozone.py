@@ -28,6 +28,7 @@ from worlds import default_world_path, load_world
 
 COLLEGE = load_world(default_world_path())
 AMPHI, HALL, SALLE = COLLEGE.rooms["amphi"], COLLEGE.rooms["hall"], COLLEGE.rooms["salle-101"]
+COUR = COLLEGE.rooms["cour"]
 ON_STAGE, BACK_ROW = (26.0, -6.0), (26.0, 6.0)  # the amphitheatre: stage y -8..-4.5, 12 m apart
 
 
@@ -79,7 +80,10 @@ def test_the_hall_attenuates_with_distance() -> None:
     assert gain(HALL, me, (3.0, 12.0)) == pytest.approx(0.2)  # 10 m
     assert gain(HALL, me, (3.0 + CUTOFF, 2.0)) == 0.0
     assert gain(HALL, me, FAR_AWAY) == 0.0  # in the hall but too far for my client to see
-    assert gain(HALL, me, None) == 1.0  # no screen in the hall: a remote voice at full level
+    screen = HALL.screen  # a remote voice comes from the hall's information screen
+    assert gain(HALL, me, None) == pytest.approx(rolloff(((screen.x - 3.0) ** 2 + (screen.y - 2.0) ** 2) ** 0.5))
+    assert COUR.audio == "distance" and COUR.screen is None
+    assert gain(COUR, me, None) == 1.0  # no screen in the courtyard: a remote voice at full level
 
 
 def test_a_remote_voice_comes_from_the_screen_in_a_distance_room(tmp_path: Path) -> None:

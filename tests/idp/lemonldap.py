@@ -66,6 +66,7 @@ class Portal:
     process: subprocess.Popen
     workdir: Path
     saml_cert_pem: str
+    signing_key_pem: str = ""  # the portal's OIDC/SAML signing key (tests sign what LL::NG 2.16 cannot send)
 
     @property
     def cas_url(self) -> str:
@@ -128,7 +129,7 @@ def start_portal(workdir: Path, sp_url: str, saml_sp_metadata: str | None = None
         stderr=subprocess.STDOUT,
         cwd=workdir,
     )
-    portal = Portal(url, process, workdir, cert_pem)
+    portal = Portal(url, process, workdir, cert_pem, key_pem)
     _wait_ready(portal)
     return portal
 
@@ -213,6 +214,11 @@ def _write_config(
     rp = conf["oidcRPMetaDataOptions"]["cybercollege"]
     rp["oidcRPMetaDataOptionsRedirectUris"] = f"{sp_url}/auth/oidc/llng-oidc/callback"
     rp["oidcRPMetaDataOptionsClientSecret"] = OIDC_CLIENT_SECRET
+    # Back-channel logout, as an ENT should configure it (LL::NG 2.16 only implements the front channel:
+    # `Issuer/OpenIDConnect.pm` has `# TODO #1194` for type "back", so it never calls this URL).
+    rp["oidcRPMetaDataOptionsLogoutUrl"] = f"{sp_url}/auth/oidc/llng-oidc/backchannel-logout"
+    rp["oidcRPMetaDataOptionsLogoutType"] = "back"
+    rp["oidcRPMetaDataOptionsLogoutSessionRequired"] = 1
     conf["oidcRPMetaDataExportedVars"] = {"cybercollege": {n: n for n in SDET} | {"name": "cn"}}
     if sp_md:
         conf["samlSPMetaDataXML"] = {"cybercollege": {"samlSPMetaDataXML": sp_md}}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from html import unescape
+from urllib.parse import urlencode, urljoin
 
 import aiohttp
+from yarl import URL
 
 from server.ent.oidc import pkce_pair
 from tests.idp import browser
@@ -47,3 +50,37 @@ async def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[
 
 async def redeem(sp_url: str, code: str, verifier: str) -> tuple[int, dict]:
     return await post_json(f"{sp_url}/auth/desktop/token", {"code": code, "code_verifier": verifier})
+
+
+@dataclass
+class IdpLogout:
+    """What a browser saw when logging out on the IdP: the logout page and, for each of its iframes
+    (front-channel single logout), the URLs it went through."""
+
+    page: str
+    frames: list[list[str]]
+
+
+async def idp_logout(b: browser.Browser, portal_url: str) -> IdpLogout:
+    """Log out on the IdP's own page (``?logout=1``) and load its iframes as a browser would, following
+    redirects byte for byte (signed SAML redirects depend on it)."""
+    async with await b.get(f"{portal_url}?logout=1") as answer:
+        page = await answer.text()
+    frames = []
+    for src in re.findall(r'<iframe\b[^>]*\bsrc="([^"]*)"', page):
+        frames.append(await follow(b, urljoin(portal_url, unescape(src))))
+    return IdpLogout(page, frames)
+
+
+async def follow(b: browser.Browser, url: str, max_steps: int = 10) -> list[str]:
+    """GET ``url`` and its redirects (no forms); returns the URLs visited."""
+    visited = [url]
+    for _ in range(max_steps):
+        async with b.session.get(URL(url, encoded=True), allow_redirects=False) as resp:
+            await resp.read()
+            location = resp.headers.get("Location")
+        if not location:
+            return visited
+        url = urljoin(url, location)
+        visited.append(url)
+    raise AssertionError(f"too many redirects: {visited}")
