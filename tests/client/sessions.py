@@ -26,6 +26,14 @@ async def in_world(session: Session) -> None:
     await until(ready, timeout=10, what="the world")
 
 
+async def in_room(session: Session, driver, room_id: str) -> None:
+    """Wait until my client shows me in ``room_id`` and has drawn two frames there (the camera follows my
+    avatar on each frame: only then is what the room shows on screen where a user would see it)."""
+    await until(lambda: session.view.walker is not None and session.view.walker.room.id == room_id,
+                what=f"me in {room_id}")
+    await driver.frames_later(2)
+
+
 async def stop(session: Session, task: asyncio.Task) -> None:
     session.quit(0)
     try:

@@ -9,7 +9,7 @@ from panda3d.core import Point2, Point3
 from client import boards
 from protocol.classroom import Breakout, BreakoutRecall, BreakoutStart
 from tests.client.helpers import until
-from tests.client.sessions import in_world, start, stop
+from tests.client.sessions import in_room, in_world, start, stop
 from tests.client.test_teacher_panel import demo, press
 from tests.client.test_teacher_tools import teacher_in_103
 
@@ -30,6 +30,7 @@ async def test_a_pupil_draws_on_the_group_board(base, server, http, driver, tmp_
     await in_world(session)
     world = server.world
     world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+    await in_room(session, driver, "salle-103")
     await until(lambda: "tableau-103" in session.view.boards.panels, what="the pupil in salle 103")
     teacher = await demo(http, server, "mme.durand", place=(42.0, 17.0, 90.0))
     hugo = await demo(http, server, "hugo.moreau", place=(40.0, 17.0, 90.0))

@@ -7,7 +7,7 @@ import asyncio
 
 from client.network import WorldConnection, fetch_demo_token
 from tests.client.helpers import until
-from tests.client.sessions import in_world, start, stop
+from tests.client.sessions import in_room, in_world, start, stop
 from tests.client.test_drawing import on_screen
 
 BOARD = "tableau-103"
@@ -30,6 +30,7 @@ async def test_a_teacher_and_thirty_pupils_share_the_board(base, server, http, d
     try:
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: session.classroom.toolbar.shown, what="the toolbar shown to the teacher")
         path = [(2000 + i * 300, 1500 + (i % 4) * 150) for i in range(16)]
         assert session.classroom.pen.press(*on_screen(base, session, *path[0]))

@@ -11,7 +11,7 @@ from client.drawing import Stroke
 from client.network import WorldConnection, fetch_demo_token
 from protocol.whiteboard import StrokeBegin, StrokeEnd, StrokePoints
 from tests.client.helpers import count_pixels, screenshot, until
-from tests.client.sessions import in_world, start, stop
+from tests.client.sessions import in_room, in_world, start, stop
 
 RED = (0xD0 / 255, 0x10 / 255, 0x10 / 255)
 
@@ -41,6 +41,7 @@ async def test_the_teacher_draws_through_the_3d_board(base, server, http, driver
     try:
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: session.view.walker.room.id == "salle-103", what="the teacher in salle 103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         await until(lambda: session.classroom.toolbar.shown, what="the toolbar shown to the teacher")
@@ -95,6 +96,7 @@ async def test_the_toolbar_follows_the_pen(base, server, http, driver, tmp_path)
         world = server.world
         world.move_to(world.avatars[teacher.mirror.me], world.rooms["salle-103"], (36.0, 12.5, 270.0))
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         await driver.frames_later(2)
         assert not session.classroom.toolbar.shown and session.classroom.toolbar.root.is_hidden()
@@ -123,6 +125,7 @@ async def test_strokes_the_server_lost_are_drawn_again_after_a_reconnect(base, s
     try:
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         pen = session.classroom.pen
         pen.colour = 0xD01010
@@ -158,6 +161,7 @@ async def test_a_rectangle_from_the_toolbar(base, server, http, driver, tmp_path
     try:
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         await until(lambda: session.classroom.toolbar.shown, what="the toolbar")
         toolbar, pen = session.classroom.toolbar.buttons, session.classroom.pen
@@ -193,6 +197,7 @@ async def test_text_written_on_the_board(base, server, http, driver, tmp_path):
     try:
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
+        await in_room(session, driver, "salle-103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         await until(lambda: session.classroom.toolbar.shown, what="the toolbar")
         toolbar = session.classroom.toolbar

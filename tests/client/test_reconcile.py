@@ -33,7 +33,7 @@ async def test_a_lost_connection_is_resumed(base, server, http, driver, tmp_path
         await until(lambda: session.conn is not first and not session.conn.closed, timeout=10,
                     what="a new connection")
         await until(lambda: session.view is not None and session.view.walker is not None, what="the world")
+        await until(lambda: session.hud.status.getText().endswith("Connecté"), what="the status back to connected")
         assert session.conn.mirror.me == me, "the same avatar, resumed"
-        assert session.hud.status.getText().endswith("Connecté")
     finally:
         await stop(session, task)

@@ -106,12 +106,14 @@ async def test_gateway_without_ent_session_offers_a_normal_login(sp, sp_url, tok
 async def test_renew_makes_the_user_type_credentials_again(sp, sp_url, tokens, ent, typed):
     """Two logins in the same browser: the ENT session is reused, unless ``renew`` is configured.
 
-    LemonLDAP::NG counts a login younger than ``portalForceAuthnInterval`` (1 s here) as fresh: wait 2 s.
+    LemonLDAP::NG asks for credentials again only if the last login is older than ``portalForceAuthnInterval``
+    (3 s here), and marks a ticket as renewed only if the login is younger than that, in whole seconds of
+    ``time()``: with 1 s, a login at the end of a second gave unrenewed tickets (a flaky test). Wait 4 s.
     """
     b = browser.Browser("dwho", ent=ent)
     try:
         await desktop_login(sp_url, "dwho", ent, b)
-        await asyncio.sleep(2.1)
+        await asyncio.sleep(4.1)
         second = await desktop_login(sp_url, "dwho", ent, b)
     finally:
         await b.close()
