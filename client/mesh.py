@@ -55,19 +55,9 @@ class MeshBuilder:
     def quad(self, corners: list[tuple[float, float, float]], color: Color,
              mat: LMatrix4f | None = None) -> None:
         """A flat quad, corners counter-clockwise seen from the front."""
-        pts = [LPoint3f(*c) for c in corners]
-        if mat is not None:
-            pts = [mat.xform_point(p) for p in pts]
-        normal = (pts[1] - pts[0]).cross(pts[2] - pts[0])
-        normal.normalize()
-        base = self.count
-        for p in pts:
-            self._vertex.add_data3f(p)
-            self._normal.add_data3f(normal)
-            self._color.add_data4f(LColor(*color))
+        base = self._flat(corners, color, mat)
         self.tris.add_vertices(base, base + 1, base + 2)
         self.tris.add_vertices(base, base + 2, base + 3)
-        self.count += 4
 
     def box(self, cx: float, cy: float, z0: float, sx: float, sy: float, sz: float, color: Color,
             mat: LMatrix4f | None = None, top: Color | None = None, bottom: bool = False) -> None:
@@ -116,19 +106,24 @@ class MeshBuilder:
                     self.quad([at(t0, p0), at(t0, p1), at(t1, p1), at(t1, p0)], color, mat)
 
     def triangle(self, corners: list[tuple[float, float, float]], color: Color, mat: LMatrix4f | None) -> None:
+        base = self._flat(corners, color, mat)
+        self.tris.add_vertices(base, base + 1, base + 2)
+
+    def _flat(self, corners: list[tuple[float, float, float]], color: Color, mat: LMatrix4f | None) -> int:
+        """Add the corners of a flat polygon (one normal, one colour); return the index of the first."""
         pts = [LPoint3f(*c) for c in corners]
         if mat is not None:
             pts = [mat.xform_point(p) for p in pts]
         normal = (pts[1] - pts[0]).cross(pts[2] - pts[0])
         if normal.length_squared() > 0:
             normal.normalize()
-        base = self.count
+        colour = LColor(*color)
         for p in pts:
             self._vertex.add_data3f(p)
             self._normal.add_data3f(normal)
-            self._color.add_data4f(LColor(*color))
-        self.tris.add_vertices(base, base + 1, base + 2)
-        self.count += 3
+            self._color.add_data4f(colour)
+        base, self.count = self.count, self.count + len(pts)
+        return base
 
     def node(self, name: str) -> GeomNode:
         """The accumulated triangles as one GeomNode (one draw call)."""

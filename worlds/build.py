@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from worlds import geometry
 from worlds.collision import Box, Walkable
-from worlds.model import Furniture, Platform, Room, Screen, Seat, Whiteboard
+from worlds.model import Furniture, Panel, Platform, Room, Screen, Seat, Whiteboard
 from worlds.schema import (
     SOLID_BY_DEFAULT,
     FurnitureSpec,
@@ -19,7 +19,7 @@ from worlds.schema import (
     StepsSpec,
 )
 
-P = TypeVar("P", Whiteboard, Screen)
+P = TypeVar("P", bound=Panel)
 Edge = tuple[tuple[float, float], tuple[float, float]]
 STAGE_EDGE = 0.1  # thickness (m) of the invisible barrier along a platform's edges, except at its steps
 STEPS_DEPTH = 0.6  # depth (m) of the drawn steps in front of a platform opening
@@ -124,7 +124,7 @@ def _panel(cls: type[P], spec: PanelSpec, room_id: str, panel_id: str) -> P:
     return cls(panel_id, room_id, spec.x, spec.y, spec.z, spec.width, spec.height, spec.heading)
 
 
-def _panel_box(kind: str, p: Whiteboard | Screen) -> Furniture:
+def _panel_box(kind: str, p: Panel) -> Furniture:
     return Furniture(kind, p.x, p.y, p.z - p.height / 2, p.width, 0.04, p.height, p.heading, False)
 
 

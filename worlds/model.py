@@ -43,8 +43,8 @@ class Furniture:
 
 
 @dataclass(frozen=True, slots=True)
-class Whiteboard:
-    """A writable board; ``x, y, z`` is the centre of its surface, ``heading`` the way it faces."""
+class Panel:
+    """A flat panel on a wall; ``x, y, z`` is the centre of its surface, ``heading`` the way it faces."""
 
     id: str
     room: str
@@ -57,17 +57,13 @@ class Whiteboard:
 
 
 @dataclass(frozen=True, slots=True)
-class Screen:
-    """A projection screen (conference video); same geometry as a whiteboard."""
+class Whiteboard(Panel):
+    """A writable board."""
 
-    id: str
-    room: str
-    x: float
-    y: float
-    z: float
-    width: float
-    height: float
-    heading: float
+
+@dataclass(frozen=True, slots=True)
+class Screen(Panel):
+    """A projection screen (conference video)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections import deque
 from worlds import geometry
 from worlds.build import Draft, platform_edges, step_interval
 from worlds.errors import Issue
-from worlds.model import Door, Room, Screen, Whiteboard
+from worlds.model import Door, Panel, Room
 from worlds.schema import DoorSpec, PlatformSpec
 
 TOL = 1e-6  # metres: how exactly doors must sit on walls
@@ -97,7 +97,7 @@ class Checker:
         for i, p in enumerate(spec.platforms):
             self._platform(d, i, p)
 
-    def _panel(self, d: Draft, suffix: str, what: str, p: Whiteboard | Screen) -> None:
+    def _panel(self, d: Draft, suffix: str, what: str, p: Panel) -> None:
         ux, uy = math.cos(math.radians(p.heading)), math.sin(math.radians(p.heading))  # along the panel
         fx, fy = geometry.direction(p.heading)  # the way it faces
         half = p.width / 2

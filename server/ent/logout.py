@@ -29,7 +29,7 @@ from server.ent.config import OidcConfig
 from server.ent.errors import LoginError
 from server.ent.oidc import ALGORITHM, CLOCK_LEEWAY, OidcClient
 from server.ent.sessions import ent_session_key, subject_key
-from server.ent.store import digest
+from server.ent.store import OneTimeStore, digest
 
 log = logging.getLogger("cybercollege.ent")
 
@@ -49,30 +49,10 @@ class LogoutTokenError(Exception):
         self.reason = reason
 
 
-class SeenTokens:
-    """The ``jti`` of every accepted Logout Token, remembered until the token could no longer be accepted."""
-
-    def __init__(self, max_items: int = 100_000, clock: Callable[[], float] = time.time) -> None:
-        self._items: dict[str, float] = {}
-        self._max = max_items
-        self._clock = clock
-
-    def first_use(self, key: str, until: float) -> bool:
-        """Record ``key`` until ``until``; False if it was already recorded (a replay)."""
-        now = self._clock()
-        if len(self._items) >= self._max or len(self._items) % 256 == 0:
-            for old in [k for k, t in self._items.items() if t < now]:
-                del self._items[old]
-        hashed = digest(key)
-        if self._items.get(hashed, 0) >= now:
-            return False
-        if len(self._items) >= self._max:
-            self._items.pop(next(iter(self._items)))  # oldest first
-        self._items[hashed] = until
-        return True
-
-    def __len__(self) -> int:
-        return len(self._items)
+def seen_tokens(max_items: int = 100_000, clock: Callable[[], float] = time.time) -> OneTimeStore[bool]:
+    """The ``jti`` of accepted Logout Tokens (``first_use``), kept until the token could no longer be accepted:
+    on the wall clock, as the tokens' ``iat`` and ``exp`` are."""
+    return OneTimeStore(MAX_AGE, max_items, clock)
 
 
 def _header(token: str) -> dict:
@@ -100,7 +80,7 @@ def _decode(token: str, keys: KeySet) -> dict:
 
 
 async def verify_logout_token(
-    client: OidcClient, token: str, seen: SeenTokens, now: float | None = None
+    client: OidcClient, token: str, seen: OneTimeStore[bool], now: float | None = None
 ) -> dict[str, object]:
     """The claims of a valid, never seen Logout Token for ``client``'s provider; :class:`LogoutTokenError`."""
     now = time.time() if now is None else now
@@ -173,11 +153,11 @@ def sessions_named(registry, ent_id: str, sid: object, sub: object) -> list[str]
     return []
 
 
-SEEN_TOKENS = web.AppKey("ent_seen_logout_tokens", SeenTokens)
+SEEN_TOKENS = web.AppKey("ent_seen_logout_tokens", OneTimeStore[bool])
 
 
 def add_oidc_logout_routes(app: web.Application) -> None:
-    app[SEEN_TOKENS] = SeenTokens()
+    app[SEEN_TOKENS] = seen_tokens()
     app.router.add_post("/auth/oidc/{ent}/backchannel-logout", backchannel_logout)
 
 

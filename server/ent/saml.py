@@ -29,7 +29,7 @@ from saml2.time_util import str_to_time
 
 from server.ent.config import EntConfigError, SamlConfig
 from server.ent.errors import LoginError
-from server.ent.logout import SeenTokens
+from server.ent.logout import seen_tokens
 
 log = logging.getLogger("cybercollege.ent")
 REFUSED = "La réponse de votre fournisseur d'identité n'a pas pu être vérifiée. Recommencez la connexion."
@@ -79,7 +79,7 @@ class SamlServiceProvider:
         if len(idps) != 1:
             raise EntConfigError(f"ENT {cfg.id}: {cfg.idp_metadata_file} must describe exactly one IdP")
         self.idp_entity_id = idps[0]
-        self._seen_logout_ids = SeenTokens()  # LogoutRequest ids, refused if presented again
+        self._seen_logout_ids = seen_tokens()  # LogoutRequest ids, refused if presented again
 
     def metadata(self) -> str:
         """Our SP metadata (XML) for the IdP administrator."""

@@ -25,13 +25,21 @@ class OneTimeStore(Generic[T]):
         self._clock = clock
         self._items: dict[str, tuple[float, T]] = {}
 
-    def put(self, key: str, value: T) -> None:
+    def put(self, key: str, value: T, until: float | None = None) -> None:
+        """Keep ``value`` until ``until`` (this store's clock), by default for the store's ``ttl``."""
         self._puts += 1
         if self._puts % 256 == 0:
             self._purge()
         if len(self._items) >= self._max:
             self._items.pop(next(iter(self._items)))  # oldest first: dicts keep insertion order
-        self._items[digest(key)] = (self._clock() + self._ttl, value)
+        self._items[digest(key)] = (self._clock() + self._ttl if until is None else until, value)
+
+    def first_use(self, key: str, until: float) -> bool:
+        """Replay protection: record ``key`` until ``until``; False if it is recorded already (a replay)."""
+        if self.peek(key) is not None:
+            return False
+        self.put(key, True, until)  # type: ignore[arg-type]
+        return True
 
     def pop(self, key: str) -> T | None:
         """The value if present and not expired; it is removed either way."""

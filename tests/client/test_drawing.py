@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from panda3d.core import Point2, Point3
 
 from client import boards
 from client.drawing import Stroke
 from client.network import WorldConnection, fetch_demo_token
+from client.session import Session
 from protocol.whiteboard import StrokeBegin, StrokeEnd, StrokePoints
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_room, in_world, start, stop
@@ -34,7 +37,10 @@ async def pupil_in_103(http, server) -> WorldConnection:
     return pupil
 
 
-async def test_the_teacher_draws_through_the_3d_board(base, server, http, driver, tmp_path):
+@contextlib.asynccontextmanager
+async def teacher_at_the_board(base, server, http, driver, tmp_path) -> AsyncIterator[tuple[Session, WorldConnection]]:
+    """Mme Durand's client in salle 103, facing its board with the toolbar shown, and Léa there (a plain
+    connection) to see what she draws."""
     session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path)
     await in_world(session)
     pupil = await pupil_in_103(http, server)
@@ -42,9 +48,16 @@ async def test_the_teacher_draws_through_the_3d_board(base, server, http, driver
         world = server.world
         world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
         await in_room(session, driver, "salle-103")
-        await until(lambda: session.view.walker.room.id == "salle-103", what="the teacher in salle 103")
         await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
         await until(lambda: session.classroom.toolbar.shown, what="the toolbar shown to the teacher")
+        yield session, pupil
+    finally:
+        await pupil.close()
+        await stop(session, task)
+
+
+async def test_the_teacher_draws_through_the_3d_board(base, server, http, driver, tmp_path):
+    async with teacher_at_the_board(base, server, http, driver, tmp_path) as (session, pupil):
         toolbar = session.classroom.toolbar.buttons
         for key in ("colour_red", "width_thick"):  # as a click (or Tab + Enter) would
             toolbar[key]["command"](*toolbar[key]["extraArgs"])
@@ -82,9 +95,6 @@ async def test_the_teacher_draws_through_the_3d_board(base, server, http, driver
         await driver.frames_later(3)
         red = count_pixels(screenshot(base), RED, tolerance=0.08)
         assert red > 100, f"the red stroke is visible on the teacher's board ({red} pixels)"
-    finally:
-        await pupil.close()
-        await stop(session, task)
 
 
 async def test_the_toolbar_follows_the_pen(base, server, http, driver, tmp_path):
@@ -119,14 +129,7 @@ async def test_the_toolbar_follows_the_pen(base, server, http, driver, tmp_path)
 
 
 async def test_strokes_the_server_lost_are_drawn_again_after_a_reconnect(base, server, http, driver, tmp_path):
-    session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path)
-    await in_world(session)
-    pupil = await pupil_in_103(http, server)
-    try:
-        world = server.world
-        world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
-        await in_room(session, driver, "salle-103")
-        await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
+    async with teacher_at_the_board(base, server, http, driver, tmp_path) as (session, pupil):
         pen = session.classroom.pen
         pen.colour = 0xD01010
         assert pen.press(*on_screen(base, session, 2000, 1000))
@@ -149,21 +152,10 @@ async def test_strokes_the_server_lost_are_drawn_again_after_a_reconnect(base, s
         await pupil.wait_for(lambda m: 0x1F4FC8 in colours(m))
         assert colours(pupil.mirror) == [0x1F4FC8, 0xD01010], "the lost stroke again, the saved one once"
         await until(lambda: not pen.unacked and not pen.resend, what="everything acknowledged")
-    finally:
-        await pupil.close()
-        await stop(session, task)
 
 
 async def test_a_rectangle_from_the_toolbar(base, server, http, driver, tmp_path):
-    session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path)
-    await in_world(session)
-    pupil = await pupil_in_103(http, server)
-    try:
-        world = server.world
-        world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
-        await in_room(session, driver, "salle-103")
-        await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
-        await until(lambda: session.classroom.toolbar.shown, what="the toolbar")
+    async with teacher_at_the_board(base, server, http, driver, tmp_path) as (session, pupil):
         toolbar, pen = session.classroom.toolbar.buttons, session.classroom.pen
         for key in ("shape_rect", "colour_blue", "width_medium"):
             toolbar[key]["command"](*toolbar[key]["extraArgs"])
@@ -185,21 +177,10 @@ async def test_a_rectangle_from_the_toolbar(base, server, http, driver, tmp_path
 
         toolbar["tool_pen"]["command"](*toolbar["tool_pen"]["extraArgs"])
         assert pen.shape is None and toolbar["tool_pen"]["text"].startswith("[")
-    finally:
-        await pupil.close()
-        await stop(session, task)
 
 
 async def test_text_written_on_the_board(base, server, http, driver, tmp_path):
-    session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path)
-    await in_world(session)
-    pupil = await pupil_in_103(http, server)
-    try:
-        world = server.world
-        world.move_to(world.avatars[session.conn.mirror.me], world.rooms["salle-103"], (38.0, 15.0, 90.0))
-        await in_room(session, driver, "salle-103")
-        await until(lambda: "tableau-103" in session.conn.mirror.boards, what="the board")
-        await until(lambda: session.classroom.toolbar.shown, what="the toolbar")
+    async with teacher_at_the_board(base, server, http, driver, tmp_path) as (session, pupil):
         toolbar = session.classroom.toolbar
         press = toolbar.buttons["tool_text"]
         press["command"](*press["extraArgs"])
@@ -217,6 +198,3 @@ async def test_text_written_on_the_board(base, server, http, driver, tmp_path):
         texts = session.view.boards.panels["tableau-103"].texts
         await until(lambda: texts.get_num_children() == 1, what="the text on the teacher's board")
         assert texts.get_child(0).node().get_text() == "Le présent simple"
-    finally:
-        await pupil.close()
-        await stop(session, task)

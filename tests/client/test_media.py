@@ -123,6 +123,17 @@ async def into_amphi(server, avatar_id: int, position: tuple[float, float, float
     world.move_to(avatar, room, position)
 
 
+async def hosted_pupil(http, server, host) -> Peer:
+    """A plain aiortc pupil (Léa, 4A) in the amphitheatre facing ``host``'s client, a teacher on the stage."""
+    status, _ = await invite(http, server)  # opens the amphitheatre to 4A for the conference
+    assert status == 201
+    pupil = Peer(WorldConnection(http, server.url, await fetch_demo_token(http, server.url, "lea.martin")))
+    await pupil.conn.connect()
+    await into_amphi(server, host.conn.mirror.me, (26.0, -6.0, 0.0))
+    await into_amphi(server, pupil.conn.mirror.me, (26.0, 6.0, 180.0))
+    return pupil
+
+
 async def teacher_peer(http, server) -> Peer:
     status, _ = await invite(http, server)  # opens the amphitheatre to 4A; mme.durand hosts
     assert status == 201
@@ -198,13 +209,8 @@ async def test_a_host_client_publishes_its_test_pattern(base, server, http, driv
     session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path,
                                 devices=sources.Devices(synthetic=True))
     await in_world(session)
-    status, _ = await invite(http, server)
-    assert status == 201
-    pupil = Peer(WorldConnection(http, server.url, await fetch_demo_token(http, server.url, "lea.martin")))
-    await pupil.conn.connect()
+    pupil = await hosted_pupil(http, server, session)
     try:
-        await into_amphi(server, session.conn.mirror.me, (26.0, -6.0, 0.0))
-        await into_amphi(server, pupil.conn.mirror.me, (26.0, 6.0, 180.0))
         await until(lambda: len(pupil.video_frames) >= 10, 15, "the pupil decoding the teacher's test pattern")
         bars = pupil.video_frames[-1].to_ndarray(format="rgb24")
         width = bars.shape[1]

@@ -8,13 +8,11 @@ import json
 
 from client import devices, preferences, sources
 from client.devices import Device
-from client.network import WorldConnection, fetch_demo_token
 from client.preferences import Preferences
 from client.ui.settings import SettingsDialog, choices
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, start, stop
-from tests.client.test_media import Peer, into_amphi, loopback_ice  # noqa: F401 (fixture)
-from tests.server.test_invitation import invite
+from tests.client.test_media import hosted_pupil, loopback_ice  # noqa: F401 (fixture)
 
 PACTL = (
     "0\talsa_output.pci-0000_00_1f.3.analog-stereo.monitor\tmodule-alsa-card.c\ts16le 2ch 48000Hz\tSUSPENDED\n"
@@ -124,13 +122,8 @@ async def test_new_devices_take_effect_while_speaking(base, server, http, driver
     session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path,
                                 devices=sources.Devices(synthetic=True), settings_file=tmp_path / "s.json")
     await in_world(session)
-    status, _ = await invite(http, server)
-    assert status == 201
-    pupil = Peer(WorldConnection(http, server.url, await fetch_demo_token(http, server.url, "lea.martin")))
-    await pupil.conn.connect()
+    pupil = await hosted_pupil(http, server, session)
     try:
-        await into_amphi(server, session.conn.mirror.me, (26.0, -6.0, 0.0))
-        await into_amphi(server, pupil.conn.mirror.me, (26.0, 6.0, 180.0))
         await until(lambda: len(pupil.video_frames) >= 5, 15, "the pupil sees the teacher")
         media = session.conference.media
         media.use(sources.Devices("none", "none"))  # what saving "Aucun" for both does

@@ -17,7 +17,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from server.ent.logout import BACKCHANNEL_EVENT, MAX_BODY, SeenTokens
+from server.ent.logout import BACKCHANNEL_EVENT, MAX_BODY, seen_tokens
 from server.ent.routes import LOGIN_SERVICE
 from server.ent.sessions import ent_session_key, subject_key
 from server.identity import Identity, Role
@@ -243,7 +243,7 @@ async def test_only_oidc_ents_have_the_endpoint(sp, sp_url, llng, ent):
 
 def test_seen_tokens_forget_expired_entries():
     now = [1000.0]
-    seen = SeenTokens(max_items=3, clock=lambda: now[0])
+    seen = seen_tokens(max_items=3, clock=lambda: now[0])
     assert seen.first_use("a", until=1100) and not seen.first_use("a", until=1100)
     now[0] = 1200
     assert seen.first_use("a", until=1300)  # expired entries may come back: their token is refused as stale
