@@ -4,7 +4,6 @@ big screen (pixels) and receives its audio; the recording indicator; the client 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import fractions
 import time
@@ -13,26 +12,21 @@ import aioice.ice
 import av
 import numpy as np
 import pytest
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
+from aiortc import MediaStreamTrack
 
 from client import screen, sources
 from client.media import SPEAKING_LEVEL, to_picture
 from client.network import WorldConnection, fetch_demo_token
 from protocol.conference import (
     ConfFloor,
-    ConfPublish,
-    ConfPublishAnswer,
     ConfRecord,
     ConfRole,
-    ConfSubscribeAnswer,
-    ConfSubscribeOffer,
 )
 from server.services import SERVICES
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
-from tests.server.conference.client import CONFIG
 from tests.server.conference.media import Tone
+from tests.server.conference.test_world_conference import WorldConferenceClient
 from tests.server.test_invitation import invite
 
 PINK = (240, 30, 150)  # red ≠ blue: a channel swap would not pass
@@ -63,56 +57,23 @@ class Solid(MediaStreamTrack):
         return frame
 
 
-class Peer:
-    """A plain aiortc participant driven over a world connection: publishes, or subscribes and decodes."""
+class Peer(WorldConferenceClient):
+    """A plain aiortc participant driven over a world connection: publishes, or subscribes and keeps what it
+    decodes (video frames, audio levels)."""
 
     def __init__(self, conn: WorldConnection) -> None:
-        self.conn, self.pcs, self.tasks = conn, [], []
-        self.answers: list[str] = []
-        self.received: list = []
+        super().__init__(conn)
         self.video_frames: list[av.VideoFrame] = []
         self.audio_levels: list[float] = []
-        conn.mirror.listeners.append(self._on_message)
 
-    def _on_message(self, msg) -> None:
-        self.received.append(msg)
-        if isinstance(msg, ConfPublishAnswer):
-            self.answers.append(msg.sdp)
-        elif isinstance(msg, ConfSubscribeOffer):
-            self.tasks.append(asyncio.get_running_loop().create_task(self._answer(msg)))
-
-    async def publish(self, *tracks: MediaStreamTrack) -> None:
-        pc = RTCPeerConnection(CONFIG)
-        self.pcs.append(pc)
-        for track in tracks:
-            pc.addTrack(track)
-        await pc.setLocalDescription(await pc.createOffer())
-        await self.conn.send(ConfPublish(pc.localDescription.sdp))
-        await until(lambda: self.answers, 10, "the publish answer")
-        await pc.setRemoteDescription(RTCSessionDescription(self.answers[-1], "answer"))
-
-    async def _answer(self, offer: ConfSubscribeOffer) -> None:
-        pc = RTCPeerConnection(CONFIG)
-        self.pcs.append(pc)
-        pc.on("track", lambda track: self.tasks.append(asyncio.create_task(self._read(track))))
-        await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
-        await pc.setLocalDescription(await pc.createAnswer())
-        await self.conn.send(ConfSubscribeAnswer(offer.version, pc.localDescription.sdp))
-
-    async def _read(self, track: MediaStreamTrack) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                if track.kind == "video":
-                    self.video_frames.append(frame)
-                else:
-                    self.audio_levels.append(sources.level(frame))
+    def on_frame(self, kind: str, frame) -> None:
+        if kind == "video":
+            self.video_frames.append(frame)
+        else:
+            self.audio_levels.append(sources.level(frame))
 
     async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for pc in self.pcs:
-            await pc.close()
+        await super().close()
         await self.conn.close()
 
 

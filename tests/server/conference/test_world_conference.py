@@ -40,6 +40,11 @@ class WorldConferenceClient:
             if isinstance(msg, ConfSubscribeOffer):
                 self.tasks.append(asyncio.get_running_loop().create_task(self._answer(msg)))
 
+    def on_frame(self, kind: str, frame: Any) -> None:
+        """A decoded frame of what I subscribe to: video frames' counters are kept."""
+        if kind == "video":
+            self.counters.append(read_counter(frame))
+
     async def _answer(self, offer: ConfSubscribeOffer) -> None:
         pc = RTCPeerConnection(CONFIG)
         self.pcs.append(pc)
@@ -51,21 +56,24 @@ class WorldConferenceClient:
     async def _read(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError):
             while True:
-                frame = await track.recv()
-                if track.kind == "video":
-                    self.counters.append(read_counter(frame))
+                self.on_frame(track.kind, await track.recv())
 
-    async def publish(self) -> RTCPeerConnection:
+    async def publish(self, *tracks: MediaStreamTrack) -> RTCPeerConnection:
+        """Publish ``tracks`` (by default a frame-counter video and a tone)."""
         pc = RTCPeerConnection(CONFIG)
         self.pcs.append(pc)
-        pc.addTrack(CounterVideo())
-        pc.addTrack(Tone())
+        for track in tracks or (CounterVideo(), Tone()):
+            pc.addTrack(track)
         await pc.setLocalDescription(await pc.createOffer())
+        answered = len(self.answers())
         await self.conn.send(ConfPublish(pc.localDescription.sdp))
-        await wait_for(lambda: any(isinstance(m, ConfPublishAnswer) for m in self.received), 10, "publish answer")
-        answer = next(m for m in self.received if isinstance(m, ConfPublishAnswer))
+        await wait_for(lambda: len(self.answers()) > answered, 10, "publish answer")
+        answer = self.answers()[-1]
         await pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
         return pc
+
+    def answers(self) -> list[ConfPublishAnswer]:
+        return [m for m in self.received if isinstance(m, ConfPublishAnswer)]
 
     async def close(self) -> None:
         for task in self.tasks:
