@@ -29,6 +29,7 @@ class _EntBase(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     id_attribute: str | None = Field(default=None, min_length=1, max_length=100)
+    separator: str = Field(default=";", max_length=3)  # values packed into one attribute value; "": never split
 
 
 class CasConfig(_EntBase):
@@ -80,6 +81,8 @@ class SamlConfig(_EntBase):
     sp_cert_file: Path
     sp_entity_id: str | None = None
     xmlsec_binary: Path | None = None
+    allow_sha1: bool = False  # accept RSA-SHA1 / SHA-1 signatures from an old IdP (logged as a warning)
+    clock_skew_seconds: int = Field(default=180, ge=0, le=600)
 
 
 EntConfig = Annotated[CasConfig | OidcConfig | SamlConfig, Field(discriminator="protocol")]

@@ -12,11 +12,15 @@ from __future__ import annotations
 import base64
 import calendar
 import logging
+import re
 import shutil
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
+from xml.etree.ElementTree import Element
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, xmldsig
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
@@ -28,7 +32,7 @@ from saml2.sigver import SIGNER_ALGS, extract_rsa_key_from_x509_cert, pem_format
 from saml2.time_util import str_to_time
 
 from server.ent.config import EntConfigError, SamlConfig
-from server.ent.errors import LoginError
+from server.ent.errors import LoginError, code_part
 from server.ent.logout import seen_tokens
 
 log = logging.getLogger("cybercollege.ent")
@@ -38,6 +42,24 @@ MAX_LOGOUT_REQUEST = 64 * 1024
 MAX_LOGOUT_AGE = 600  # seconds; a LogoutRequest is delivered at once (front or back channel)
 # Redirect-binding signature algorithms we accept on a LogoutRequest (no SHA-1).
 LOGOUT_SIG_ALGS = {xmldsig.SIG_RSA_SHA256, xmldsig.SIG_RSA_SHA384, xmldsig.SIG_RSA_SHA512}
+ACCEPTED_SIGNATURES = LOGOUT_SIG_ALGS
+ACCEPTED_DIGESTS = {xmldsig.DIGEST_SHA256, xmldsig.DIGEST_SHA384, xmldsig.DIGEST_SHA512}
+MAX_RESPONSE_AGE = 300  # seconds between the IdP's IssueInstant and our check, plus the ENT's clock_skew_seconds
+SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+REFUSED_BY_IDP = "Votre fournisseur d'identité n'a pas autorisé la connexion. Recommencez ou contactez l'ENT."
+STALE = (
+    "La réponse de votre fournisseur d'identité est arrivée trop tard ou l'horloge d'un des serveurs est "
+    "décalée. Recommencez la connexion."
+)
+STATUS_MESSAGES = {
+    "authnfailed": "Votre fournisseur d'identité n'a pas pu vous authentifier. Recommencez la connexion.",
+    "requestdenied": REFUSED_BY_IDP,
+    "nopassive": "Vous n'êtes pas connecté·e à votre ENT. Recommencez pour saisir vos identifiants.",
+    "unknownprincipal": "Votre fournisseur d'identité ne connaît pas ce compte.",
+}
 
 
 class SamlLogoutError(Exception):
@@ -83,7 +105,7 @@ class SamlServiceProvider:
 
     def metadata(self) -> str:
         """Our SP metadata (XML) for the IdP administrator."""
-        return str(entity_descriptor(self._config))
+        return _metadata(self._config, self.cfg)
 
     def authn_request(self, relay_state: str) -> tuple[str, str]:
         """A signed AuthnRequest: ``(request id, redirect URL)``."""
@@ -98,18 +120,25 @@ class SamlServiceProvider:
         return request_id, dict(info["headers"])["Location"]
 
     def parse_response(self, saml_response: str, request_id: str) -> SamlLogin:
-        """Verify a base64 Response that must answer ``request_id``; :class:`LoginError` otherwise."""
+        """Verify a base64 Response that must answer ``request_id``; :class:`LoginError` otherwise.
+
+        Checked here before pysaml2 (which would only say "no"): size, status, algorithms, Destination and
+        IssueInstant; then pysaml2 checks the signature, InResponseTo, Audience and Conditions."""
         if len(saml_response) > MAX_RESPONSE:
             raise LoginError("saml_response_too_large", REFUSED)
+        _precheck(saml_response, self.acs_url, self.cfg)
         try:
             response = self._client.parse_authn_request_response(
                 saml_response, BINDING_HTTP_POST, outstanding={request_id: self.acs_url}
             )
         except Exception as exc:  # pysaml2 raises dozens of unrelated exception types
-            log.warning("saml response refused ent=%s error=%s", self.cfg.id, type(exc).__name__)
-            raise LoginError("saml_bad_response", REFUSED) from None
+            reason = _reason(exc)
+            log.warning("saml response refused ent=%s reason=%s", self.cfg.id, reason)
+            raise LoginError(reason, REFUSED) from None
         if response is None or response.in_response_to != request_id:
             raise LoginError("saml_unsolicited", REFUSED)
+        if response.assertion is None:  # pysaml2 leaves it unset when its response-level checks fail
+            raise LoginError("saml_no_assertion", REFUSED)
         statements = response.assertion.authn_statement or []
         index = statements[0].session_index if statements else None
         name_id = response.name_id.text if response.name_id is not None else ""
@@ -220,13 +249,63 @@ class SamlServiceProvider:
         return False
 
 
-def _recent(issue_instant: str | None) -> bool:
-    """``IssueInstant`` at most :data:`MAX_LOGOUT_AGE` seconds old (and not in the future, 60 s of skew)."""
+def _precheck(saml_response: str, acs: str, cfg: SamlConfig) -> None:
+    """Refuse, with a precise reason, a Response that failed at the IdP, was meant for another service,
+    is too old, or is signed with an algorithm we do not accept."""
+    try:
+        root = fromstring(base64.b64decode(saml_response, validate=False), forbid_dtd=True)
+    except (ValueError, ParseError, DefusedXmlException):
+        raise LoginError("saml_not_a_response", REFUSED) from None
+    if root.tag != f"{SAMLP}Response":
+        raise LoginError("saml_not_a_response", REFUSED)
+    status = root.find(f"{SAMLP}Status/{SAMLP}StatusCode")
+    value = status.get("Value", "") if status is not None else ""
+    if value != STATUS_SUCCESS:
+        inner = status.find(f"{SAMLP}StatusCode") if status is not None else None
+        detail = (inner.get("Value", "") if inner is not None else "") or value
+        code = code_part(detail.rsplit(":", 1)[-1])
+        raise LoginError(f"saml_status_{code}", STATUS_MESSAGES.get(code, REFUSED_BY_IDP), status=403)
+    if root.find(f"{SAML}Assertion") is None and root.find(f"{SAML}EncryptedAssertion") is None:
+        raise LoginError("saml_no_assertion", REFUSED)
+    destination = root.get("Destination")
+    if destination is not None and destination != acs:
+        raise LoginError("saml_wrong_destination", REFUSED)
+    if not _recent(root.get("IssueInstant"), MAX_RESPONSE_AGE, cfg.clock_skew_seconds):
+        raise LoginError("saml_stale_response", STALE)
+    weak = sorted(_weak_algorithms(root)) if not cfg.allow_sha1 else []
+    if weak:
+        log.warning("saml response refused ent=%s reason=saml_weak_algorithm algorithms=%s", cfg.id, weak)
+        raise LoginError("saml_weak_algorithm", REFUSED)
+
+
+def _weak_algorithms(root: Element) -> set[str]:
+    """The signature and digest algorithms of ``root`` that are not SHA-256 or better."""
+    used = {m.get("Algorithm", "") for tag in ("SignatureMethod", "DigestMethod") for m in root.iter(f"{DS}{tag}")}
+    return used - ACCEPTED_SIGNATURES - ACCEPTED_DIGESTS
+
+
+def _reason(exc: Exception) -> str:
+    """A stable log code for a pysaml2 exception (``SignatureError`` → ``saml_signature_error``)."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return f"saml_{code_part(name)}"
+
+
+def accepted_algorithms(cfg: SamlConfig) -> tuple[set[str], set[str]]:
+    """``(signature, digest)`` algorithm URIs accepted from this IdP (SHA-1 only when ``allow_sha1``)."""
+    if cfg.allow_sha1:
+        return ACCEPTED_SIGNATURES | {xmldsig.SIG_RSA_SHA1}, ACCEPTED_DIGESTS | {xmldsig.DIGEST_SHA1}
+    return set(ACCEPTED_SIGNATURES), set(ACCEPTED_DIGESTS)
+
+
+def _recent(issue_instant: str | None, max_age: float = 0, skew: float = 0) -> bool:
+    """``IssueInstant`` at most ``max_age`` seconds old and not in the future, ``skew`` seconds of clock
+    difference allowed either way (defaults: a LogoutRequest's :data:`MAX_LOGOUT_AGE` and 60 s)."""
+    max_age, skew = max_age or MAX_LOGOUT_AGE, skew or 60
     try:
         issued = calendar.timegm(str_to_time(issue_instant))
     except (ValueError, TypeError):
         return False
-    return time.time() - MAX_LOGOUT_AGE <= issued <= time.time() + 60
+    return time.time() - max_age - skew <= issued <= time.time() + skew
 
 
 def _expired(not_on_or_after: str) -> bool:
@@ -247,7 +326,22 @@ def acs_url(cfg: SamlConfig, public_url: str) -> str:
 
 def sp_metadata(cfg: SamlConfig, public_url: str) -> str:
     """Our SP metadata without loading the IdP's (to register the SP before the IdP exists)."""
-    return str(entity_descriptor(_sp_config(cfg, public_url, with_idp=False)))
+    return _metadata(_sp_config(cfg, public_url, with_idp=False), cfg)
+
+
+def _metadata(config: SPConfig, cfg: SamlConfig) -> str:
+    """The metadata pysaml2 writes, advertising only the algorithms we accept (it lists all of xmlsec1's,
+    MD5 and SHA-1 included)."""
+    descriptor = entity_descriptor(config)
+    signatures, digests = accepted_algorithms(cfg)
+    if descriptor.extensions is not None:
+        descriptor.extensions.extension_elements = [
+            e
+            for e in descriptor.extensions.extension_elements
+            if e.tag not in ("DigestMethod", "SigningMethod")
+            or e.attributes.get("Algorithm") in (digests if e.tag == "DigestMethod" else signatures)
+        ]
+    return str(descriptor)
 
 
 def _sp_config(cfg: SamlConfig, public_url: str, with_idp: bool) -> SPConfig:
@@ -260,7 +354,7 @@ def _sp_config(cfg: SamlConfig, public_url: str, with_idp: bool) -> SPConfig:
         "key_file": str(cfg.sp_key_file),
         "cert_file": str(cfg.sp_cert_file),
         "allow_unknown_attributes": True,
-        "accepted_time_diff": 60,
+        "accepted_time_diff": cfg.clock_skew_seconds,
         "service": {
             "sp": {
                 "endpoints": {

@@ -21,6 +21,10 @@ from server.ent.sessions import ent_session_key, subject_key
 
 SAML_SPS = web.AppKey("ent_saml_sps", dict)
 log = logging.getLogger("cybercollege.ent")
+WRONG_BINDING = (
+    "Votre fournisseur d'identité a envoyé sa réponse d'une façon que ce service n'accepte pas. "
+    "Son administrateur doit utiliser la liaison HTTP-POST vers ce service (voir les métadonnées)."
+)
 REFUSED_LOGOUT = "Demande de déconnexion refusée : elle ne vient pas de votre fournisseur d'identité ou a expiré."
 
 
@@ -31,6 +35,7 @@ def add_saml_routes(app: web.Application, service: LoginService) -> None:
         [
             web.get("/auth/saml/{ent}/metadata", html_errors(metadata)),
             web.post("/auth/saml/{ent}/acs", html_errors(acs)),
+            web.get("/auth/saml/{ent}/acs", html_errors(acs_other_binding)),
             web.get("/auth/saml/{ent}/slo", html_errors(single_logout)),
             web.post("/auth/saml/{ent}/slo", html_errors(single_logout)),
         ]
@@ -79,6 +84,12 @@ async def acs(request: web.Request) -> web.StreamResponse:
     )
     subject = subject_key(sp.cfg.id, login.name_id) if login.name_id else None
     raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session, subject))
+
+
+async def acs_other_binding(request: web.Request) -> web.StreamResponse:
+    """A Response by HTTP-Redirect or an artifact (HTTP-Artifact): we only take HTTP-POST."""
+    sp_of(request)
+    raise LoginError("saml_unsupported_binding", WRONG_BINDING, status=405)
 
 
 async def single_logout(request: web.Request) -> web.StreamResponse:

@@ -94,7 +94,7 @@ class LoginService:
         return ent
 
     def policy(self, ent: EntConfig) -> MappingPolicy:
-        return MappingPolicy(ent.allow_parents, ent.default_uai, ent.id_attribute)
+        return MappingPolicy(ent.allow_parents, ent.default_uai, ent.id_attribute, ent.separator)
 
     def open_request(self, request: DesktopRequest) -> str:
         """Remember a desktop login request; returns its id (goes in the login page URL)."""
