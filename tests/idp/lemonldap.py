@@ -2,8 +2,9 @@
 
 :func:`start_portal` writes an isolated configuration (CAS, OpenID Connect and SAML issuers, the Demo user
 backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
-``plackup -E deployment``. Demo users: ``dwho`` (teacher), ``rtyler`` (pupil), ``msmith`` (parent);
-the password is the login.
+``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
+pupil), ``msmith`` (the parent); the password is the login. Multi-valued attributes are packed with
+LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT running it sends them.
 """
 
 from __future__ import annotations
@@ -24,34 +25,53 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.idp import people
+
 HERE = Path(__file__).parent
 INSTALL = "sudo scripts/install-test-idp.sh"
 PORTAL_MODULE = Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm")
-SCHOOL_UAI = "0699990Z"
+SCHOOL_UAI = people.SCHOOL_UAI
 OIDC_CLIENT_ID = "cybercollege"
 OIDC_CLIENT_SECRET = "llng-test-secret-0123456789"
 
-# SDET attributes computed from the Demo backend's uid and cn (Perl expressions).
+# The Demo backend's three accounts play people of tests/idp/people.py (its passwords are the logins).
+ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT}
+
+
+def _per_user(values: dict[str, str]) -> str:
+    """A Perl expression choosing a value by ``$uid`` (the Demo backend's login)."""
+    expression = "''"
+    for login, value in values.items():
+        expression = f"$uid eq '{login}' ? {_perl_string(value)} : {expression}"
+    return expression
+
+
+def _perl_string(value: str) -> str:
+    """A double-quoted Perl string holding the UTF-8 *bytes* of ``value`` (``\\x{c3}\\x{a9}`` for é), as an
+    LDAP directory hands them to the portal; Perl character strings would come out as Latin-1."""
+    escaped = "".join(
+        (f"\\{chr(b)}" if chr(b) in '\\"$@' else chr(b)) if b < 128 else f"\\x{{{b:02x}}}"
+        for b in value.encode("utf-8")
+    )
+    return f'"{escaped}"'
+
+
+def _packed(attribute: str) -> dict[str, str]:
+    """Every account's values of ``attribute``, packed with LemonLDAP::NG's default separator ``; ``."""
+    return {login: people.packed(p.sdet().get(attribute, []), "; ") for login, p in ACCOUNTS.items()}
+
+
+# SDET attributes computed from the Demo backend's uid (Perl expressions), multi-valued ones packed.
 MACROS = {
-    "ENTPersonProfils": (
-        '$uid eq "dwho" ? "National_ENS" : $uid eq "rtyler" ? "National_ELV" : "National_TUT"'
-    ),
-    "ENTPersonStructRattach": f'"{SCHOOL_UAI}"',
+    "ENTPersonProfils": _per_user(_packed("ENTPersonProfils")),
+    "ENTPersonStructRattach": f"'{SCHOOL_UAI}'",
     "ENTPersonJointure": "'LLNG-' . uc($uid)",
-    "givenName": "(split / /, $cn)[0]",
-    "sn": "(split / /, $cn)[1]",
-    "ENTEleveClasses": f"$uid eq 'rtyler' ? '{SCHOOL_UAI}$4A' : ''",
-    "ENTAuxEnsClasses": f"$uid eq 'dwho' ? '{SCHOOL_UAI}$4A;{SCHOOL_UAI}$3C' : ''",
+    "ENTPersonNom": _per_user(_packed("ENTPersonNom")),
+    "ENTPersonPrenom": _per_user(_packed("ENTPersonPrenom")),
+    "ENTEleveClasses": _per_user({"rtyler": people.packed(list(people.PUPIL.classes), "; ")}),
+    "ENTAuxEnsClasses": _per_user({"dwho": people.packed(list(people.TEACHER.classes), "; ")}),
 }
-SDET = [
-    "ENTPersonProfils",
-    "ENTPersonStructRattach",
-    "ENTPersonJointure",
-    "givenName",
-    "sn",
-    "ENTEleveClasses",
-    "ENTAuxEnsClasses",
-]
+SDET = list(MACROS)
 
 
 class IdpMissing(RuntimeError):

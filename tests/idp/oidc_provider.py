@@ -19,12 +19,16 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from joserfc.jwk import RSAKey
 
 from server.ent.config import OidcConfig
 from tests.idp import people
 from tests.idp.lemonldap import free_port
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 HERE = Path(__file__).parent / "oidc_provider"
 ENT_ID = "node-oidc"
@@ -157,7 +161,7 @@ def _wait_ready(running: Running, base: str, timeout: float = 20.0) -> str:
     raise RuntimeError(f"oidc-provider not ready after {timeout} s:\n{running.log()[-3000:]}")
 
 
-async def sign_in(page, person: people.Person) -> None:
+async def sign_in(page: Page, person: people.Person) -> None:
     """On the provider's login page loaded in the Playwright ``page``, sign in as ``person`` like a user."""
     await page.get_by_label("Identifiant").fill(person.login)
     await page.get_by_label("Mot de passe").fill(person.password)

@@ -46,6 +46,7 @@ const provider = new Provider(`http://127.0.0.1:${args.port}/`, {
   scopes: ['openid'],
   responseTypes: ['code'],
   features: { devInteractions: { enabled: false } },
+  ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
   pkce: { required: () => true }, // the default requires PKCE only for public (and FAPI) clients
   enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
   async findAccount(ctx, sub) {

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -24,6 +26,9 @@ from tests.idp.people import PARENT, PUPIL, SCHOOL_UAI, STAFF, TEACHER, Person
 
 from . import flows
 from .conftest import LogoutRecorder, start_server
+
+if TYPE_CHECKING:
+    from playwright.async_api import Response
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,9 @@ async def login_server(ent: OidcConfig, port: int, url: str, tokens: TokenServic
 
 
 @pytest.fixture
-async def sp_app(op, sp_port: int, sp_url: str, tokens: TokenService) -> AsyncIterator[web.Application]:
+async def sp_app(
+    op: oidc_provider.Running, sp_port: int, sp_url: str, tokens: TokenService
+) -> AsyncIterator[web.Application]:
     async with login_server(op.ent, sp_port, sp_url, tokens) as app:
         yield app
 
@@ -99,7 +106,7 @@ async def browser_login(sp_url: str, op: oidc_provider.Running, person: Person, 
         outcome = Outcome(started.verifier)
         page = await ctx.new_page()
 
-        def seen(response) -> None:
+        def seen(response: Response) -> None:
             if response.request.is_navigation_request() and response.frame == page.main_frame:
                 outcome.pages.append(f"{response.status} {response.url}")
                 outcome.status = response.status
@@ -123,7 +130,7 @@ async def browser_login(sp_url: str, op: oidc_provider.Running, person: Person, 
 
 @pytest.mark.parametrize("person", [TEACHER, PUPIL, STAFF], ids=lambda p: p.login)
 async def test_oidc_provider_login_maps_the_identity(
-    op, sp_app, sp_url: str, tokens: TokenService, person: Person
+    op: oidc_provider.Running, sp_app: web.Application, sp_url: str, tokens: TokenService, person: Person
 ) -> None:
     outcome = await browser_login(sp_url, op, person)
     query = outcome.query()
@@ -138,7 +145,9 @@ async def test_oidc_provider_login_maps_the_identity(
     assert identity.display_name == person.display_name
 
 
-async def test_oidc_provider_parent_is_refused_on_our_page(op, sp_app, sp_url: str) -> None:
+async def test_oidc_provider_parent_is_refused_on_our_page(
+    op: oidc_provider.Running, sp_app: web.Application, sp_url: str
+) -> None:
     outcome = await browser_login(sp_url, op, PARENT)
     assert outcome.loopback is None
     assert outcome.status == 403, outcome.pages
@@ -146,7 +155,9 @@ async def test_oidc_provider_parent_is_refused_on_our_page(op, sp_app, sp_url: s
     assert "parents" in outcome.text
 
 
-async def test_oidc_provider_checks_the_password(op, sp_app, sp_url: str) -> None:
+async def test_oidc_provider_checks_the_password(
+    op: oidc_provider.Running, sp_app: web.Application, sp_url: str
+) -> None:
     outcome = await browser_login(sp_url, op, PUPIL, password="not-" + PUPIL.password)
     assert outcome.loopback is None
     assert outcome.status == 401
@@ -154,7 +165,7 @@ async def test_oidc_provider_checks_the_password(op, sp_app, sp_url: str) -> Non
     assert "Identifiant ou mot de passe incorrect" in outcome.text
 
 
-async def test_oidc_provider_key_rotation(tmp_path, sp_port: int, sp_url: str, tokens: TokenService) -> None:
+async def test_oidc_provider_key_rotation(tmp_path: Path, sp_port: int, sp_url: str, tokens: TokenService) -> None:
     """The same issuer restarted with a new signing key (old one still published): our RP refetches the JWKS."""
     first = oidc_provider.start(tmp_path / "first", sp_url)
     try:

@@ -20,6 +20,7 @@ from server.tokens import TokenService
 from tests.idp import lemonldap, simplesamlphp
 from tests.idp.chromium import chromium
 from tests.idp.people import PARENT, PUPIL, SCHOOL_UAI, STAFF, TEACHER, Person
+from tests.idp.simplesamlphp import Running
 
 from .conftest import start_server
 from .flows import LOOPBACK, redeem, start_url
@@ -48,7 +49,7 @@ def ssp_sp(tmp_path_factory: pytest.TempPathFactory) -> SamlConfig:
 
 
 @pytest.fixture(scope="module")
-def ssp(tmp_path_factory: pytest.TempPathFactory, sp_url: str, ssp_sp: SamlConfig) -> Iterator:
+def ssp(tmp_path_factory: pytest.TempPathFactory, sp_url: str, ssp_sp: SamlConfig) -> Iterator[Running]:
     """A running SimpleSAMLphp IdP; fails (never skips) when it is not installed."""
     try:
         simplesamlphp.check_installed()
@@ -60,7 +61,7 @@ def ssp(tmp_path_factory: pytest.TempPathFactory, sp_url: str, ssp_sp: SamlConfi
 
 
 @pytest.fixture
-async def ssp_server(ssp, sp_port: int, sp_url: str, tokens, logouts) -> AsyncIterator[web.Application]:
+async def ssp_server(ssp: Running, sp_port: int, sp_url: str, tokens, logouts) -> AsyncIterator[web.Application]:
     """Our login server with SimpleSAMLphp as its only ENT, listening on ``sp_url``."""
     app = web.Application()
     setup_ent(app, [ssp.ent], tokens, public_url=sp_url, demo=None, on_logout=logouts)
@@ -80,7 +81,7 @@ class BrowserLogin:
     page_text: str = ""  # the last page's text (a refusal)
 
 
-async def browser_login(sp_url: str, ssp, person: Person) -> BrowserLogin:
+async def browser_login(sp_url: str, ssp: Running, person: Person) -> BrowserLogin:
     """The desktop login in Chromium, from our start URL through the IdP's form to our ACS's answer.
 
     Nothing listens on the loopback: Playwright's ``page.route`` does not see the targets of redirects, so

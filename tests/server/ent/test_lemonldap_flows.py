@@ -22,7 +22,7 @@ async def test_pupil_logs_in_with_cas3(sp, sp_url, tokens):
     identity, sid = tokens.verify(body["access_token"])
     assert identity.user_id == "llng-cas:LLNG-RTYLER"
     assert identity.role is Role.PUPIL
-    assert identity.display_name == "Rose T."
+    assert identity.display_name == "Zoé É."
     assert identity.school_uai == "0699990Z"
     assert identity.classes == ("4A",)
     assert body["refresh_token"] and 0 < body["expires_in"] <= 900
@@ -36,7 +36,7 @@ async def test_teacher_logs_in_with_oidc(sp, sp_url, tokens):
     identity, _sid = tokens.verify(body["access_token"])
     assert identity.user_id == "llng-oidc:LLNG-DWHO"
     assert identity.role is Role.TEACHER
-    assert identity.display_name == "Doctor Who"
+    assert identity.display_name == "Hélène Lefèvre-Dubœuf"
     assert set(identity.classes) == {"4A", "3C"}
 
 

@@ -44,9 +44,9 @@ async def enter(sp_url: str, http: aiohttp.ClientSession, token: str) -> WorldCo
 @pytest.mark.parametrize(
     ("ent", "user", "name", "role", "classes"),
     [
-        ("llng-cas", "rtyler", "Rose T.", "pupil", ("4A",)),
-        ("llng-oidc", "dwho", "Doctor Who", "teacher", ("4A", "3C")),
-        ("llng-saml", "rtyler", "Rose T.", "pupil", ("4A",)),
+        ("llng-cas", "rtyler", "Zoé É.", "pupil", ("4A",)),
+        ("llng-oidc", "dwho", "Hélène Lefèvre-Dubœuf", "teacher", ("4A", "3C")),
+        ("llng-saml", "rtyler", "Zoé É.", "pupil", ("4A",)),
     ],
 )
 async def test_ent_user_appears_in_the_world(
