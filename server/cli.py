@@ -1,4 +1,4 @@
-"""The ``cybercollege`` command: serve, bot, bench, world check, client."""
+"""The ``cybercollege`` command: serve, ent, bot, bench, world check, client."""
 
 from __future__ import annotations
 
@@ -8,18 +8,36 @@ import sys
 from pathlib import Path
 
 from server.config import Settings
+from server.ent import commands as ent_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASS_THROUGH:  # their own parsers take every option that follows
         return PASS_THROUGH[argv[0]](argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "bot":
+        return _bot(args)
+    if args.command == "ent":
+        return ent_commands.run(args)
+    if args.command == "world":
+        from worlds import check as world_check
+
+        return world_check.main([str(args.path)])
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand but the pass-through ones (``bench``, ``client``)."""
     parser = argparse.ArgumentParser(prog="cybercollege", description="Cybercollège: the virtual college server")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the world server (embedded defaults: SQLite, the college, demo users)")
     for name, f in Settings.model_fields.items():
-        serve.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=f.description)
+        help_text = (f.description or "").replace("%", "%%")  # argparse formats help with %
+        serve.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=help_text)
 
     bot = sub.add_parser("bot", help="connect scripted avatars that walk the college")
     bot.add_argument("--count", type=int, default=10, help="how many bots (default 10)")
@@ -37,19 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     check = world_sub.add_parser("check", help="validate a world directory or file")
     check.add_argument("path", type=Path)
 
+    ent_commands.add_parser(sub)
+
     client = sub.add_parser("client", help="run the Panda3D desktop client")
     client.add_argument("args", nargs=argparse.REMAINDER, help="client arguments (see cybercollege client --help)")
-
-    args = parser.parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "bot":
-        return _bot(args)
-    if args.command == "world":
-        from worlds import check as world_check
-
-        return world_check.main([str(args.path)])
-    return 2
+    return parser
 
 
 def _bench(argv: list[str]) -> int:

@@ -32,6 +32,7 @@ from protocol.conference import (
     ConfUnpublish,
 )
 from protocol.conference import Role as ConfRole
+from protocol.messages import schema_of
 from server.conference import Sfu
 from server.identity import Role
 from server.lobby import LOBBY_ID
@@ -125,7 +126,7 @@ class Conferencing:
 
     def link(self, a: Avatar, s: Session, msg: ConfLink) -> None:
         """``CONF_LINK``: a host includes a room in their conference, or leaves it out."""
-        code = ConfLink.__protocol__.code
+        code = schema_of(ConfLink).code
         attendance = self.attending.get(a.id)
         if attendance is None:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "pas de conférence dans cette salle", code)

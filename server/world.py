@@ -17,7 +17,7 @@ from typing import Any
 
 import worlds
 from protocol import CloseCode, ErrorCode, encode
-from protocol.messages import Bye, Chat, Correction, Move, Say, UseDoor, Whisper
+from protocol.messages import Bye, Chat, Correction, Move, Say, UseDoor, Whisper, schema_of
 from protocol.messages import Room as RoomMsg
 from server import chat
 from server.avatar import Avatar
@@ -226,10 +226,10 @@ class World:
     def _chat_refused(self, a: Avatar, s: Session, msg: Say | Whisper) -> bool:
         """The room's rules for any chat, room or private: the lobby has none, a teacher may mute."""
         if not a.room.chat_allowed:
-            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", msg.__protocol__.code)
+            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", schema_of(msg).code)
             return True
         if not a.room.control.may_chat(a):
-            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", msg.__protocol__.code)
+            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", schema_of(msg).code)
             return True
         return False
 
@@ -241,11 +241,11 @@ class World:
             return
         other = self.avatars.get(msg.to)
         if other is None or other.session is None:
-            s.error(ErrorCode.UNKNOWN_AVATAR, f"avatar {msg.to} is not connected", msg.__protocol__.code)
+            s.error(ErrorCode.UNKNOWN_AVATAR, f"avatar {msg.to} is not connected", schema_of(msg).code)
             return
         refusal = chat.whisper_refusal(a.identity, other.identity)
         if refusal:
-            s.error(ErrorCode.CHAT_FORBIDDEN, refusal, msg.__protocol__.code)
+            s.error(ErrorCode.CHAT_FORBIDDEN, refusal, schema_of(msg).code)
             return
         text = chat.clean(msg.text)
         line = encode(Chat(a.id, a.identity.display_name, True, text, _now_ms()))
@@ -255,7 +255,7 @@ class World:
             self.writer.chat(ChatRecord(None, a.identity.user_id, other.identity.user_id, text))
 
     def _use_door(self, a: Avatar, s: Session, msg: UseDoor) -> None:
-        ref = msg.__protocol__.code
+        ref = schema_of(msg).code
         door = next((d for d in a.room.spec.doors if d.id == msg.door), None)
         if door is None:
             s.error(ErrorCode.UNKNOWN_DOOR, f"no door {msg.door!r} in {a.room.id}", ref)

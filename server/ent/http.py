@@ -18,6 +18,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str
+    date: str = ""  # the Date header, to compare clocks (cybercollege ent check)
 
     def json(self) -> dict:
         """The body as a JSON object, or :class:`EntUnavailable`."""
@@ -50,7 +51,7 @@ class EntHttp:
             async with asyncio.timeout(timeout):
                 async with self._client().request(method, url, allow_redirects=False, **kwargs) as resp:
                     body = await _read_limited(resp, max_bytes)
-                    return Reply(resp.status, body, resp.content_type)
+                    return Reply(resp.status, body, resp.content_type, resp.headers.get("Date", ""))
         except TimeoutError:
             raise EntUnavailable("ent_timeout") from None
         except aiohttp.ClientError:

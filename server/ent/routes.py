@@ -64,6 +64,7 @@ def setup_ent(
             web.post("/auth/desktop/token", json_errors(desktop_token)),
             web.post("/auth/refresh", json_errors(refresh)),
             web.post("/auth/logout", json_errors(logout)),
+            web.get("/auth/me", json_errors(me)),
         ]
     )
     from server.ent.logout import add_oidc_logout_routes  # logout.py imports this module
@@ -144,7 +145,12 @@ async def desktop_start(request: web.Request) -> web.StreamResponse:
     service = service_of(request)
     browser = browser_of(request) or secrets.token_urlsafe(24)
     request_id = service.open_request(desktop_request(dict(request.query), browser))
-    response = redirect(f"/auth/login?{urlencode({'req': request_id})}")
+    ent = request.query.get("ent")  # `cybercollege ent try NAME`: straight to that ENT
+    if ent:
+        service.ent(ent)
+        response = redirect(f"/auth/ent/{ent}/start?{urlencode({'req': request_id})}")
+    else:
+        response = redirect(f"/auth/login?{urlencode({'req': request_id})}")
     secure = service.public_url.startswith("https://")
     response.set_cookie(
         BROWSER_COOKIE,
@@ -278,6 +284,16 @@ async def refresh(request: web.Request) -> web.StreamResponse:
     data = await read_json(request)
     tokens = await service_of(request).refresh(data.get("refresh_token"))
     return web.json_response(tokens.as_json(), headers=NO_STORE)
+
+
+async def me(request: web.Request) -> web.StreamResponse:
+    """The identity of ``Authorization: Bearer <access token>`` as the ENT mapping made it (``ent try``)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        identity, _sid = service_of(request).tokens.verify(token.strip() if scheme.lower() == "bearer" else "")
+    except TokenError as exc:
+        raise LoginError(exc.code, "Jeton d'accès invalide ou expiré.", status=401) from None
+    return web.json_response(identity.to_claims(), headers=NO_STORE)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
