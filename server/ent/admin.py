@@ -224,9 +224,7 @@ async def _check_oidc(http: EntHttp, ent: OidcConfig) -> list[Finding]:
         findings.append(Finding(ent.id, "error", f"ID tokens are not offered in RS256 (only {algs}): enable RS256"))
     methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     if ent.token_auth not in methods:
-        findings.append(
-            Finding(ent.id, "error", f"token_auth {ent.token_auth} is not supported; use one of {methods}")
-        )
+        findings.append(Finding(ent.id, "error", f"token_auth {ent.token_auth} is not supported; use one of {methods}"))
     if "S256" not in (doc.get("code_challenge_methods_supported") or ["S256"]):
         findings.append(Finding(ent.id, "error", "the provider does not support PKCE S256: enable it"))
     missing = sorted(set(ent.scopes) - set(doc.get("scopes_supported") or ent.scopes))
@@ -310,7 +308,9 @@ def _check_idp_metadata(ent: SamlConfig) -> Iterator[Finding]:
     if REDIRECT not in bindings:
         yield Finding(ent.id, "error", "the IdP offers no HTTP-Redirect SingleSignOnService: enable that binding")
     if not descriptor.findall(f"{MD}SingleLogoutService"):
-        yield Finding(ent.id, "warning", "the IdP declares no SingleLogoutService: logging out of the ENT won't reach us")
+        yield Finding(
+            ent.id, "warning", "the IdP declares no SingleLogoutService: logging out of the ENT won't reach us"
+        )
     certs = [c for c in descriptor.iter(f"{DS}X509Certificate") if (c.text or "").strip()]
     if not certs:
         yield Finding(ent.id, "error", "the IdP metadata holds no signing certificate: its Responses can't be checked")

@@ -41,8 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--ent-config", type=Path, default=None, help="the ENT file (default: CYBERCOLLEGE_ENT_CONFIG)")
-    command.add_argument("--public-url", default=None, help="the server's public URL (default: CYBERCOLLEGE_PUBLIC_URL)")
+    command.add_argument(
+        "--ent-config", type=Path, default=None, help="the ENT file (default: CYBERCOLLEGE_ENT_CONFIG)"
+    )
+    command.add_argument(
+        "--public-url", default=None, help="the server's public URL (default: CYBERCOLLEGE_PUBLIC_URL)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,8 +131,14 @@ def _try(args: argparse.Namespace) -> int:
     except LoginFailed as exc:
         print(f"cybercollege ent try: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
-    for label, key in (("name shown", "name"), ("role", "role"), ("school UAI", "uai"), ("classes", "cls"),
-                       ("groups", "grp"), ("user id", "sub")):
+    for label, key in (
+        ("name shown", "name"),
+        ("role", "role"),
+        ("school UAI", "uai"),
+        ("classes", "cls"),
+        ("groups", "grp"),
+        ("user id", "sub"),
+    ):
         value = claims.get(key)
         print(f"{label:>10}: {', '.join(map(str, value)) if isinstance(value, list) else value or '-'}")
     print("signed out again: nothing entered the world")

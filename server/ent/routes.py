@@ -35,6 +35,17 @@ BROWSER_COOKIE = "cc_login"
 MAX_JSON = 4096
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NO_STORE = {"Cache-Control": "no-store"}
+OIDC_ERRORS = {  # RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error codes a user can act on
+    "access_denied": "L'ENT n'a pas autorisé la connexion (accès refusé). Recommencez ou contactez l'ENT.",
+    "login_required": "Vous n'êtes pas connecté·e à l'ENT : recommencez pour saisir vos identifiants.",
+    "interaction_required": "L'ENT demande une confirmation : recommencez la connexion.",
+    "consent_required": "L'ENT demande votre accord pour Cybercollège : recommencez la connexion.",
+    "temporarily_unavailable": "L'ENT est momentanément indisponible. Réessayez dans quelques minutes.",
+}
+INTERNAL = (
+    "Une erreur inattendue a interrompu la connexion. Recommencez ; si cela se reproduit, "
+    "signalez-le à l'administrateur du collège virtuel (code internal_error)."
+)
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
@@ -86,10 +97,16 @@ def html_errors(handler: Handler) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
+        except web.HTTPException:
+            raise  # our own redirects and 404s
         except LoginError as exc:
             log.warning("login failed code=%s path=%s", exc.code, request.path)
             html = pages.message_page("Connexion impossible", exc.message)
             return web.Response(text=html, status=exc.status, content_type="text/html", headers=NO_STORE)
+        except Exception:  # a bug: logged with its traceback for us, a short page for the user
+            log.exception("login failed code=internal_error path=%s", request.path)
+            html = pages.message_page("Connexion impossible", INTERNAL)
+            return web.Response(text=html, status=400, content_type="text/html", headers=NO_STORE)
 
     return wrapped
 
@@ -100,10 +117,16 @@ def json_errors(handler: Handler) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
+        except web.HTTPException:
+            raise
         except LoginError as exc:
             log.warning("request refused code=%s path=%s", exc.code, request.path)
             body = {"error": exc.code, "message": exc.message}
             return web.json_response(body, status=exc.status, headers=NO_STORE)
+        except Exception:
+            log.exception("request refused code=internal_error path=%s", request.path)
+            body = {"error": "internal_error", "message": INTERNAL}
+            return web.json_response(body, status=400, headers=NO_STORE)
 
     return wrapped
 
@@ -261,7 +284,7 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
     code = request.query.get("code")
     if not code:
         error = code_part(request.query.get("error", "no_code"))
-        raise LoginError(f"oidc_{error}", "L'ENT n'a pas autorisé la connexion. Recommencez.")
+        raise LoginError(f"oidc_{error}", OIDC_ERRORS.get(error, "L'ENT n'a pas autorisé la connexion. Recommencez."))
     claims = await service.oidc[ent.id].login(code, pending.redirect_uri, pending.verifier, pending.nonce)
     identity = identity_from_attributes(ent.id, claims, user=str(claims["sub"]), policy=service.policy(ent))
     op_sid = claims.get("sid")  # the provider's session, named again by a back-channel Logout Token

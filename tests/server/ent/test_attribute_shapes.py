@@ -44,14 +44,20 @@ def test_packed_values_are_split_with_or_without_a_space(separator):
 
 
 def test_a_per_ent_separator_replaces_the_default():
-    attrs = {"uid": "t1", "ENTPersonProfils": "National_ENS,National_DIR", "ENTAuxEnsClasses": "0150042X$4A,0150042X$3C"}
+    attrs = {
+        "uid": "t1",
+        "ENTPersonProfils": "National_ENS,National_DIR",
+        "ENTAuxEnsClasses": "0150042X$4A,0150042X$3C",
+    }
     identity = identity_from_attributes("e", attrs, policy=MappingPolicy(separator=","))
     assert identity.role is Role.TEACHER
     assert identity.classes == ("4A", "3C")
 
 
 def test_the_separator_is_a_documented_ent_option():
-    (cas,) = parse_ents({"ent": [{"id": "e", "name": "E", "protocol": "cas", "server_url": "https://x", "separator": "|"}]})
+    (cas,) = parse_ents(
+        {"ent": [{"id": "e", "name": "E", "protocol": "cas", "server_url": "https://x", "separator": "|"}]}
+    )
     assert cas.separator == "|"
 
 
@@ -77,20 +83,36 @@ def test_full_names_are_split_the_french_way(cn, shown):
 
 
 def test_teacher_name_written_in_capitals_is_shown_in_title_case():
-    attrs = {"uid": "u", "ENTPersonProfils": "National_ENS", "ENTPersonNom": "LEFÈVRE-DUBŒUF", "ENTPersonPrenom": "Hélène"}
+    attrs = {
+        "uid": "u",
+        "ENTPersonProfils": "National_ENS",
+        "ENTPersonNom": "LEFÈVRE-DUBŒUF",
+        "ENTPersonPrenom": "Hélène",
+    }
     assert identity_from_attributes("e", attrs).display_name == "Hélène Lefèvre-Dubœuf"
 
 
 def test_openid_connect_given_and_family_claims():
-    claims = {"sub": "s", "ENTPersonProfils": ["National_ELV"], "given_name": "Inès", "family_name": "Fournier",
-              "name": "FOURNIER Inès"}
+    claims = {
+        "sub": "s",
+        "ENTPersonProfils": ["National_ELV"],
+        "given_name": "Inès",
+        "family_name": "Fournier",
+        "name": "FOURNIER Inès",
+    }
     assert identity_from_attributes("e", claims, user="s").display_name == "Inès F."
 
 
 @pytest.mark.parametrize(
     ("category", "role"),
-    [("National_1", Role.PUPIL), ("National_3", Role.TEACHER), ("National_4", Role.STAFF),
-     ("National_5", Role.STAFF), ("National_6", Role.STAFF), ("National_7", Role.STAFF)],
+    [
+        ("National_1", Role.PUPIL),
+        ("National_3", Role.TEACHER),
+        ("National_4", Role.STAFF),
+        ("National_5", Role.STAFF),
+        ("National_6", Role.STAFF),
+        ("National_7", Role.STAFF),
+    ],
 )
 def test_pronote_numbered_categories(category, role):
     assert identity_from_attributes("e", {"uid": "u", "categories": category}).role is role
@@ -115,16 +137,26 @@ def test_educonnect_vecteur_of_a_legal_guardian_is_refused():
 
 
 def test_gar_attributes():
-    attrs = {"IDO": "gar-opaque-42", "PRE": "Hugo", "NOM": "Moreau", "GARPersonProfils": "National_ens",
-             "GARPersonStructRattach": "0690078K"}
+    attrs = {
+        "IDO": "gar-opaque-42",
+        "PRE": "Hugo",
+        "NOM": "Moreau",
+        "GARPersonProfils": "National_ens",
+        "GARPersonStructRattach": "0690078K",
+    }
     identity = identity_from_attributes("gar", attrs)
     assert identity.user_id == "gar:gar-opaque-42"
     assert (identity.role, identity.school_uai, identity.display_name) == (Role.TEACHER, "0690078K", "Hugo Moreau")
 
 
 def test_agents_sso_fredurne_and_title():
-    attrs = {"uid": "hmoreau", "title": "ENS", "FrEduRne": "0150042X$UAJ$PU$N$T3$LYC$340", "givenName": "Hugo",
-             "sn": "Moreau"}
+    attrs = {
+        "uid": "hmoreau",
+        "title": "ENS",
+        "FrEduRne": "0150042X$UAJ$PU$N$T3$LYC$340",
+        "givenName": "Hugo",
+        "sn": "Moreau",
+    }
     identity = identity_from_attributes("arena", attrs)
     assert (identity.role, identity.school_uai) == (Role.TEACHER, "0150042X")
 

@@ -53,8 +53,12 @@ async def rig(folder, tokens, logouts) -> AsyncIterator[Rig]:
     key_pem, cert_pem = lemonldap.key_and_cert("sp-under-attack")
     (folder / "sp.key").write_text(key_pem)
     (folder / "sp.crt").write_text(cert_pem)
-    common = {"protocol": "saml", "idp_metadata_file": folder / "forged-idp-metadata.xml",
-              "sp_key_file": folder / "sp.key", "sp_cert_file": folder / "sp.crt"}
+    common = {
+        "protocol": "saml",
+        "idp_metadata_file": folder / "forged-idp-metadata.xml",
+        "sp_key_file": folder / "sp.key",
+        "sp_cert_file": folder / "sp.crt",
+    }
     ents = [
         SamlConfig(id="forged", name="IdP de test", **common),
         SamlConfig(id="old-idp", name="Ancien IdP", allow_sha1=True, **common),
@@ -97,7 +101,10 @@ REFUSALS = {
     "two_days_old": ({"issued": NOW - datetime.timedelta(days=2)}, 400, "saml_stale_response", "trop tard"),
     "an_hour_in_the_future": ({"issued": NOW + datetime.timedelta(hours=1)}, 400, "saml_stale_response", "horloge"),
     "for_another_acs": (
-        {"destination": "https://other-sp.example/acs"}, 400, "saml_wrong_destination", "pas pu être vérifiée"
+        {"destination": "https://other-sp.example/acs"},
+        400,
+        "saml_wrong_destination",
+        "pas pu être vérifiée",
     ),
     "for_another_audience": ({"other_audience": "https://other-sp.example/sp"}, 400, "saml_", "pas pu être vérifiée"),
     "unsigned": ({"sign_alg": None}, 400, "saml_", "pas pu être vérifiée"),
@@ -164,6 +171,6 @@ async def test_metadata_advertises_only_the_algorithms_accepted(rig):
     finally:
         await b.close()
     for weak in ("md5", "sha1", "sha224", "ripemd160"):
-        assert f"#{weak}\"" not in metadata and f"-{weak}\"" not in metadata
+        assert f'#{weak}"' not in metadata and f'-{weak}"' not in metadata
     assert "rsa-sha256" in metadata and "xmlenc#sha256" in metadata
     assert "xmldsig#rsa-sha1" in old
