@@ -48,7 +48,9 @@ def gain(room: worlds.Room | None, listener: Position, speaker: Position | None)
     """How loud I (at ``listener``) play a voice from ``speaker`` (None: not in my room) in ``room``.
 
     Outside any room of the world (a guest's waiting room: ``room`` None) everyone is at full level."""
-    policy = room.audio if room is not None else "flat"
+    if room is None:
+        return 1.0  # "flat"
+    policy = room.audio
     if policy == "stage":
         if speaker is None or room.floor_height(*speaker) > 0:  # the PA: screen or stage
             return 1.0
@@ -78,10 +80,11 @@ def apply_gain(frame: av.AudioFrame, level: float) -> av.AudioFrame:
     samples = frame.to_ndarray()
     scaled = samples * max(0.0, level)
     if np.issubdtype(samples.dtype, np.integer):
-        info = np.iinfo(samples.dtype)
+        info = np.iinfo(samples.dtype.name)
         scaled = np.clip(np.rint(scaled), info.min, info.max)
-    out = av.AudioFrame.from_ndarray(scaled.astype(samples.dtype), format=frame.format.name,
-                                     layout=frame.layout.name)
+    converted = np.empty_like(samples)  # the frame's own sample type (s16, flt...), as from_ndarray wants
+    converted[...] = scaled
+    out = av.AudioFrame.from_ndarray(converted, format=frame.format.name, layout=frame.layout.name)
     out.sample_rate, out.pts = frame.sample_rate, frame.pts
     if frame.time_base is not None:
         out.time_base = frame.time_base

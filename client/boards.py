@@ -77,7 +77,7 @@ class BoardLayer:
         """Show ``board_id`` on its panel: a breakout group's board on its room board's, a room board on its own."""
         panel = self._panel_for(board_id)
         key = next((k for k, p in self.panels.items() if p is panel), None)
-        if key is None or key == board_id:
+        if panel is None or key is None or key == board_id:
             return
         self.panels = {board_id if k == key else k: p for k, p in self.panels.items()}  # same order
         self.dirty.discard(key)
@@ -192,7 +192,7 @@ class BoardLayer:
             _text(panel.texts, panel.wb, item)
         elif item.kind == 1 and len(item.points) >= 4:
             pts = shape_points(item.style, (item.points[0], item.points[1]), (item.points[2], item.points[3]))
-            panel.canvas.polyline(pts, _rgba(item.colour, 0), item.width)
+            panel.canvas.polyline(pts, _ink(item.colour), item.width)
         elif item.points:
             panel.canvas.stroke(item.points, _rgba(item.colour, item.style), item.width)
 
@@ -224,10 +224,15 @@ def _rgba(colour: int, style_: int) -> tuple[float, float, float, float] | None:
     """The ink of a stroke style; None for the eraser (the page's background comes back)."""
     if style_ == 2:
         return None
-    r, g, b = (colour >> 16) / 255, ((colour >> 8) & 255) / 255, (colour & 255) / 255
     if style_ == 1:  # highlighter: a light version of the colour
+        r, g, b, _ = _ink(colour)
         return (0.55 + 0.45 * r, 0.55 + 0.45 * g, 0.55 + 0.45 * b, 1.0)
-    return (r, g, b, 1.0)
+    return _ink(colour)
+
+
+def _ink(colour: int) -> tuple[float, float, float, float]:
+    """``0xRRGGBB`` as an opaque colour (a pen's ink, a shape's, a text's)."""
+    return ((colour >> 16) / 255, ((colour >> 8) & 255) / 255, (colour & 255) / 255, 1.0)
 
 
 def shape_points(shape: int, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
@@ -256,7 +261,7 @@ def _text(parent: NodePath, wb: Whiteboard, item) -> None:
     if font is not None:
         node.set_font(font)
     node.set_text(item.text)
-    node.set_text_color(*_rgba(item.colour, 0))
+    node.set_text_color(*_ink(item.colour))
     np = parent.attach_new_node(node)
     x, y, z = board_point(wb, item.points[0], item.points[1])
     size = max(item.width, 40) * wb.width / BOARD_UNITS

@@ -184,16 +184,18 @@ class Pen(DirectObject):
             self.end = (x, y)
             self._preview()
             return
-        if abs(x - self.stroke[-2]) + abs(y - self.stroke[-1]) < MIN_STEP:
+        stroke = self.stroke
+        assert stroke is not None  # the pen is down on a shape's corner or in a stroke
+        if abs(x - stroke[-2]) + abs(y - stroke[-1]) < MIN_STEP:
             return
         limit = MAX_ANSWER_POINTS if self.answering is not None else MAX_POINTS_PER_STROKE
-        if len(self.stroke) // 2 >= limit:  # the server's limit: go on with a new stroke
-            last = self.stroke[-2:]
+        if len(stroke) // 2 >= limit:  # the server's limit: go on with a new stroke
+            last = stroke[-2:]
             self.release()
-            self._begin(last)
-        self.stroke += [x, y]
-        n = len(self.stroke) // 2
-        self.layer.paint(self.board, self.stroke, n - 1, self.tool, self.colour, self.width)
+            stroke = self._begin(last)
+        stroke += [x, y]
+        n = len(stroke) // 2
+        self.layer.paint(self.board, stroke, n - 1, self.tool, self.colour, self.width)
         self.flush()
 
     def release(self) -> None:
@@ -210,23 +212,28 @@ class Pen(DirectObject):
         self.unacked[self.cid] = Stroke(self.board, self.page, self.tool, self.colour, self.width, self.stroke)
         self.stroke = None
 
-    def _begin(self, point: list[int]) -> None:
+    def _begin(self, point: list[int]) -> list[int]:
+        """Start a stroke at ``point``; returns it (:attr:`stroke`)."""
         state = self.boards().get(self.board)
         self.page = state.page if state is not None else 0
-        self.stroke, self.cid, self.sent = list(point), self.new_cid(), 1
+        stroke = self.stroke = list(point)
+        self.cid, self.sent = self.new_cid(), 1
         self.last_send = time.monotonic()
         if self.answering is None:
             self.send(StrokeBegin(self.board, self.cid, self.page, self.tool, self.colour, self.width, list(point)))
-        self.layer.paint(self.board, self.stroke, 0, self.tool, self.colour, self.width)
+        self.layer.paint(self.board, stroke, 0, self.tool, self.colour, self.width)
+        return stroke
 
     def _shape_done(self) -> None:
-        (x0, y0), (x1, y1) = self.corner, self.end
+        corner, shape = self.corner, self.shape
+        assert corner is not None and shape is not None  # a corner is set only while a shape is chosen
+        (x0, y0), (x1, y1) = corner, self.end
         self.cancel_shape()
-        if abs(x1 - x0) + abs(y1 - y0) >= MIN_STEP and not self._answer(1, self.shape, self.width,
+        if abs(x1 - x0) + abs(y1 - y0) >= MIN_STEP and not self._answer(1, shape, self.width,
                                                                           [x0, y0, x1, y1]):
             state = self.boards().get(self.board)
             page = state.page if state is not None else 0
-            self.send(DrawShape(self.board, self.new_cid(), page, self.shape, self.colour, self.width,
+            self.send(DrawShape(self.board, self.new_cid(), page, shape, self.colour, self.width,
                                 [x0, y0, x1, y1]))
 
     def write(self, text: str) -> bool:
@@ -256,13 +263,15 @@ class Pen(DirectObject):
 
     def _preview(self) -> None:
         """The shape's outline while the button is held (the server's item replaces it)."""
+        shape, corner = self.shape, self.corner
+        assert shape is not None and corner is not None  # only while a shape's corner is dragged
         if self.preview is not None:
             self.preview.remove_node()
         panel = self.layer.panels[self.board]
         lines = LineSegs("shape-preview")
         lines.set_color((self.colour >> 16) / 255, ((self.colour >> 8) & 255) / 255, (self.colour & 255) / 255, 1)
         lines.set_thickness(2)
-        points = shape_points(self.shape, self.corner, self.end)
+        points = shape_points(shape, corner, self.end)
         lines.move_to(*board_point(panel.wb, *points[0]))
         for p in points[1:]:
             lines.draw_to(*board_point(panel.wb, *p))

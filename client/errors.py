@@ -5,7 +5,7 @@ from __future__ import annotations
 from client.network import ConnectionRefused
 from protocol import CloseCode, ErrorCode
 
-_BY_CODE = {
+_BY_CODE: dict[int, str] = {
     ErrorCode.TOKEN_INVALID: "err_token",
     ErrorCode.TOKEN_EXPIRED: "err_token",
     ErrorCode.NOT_AUTHENTICATED: "err_token",
@@ -31,7 +31,7 @@ _BY_CODE = {
     146: "err_layer_full",
     **{code: "err_board_other" for code in (144, 147, 148)},
 }
-_BY_CLOSE = {
+_BY_CLOSE: dict[int, str] = {
     CloseCode.UNAUTHORIZED: "err_token",
     CloseCode.LOGGED_OUT: "err_token",
     CloseCode.VERSION_UNSUPPORTED: "err_version",

@@ -46,8 +46,11 @@ def figure(palette: int, anim: int, seated: bool = False) -> NodePath:
 
 
 def _pose_family(anim: int) -> str:
-    return {Anim.WALK: "walk", Anim.RUN: "walk", Anim.SIT: "sit", Anim.HAND_UP: "hand",
-            Anim.WAVE: "wave"}.get(anim, "idle")
+    return _POSE_FAMILIES.get(anim, "idle")
+
+
+_POSE_FAMILIES: dict[int, str] = {Anim.WALK: "walk", Anim.RUN: "walk", Anim.SIT: "sit", Anim.HAND_UP: "hand",
+                                  Anim.WAVE: "wave"}
 
 
 @cache

@@ -43,15 +43,19 @@ async def login(
     *,
     open_browser: Callable[[str], object] = webbrowser.open,
     timeout: float = 300.0,
+    ent: str | None = None,
 ) -> LoginTokens:
-    """Log in through the browser and return our tokens; raises :class:`LoginFailed`."""
+    """Log in through the browser and return our tokens; raises :class:`LoginFailed`.
+
+    ``ent`` skips the server's list of ENTs and goes straight to that one (``cybercollege ent try``)."""
     verifier = secrets.token_urlsafe(48)
     state = secrets.token_urlsafe(16)
     code_future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     runner, port = await _start_listener(state, code_future)
     try:
         redirect_uri = f"http://127.0.0.1:{port}/cb"
-        query = urlencode({"redirect_uri": redirect_uri, "code_challenge": _s256(verifier), "state": state})
+        params = {"redirect_uri": redirect_uri, "code_challenge": _s256(verifier), "state": state}
+        query = urlencode({**params, "ent": ent} if ent else params)
         await asyncio.to_thread(open_browser, f"{server_url.rstrip('/')}/auth/desktop/start?{query}")
         try:
             code = await asyncio.wait_for(code_future, timeout)

@@ -45,10 +45,10 @@ from protocol.conference import (
     ConfTracks,
     ConfUnpublish,
 )
-from protocol.messages import Error
+from protocol.messages import Error, schema_of
 
 log = logging.getLogger("cybercollege.client.media")
-PUBLISH_CODE = ConfPublish.__protocol__.code
+PUBLISH_CODE = schema_of(ConfPublish).code
 
 SPEAKING_LEVEL = 0.02  # RMS above which someone is speaking
 SPEAKING_HOLD = 0.4  # seconds the indicator stays on after the last loud frame
@@ -250,9 +250,12 @@ class ConferenceMedia:
                 who = self.mids.get(mid, (None, ""))[0]
                 if who is None:
                     continue
+                # a received track decodes its RTP into frames, never hands over packets
                 if track.kind == "video":
+                    assert isinstance(frame, av.VideoFrame)
                     await self._picture(who, frame)
                 else:
+                    assert isinstance(frame, av.AudioFrame)
                     self._sound(who, frame)
 
     async def _picture(self, who: int, frame: av.VideoFrame) -> None:

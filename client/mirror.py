@@ -191,7 +191,7 @@ class Mirror:
         self.position = (from_cm(m.x), from_cm(m.y), heading_from_wire(m.heading))
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[Mirror, Any], None]] = {
     Welcome: Mirror._welcome,
     Frame: Mirror._frame,
     Room: Mirror._room,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from panda3d.core import CardMaker, NodePath, Texture
 
 from client.media import Picture
-from worlds import Room
+from worlds import Room, Screen
 
 SURFACE = 0.045  # metres in front of the screen's centre plane (the screen furniture is 4 cm deep)
 GAP = 0.04  # metres between tiles of the grid
@@ -40,7 +40,7 @@ class ScreenView:
         self.root.set_light_off()
         self.tiles: dict[int, tuple[NodePath, Texture, int]] = {}  # id -> (card, texture, serial)
         self.layout: list[int] = []
-        self.screen = None
+        self.screen: Screen | None = None
         self.uploads = 0
         self.task = base.taskMgr.add(self._frame, "conference-screen", sort=-5)
 
@@ -68,6 +68,7 @@ class ScreenView:
         if not ids:
             return
         s = self.screen
+        assert s is not None  # _frame arranges tiles only in a room with a screen
         columns, rows = grid(len(ids))
         w, h = (s.width - GAP * (columns - 1)) / columns, (s.height - GAP * (rows - 1)) / rows
         for i, pid in enumerate(ids):

@@ -52,10 +52,11 @@ def route(world, start: str, goal: str) -> list[str]:
                 queue.append(nxt)
     if goal not in previous:
         raise RuntimeError(f"no way from {start} to {goal}")
-    doors, room = [], goal
-    while previous[room] is not None:
-        room, door_id = previous[room]
+    doors, step = [], previous[goal]
+    while step is not None:
+        room, door_id = step
         doors.append(door_id)
+        step = previous[room]
     return doors[::-1]
 
 

@@ -31,7 +31,7 @@ from client.ui.hud import Hud
 from client.ui.login import LoginChoice, LoginScreen
 from client.ui.settings import SettingsDialog
 from client.view import WorldView
-from protocol.messages import Anim, Chat, Error, Presence, Room
+from protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
 
 log = logging.getLogger("cybercollege.client")
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -68,7 +68,7 @@ class Session:
         self.status = 0
         self.error_key = ""
         self.script_task: asyncio.Task | None = None
-        self.welcome = None
+        self.welcome: Welcome | None = None
         self.controls = Controls(self)
         self.conference: Conference | None = None
         self.classroom: ClassroomTools | None = None
@@ -124,7 +124,7 @@ class Session:
         self._show(None)
         self._enter(conn)
         if self.options.script:
-            self.script_task = asyncio.create_task(self._run_script())
+            self.script_task = asyncio.create_task(self._run_script(self.options.script))
         return await self._stay(choice.url, token)
 
     async def _load_world(self, url: str) -> None:
@@ -145,15 +145,18 @@ class Session:
 
     def _enter(self, conn: WorldConnection) -> None:
         """Welcome received: draw the world with me in it, and the HUD."""
+        world, welcome = self.world, self.welcome
+        if world is None or welcome is None:
+            raise RuntimeError("entering the world before it is loaded and WELCOME received")
         if self.view is None:
-            self.view = WorldView(self.base, self.world)
+            self.view = WorldView(self.base, world)
             gc.collect()
             gc.freeze()  # the world's objects live as long as the view: keep them out of GC passes
         view = self.view
         view.layer.clear()
         controls = self.controls
         view.send_move = controls.send_move
-        view.use_door = lambda door: controls.spawn(self.conn.use_door(door))
+        view.use_door = lambda door: controls.spawn(self._live().use_door(door))
         view.on_room = self._on_room
         view.layer.on_hand = self.refresh_people
         view.board_state = lambda: conn.mirror.boards
@@ -161,12 +164,13 @@ class Session:
             self.hud = Hud(self.base, controls.say, controls.hand, controls.sit, controls.menu)
             controls.bind()
             self.classroom = ClassroomTools(self)
+        hud = self.hud
         self._start_conference(conn, view)
         m = conn.mirror
         x, y, heading = m.position
-        you = self.welcome.you
+        you = welcome.you
         view.start(m.me, you.name, you.role, m.room, x, y, heading)
-        self.hud.set_status("connected")
+        hud.set_status("connected")
         self.refresh_people()
 
     def _start_conference(self, conn: WorldConnection, view: WorldView) -> None:
@@ -184,7 +188,7 @@ class Session:
     async def _stay(self, url: str, token: str) -> str:
         """Until I leave or the connection is lost for good (then reconnect with the resume token)."""
         while True:
-            closed = asyncio.ensure_future(self.conn.wait_closed())
+            closed = asyncio.ensure_future(self._live().wait_closed())
             ended = asyncio.ensure_future(self.ended.wait())
             await asyncio.wait({closed, ended}, return_when=asyncio.FIRST_COMPLETED)
             ended.cancel()
@@ -202,11 +206,13 @@ class Session:
                 return "err_lost"
 
     async def _reconnect(self, url: str, token: str) -> bool:
-        self.hud.set_status("reconnecting")
-        closing = self.conn.mirror.closing
-        resume = self.conn.mirror.resume or None
+        hud, mirror = self.hud, self._live().mirror
+        assert hud is not None  # _enter made the HUD before anything can reconnect
+        hud.set_status("reconnecting")
+        closing = mirror.closing
+        resume = mirror.resume or None
         if closing is not None:
-            self.hud.toast(tr("err_closing"))
+            hud.toast(tr("err_closing"))
             await asyncio.sleep(closing.retry_ms / 1000)
         for delay in RECONNECT_DELAYS:
             try:
@@ -218,8 +224,14 @@ class Session:
                 continue
             self._enter(conn)
             return True
-        self.hud.set_status("offline")
+        hud.set_status("offline")
         return False
+
+    def _live(self) -> WorldConnection:
+        """The current connection: _connect sets it before anything uses it."""
+        if self.conn is None:
+            raise RuntimeError("not connected yet")
+        return self.conn
 
     async def _leave(self) -> None:
         if self.conn is not None:
@@ -257,7 +269,7 @@ class Session:
         self.screen = screen
 
     async def _login_screen(self, message: str) -> LoginChoice | None:
-        picked: asyncio.Future[LoginChoice | None] = asyncio.get_running_loop().create_future()
+        picked: asyncio.Future[LoginChoice] = asyncio.get_running_loop().create_future()
         ents = await accounts.list_ents(self.http, self.options.url)
 
         def build() -> None:
@@ -290,9 +302,14 @@ class Session:
     async def _error_screen(self, key: str) -> bool | None:
         """Retry (True) or back to login (False); None when the window closed."""
         answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def settle(again: bool) -> None:
+            if not answer.done():
+                answer.set_result(again)
+
         self._show(MessageScreen(tr("error_title"), tr(key), [
-            (tr("retry"), lambda: answer.done() or answer.set_result(True)),
-            (tr("back"), lambda: answer.done() or answer.set_result(False)),
+            (tr("retry"), lambda: settle(True)),
+            (tr("back"), lambda: settle(False)),
         ], error=True))
         await self._until_done(answer)
         self._show(None)
@@ -346,15 +363,15 @@ class Session:
 
     # --- scripts --------------------------------------------------------------------------------
 
-    async def _run_script(self) -> None:
+    async def _run_script(self, script: str) -> None:
         from client import scripts
 
         try:
-            await scripts.run(self.options.script, self)
+            await scripts.run(script, self)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.warning("script %s failed", self.options.script, exc_info=True)
+            log.warning("script %s failed", script, exc_info=True)
             self.status = 1
         if self.options.screenshot is not None:
             await self.driver.frames_later(3)

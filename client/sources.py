@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 from aiortc import MediaStreamTrack
+from av.frame import Frame
 
 log = logging.getLogger("cybercollege.client.media")
 
@@ -108,13 +109,15 @@ class Mutable(MediaStreamTrack):
         self.muted = False
         self.level = 0.0  # my own loudness (audio), for the speaking indicator
 
-    async def recv(self) -> av.Frame:
+    async def recv(self) -> Frame:
         frame = await self.source.recv()
+        # a capture track (a device, TestPattern, Tone) decodes: it yields frames of its kind, never packets
         if self.kind == "audio":
+            assert isinstance(frame, av.AudioFrame)
             self.level = 0.0 if self.muted else level(frame)
-        if not self.muted:
-            return frame
-        return _silent(frame) if self.kind == "audio" else _black(frame)
+            return _silent(frame) if self.muted else frame
+        assert isinstance(frame, av.VideoFrame)
+        return _black(frame) if self.muted else frame
 
     def stop(self) -> None:
         super().stop()

@@ -78,14 +78,17 @@ class WorldView:
         self.target = None
         room = self.world.rooms.get(room_id)
         self.boards.enter(room)
+        me = self.me
+        if me is None:
+            raise RuntimeError("entering a room before WELCOME")
         if room is None:
             self.walker, self.waiting = None, room_id
-            self.me.root.hide()
+            me.root.hide()
             self.base.camera.set_pos_hpr(8.0, -6.0, 9.0, 0, -25, 0)  # the college seen from outside
             self.on_room(None)
             return
         self.waiting = ""
-        self.me.root.show()
+        me.root.show()
         self._show_near(room)
         if self.walker is None:
             self.walker = Walker(room, x, y, heading)
@@ -130,9 +133,15 @@ class WorldView:
 
     # --- my avatar ---
 
+    def _mine(self) -> tuple[AvatarView, Walker]:
+        """My avatar and its walker: both exist while I am in a room with geometry."""
+        if self.me is None or self.walker is None:
+            raise RuntimeError("I am not in a room with geometry")
+        return self.me, self.walker
+
     def _place_me(self) -> None:
-        w = self.walker
-        self.me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
+        me, w = self._mine()
+        me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
         self._sent = (w.x, w.y, w.heading, w.anim)
 
     def sit_or_stand(self, others: list[tuple[float, float]]) -> bool:
@@ -156,9 +165,9 @@ class WorldView:
             self.send_now()
 
     def send_now(self) -> None:
-        w = self.walker
-        self.me.set_anim(w.anim, w.seated)
-        self.me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
+        me, w = self._mine()
+        me.set_anim(w.anim, w.seated)
+        me.place(w.x, w.y, self.floor(w.x, w.y), w.heading)
         self._sent = (w.x, w.y, w.heading, w.anim)
         self._since_send = 0.0
         self.send_move(w.x, w.y, w.heading, w.anim)
@@ -179,8 +188,10 @@ class WorldView:
         if door is not None and self._door_wait == 0.0:
             self._door_wait = 1.0
             self.use_door(door.id)
-        self.me.set_anim(w.anim, w.seated)
-        self.me.root.set_pos_hpr(w.x, w.y, self.floor(w.x, w.y), w.heading, 0, 0)
+        me = self.me
+        assert me is not None  # a walker exists only once start() has made my avatar
+        me.set_anim(w.anim, w.seated)
+        me.root.set_pos_hpr(w.x, w.y, self.floor(w.x, w.y), w.heading, 0, 0)
         self._since_send += dt
         state = (w.x, w.y, w.heading, w.anim)
         changed = state != self._sent

@@ -134,10 +134,10 @@ def plan_path(room: Room, start: tuple[float, float], goal: tuple[float, float],
     if end not in came:
         return []
     path = [goal]
-    c = came[end]
-    while c is not None and c != begin:
-        path.append(point(c))
-        c = came[c]
+    back = came[end]
+    while back is not None and back != begin:
+        path.append(point(back))
+        back = came[back]
     path.reverse()
     return _merge(room, start, path)
 

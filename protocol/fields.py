@@ -32,7 +32,7 @@ class Field:
 
     wire: str = "any"
 
-    def check(self, value: Any, path: str) -> Any:
+    def check(self, value: Any, path: Path) -> Any:
         raise NotImplementedError
 
     def to_wire(self, value: Any) -> Any:
@@ -48,7 +48,7 @@ class Int(Field):
     def wire(self) -> str:  # type: ignore[override]
         return f"int {self.lo}..{self.hi}"
 
-    def check(self, value: Any, path: str) -> int:
+    def check(self, value: Any, path: Path) -> int:
         if type(value) is not int:
             raise invalid(path, f"expected an integer, got {_kind(value)}")
         if not self.lo <= value <= self.hi:
@@ -67,7 +67,7 @@ class Str(Field):
     def wire(self) -> str:  # type: ignore[override]
         return f"str {self.min_len}..{self.max_len} chars" + (f", {self.allowed_desc}" if self.allowed_desc else "")
 
-    def check(self, value: Any, path: str) -> str:
+    def check(self, value: Any, path: Path) -> str:
         if type(value) is not str:
             raise invalid(path, f"expected a string, got {_kind(value)}")
         if not self.min_len <= len(value) <= self.max_len:
@@ -81,7 +81,7 @@ class Str(Field):
 class Bool(Field):
     wire = "bool"
 
-    def check(self, value: Any, path: str) -> bool:
+    def check(self, value: Any, path: Path) -> bool:
         if type(value) is not bool:
             raise invalid(path, f"expected a boolean, got {_kind(value)}")
         return value
@@ -95,7 +95,7 @@ class Opt(Field):
     def wire(self) -> str:  # type: ignore[override]
         return f"nil | {self.inner.wire}"
 
-    def check(self, value: Any, path: str) -> Any:
+    def check(self, value: Any, path: Path) -> Any:
         return None if value is None else self.inner.check(value, path)
 
     def to_wire(self, value: Any) -> Any:
@@ -111,7 +111,7 @@ class ListOf(Field):
     def wire(self) -> str:  # type: ignore[override]
         return f"array (at most {self.max_len}) of {self.item.wire}"
 
-    def check(self, value: Any, path: str) -> list[Any]:
+    def check(self, value: Any, path: Path) -> list[Any]:
         if type(value) is not list:
             raise invalid(path, f"expected an array, got {_kind(value)}")
         if len(value) > self.max_len:
@@ -129,7 +129,7 @@ class StrIntMap(Field):
     max_len: int
     wire = "map str -> int"
 
-    def check(self, value: Any, path: str) -> dict[str, int]:
+    def check(self, value: Any, path: Path) -> dict[str, int]:
         if type(value) is not dict or len(value) > self.max_len:
             raise invalid(path, f"expected a map of at most {self.max_len} entries")
         for k, v in value.items():
@@ -148,11 +148,11 @@ class Rec(Field):
     def wire(self) -> str:  # type: ignore[override]
         return self.cls.__name__
 
-    def check(self, value: Any, path: str) -> Any:
-        return self.cls.__protocol__.from_fields(value, path)
+    def check(self, value: Any, path: Path) -> Any:
+        return self.cls.__protocol__.from_fields(value, path)  # type: ignore[attr-defined]  # set by @record
 
     def to_wire(self, value: Any) -> Any:
-        return self.cls.__protocol__.to_fields(value)
+        return self.cls.__protocol__.to_fields(value)  # type: ignore[attr-defined]  # set by @record
 
 
 def _kind(value: Any) -> str:

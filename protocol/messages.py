@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from protocol import limits as L
 from protocol.errors import ErrorCode, ProtocolError
-from protocol.fields import Bool, Field, Int, ListOf, Opt, Rec, Str, StrIntMap, invalid
+from protocol.fields import Bool, Field, Int, ListOf, Opt, Path, Rec, Str, StrIntMap, invalid
 
 
 class Direction(IntEnum):
@@ -68,7 +68,7 @@ class Schema:
                 self.required = len(self.fields)
         self.name = cls.__name__
 
-    def from_fields(self, value: Any, path: str, offset: int = 0) -> Any:
+    def from_fields(self, value: Any, path: Path, offset: int = 0) -> Any:
         """Build an instance from a decoded array (``offset`` skips the type code)."""
         if type(value) is not list:
             raise invalid(path, f"{self.name} must be an array")
@@ -326,7 +326,7 @@ class EventField(Field):
 
     wire = "server message (array)"
 
-    def check(self, value: Any, path: str) -> Any:
+    def check(self, value: Any, path: Path) -> Any:
         if type(value) is not list or not value or type(value[0]) is not int:
             raise invalid(path, "an event must be an array starting with a type code")
         schema = TO_CLIENT.get(value[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
@@ -15,7 +15,7 @@ from client.ui.login import BACKGROUND, CARD, label
 class MessageScreen:
     """A card with a title, a text and buttons ``[(label, callback)]``; the first button has the focus."""
 
-    def __init__(self, title: str, text: str, buttons: list[tuple[str, Callable[[], None]]] = (),
+    def __init__(self, title: str, text: str, buttons: Sequence[tuple[str, Callable[[], object]]] = (),
                  error: bool = False, backdrop: bool = True) -> None:
         self.ring = FocusRing()
         self.root = DirectFrame(frameColor=BACKGROUND if backdrop else (0, 0, 0, 0.45),

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 import aiohttp
-from direct.gui.DirectGui import DirectFrame
+from direct.gui.DirectGui import DirectEntry, DirectFrame
 from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
@@ -121,7 +121,7 @@ class TeacherPanel(DirectObject):
             parent=self.root, frameColor=style.PANEL, frameSize=(-WIDTH - 0.02, -0.02, -0.47, 0.76)
         )
         self.widgets: list = []
-        self.fields: dict[str, object] = {}
+        self.fields: dict[str, DirectEntry] = {}
         self.guest_rows: list = []
         self._build()
         self.shown = False

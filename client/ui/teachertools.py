@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from direct.gui.DirectGui import DirectFrame
+from direct.gui.DirectGui import DirectButton, DirectFrame
 from panda3d.core import TextNode
 
 from client import style
@@ -70,7 +70,7 @@ class TeacherTools:
         self.frame = DirectFrame(
             parent=panel.frame, frameColor=style.PANEL, frameSize=(LEFT, -WIDTH - 0.04, -0.47 - ROW, 0.76)
         )
-        self.buttons: dict[str, object] = {}
+        self.buttons: dict[str, DirectButton] = {}
         self._build()
         panel.base.taskMgr.doMethodLater(1.0, self._tick, "teacher-tools-clock")
 

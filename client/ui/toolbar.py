@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from direct.gui.DirectGui import DirectButton
 from direct.showbase.DirectObject import DirectObject
 
 from client import style
@@ -39,13 +40,14 @@ class Toolbar(DirectObject):
         super().__init__()
         self.base, self.pen, self.ring, self.typing = base, pen, ring, typing
         self.root = base.a2dTopLeft.attach_new_node("toolbar")
-        self.buttons: dict[str, object] = {}
+        self.buttons: dict[str, DirectButton] = {}
         self._column(0.03 + BUTTON / 2, [(key, self._set, ("tool", int(tool)), style.ACCENT) for key, tool in TOOLS]
                      + [(key, self._set, ("shape", int(shape)), style.ACCENT) for key, shape in SHAPES]
                      + [("tool_text", self._set, ("writing", True), style.ACCENT)]
                      + [(key, self._set, ("colour", rgb), _swatch(rgb)) for key, rgb in COLOURS])
-        actions = [("undo", pen.undo, (), None), ("redo", pen.redo, (), None),
-                   ("page_prev", pen.turn_page, (-1,), None), ("page_next", pen.turn_page, (1,), None)]
+        actions: list[tuple[str, Callable[..., None], tuple[int, ...], tuple[float, ...] | None]] = [
+            ("undo", pen.undo, (), None), ("redo", pen.redo, (), None),
+            ("page_prev", pen.turn_page, (-1,), None), ("page_next", pen.turn_page, (1,), None)]
         if pen.teacher:
             actions.append(("clear_page", pen.clear_page, (), style.ERROR))
         self._column(0.05 + BUTTON * 1.5, [(key, self._set, ("width", w), style.ACCENT) for key, w in WIDTHS] + actions)

@@ -72,9 +72,7 @@ class ForgedIdp:
             response.issue_instant = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
         if status is not None:
             response.status = samlp.Status(
-                status_code=samlp.StatusCode(
-                    value=samlp.STATUS_RESPONDER, status_code=samlp.StatusCode(value=status)
-                )
+                status_code=samlp.StatusCode(value=samlp.STATUS_RESPONDER, status_code=samlp.StatusCode(value=status))
             )
         if not with_assertion or status is not None:
             response.assertion = []

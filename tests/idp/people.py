@@ -68,9 +68,7 @@ TEACHER = Person(
     "Hélène Lefèvre-Dubœuf",
     ("4A", "3C"),
 )
-PUPIL = Person(
-    "zecuyer", "Zoé", "Écuyer", ("National_ELV",), (f"{SCHOOL_UAI}$4A",), "pupil", "Zoé É.", ("4A",)
-)
+PUPIL = Person("zecuyer", "Zoé", "Écuyer", ("National_ELV",), (f"{SCHOOL_UAI}$4A",), "pupil", "Zoé É.", ("4A",))
 STAFF = Person("jbrun", "Jérôme", "Brun", ("National_DIR", f"DIR:{SCHOOL_UAI}"), (), "staff", "Jérôme Brun")
 PARENT = Person("pgarcia", "Paulette", "García", ("National_TUT",), (), None, "")
 
