@@ -76,6 +76,7 @@ def setup_ent(
             web.post("/auth/refresh", json_errors(refresh)),
             web.post("/auth/logout", json_errors(logout)),
             web.get("/auth/me", json_errors(me)),
+            web.get("/auth/ents", json_errors(list_ents)),
         ]
     )
     from server.ent.logout import add_oidc_logout_routes  # logout.py imports this module
@@ -307,6 +308,12 @@ async def refresh(request: web.Request) -> web.StreamResponse:
     data = await read_json(request)
     tokens = await service_of(request).refresh(data.get("refresh_token"))
     return web.json_response(tokens.as_json(), headers=NO_STORE)
+
+
+async def list_ents(request: web.Request) -> web.StreamResponse:
+    """The configured ENTs ``{"ents": [{"id", "name", "protocol"}]}``, for the client's login screen."""
+    ents = [{"id": e.id, "name": e.name, "protocol": e.protocol} for e in service_of(request).ents.values()]
+    return web.json_response({"ents": ents, "demo": request.app.get(DEMO_ENABLED, False)})
 
 
 async def me(request: web.Request) -> web.StreamResponse:

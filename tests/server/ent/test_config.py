@@ -17,12 +17,13 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_documented_example_loads(tmp_path):
-    example = SSO_DOC.read_text("utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
-    ents = load_ents(write(tmp_path, example))
+def test_the_guide_step_by_step_files_load(tmp_path):
+    blocks = [b.split("```", 1)[0] for b in SSO_DOC.read_text("utf-8").split("```toml\n")[1:]]
+    files = [b for b in blocks if b.startswith("# ent/ent.toml")]
+    ents = [load_ents(write(tmp_path, b))[0] for b in files]
     assert [type(e) for e in ents] == [CasConfig, OidcConfig, SamlConfig]
     assert ents[0].cas_version == 3
-    assert ents[2].sp_key_file.is_absolute()
+    assert isinstance(ents[2], SamlConfig) and ents[2].sp_key_file.is_absolute()
 
 
 def test_several_ents_with_defaults(tmp_path):
@@ -86,3 +87,20 @@ def test_invalid_files_say_what_is_wrong(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(EntConfigError, match="cannot read"):
         load_ents(tmp_path / "nope.toml")
+
+
+EXAMPLES = sorted((Path(__file__).parents[3] / "docs" / "ent-examples").glob("*.toml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_the_documented_example_files_are_valid(example):
+    from server.ent.config import load_ents
+
+    (ent,) = load_ents(example)
+    assert ent.id and ent.name
+
+
+def test_every_documented_example_is_listed_in_the_guide():
+    guide = (Path(__file__).parents[3] / "docs" / "sso.md").read_text()
+    assert len(EXAMPLES) >= 8
+    assert all(f"ent-examples/{p.name}" in guide for p in EXAMPLES)
