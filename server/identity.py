@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -72,9 +73,18 @@ class Identity:
                 role=Role(str(claims["role"])),
                 source=str(claims["src"]),
                 school_uai=str(claims["uai"]) if claims.get("uai") else None,
-                classes=tuple(str(c) for c in claims.get("cls", ()) or ()),  # type: ignore[union-attr]
-                groups=tuple(str(g) for g in claims.get("grp", ()) or ()),  # type: ignore[union-attr]
+                classes=_strings(claims.get("cls")),
+                groups=_strings(claims.get("grp")),
                 invitation=str(claims["inv"]) if claims.get("inv") else None,
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"malformed identity claims: {exc}") from exc
+
+
+def _strings(claim: object) -> tuple[str, ...]:
+    """A list claim's items as text; none when it is absent or empty, TypeError when it is not a list."""
+    if not claim:
+        return ()
+    if not isinstance(claim, Iterable):
+        raise TypeError(f"{type(claim).__name__!r} object is not iterable")
+    return tuple(str(item) for item in claim)

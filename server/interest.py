@@ -75,9 +75,10 @@ def deliver(
         if shared is None:
             frame = encode_frame(tick, events, updates)
         else:
-            if shared[0] is None:
-                shared[0] = encode_frame(tick, events, updates)
-            frame = shared[0]
+            cached = shared[0]
+            if cached is None:
+                cached = shared[0] = encode_frame(tick, events, updates)
+            frame = cached
     else:
         return
     out.append((s, frame))

@@ -112,8 +112,8 @@ class RedisPresence:
 
     async def claim(self, user_id: str) -> str | None:
         key = f"{self.PREFIX}user:{user_id}"
-        previous = await self._redis.set(key, self.node, ex=CLAIM_TTL, get=True)
-        previous = previous.decode() if previous else None
+        answer = await self._redis.set(key, self.node, ex=CLAIM_TTL, get=True)  # the previous owner (bytes) or None
+        previous = answer.decode() if isinstance(answer, bytes) and answer else None
         return previous if previous and previous != self.node else None
 
     async def release(self, user_id: str) -> None:

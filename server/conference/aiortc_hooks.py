@@ -181,12 +181,13 @@ def limit_udp_ports(ports: tuple[int, int] | None) -> None:
     """Bind every ICE host candidate of this process to a UDP port in ``ports`` (inclusive); None: any."""
     _require(aioice.ice, "asyncio")
     if ports is None:
-        aioice.ice.asyncio = asyncio  # type: ignore[attr-defined]
+        aioice.ice.asyncio = asyncio
     else:
         low, high = ports
         if not 1024 <= low <= high <= 65535:
             raise ValueError(f"bad UDP port range {low}..{high}")
-        aioice.ice.asyncio = _AsyncioWithPortRange(_Ports(low, high))  # type: ignore[attr-defined]
+        # a stand-in for the module (see _AsyncioWithPortRange): not a ModuleType, hence the ignore
+        aioice.ice.asyncio = _AsyncioWithPortRange(_Ports(low, high))  # type: ignore[assignment]
 
 
 def _require(obj: object, name: str) -> Any:

@@ -110,7 +110,7 @@ class ForwardedTrack(MediaStreamTrack):
         if self.waiting_keyframe:
             self.request_keyframe()
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet:
         if not self.reading and self.readyState == "live":
             self.start()
         while not self._queue:

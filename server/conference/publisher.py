@@ -38,7 +38,7 @@ class Publisher:
             if not media:
                 raise PublishError("the offer has no audio or video")
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-            new = [self._tap(t, media[t.mid]) for t in self.pc.getTransceivers() if t not in self.forwarders]
+            new = [self._tap(t, media[_mid(t)]) for t in self.pc.getTransceivers() if t not in self.forwarders]
             await self.pc.setLocalDescription(await self.pc.createAnswer())
         except (PublishError, hooks.HookError):
             raise
@@ -82,3 +82,10 @@ def media_ssrc(media: MediaDescription) -> int:
         if group.semantic == "FID":
             return int(group.items[0])
     return media.ssrc[0].ssrc if media.ssrc else 0
+
+
+def _mid(transceiver: RTCRtpTransceiver) -> str:
+    """The media id aiortc gave ``transceiver`` when it applied the offer."""
+    if transceiver.mid is None:
+        raise PublishError("a transceiver has no media id after the offer")
+    return transceiver.mid

@@ -69,17 +69,20 @@ class Take:
             return
         data = bytes(packet)  # the forwarder's packet is shared with subscribers: mux a copy
         try:
-            if self.container is None and not self._open(sink, data, keyframe, packet):
+            pts = packet.pts
+            if pts is None:  # the forwarder stamps every packet it makes
+                raise ValueError("a forwarded packet has no timestamp")
+            if self.container is None and not self._open(sink, data, keyframe, pts, packet.time_base):
                 return
             if sink.stream is None:  # a track added after the file started: not in this take
                 return
-            self._mux(sink, data, packet.pts, keyframe)
+            self._mux(sink, data, pts, keyframe)
         except (av.FFmpegError, OSError, ValueError):
             log.exception("recording %s failed", self.path)
             self.failed = True
             self.close()
 
-    def _open(self, sink: RecordingSink, data: bytes, keyframe: bool, packet: av.Packet) -> bool:
+    def _open(self, sink: RecordingSink, data: bytes, keyframe: bool, pts: int, time_base: Fraction) -> bool:
         """Start the file on the first video keyframe (or the first audio frame if audio only)."""
         has_video = any(s.kind is Kind.VIDEO for s in self.sinks)
         if (has_video and sink.kind is not Kind.VIDEO) or not keyframe:
@@ -94,7 +97,7 @@ class Take:
             else:
                 s.stream = self.container.add_stream(CODECS[Kind.AUDIO], rate=48000)
                 s.stream.layout = "stereo"
-        self.origin = float(packet.pts * packet.time_base)
+        self.origin = float(pts * time_base)
         self.started = time.time()
         return True
 

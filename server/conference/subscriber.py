@@ -56,7 +56,7 @@ class Subscriber:
         self.send = send
         self.pc = RTCPeerConnection(config.rtc_configuration())
         self.slots: list[Slot] = []
-        self.version = replacing.version if replacing is not None else 0
+        self.version: int = replacing.version if replacing is not None else 0
         self._restart = replacing is not None
         self._awaiting_answer = False
         self._unoffered = False

@@ -39,8 +39,9 @@ def resolve_url(url: str | URL, *, create_dirs: bool = True) -> URL:
     if driver.startswith("postgresql") and "sslmode" in parsed.query:  # libpq's name; asyncpg calls it ssl
         mode = parsed.query["sslmode"]
         parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
-    if driver.startswith("sqlite") and parsed.database not in (None, "", ":memory:") and create_dirs:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database
+    if driver.startswith("sqlite") and database and database != ":memory:" and create_dirs:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     return parsed
 
 

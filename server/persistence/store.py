@@ -100,7 +100,7 @@ class Store:
         query = select(places.c.user_id, places.c.room_id, places.c.x, places.c.y, places.c.heading)
         async with self.engine.connect() as connection:
             row = (await connection.execute(query.where(places.c.user_id == user_id))).first()
-        return None if row is None else Place(*row)
+        return None if row is None else Place(**row._mapping)
 
     # -- chat
 
@@ -118,7 +118,7 @@ class Store:
         )
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [ChatRecord(*row) for row in reversed(rows)]
+        return [ChatRecord(**row._mapping) for row in reversed(rows)]
 
     async def purge_chat(self, older_than: datetime) -> int:
         """Delete chat lines created before ``older_than``; returns how many."""
@@ -138,7 +138,7 @@ class Store:
         query = query.order_by(audit.c.at.desc(), audit.c.id.desc()).limit(_check_limit(limit))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [AuditEvent(*row) for row in reversed(rows)]
+        return [AuditEvent(**row._mapping) for row in reversed(rows)]
 
     async def purge_audit(self, older_than: datetime) -> int:
         """Delete audit events recorded before ``older_than``; returns how many."""

@@ -56,7 +56,7 @@ class BoardStorage:
                 .order_by(board_ops.c.seq)
             )
             rows = (await connection.execute(query)).all()
-        ops = [Op(seq, author, kind, msgpack.unpackb(body)) for seq, author, kind, body in rows]
+        ops = [Op(r.seq, r.author, r.kind, msgpack.unpackb(r.body)) for r in rows]
         return Saved(row.state if row is not None else None, ops)
 
     async def write(self, ops: Sequence[tuple[str, Op]], snapshots: Sequence[Snapshot] = ()) -> None:
@@ -78,7 +78,7 @@ class BoardStorage:
                     delete(board_ops).where(board_ops.c.board_id == snap.board_id, board_ops.c.seq <= snap.seq)
                 )
 
-    def _upsert(self):  # type: ignore[no-untyped-def]
+    def _upsert(self) -> postgresql.Insert | sqlite.Insert:
         dialect = postgresql if self.store.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(board_snapshots)
         return statement.on_conflict_do_update(

@@ -46,6 +46,8 @@ def url_given() -> str:
         or os.environ.get("CYBERCOLLEGE_DATABASE_URL")
         or config.get_main_option("sqlalchemy.url")
     )
+    if not url:
+        raise ValueError("no database URL: give -x url=..., $CYBERCOLLEGE_DATABASE_URL or sqlalchemy.url")
     return resolve_url(url, create_dirs=not context.is_offline_mode()).render_as_string(hide_password=False)
 
 
