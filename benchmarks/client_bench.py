@@ -134,7 +134,9 @@ class Feed:
 def _spots(room, count: int) -> list[tuple[float, float, float, int]]:
     from protocol.messages import Anim
 
-    spots = [(s.x, s.y, s.heading, Anim.SIT if i % 4 else Anim.HAND_UP) for i, s in enumerate(room.seats)]
+    spots: list[tuple[float, float, float, int]] = [
+        (s.x, s.y, s.heading, Anim.SIT if i % 4 else Anim.HAND_UP) for i, s in enumerate(room.seats)
+    ]
     spots = spots[: count // 2]
     x0, y0, x1, y1 = room.bounds
     i = 0

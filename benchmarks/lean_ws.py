@@ -11,6 +11,7 @@ import asyncio
 import base64
 import os
 from collections.abc import Callable
+from typing import Self
 
 Handler = Callable[[bytes], None]
 
@@ -26,11 +27,14 @@ class LeanWebSocket(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
 
     @classmethod
-    async def connect(cls, host: str, port: int, path: str, on_message: Handler | None, counts: dict[str, int]):  # type: ignore[no-untyped-def]
+    async def connect(cls, host: str, port: int, path: str, on_message: Handler | None,
+                      counts: dict[str, int]) -> Self:
         loop = asyncio.get_running_loop()
         _, protocol = await loop.create_connection(lambda: cls(on_message, counts), host, port)
         key = base64.b64encode(os.urandom(16)).decode()
-        protocol.transport.write(
+        transport = protocol.transport
+        assert transport is not None  # connection_made ran before create_connection returned
+        transport.write(
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )

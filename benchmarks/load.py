@@ -13,6 +13,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 
 import aiohttp
 
@@ -109,7 +110,8 @@ async def baseline(http: aiohttp.ClientSession, url: str, i: int, observe: bool,
         reader.cancel()
 
 
-async def walk(ws: aiohttp.ClientWebSocketResponse, args: argparse.Namespace, make) -> None:  # type: ignore[no-untyped-def]
+async def walk(ws: aiohttp.ClientWebSocketResponse | LeanWebSocket, args: argparse.Namespace,
+               make: Callable[[int], bytes | str]) -> None:
     period = 1.0 / args.hz
     await asyncio.sleep(random.random() * period)
     loop = asyncio.get_running_loop()
@@ -119,6 +121,8 @@ async def walk(ws: aiohttp.ClientWebSocketResponse, args: argparse.Namespace, ma
         seq += 1
         data = make(seq)
         if isinstance(ws, LeanWebSocket):
+            if not isinstance(data, bytes):
+                raise TypeError("the lean client sends binary messages only")
             ws.send(data)
         elif isinstance(data, bytes):
             await ws.send_bytes(data)
@@ -128,8 +132,8 @@ async def walk(ws: aiohttp.ClientWebSocketResponse, args: argparse.Namespace, ma
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 
-def _closed(ws: object) -> bool:
-    return ws.closed.done() if isinstance(ws, LeanWebSocket) else ws.closed  # type: ignore[attr-defined]
+def _closed(ws: aiohttp.ClientWebSocketResponse | LeanWebSocket) -> bool:
+    return ws.closed.done() if isinstance(ws, LeanWebSocket) else ws.closed
 
 
 async def janitor() -> None:

@@ -129,17 +129,16 @@ class RelayServer:
 
 
 def server_stats(server: Any) -> dict[str, int | None]:
-    stats = {"decodes": hooks.calls.decodes, "encodes": hooks.calls.encodes, "pauses": 0, "plis": 0}
-    if isinstance(server, Sfu):
-        stats["streams"] = 0
-        for conference in server.conferences.values():
-            for forwarder in conference.forwarders:
-                stats["plis"] += forwarder.keyframes.sent
-                stats["pauses"] += sum(sink.pauses for sink in forwarder.sinks)
-                stats["streams"] += len(forwarder.sinks)
-    else:  # MediaRelay decodes and encodes through aiortc itself, not through our hooks
-        stats.update(streams=server.streams, decodes=None, encodes=None, pauses=None, plis=None)
-    return stats
+    if not isinstance(server, Sfu):  # MediaRelay decodes and encodes through aiortc itself, not through our hooks
+        return {"decodes": None, "encodes": None, "pauses": None, "plis": None, "streams": server.streams}
+    pauses = plis = streams = 0
+    for conference in server.conferences.values():
+        for forwarder in conference.forwarders:
+            plis += forwarder.keyframes.sent
+            pauses += sum(sink.pauses for sink in forwarder.sinks)
+            streams += len(forwarder.sinks)
+    return {"decodes": hooks.calls.decodes, "encodes": hooks.calls.encodes, "pauses": pauses, "plis": plis,
+            "streams": streams}
 
 
 async def serve(path: str, mode: str) -> None:
@@ -379,7 +378,7 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
                 )
             )
         for proc in procs:
-            line = await asyncio.wait_for(proc.stdout.readline(), timeout=90)
+            line = await asyncio.wait_for(_stdout(proc).readline(), timeout=90)
             assert line == b"ready\n", f"a subscriber worker failed: {line!r}"
         await asyncio.sleep(3)  # warm up: keyframes, bitrate estimation
         spy = None
@@ -403,10 +402,10 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
         before = await bench.server_stats()
         cpu0 = cpu_seconds(server.pid)
         for proc in procs:
-            proc.stdin.write(f"go {seconds}\n".encode())
+            _stdin(proc).write(f"go {seconds}\n".encode())
         mine = await measure(pubs, seconds)
         cpu1, stats_rss = cpu_seconds(server.pid), rss_mb(server.pid)
-        results = [json.loads(await proc.stdout.readline()) for proc in procs]
+        results = [json.loads(await _stdout(proc).readline()) for proc in procs]
         stats = await bench.server_stats()
         if stats["pauses"] is not None:  # during the window only
             stats.update({k: stats[k] - before[k] for k in ("pauses", "plis")})
@@ -414,7 +413,7 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
         if spy is not None:
             spy.wait()
         for proc in procs:
-            proc.stdin.write(b"quit\n")
+            _stdin(proc).write(b"quit\n")
             await proc.wait()
         for client in pubs:
             await client.pc.close()
@@ -431,6 +430,18 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
             server.terminate()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def _stdin(proc: asyncio.subprocess.Process) -> asyncio.StreamWriter:
+    if proc.stdin is None:
+        raise RuntimeError("a subscriber worker was started without a stdin pipe")
+    return proc.stdin
+
+
+def _stdout(proc: asyncio.subprocess.Process) -> asyncio.StreamReader:
+    if proc.stdout is None:
+        raise RuntimeError("a subscriber worker was started without a stdout pipe")
+    return proc.stdout
 
 
 def summary(

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from benchmarks.procstat import cpu_seconds, rss_mb
 
@@ -136,7 +137,9 @@ def run_one(kind: str, count: int, arena_name: str, args: argparse.Namespace) ->
                 if "WARNING" in line or "ERROR" in line
             ]
     elapsed = t1 - t0
-    result = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"error": err.decode()[-500:]}
+    result: dict[str, Any] = (
+        json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"error": err.decode()[-500:]}
+    )
     updates = c1["updates"] - c0["updates"]
     cpu = cpu1 - cpu0
     return {

@@ -165,8 +165,9 @@ async def _shutdown(app: web.Application) -> None:
 
 
 async def _cleanup(app: web.Application) -> None:
-    if app[SERVICES].audit_handler is not None:
-        logging.getLogger("cybercollege.ent").removeHandler(app[SERVICES].audit_handler)
+    audit_handler = app[SERVICES].audit_handler
+    if audit_handler is not None:
+        logging.getLogger("cybercollege.ent").removeHandler(audit_handler)
     await app[SERVICES].presence.close()
     await app[SERVICES].store.close()
 

@@ -42,7 +42,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         return ws
     services.connections += 1
     conn = ServerConnection()
-    session = Session(ws, request.transport, settings)  # type: ignore[arg-type]
+    session = Session(ws, request.transport, settings)
     peer = request.remote
     try:
         hello = await _handshake(ws, conn, settings.handshake_timeout)

@@ -6,6 +6,7 @@ conference) and its access policy keeps them there; when the invitation ends the
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,7 @@ class Admissions:
         world.every_second.append(self.expire)
         for room in world.rooms.values():
             if room.spec.access.policy == "conference":
-                room.invited_classes = lambda rid=room.id: book.classes_for(rid)
+                room.invited_classes = functools.partial(book.classes_for, room.id)
 
     def waiting_for(self, teacher: Identity) -> list[Avatar]:
         return [

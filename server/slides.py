@@ -247,7 +247,7 @@ async def upload(request: web.Request) -> web.Response:
 def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]]) -> asyncio.Future[int]:
     """Set ``images`` (sha256, width, height) behind pages ``page``, ``page + 1``...; resolved once saved."""
     saved: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    acks: list[Callable[[int], object]] = [lambda _seq: None] * (len(images) - 1) + [saved.set_result]
+    acks: list[Callable[[int], None]] = [lambda _seq: None] * (len(images) - 1) + [saved.set_result]
     for i, (image, ack) in enumerate(zip(images, acks, strict=True)):
         host.set_background(author, page + i, image, ack)  # acks come in order
     return saved

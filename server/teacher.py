@@ -6,6 +6,7 @@ A room's teachers are the teachers allowed into it (the class's teachers) and st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -33,12 +34,12 @@ class TeacherTools:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        for kind, handler in {
+        handlers: dict[type, Callable[[Avatar, Session, Any], None]] = {
             Hand: self.hand, Mute: self.mute, Freeze: self.freeze, Lock: self.lock, SendOut: self.send_out,
             Spotlight: self.spotlight, PollOpen: self.poll_open, Vote: self.vote, PollClose: self.poll_close,
             PollShow: self.poll_show,
-        }.items():  # fmt: skip
-            world.handlers[kind] = handler
+        }  # fmt: skip
+        world.handlers.update(handlers)
 
     def _teacher(self, a: Avatar, s: Session, msg: Any) -> bool:
         if is_teacher_of(a, a.room):

@@ -10,6 +10,7 @@ import math
 import random
 import sys
 import time
+from collections.abc import Sequence
 
 from worlds.loader import default_world_path, load_world
 from worlds.model import Room
@@ -28,7 +29,7 @@ def _samples(room: Room, n: int, rng: random.Random) -> list[tuple[float, float,
     return out
 
 
-def _time(fn, args: list[tuple[float, ...]], repeat: int = 5) -> float:
+def _time(fn, args: Sequence[tuple[float, ...]], repeat: int = 5) -> float:
     best = math.inf
     for _ in range(repeat):
         start = time.perf_counter()

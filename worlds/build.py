@@ -81,7 +81,7 @@ def build_room(located: Located) -> Draft:
         polygon=tuple(points), wall_height=spec.wall_height,
         outdoor=spec.kind == "courtyard" if spec.outdoor is None else spec.outdoor,
         floor_color=spec.floor_color, wall_color=spec.wall_color,
-        spawn_points=[tuple(p) for p in spec.spawn_points], whiteboards=whiteboards, screen=screen,
+        spawn_points=list(spec.spawn_points), whiteboards=whiteboards, screen=screen,
         furniture=[f for f, _ in furniture_paths], seats=[s for s, _ in seat_paths],
         platforms=[Platform(p.id, p.rect, p.height) for p in spec.platforms],
         walkable=Walkable(points, boxes), source=f"{located.file}: {located.path()}",
@@ -93,7 +93,7 @@ def _ccw(spec: RoomSpec) -> list[tuple[float, float]]:
     if spec.rect is not None:
         x0, y0, x1, y1 = spec.rect
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    points = [tuple(p) for p in spec.polygon or []]
+    points = list(spec.polygon or [])
     return points if geometry.signed_area(points) > 0 else points[::-1]
 
 

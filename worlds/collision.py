@@ -10,12 +10,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Final
 
 from worlds import geometry
 
 Pt = tuple[float, float]
-FREE = True
-BLOCKED = False
+FREE: Final = True
+BLOCKED: Final = False
+Cell = bool | tuple[tuple[tuple[Pt, Pt], ...], tuple["Box", ...]]
+"""A grid cell: FREE, BLOCKED, or mixed: (the walls, the boxes) that cross it."""
 CELL = 0.5  # metres: grid cell size for small rooms
 MAX_CELLS = 250_000  # bigger floors get bigger cells
 MAX_CELLS_PER_SEGMENT = 16  # beyond this, test all obstacles directly
@@ -194,7 +197,7 @@ class Walkable:
         j1 = min(self._ny - 1, math.floor((bbox[3] - b[1]) * inv) + 1)
         return range(i0, i1 + 1), range(j0, j1 + 1)
 
-    def _classify(self, size: float) -> list[object]:
+    def _classify(self, size: float) -> list[Cell]:
         lines: list[list[tuple[Pt, Pt]]] = [[] for _ in range(self._nx * self._ny)]
         boxes: list[list[Box]] = [[] for _ in range(self._nx * self._ny)]
         inside_box = [False] * (self._nx * self._ny)
@@ -217,7 +220,7 @@ class Walkable:
                         inside_box[i * self._ny + j] = True
                     else:
                         boxes[i * self._ny + j].append(box)
-        cells: list[object] = []
+        cells: list[Cell] = []
         for i in range(self._nx):
             for j in range(self._ny):
                 k = i * self._ny + j

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from worlds import geometry
 
-FORMAT = 1
+FORMAT: Final = 1
 
 RoomKind = Literal["hall", "classroom", "amphitheatre", "library", "courtyard", "corridor"]
 Policy = Literal["open", "class", "conference", "staff"]

@@ -303,7 +303,7 @@ class BoardHost:
             s.push(ack)
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[BoardHost, Avatar, Any], None]] = {
     W.StrokeBegin: BoardHost.stroke_begin,
     W.StrokePoints: BoardHost.stroke_points,
     W.StrokeEnd: BoardHost.stroke_end,
