@@ -56,7 +56,9 @@ async def login(
         redirect_uri = f"http://127.0.0.1:{port}/cb"
         params = {"redirect_uri": redirect_uri, "code_challenge": _s256(verifier), "state": state}
         query = urlencode({**params, "ent": ent} if ent else params)
-        await asyncio.to_thread(open_browser, f"{server_url.rstrip('/')}/auth/desktop/start?{query}")
+        opened = await asyncio.to_thread(open_browser, f"{server_url.rstrip('/')}/auth/desktop/start?{query}")
+        if opened is False and not code_future.done():  # no browser, or it ended without finishing the login
+            raise LoginFailed("Le navigateur n'a pas pu être ouvert ou a été fermé avant la fin de la connexion.")
         try:
             code = await asyncio.wait_for(code_future, timeout)
         except TimeoutError:

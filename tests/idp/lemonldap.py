@@ -5,6 +5,8 @@ backend with SDET attributes computed by macros) into a temporary directory and 
 ``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
 pupil), ``msmith`` (the parent); the password is the login. Multi-valued attributes are packed with
 LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT running it sends them.
+The template sets ``sameSite`` to ``Lax``: with SAML on, the portal defaults to ``SameSite=None`` cookies,
+which a real browser drops over plain HTTP (no ``Secure``), losing the pending SAML request (Lasso -407).
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
 #!/usr/bin/perl
-# LemonLDAP::NG portal as a bare PSGI app (run with plackup -E deployment; see lemonldap.py).
+# LemonLDAP::NG portal as a bare PSGI app (run with plackup -E deployment; see lemonldap.py), with its
+# static files (CSS, and the JavaScript that auto-posts SAML and CAS forms in a real browser) under /static,
+# as the Apache or Nginx in front of a real portal serves them.
+use Plack::Builder;
+use Plack::App::File;
 use Lemonldap::NG::Portal::Main;
-Lemonldap::NG::Portal::Main->run( {} );
+
+my $portal = Lemonldap::NG::Portal::Main->run( {} );
+builder {
+    mount '/static' => Plack::App::File->new( root => '/usr/share/lemonldap-ng/portal/htdocs/static' )->to_app;
+    mount '/' => $portal;
+};

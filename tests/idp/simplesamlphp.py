@@ -70,14 +70,15 @@ def check_installed() -> str:
     return php
 
 
-def start(workdir: Path, sp_url: str, saml_sp: SamlConfig) -> Running:
+def start(workdir: Path, sp_url: str, saml_sp: SamlConfig, sp_xml: str | None = None) -> Running:
     """Configure and start an IdP trusting our SP at ``sp_url`` (no trailing slash); writes the IdP metadata to
-    ``saml_sp.idp_metadata_file``. Only the key, certificate and metadata paths of ``saml_sp`` are used."""
+    ``saml_sp.idp_metadata_file``. Only the key, certificate and metadata paths of ``saml_sp`` are used;
+    ``sp_xml`` is our SP metadata as an administrator hands it over (default: made from ``saml_sp``)."""
     php = check_installed()
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     ent = saml_sp.model_copy(update={"id": ENT_ID, "name": ENT_NAME})
-    _write_config(workdir, url, sp_metadata(ent, sp_url))
+    _write_config(workdir, url, sp_xml or sp_metadata(ent, sp_url))
     env = {**os.environ, "SIMPLESAMLPHP_CONFIG_DIR": str(workdir / "config")}
     log = (workdir / "php.log").open("wb")
     process = subprocess.Popen(
