@@ -80,7 +80,7 @@ def parse_validation(body: bytes) -> CasSuccess:
         raise LoginError(f"cas_{code_part(failure.get('code', ''))}", TICKET_REFUSED)
     success = root.find(f"{CAS_NS}authenticationSuccess")
     user = success.findtext(f"{CAS_NS}user", "").strip() if success is not None else ""
-    if not user:
+    if success is None or not user:
         raise EntUnavailable("cas_bad_xml")
     attributes: list[tuple[str, str]] = []
     for child in success:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiohttp
@@ -44,12 +45,15 @@ class EntHttp:
         *,
         timeout: float,
         max_bytes: int,
-        **kwargs: object,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send one request; raises :class:`EntUnavailable` when the ENT is unreachable, slow or verbose."""
         try:
             async with asyncio.timeout(timeout):
-                async with self._client().request(method, url, allow_redirects=False, **kwargs) as resp:
+                async with self._client().request(
+                    method, url, allow_redirects=False, data=data, headers=headers
+                ) as resp:
                     body = await _read_limited(resp, max_bytes)
                     return Reply(resp.status, body, resp.content_type, resp.headers.get("Date", ""))
         except TimeoutError:

@@ -100,7 +100,7 @@ async def verify_logout_token(
         except JoseError:
             raise LogoutTokenError("logout_token_bad_signature") from None
     _check_claims(claims, provider.issuer, client.cfg.client_id, now)
-    until = max(float(claims.get("exp") or 0), float(claims["iat"]) + MAX_AGE) + CLOCK_LEEWAY  # type: ignore[arg-type]
+    until = max(float(claims.get("exp") or 0), float(claims["iat"]) + MAX_AGE) + CLOCK_LEEWAY
     if not seen.first_use(f"{provider.issuer}\x00{claims['jti']}", until):
         raise LogoutTokenError("logout_token_replayed")
     return claims

@@ -169,20 +169,20 @@ class SamlServiceProvider:
         except Exception as exc:  # pysaml2 raises dozens of unrelated exception types
             log.warning("saml logout request refused ent=%s error=%s", self.cfg.id, type(exc).__name__)
             raise SamlLogoutError("saml_logout_bad_request") from None
-        message = request.message  # from here on, the parsed LogoutRequest
-        if not valid or not _recent(message.issue_instant):
+        parsed = request.message
+        if not valid or not _recent(parsed.issue_instant):
             raise SamlLogoutError("saml_logout_stale")
-        if message.issuer is None or (message.issuer.text or "").strip() != self.idp_entity_id:
+        if parsed.issuer is None or (parsed.issuer.text or "").strip() != self.idp_entity_id:
             raise SamlLogoutError("saml_logout_bad_issuer")
-        if message.not_on_or_after and _expired(message.not_on_or_after):
+        if parsed.not_on_or_after and _expired(parsed.not_on_or_after):
             raise SamlLogoutError("saml_logout_expired")
-        if not message.id or not self._seen_logout_ids.first_use(message.id, time.time() + 2 * MAX_LOGOUT_AGE):
+        if not parsed.id or not self._seen_logout_ids.first_use(parsed.id, time.time() + 2 * MAX_LOGOUT_AGE):
             raise SamlLogoutError("saml_logout_replayed")
-        name_id = message.name_id.text if message.name_id is not None else ""
+        name_id = parsed.name_id.text if parsed.name_id is not None else ""
         if not name_id:
             raise SamlLogoutError("saml_logout_no_name_id")
-        indexes = tuple(i.text.strip() for i in message.session_index or [] if i.text and i.text.strip())
-        return SamlLogout(name_id.strip(), indexes, relay_state, message)
+        indexes = tuple(i.text.strip() for i in parsed.session_index or [] if i.text and i.text.strip())
+        return SamlLogout(name_id.strip(), indexes, relay_state, parsed)
 
     def logout_response(self, logout: SamlLogout, binding: str, relay_state: str | None) -> dict:
         """A signed LogoutResponse (Success: the user has no session left here, whether we had one or not)
