@@ -2,7 +2,7 @@
 """Cybercollège's two set-up commands. Needs only Python 3.11+ (and root for the test system packages).
 
     python3 dev.py run    # install into .venv, then run the server on its embedded defaults
-    python3 dev.py test   # install everything the tests need, then run the whole test suite
+    python3 dev.py test   # install everything the tests need, then ruff, mypy and the whole test suite
 
 Extra arguments go to ``cybercollege serve`` (run) or to pytest (test).
 """
@@ -43,10 +43,13 @@ def ensure_venv() -> None:
 
 
 def ensure_test_system_packages() -> None:
-    """The identity provider (LemonLDAP::NG), xmlsec1 and Mesa GL come from Debian's packages."""
-    missing = [tool for tool in ("plackup", "xmlsec1") if shutil.which(tool) is None]
-    if not Path("/usr/share/perl5/Lemonldap/NG/Portal/Main.pm").exists():
-        missing.append("lemonldap-ng")
+    """The identity providers (LemonLDAP::NG, SimpleSAMLphp on PHP), xmlsec1, Mesa GL and Chromium come from
+    Debian's packages (scripts/install-test-system-deps.sh)."""
+    missing = [tool for tool in ("plackup", "xmlsec1", "chromium", "php") if shutil.which(tool) is None]
+    for package, path in (("lemonldap-ng", "/usr/share/perl5/Lemonldap/NG/Portal/Main.pm"),
+                          ("simplesamlphp", "/usr/share/simplesamlphp/www/saml2/idp/SSOService.php")):
+        if not Path(path).exists():
+            missing.append(package)
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
@@ -62,6 +65,10 @@ def main(argv: list[str]) -> int:
     if argv[0] == "run":
         return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *argv[1:]], cwd=ROOT)
     ensure_test_system_packages()
+    if len(argv) == 1 or argv[1:] == ["-q"]:  # the whole suite: the linters first, as CI runs them
+        for check in (["ruff", "check", "."], ["mypy"]):
+            if subprocess.call([str(PY), "-m", *check], cwd=ROOT) != 0:
+                return 1
     return subprocess.call([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT)
 
 
