@@ -4,7 +4,7 @@ Nothing here touches a socket or an event loop, so the server, the client, bots 
 and test it without a network. The specification is docs/protocol.md.
 """
 
-from protocol.codec import decode, encode, encode_frame, encode_update
+from protocol.codec import decode, encode, encode_frame, encode_frames, encode_update
 from protocol.errors import CloseCode, ErrorCode, ProtocolError
 from protocol.messages import Direction
 
@@ -16,6 +16,7 @@ __all__ = [
     "decode",
     "encode",
     "encode_frame",
+    "encode_frames",
     "encode_update",
 ]
 

@@ -76,6 +76,37 @@ def encode_update(avatar_id: int, x: int, y: int, heading: int, anim: int) -> by
 _packer = msgpack.Packer(use_bin_type=True)
 
 
+FRAME_OVERHEAD = 32
+"""Bytes of a FRAME beyond its events and updates (array headers, code, tick): a generous bound."""
+
+
+def encode_frames(tick: int, events: list[bytes], updates: list[bytes]) -> list[bytes]:
+    """As many FRAMEs as needed to carry ``events`` then ``updates`` within the limits a client checks
+    (:data:`~protocol.limits.MAX_EVENTS_PER_FRAME`, :data:`~protocol.limits.MAX_UPDATES_PER_FRAME`,
+    :data:`~protocol.limits.MAX_SERVER_FRAME_BYTES`); order is kept. Usually one."""
+    budget = L.MAX_SERVER_FRAME_BYTES - FRAME_OVERHEAD
+    if (
+        len(events) <= L.MAX_EVENTS_PER_FRAME
+        and len(updates) <= L.MAX_UPDATES_PER_FRAME
+        and sum(map(len, events)) + sum(map(len, updates)) <= budget
+    ):
+        return [encode_frame(tick, events, updates)]
+    frames: list[bytes] = []
+    evs: list[bytes] = []
+    ups: list[bytes] = []
+    size = 0
+    for item, is_event in [(e, True) for e in events] + [(u, False) for u in updates]:
+        full = len(evs) == L.MAX_EVENTS_PER_FRAME if is_event else len(ups) == L.MAX_UPDATES_PER_FRAME
+        if full or (size + len(item) > budget and (evs or ups)):
+            frames.append(encode_frame(tick, evs, ups))
+            evs, ups, size = [], [], 0
+        (evs if is_event else ups).append(item)
+        size += len(item)
+    if evs or ups:
+        frames.append(encode_frame(tick, evs, ups))
+    return frames
+
+
 def encode_frame(tick: int, events: list[bytes], updates: list[bytes]) -> bytes:
     """A FRAME from pre-encoded events (:func:`encode`) and updates (:func:`encode_update`)."""
     pack_array_header = _packer.pack_array_header

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     max_pending_events: int = Field(
         1024, ge=16, description="Events queued for a slow client before it is disconnected (close 4008)."
     )
+    slow_client_seconds: float = Field(
+        30.0, gt=0, description="A client too slow to take any frame for this long is disconnected (close 4008)."
+    )
 
     # --- conferences (WebRTC media) ---
     ice_servers: str = Field(

@@ -162,7 +162,7 @@ async def _serve(
             break
         if isinstance(decoded, Ping):  # answered at once, not at the next tick: it measures the round trip
             if session.writable():
-                await ws.send_bytes(encode(Pong(decoded.nonce, int(time.time() * 1000))))
+                session.queue(encode(Pong(decoded.nonce, int(time.time() * 1000))))
             continue
         if isinstance(decoded, Bye):
             session.closing = (int(CloseCode.NORMAL), "bye")

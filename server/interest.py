@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import cKDTree
 
-from protocol import encode, encode_frame
+from protocol import encode, encode_frames
 from protocol.messages import Appear, Vanish
 
 if TYPE_CHECKING:
@@ -48,11 +48,12 @@ def deliver(
     updates: list[bytes],
     snapshot: Callable[[Avatar], list[bytes]],
     counters: Counters,
-    shared: list[bytes | None] | None = None,
+    shared: list[list[bytes] | None] | None = None,
 ) -> None:
-    """Queue this tick's frame for ``a``'s client, or coalesce if it is slow.
+    """Queue this tick's frames for ``a``'s client (one, unless a catch-up must be split within the
+    protocol's limits), or coalesce if it is slow.
 
-    ``shared`` (a one-item list) caches the frame every member of a room-interest room gets.
+    ``shared`` (a one-item list) caches the frames every member of a room-interest room gets.
     """
     s = a.session
     if s is None:
@@ -62,28 +63,31 @@ def deliver(
             for e in events:
                 s.push(e)
         s.stale = True
+        s.still_slow()
         counters.slow += 1
         return
+    s.slow_since = None
     if s.stale or s.pending:
         if s.stale:
             updates = snapshot(a)
             s.stale = False
         evs = s.pending + events if s.pending else events
         s.pending = []
-        frame = encode_frame(tick, evs, updates)
+        frames = encode_frames(tick, evs, updates)
     elif events or updates:
         if shared is None:
-            frame = encode_frame(tick, events, updates)
+            frames = encode_frames(tick, events, updates)
         else:
             cached = shared[0]
             if cached is None:
-                cached = shared[0] = encode_frame(tick, events, updates)
-            frame = cached
+                cached = shared[0] = encode_frames(tick, events, updates)
+            frames = cached
     else:
         return
-    out.append((s, frame))
-    counters.frames += 1
-    counters.bytes += len(frame)
+    for frame in frames:
+        out.append((s, frame))
+        counters.bytes += len(frame)
+    counters.frames += len(frames)
     counters.updates += len(updates)
 
 
@@ -110,7 +114,7 @@ class RoomInterest:
 
     def flush(self, tick: int, changed: list[Avatar], events: list[bytes], out: Outgoing) -> None:
         updates = [a.blob for a in changed]
-        shared: list[bytes | None] = [None]
+        shared: list[list[bytes] | None] = [None]
         for a in self.members.values():
             deliver(out, a, tick, events, updates, self._snapshot, self.counters, shared)
 

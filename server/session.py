@@ -1,13 +1,18 @@
 """One client connection as the world sees it: its outgoing events, rate limits and backpressure.
 
-Nothing is ever queued without bound: position state is coalesced (a slow client later gets one snapshot
-of what it sees), and events (chat, presence...) are capped by ``max_pending_events``.
+Every frame for a client leaves through :meth:`Session.queue`, its only way out: a writer task of its own
+writes them in order, so the tick never waits for a client. Nothing is ever queued without bound: a client
+is slow when its socket or its queue holds ``send_buffer`` bytes; then position state is coalesced (it
+later gets one snapshot of what it sees), events (chat, presence...) are capped by ``max_pending_events``,
+and a client slow for ``slow_client_seconds`` in a row is closed (4008).
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -19,6 +24,10 @@ from server.ratelimit import TokenBucket
 if TYPE_CHECKING:
     from server.avatar import Avatar
     from server.config import Settings
+
+STALLED_WRITE = 1.0
+"""Seconds one write may take before the client counts as slow (writes normally end at once: the socket
+buffers them; a write waits only when the socket is full, and then the client is slow anyway)."""
 
 
 class Session:
@@ -32,8 +41,14 @@ class Session:
         self.pending: list[bytes] = []
         self.stale = True  # the first frame is a full snapshot
         self.closing: tuple[int, str] | None = None
+        self.outbox: deque[bytes] = deque()
+        self.outbox_bytes = 0
+        self.slow_since: float | None = None
+        self.writing_since: float | None = None  # when the write in progress started
+        self._writer: asyncio.Task[None] | None = None
         self._send_buffer = settings.send_buffer
         self._max_pending = settings.max_pending_events
+        self._slow_limit = settings.slow_client_seconds
         self.moves = TokenBucket(settings.move_rate, settings.move_rate)
         self.chats = TokenBucket(settings.chat_rate, settings.chat_burst)
         self.flood = TokenBucket(settings.flood_rate, settings.flood_rate)
@@ -58,11 +73,46 @@ class Session:
         self.push(encode(Error(int(code), message[:200], ref)))
 
     def writable(self) -> bool:
-        """False when the socket already holds ``send_buffer`` bytes: the client is slow."""
+        """False when the socket or the queue already holds ``send_buffer`` bytes: the client is slow."""
         transport = self.transport
         if self.closing or transport is None or transport.is_closing():
             return False
-        return transport.get_write_buffer_size() < self._send_buffer
+        if self.writing_since is not None and time.monotonic() - self.writing_since > STALLED_WRITE:
+            return False
+        return transport.get_write_buffer_size() + self.outbox_bytes < self._send_buffer
+
+    def still_slow(self, now: float | None = None) -> None:
+        """Called at each tick this client was too slow to be sent its frame; closes it past the bound."""
+        now = time.monotonic() if now is None else now
+        if self.slow_since is None:
+            self.slow_since = now
+        elif now - self.slow_since > self._slow_limit:
+            self.close_later(CloseCode.TOO_SLOW, "client too slow: nothing delivered for too long")
+
+    def queue(self, frame: bytes) -> None:
+        """Send ``frame`` after those already queued; returns at once (its writer task does the waiting)."""
+        if self.closing is not None:
+            return
+        self.outbox.append(frame)
+        self.outbox_bytes += len(frame)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        try:
+            while self.outbox:
+                frame = self.outbox[0]
+                self.writing_since = time.monotonic()
+                try:
+                    await self.ws.send_bytes(frame)
+                except (ConnectionError, RuntimeError):  # the connection is gone: nothing more to write
+                    self.outbox.clear()
+                    self.outbox_bytes = 0
+                    return
+                self.outbox.popleft()  # counted until written: a write that never ends makes the client slow
+                self.outbox_bytes -= len(frame)
+        finally:
+            self._writer = self.writing_since = None
 
     def close_later(self, code: int, reason: str) -> None:
         """Ask the gateway to close this connection (done outside the tick)."""
@@ -71,9 +121,8 @@ class Session:
             asyncio.get_running_loop().create_task(self.ws.close(code=int(code), message=reason.encode()[:120]))
 
     async def send(self, data: bytes) -> bool:
-        """Write one frame now; False if the connection is gone."""
-        try:
-            await self.ws.send_bytes(data)
-            return True
-        except (ConnectionError, RuntimeError):
+        """Queue one frame (see :meth:`queue`); False if the connection is closing or gone."""
+        if self.closing is not None or self.ws.closed:
             return False
+        self.queue(data)
+        return True

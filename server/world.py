@@ -1,7 +1,8 @@
 """The world at run time: rooms, avatars, the fixed tick, and what members ask of it.
 
-The tick (``tick_hz``, 20 Hz by default) is the only place frames are sent: each room encodes what
-changed once, interest management picks what each client sees, and each client gets one frame.
+The tick (``tick_hz``, 20 Hz by default) is where frames are made: each room encodes what changed once,
+interest management picks what each client sees, and each client gets one frame (split only when a
+catch-up passes the protocol's limits), queued on its connection without waiting.
 Message handlers only change state; they never send or await.
 """
 
@@ -313,7 +314,8 @@ class World:
         return out
 
     async def run(self) -> None:
-        """Tick forever at ``tick_hz`` (drift-corrected), sending each client its frame."""
+        """Tick forever at ``tick_hz`` (drift-corrected), queueing each client its frame: the tick never waits
+        for a client (each connection's writer task does, see :meth:`Session.queue`)."""
         period = 1.0 / self.settings.tick_hz
         loop = asyncio.get_running_loop()
         deadline = loop.time()
@@ -321,7 +323,7 @@ class World:
             started = time.perf_counter()
             out = self.step()
             for session, frame in out:
-                await session.send(frame)
+                session.queue(frame)
             self._record_tick(time.perf_counter() - started)
             deadline += period
             delay = deadline - loop.time()

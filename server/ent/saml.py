@@ -41,8 +41,8 @@ MAX_RESPONSE = 512 * 1024
 MAX_LOGOUT_REQUEST = 64 * 1024
 MAX_LOGOUT_AGE = 600  # seconds; a LogoutRequest is delivered at once (front or back channel)
 # Redirect-binding signature algorithms we accept on a LogoutRequest (no SHA-1).
-LOGOUT_SIG_ALGS = {xmldsig.SIG_RSA_SHA256, xmldsig.SIG_RSA_SHA384, xmldsig.SIG_RSA_SHA512}
-ACCEPTED_SIGNATURES = LOGOUT_SIG_ALGS
+# Signature and digest algorithms we accept from an IdP, in and out (SHA-1 only with allow_sha1).
+ACCEPTED_SIGNATURES = {xmldsig.SIG_RSA_SHA256, xmldsig.SIG_RSA_SHA384, xmldsig.SIG_RSA_SHA512}
 ACCEPTED_DIGESTS = {xmldsig.DIGEST_SHA256, xmldsig.DIGEST_SHA384, xmldsig.DIGEST_SHA512}
 MAX_RESPONSE_AGE = 300  # seconds between the IdP's IssueInstant and our check, plus the ENT's clock_skew_seconds
 SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
@@ -102,6 +102,8 @@ class SamlServiceProvider:
             raise EntConfigError(f"ENT {cfg.id}: {cfg.idp_metadata_file} must describe exactly one IdP")
         self.idp_entity_id = idps[0]
         self._seen_logout_ids = seen_tokens()  # LogoutRequest ids, refused if presented again
+        if cfg.allow_sha1:
+            log.warning("ENT %s: allow_sha1 is on, SHA-1 signatures are accepted from %s", cfg.id, self.idp_entity_id)
 
     def metadata(self) -> str:
         """Our SP metadata (XML) for the IdP administrator."""
@@ -163,9 +165,13 @@ class SamlServiceProvider:
         request = LogoutRequest(self._client.sec, receivers, self._config.attribute_converters, timeslack=60)
         try:
             xml = self._client.unravel(saml_request, binding, LogoutRequest.msgtype)
+            if binding == BINDING_HTTP_POST and not self.cfg.allow_sha1 and _weak_algorithms(_xml(xml)):
+                raise SamlLogoutError("saml_logout_weak_algorithm")
             # HTTP-POST: must=True makes pysaml2 (xmlsec1) require a valid enveloped signature.
             request = request.loads(xml, binding, origdoc=saml_request, must=binding == BINDING_HTTP_POST)
             valid = request.verify()
+        except SamlLogoutError:
+            raise
         except Exception as exc:  # pysaml2 raises dozens of unrelated exception types
             log.warning("saml logout request refused ent=%s error=%s", self.cfg.id, type(exc).__name__)
             raise SamlLogoutError("saml_logout_bad_request") from None
@@ -231,7 +237,7 @@ class SamlServiceProvider:
         if "Signature" not in raw or "SigAlg" not in raw:
             return False
         sigalg = unquote_plus(raw["SigAlg"])
-        if sigalg not in LOGOUT_SIG_ALGS:
+        if sigalg not in accepted_algorithms(self.cfg)[0]:
             return False
         signed = "&".join(f"{k}={raw[k]}" for k in ("SAMLRequest", "RelayState", "SigAlg") if k in raw)
         try:
@@ -276,6 +282,14 @@ def _precheck(saml_response: str, acs: str, cfg: SamlConfig) -> None:
     if weak:
         log.warning("saml response refused ent=%s reason=saml_weak_algorithm algorithms=%s", cfg.id, weak)
         raise LoginError("saml_weak_algorithm", REFUSED)
+
+
+def _xml(text: str | bytes) -> Element:
+    """Our parse of an XML message (no DTD, no entities); an unreadable one has no algorithms to check."""
+    try:
+        return fromstring(text, forbid_dtd=True)
+    except (ValueError, ParseError, DefusedXmlException):
+        return Element("unreadable")
 
 
 def _weak_algorithms(root: Element) -> set[str]:

@@ -175,3 +175,18 @@ async def test_metadata_advertises_only_the_algorithms_accepted(rig):
         assert f'#{weak}"' not in metadata and f'-{weak}"' not in metadata
     assert "rsa-sha256" in metadata and "xmlenc#sha256" in metadata
     assert "xmldsig#rsa-sha1" in old
+
+
+def test_allowing_sha1_is_logged_as_a_warning_at_start(folder, caplog):
+    from server.ent.saml import SamlServiceProvider
+
+    key_pem, cert_pem = lemonldap.key_and_cert("sp-sha1")
+    (folder / "sha1.key").write_text(key_pem)
+    (folder / "sha1.crt").write_text(cert_pem)
+    cfg = SamlConfig(id="old-idp", name="Ancien IdP", protocol="saml", allow_sha1=True,
+                     idp_metadata_file=folder / "forged-idp-metadata.xml",
+                     sp_key_file=folder / "sha1.key", sp_cert_file=folder / "sha1.crt")
+    forged_saml.start(folder, [sp_metadata(cfg, "http://127.0.0.1:9")])
+    with caplog.at_level(logging.WARNING, logger="cybercollege.ent"):
+        SamlServiceProvider(cfg, "http://127.0.0.1:9")
+    assert "allow_sha1 is on" in caplog.text
