@@ -13,14 +13,13 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from server.ent.config import CasConfig
 from tests.idp.lemonldap import free_port
 from tests.idp.people import Person
+from tests.idp.process import stop_process, wait_until_served
 
 PROJECT = Path(__file__).parent / "djangocas"
 ROOT = Path(__file__).parents[2]
@@ -41,12 +40,7 @@ class Running:
         return CasConfig(id=ENT_ID, name=ENT_NAME, protocol="cas", server_url=self.url, cas_version=3)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         return (self.workdir / "djcas.log").read_text(errors="replace")
@@ -86,19 +80,8 @@ def start(workdir: Path, sp_url: str) -> Running:
     return running
 
 
-def _wait_ready(running: Running, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running.process.poll() is not None:
-            raise RuntimeError(f"django-cas-server exited:\n{running.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(running.url + "/login", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    running.stop()
-    raise RuntimeError(f"django-cas-server not ready after {timeout} s:\n{running.log()[-3000:]}")
+def _wait_ready(running: Running) -> None:
+    wait_until_served(running.process, running.url + "/login", "django-cas-server", running.log)
 
 
 async def sign_in(page, person: Person) -> None:

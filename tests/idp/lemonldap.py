@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from tests.idp import people
+from tests.idp.process import stop_process, wait_until_served
 
 HERE = Path(__file__).parent
 INSTALL = "sudo scripts/install-test-idp.sh"
@@ -99,12 +99,7 @@ class Portal:
         return self.url + "saml/metadata"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         return (self.workdir / "portal.log").read_text(errors="replace")
@@ -133,7 +128,7 @@ def start_portal(workdir: Path, sp_url: str, saml_sp_metadata: str | None = None
     _write_config(workdir, url, sp_url, key_pem, cert_pem, saml_sp_metadata)
     env = {**os.environ, "LLNG_DEFAULTCONFFILE": str(workdir / "lemonldap-ng.ini")}
     log = (workdir / "portal.log").open("wb")
-    process = subprocess.Popen(
+    child = subprocess.Popen(
         [
             plackup,
             "-E",
@@ -151,24 +146,14 @@ def start_portal(workdir: Path, sp_url: str, saml_sp_metadata: str | None = None
         stderr=subprocess.STDOUT,
         cwd=workdir,
     )
-    portal = Portal(url, process, workdir, cert_pem, key_pem)
+    portal = Portal(url, child, workdir, cert_pem, key_pem)
     _wait_ready(portal)
     return portal
 
 
-def _wait_ready(portal: Portal, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if portal.process.poll() is not None:
-            raise RuntimeError(f"LemonLDAP::NG portal exited:\n{portal.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(portal.url + ".well-known/openid-configuration", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    portal.stop()
-    raise RuntimeError(f"LemonLDAP::NG portal not ready after {timeout} s:\n{portal.log()[-3000:]}")
+def _wait_ready(portal: Portal) -> None:
+    url = portal.url + ".well-known/openid-configuration"
+    wait_until_served(portal.process, url, "LemonLDAP::NG portal", portal.log)
 
 
 def key_and_cert(common_name: str = "llng-test-idp") -> tuple[str, str]:

@@ -15,8 +15,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +24,7 @@ from joserfc.jwk import RSAKey
 from server.ent.config import OidcConfig
 from tests.idp import people
 from tests.idp.lemonldap import free_port
+from tests.idp.process import stop_process, wait_until_served
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -61,12 +60,7 @@ class Running:
         )
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         return (self.workdir / "oidc-provider.log").read_text(errors="replace")
@@ -146,19 +140,10 @@ def start(workdir: Path, sp_url: str, *, port: int | None = None, keys: list[dic
     return running
 
 
-def _wait_ready(running: Running, base: str, timeout: float = 20.0) -> str:
-    """Poll discovery until it answers; returns the issuer it names."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running.process.poll() is not None:
-            raise RuntimeError(f"oidc-provider exited:\n{running.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(base + ".well-known/openid-configuration", timeout=2) as answer:
-                return json.load(answer)["issuer"]
-        except OSError:
-            time.sleep(0.1)
-    running.stop()
-    raise RuntimeError(f"oidc-provider not ready after {timeout} s:\n{running.log()[-3000:]}")
+def _wait_ready(running: Running, base: str) -> str:
+    """The issuer the discovery document names, once it is served."""
+    url = base + ".well-known/openid-configuration"
+    return json.loads(wait_until_served(running.process, url, "oidc-provider", running.log))["issuer"]
 
 
 async def sign_in(page: Page, person: people.Person) -> None:

@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from server.ent.config import SamlConfig
 from server.ent.saml import sp_metadata
 from tests.idp import people
 from tests.idp.lemonldap import free_port, key_and_cert
+from tests.idp.process import stop_process, wait_until_served
 
 INSTALL = "sh scripts/install-test-system-deps.sh"
 SSP = Path("/usr/share/simplesamlphp")
@@ -49,12 +48,7 @@ class Running:
         return self.url + "saml2/idp/metadata.php"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         """PHP's output, then SimpleSAMLphp's own log."""
@@ -101,22 +95,15 @@ async def sign_in(page, person: people.Person) -> None:
     await page.click("button#submit_button")
 
 
-def _wait_ready(running: Running, timeout: float = 20.0) -> bytes:
-    """Poll the IdP metadata until it is served; returns it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running.process.poll() is not None:
-            raise RuntimeError(f"SimpleSAMLphp (php -S) exited:\n{running.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(running.metadata_url, timeout=2) as answer:
-                body = answer.read()
-                if b"IDPSSODescriptor" in body:
-                    return body
-        except OSError:
-            pass
-        time.sleep(0.1)
-    running.stop()
-    raise RuntimeError(f"SimpleSAMLphp not ready after {timeout} s:\n{running.log()[-3000:]}")
+def _wait_ready(running: Running) -> bytes:
+    """The IdP metadata, once it is served."""
+    return wait_until_served(
+        running.process,
+        running.metadata_url,
+        "SimpleSAMLphp (php -S)",
+        running.log,
+        accept=lambda body: b"IDPSSODescriptor" in body,
+    )
 
 
 def released(person: people.Person) -> dict[str, list[str]]:
