@@ -53,15 +53,9 @@ class Finding:
 # --- keys and registration -------------------------------------------------------------------------------
 
 
-def make_keys(folder: Path, name: str, days: int = 1826, overwrite: bool = False) -> tuple[Path, Path]:
-    """Write ``sp.key`` (RSA 3072, readable by the owner only) and ``sp.crt`` (self-signed, SHA-256) in
-    ``folder``; returns their paths. Refuses to replace existing files unless ``overwrite``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    key_path, cert_path = folder / "sp.key", folder / "sp.crt"
-    existing = [p for p in (key_path, cert_path) if p.exists()]
-    if existing and not overwrite:
-        raise EntConfigError(f"{existing[0]} exists: keep it (the ENT trusts it) or pass --force to replace it")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+def self_signed(name: str, days: int, bits: int = KEY_BITS) -> tuple[str, str]:
+    """A fresh RSA key and a self-signed SHA-256 certificate for it, both PEM: ``(key, certificate)``."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
@@ -74,11 +68,25 @@ def make_keys(folder: Path, name: str, days: int = 1826, overwrite: bool = False
         .not_valid_after(now + datetime.timedelta(days=days))
         .sign(key, hashes.SHA256())
     )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return pem.decode(), cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def make_keys(folder: Path, name: str, days: int = 1826, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write ``sp.key`` (RSA 3072, readable by the owner only) and ``sp.crt`` (self-signed, SHA-256) in
+    ``folder``; returns their paths. Refuses to replace existing files unless ``overwrite``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = folder / "sp.key", folder / "sp.crt"
+    existing = [p for p in (key_path, cert_path) if p.exists()]
+    if existing and not overwrite:
+        raise EntConfigError(f"{existing[0]} exists: keep it (the ENT trusts it) or pass --force to replace it")
+    key_pem, cert_pem = self_signed(name, days)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    with os.fdopen(fd, "w") as out:
+        out.write(key_pem)
+    cert_path.write_text(cert_pem)
     return key_path, cert_path
 
 

@@ -29,7 +29,7 @@ def attrs(tag: str) -> dict[str, str]:
     return {m.group(1).lower(): unescape(m.group(2) or m.group(3) or "") for m in _ATTR.finditer(tag)}
 
 
-def forms(html: str) -> list[tuple[dict[str, str], dict[str, str]]]:
+def forms(html: str) -> list[tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]]:
     """``(form attributes, {input name: value}, [(button name, value)])`` for every form of the page."""
     found = []
     for match in _FORM.finditer(html):

@@ -11,7 +11,6 @@ which a real browser drops over plain HTTP (no ``Secure``), losing the pending S
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import shutil
@@ -22,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
+from server.ent.admin import self_signed
 from tests.idp import people
 from tests.idp.process import stop_process, wait_until_served
 
@@ -157,26 +155,8 @@ def _wait_ready(portal: Portal) -> None:
 
 
 def key_and_cert(common_name: str = "llng-test-idp") -> tuple[str, str]:
-    """A fresh RSA key and a self-signed certificate (PEM), valid 30 days."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+    """A fresh RSA key and a self-signed certificate (PEM), valid 30 days (what `cybercollege ent keys` makes)."""
+    return self_signed(common_name, days=30, bits=2048)
 
 
 def _write_config(
