@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from protocol import CloseCode, ErrorCode
 from server.services import Services
 from tests.server.conftest import Connect
+from tests.server.waits import answered, caught_up, until
 
 
 async def test_two_pupils_see_each_other_in_the_hall(connect: Connect) -> None:
@@ -51,14 +53,14 @@ async def test_room_chat_reaches_the_room_only(connect: Connect) -> None:
     assert (line.text, line.name, line.private) == ("Bonjour la classe !", "Léa M.", False)
 
 
-async def test_whisper_between_pupils(connect: Connect) -> None:
+async def test_whisper_between_pupils(connect: Connect, services: Services) -> None:
     lea = await connect("lea.martin")
     hugo = await connect("hugo.moreau")
     chloe = await connect("chloe.garcia")
     await lea.whisper(hugo.mirror.me, "on se voit au CDI")
     await hugo.wait_for(lambda m: m.chat)
     assert hugo.mirror.chat[0].private and hugo.mirror.chat[0].text == "on se voit au CDI"
-    await asyncio.sleep(0.2)
+    await caught_up(chloe, services)  # had the whisper been sent to her, it would have arrived by now
     assert not chloe.mirror.chat
 
 
@@ -114,15 +116,17 @@ async def test_door_too_far_and_unknown_door(connect: Connect) -> None:
     assert [e.code for e in lea.mirror.errors] == [ErrorCode.UNKNOWN_DOOR, ErrorCode.DOOR_TOO_FAR]
 
 
-async def test_resume_after_a_dropped_connection_keeps_the_place(connect: Connect) -> None:
+async def test_resume_after_a_dropped_connection_keeps_the_place(connect: Connect, services: Services) -> None:
     lea = await connect("lea.martin")
     hugo = await connect("hugo.moreau")
     x, y, _ = lea.mirror.position
     await lea.move(x + 0.3, y)
     await hugo.wait_for(lambda m: abs(m.avatars[lea.mirror.me].x - (x + 0.3)) < 0.01)
     me, resume = lea.mirror.me, lea.mirror.resume
+    avatar = services.world.avatars[me]
     await lea.drop()
-    await asyncio.sleep(0.3)
+    await until(lambda: avatar.disconnected_at is not None or me not in services.world.avatars, "the drop noticed")
+    await caught_up(hugo, services)  # had she been removed at once, hugo would have been told by now
     assert me in hugo.mirror.avatars  # still there during the grace period
     again = await connect("lea.martin", resume=resume)
     assert again.mirror.me == me
@@ -161,8 +165,11 @@ async def test_last_place_is_restored_at_next_login(connect: Connect, services: 
 
 async def test_ping_round_trip(connect: Connect) -> None:
     lea = await connect("lea.martin")
-    rtt = await lea.ping()
-    assert rtt < 0.5
+    sent_ms = int(time.time() * 1000)
+    pong = await answered(lea)
+    received_ms = int(time.time() * 1000)
+    assert sent_ms <= pong.server_ms <= received_ms  # answered after it was sent, before the answer came
+    assert len(lea.mirror.pongs) == 1  # one PONG per PING
 
 
 async def test_saved_place_in_a_room_that_no_longer_exists(connect: Connect, services: Services) -> None:

@@ -1,0 +1,61 @@
+"""Waiting on conditions, never on the clock.
+
+Each wait ends as soon as its condition holds; its timeout is many times what the condition needs and only
+catches a hang (the failure says "hung"). How fast things happen is measured by the benchmarks
+(docs/benchmarks.md), not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+
+from client.network import WorldConnection
+from protocol.messages import Ping, Pong
+from server.services import Services
+
+HANG = 10.0
+"""Seconds before a wait counts as hung: what it waits for takes milliseconds, or a few ticks."""
+
+_nonces = itertools.count(0x7000_0000)
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = HANG) -> None:
+    """Poll ``condition()`` until it is true; fail after ``timeout`` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        raise AssertionError(f"hung: {what} not after {timeout} s") from None
+
+
+async def answered(conn: WorldConnection, timeout: float = HANG) -> Pong:
+    """Send a PING on ``conn`` and return its PONG; fail if none comes (the server answers at once)."""
+    nonce = next(_nonces)
+    await conn.send(Ping(nonce))
+    try:
+        await conn.wait_for(lambda m: any(p.nonce == nonce for p in m.pongs), timeout)
+    except TimeoutError:
+        raise AssertionError(f"hung: no PONG after {timeout} s") from None
+    return next(p for p in conn.mirror.pongs if p.nonce == nonce)
+
+
+async def caught_up(conn: WorldConnection, services: Services) -> None:
+    """Everything the server had to send ``conn`` when this was called has arrived.
+
+    The next tick has run (a room's events of this tick are queued), no whiteboard outbox holds anything
+    (board events are queued), and a PING sent after that is answered: the server queues its PONG behind
+    all of them (one ordered queue per connection, ``Session.queue``). After this, what has not arrived was
+    never sent: a check that something did *not* happen has really waited for it.
+    """
+    world = services.world
+    tick = world.tick_no
+
+    def flushed() -> bool:
+        outboxes = (getattr(room, "outbox", None) for room in world.rooms.values())
+        return world.tick_no > tick and not any(box is not None and box.queues for box in outboxes)
+
+    await until(flushed, "the next tick and an empty whiteboard outbox")
+    await answered(conn)
