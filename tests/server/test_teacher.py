@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -28,8 +27,9 @@ from protocol.teacher import (
 )
 from server.services import Services
 from tests.server.conftest import Connect
-from tests.server.test_invitation import bearer, guest, invite
+from tests.server.test_invitation import bearer, guest, invite, names, watch_lobby
 from tests.server.test_world_flow import walk_to
+from tests.server.waits import caught_up
 
 
 class Watch:
@@ -78,7 +78,7 @@ async def lesson(connect: Connect, services: Services) -> tuple[WorldConnection,
 async def test_hand_raise_queue(lesson: tuple[WorldConnection, ...]) -> None:
     teacher, lea, hugo = lesson
     await lea.send(Hand(True))
-    await asyncio.sleep(0.06)
+    await teacher.wait_for(lambda m: teacher.watch.states and teacher.watch.states[-1].hands == [lea.mirror.me])
     await hugo.send(Hand(True))
     await teacher.wait_for(
         lambda m: teacher.watch.states and teacher.watch.states[-1].hands == [lea.mirror.me, hugo.mirror.me]
@@ -104,13 +104,13 @@ async def test_mute_one_pupil(lesson: tuple[WorldConnection, ...]) -> None:
     await teacher.wait_for(lambda m: m.chat[-1].text == "merci")
 
 
-async def test_pupils_cannot_use_teacher_tools(lesson: tuple[WorldConnection, ...]) -> None:
+async def test_pupils_cannot_use_teacher_tools(lesson: tuple[WorldConnection, ...], services: Services) -> None:
     teacher, lea, hugo = lesson
     for msg in (Mute(True), Freeze(True), Lock(True), SendOut(hugo.mirror.me), Spotlight(lea.mirror.me),
                 PollOpen("Question ?", ["oui", "non"])):  # fmt: skip
         await lea.send(msg)
     await lea.wait_for(lambda m: error_codes(lea).count(ErrorCode.ACCESS_DENIED) == 6)
-    await asyncio.sleep(0.1)
+    await caught_up(teacher, services)  # any change would have reached the teacher by now
     assert not teacher.watch.states and not teacher.watch.polls  # nothing changed
 
 
@@ -190,10 +190,11 @@ async def test_quiz_with_live_results(lesson: tuple[WorldConnection, ...]) -> No
 
 async def test_a_guest_cannot_start_a_poll(server: TestServer, http: aiohttp.ClientSession, connect: Connect) -> None:
     teacher = await connect("mme.durand")
+    lobby = watch_lobby(teacher)
     _, created = await invite(http, server)
     _, login = await guest(http, server, created["code"], "Emma")
     emma = await connect("", token=login["access_token"])
-    await asyncio.sleep(0.1)
+    await teacher.wait_for(lambda m: names(lobby) == ["Emma"])  # she is waiting: now she can be let in
     await teacher.send(Admit([]))
     await emma.wait_for(lambda m: m.room == "amphi")
     await emma.send(PollOpen("Wer kommt?", ["ja", "nein"]))

@@ -10,6 +10,7 @@ from protocol import whiteboard as W
 from server.services import Services
 from tests.server.classroom.conftest import enter, seen
 from tests.server.conftest import Connect
+from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, error_codes, stroke
 
 
@@ -28,7 +29,9 @@ async def ask(prof: WorldConnection, *pupils: WorldConnection) -> int:
     return seen(prof).of(K.Question)[-1].id
 
 
-async def test_each_pupil_answers_alone_and_the_teacher_sees_all(lesson: tuple[WorldConnection, ...]) -> None:
+async def test_each_pupil_answers_alone_and_the_teacher_sees_all(
+    lesson: tuple[WorldConnection, ...], services: Services
+) -> None:
     prof, lea, hugo = lesson
     q = await ask(prof, lea, hugo)
     await lea.send(answer(q))
@@ -36,7 +39,8 @@ async def test_each_pupil_answers_alone_and_the_teacher_sees_all(lesson: tuple[W
     await prof.wait_for(lambda m: layers(prof, lea.mirror.me) and layers(prof, hugo.mirror.me))
     await lea.wait_for(lambda m: layers(lea, lea.mirror.me))
     assert layers(lea, lea.mirror.me)[-1].items[0].points == stroke(10)
-    await asyncio.sleep(0.1)
+    for conn in (lea, hugo, prof):  # what was sent to them has arrived
+        await caught_up(conn, services)
     assert not layers(lea, hugo.mirror.me) and not layers(hugo, lea.mirror.me)  # hidden from each other
     assert not prof.mirror.boards[BOARD].items  # nothing on the shared board
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from aiohttp.test_utils import TestServer
 
@@ -12,6 +10,7 @@ from protocol import classroom as K
 from protocol import whiteboard as W
 from server.services import Services
 from tests.server.classroom.conftest import BLUE, RED, export, image, near, png_pixel, seen, upload
+from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, ROOM, error_codes, stroke
 
 GROUP1, GROUP2 = f"{BOARD}:groupe-1", f"{BOARD}:groupe-2"
@@ -28,7 +27,7 @@ async def start(prof: WorldConnection, *groups: list[WorldConnection], seconds: 
 
 
 async def test_each_group_sees_only_its_board_and_the_teacher_sees_all(
-    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession
+    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession, services: Services
 ) -> None:
     prof, lea, hugo = lesson
     await start(prof, [lea], [hugo])
@@ -42,7 +41,8 @@ async def test_each_group_sees_only_its_board_and_the_teacher_sees_all(
     await prof.wait_for(lambda m: m.boards[GROUP2].items)
     await lea.draw(GROUP2, stroke())  # not her group
     await lea.wait_for(lambda m: W.BoardError.NOT_ALLOWED in error_codes(lea))
-    await asyncio.sleep(0.1)
+    for conn in (lea, hugo, prof):  # what was sent to them has arrived
+        await caught_up(conn, services)
     assert GROUP2 not in lea.mirror.boards and GROUP1 not in hugo.mirror.boards
     assert not prof.mirror.boards[BOARD].items  # the room's board is untouched
     await prof.send(K.BreakoutJoin(2))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
@@ -15,6 +13,7 @@ from server.services import Services
 from tests.server.classroom.conftest import RED, enter, export, pdf, seen, upload
 from tests.server.conftest import Connect
 from tests.server.test_invitation import guest, invite
+from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, ROOM, error_codes
 
 TEACHER_MESSAGES = {
@@ -29,12 +28,12 @@ TEACHER_MESSAGES = {
 
 
 @pytest.mark.parametrize("action", TEACHER_MESSAGES)
-async def test_a_pupil_may_not(action: str, lesson: tuple[WorldConnection, ...]) -> None:
+async def test_a_pupil_may_not(action: str, lesson: tuple[WorldConnection, ...], services: Services) -> None:
     prof, lea, _hugo = lesson
     await lea.send(TEACHER_MESSAGES[action])
     await lea.wait_for(lambda m: m.errors)
     assert error_codes(lea) == [ErrorCode.ACCESS_DENIED]
-    await asyncio.sleep(0.1)
+    await caught_up(prof, services)  # had it been done, the teacher would have been told by now
     assert not seen(prof).of(K.Question) and not seen(prof).of(K.Breakout) and not seen(prof).of(K.CalledToBoard)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from protocol import whiteboard as W
@@ -11,6 +9,7 @@ from server.identity import Role
 from server.services import Services
 from server.whiteboard.host import BoardHost, BoardRefused
 from tests.server.conftest import Connect
+from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, avatar, begin, error_codes, seat, stroke
 
 NOT_ALLOWED = W.BoardError.NOT_ALLOWED
@@ -29,7 +28,7 @@ async def test_a_pupil_without_the_pen_cannot_draw_write_or_undo(connect: Connec
     await lea.wait_for(lambda m: len(m.errors) >= 6)
     # begin refused; its end then names no stroke; the rest refused
     assert error_codes(lea) == [NOT_ALLOWED, W.BoardError.NO_STROKE, *[NOT_ALLOWED] * 4]
-    await asyncio.sleep(0.1)
+    await caught_up(prof, services)  # anything drawn would have reached the teacher by now
     assert not prof.mirror.boards[BOARD].items and not prof.mirror.boards[BOARD].live
 
 
