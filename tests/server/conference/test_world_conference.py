@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
 import aiohttp
@@ -102,10 +101,8 @@ async def test_teacher_on_the_amphitheatre_screen(
         await into(teacher, services, "amphi")
         await into(lea, services, "amphi")
         await host.publish()
-        start = time.monotonic()
-        await wait_for(lambda: len(pupil.counters) >= 15, 15, "the pupil decoding the teacher's video")
+        await wait_for(lambda: len(pupil.counters) >= 15, 15, "the pupil decoding the teacher's video (hung)")
         assert pupil.counters == sorted(pupil.counters) and pupil.counters[-1] > pupil.counters[0]
-        assert time.monotonic() - start < 15
 
         await lea.send(ConfPublish("v=0"))  # the audience may not publish
         await lea.wait_for(lambda m: any(e.code == ErrorCode.ACCESS_DENIED for e in m.errors))
