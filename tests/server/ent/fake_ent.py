@@ -33,6 +33,8 @@ class FakeEnt:
         self.sign_key = self.key
         self.raw_id_token: str | None = None
         self.validations = 0
+        self.slow_answers = 0
+        """Slow validations that did answer (30 s late)."""
         self.app = web.Application()
         self.app.add_routes(
             [
@@ -69,6 +71,7 @@ class FakeEnt:
         self.validations += 1
         if self.cas_answer == "slow":
             await asyncio.sleep(30)
+            self.slow_answers += 1
         return web.Response(body=self.cas_answer, content_type="text/xml")
 
     async def discovery(self, request: web.Request) -> web.StreamResponse:
