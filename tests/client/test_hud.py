@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from client.i18n import tr
 from client.ui.dialogs import MessageScreen
 from protocol.messages import Anim
@@ -19,7 +17,7 @@ async def test_keyboard_walk_chat_hand_and_menu(base, server, http, driver, tmp_
         walker.heading = 0.0
         y0 = walker.y
         base.messenger.send("arrow_up")
-        await asyncio.sleep(0.3)
+        await until(lambda: walker.y > y0 + 0.3, what="the up arrow walking forward")
         base.messenger.send("arrow_up-up")
         assert walker.y > y0 + 0.3, "the up arrow walks forward"
 
@@ -27,7 +25,7 @@ async def test_keyboard_walk_chat_hand_and_menu(base, server, http, driver, tmp_
         await until(lambda: hud.typing, what="chat focus")
         y1 = walker.y
         base.messenger.send("z")
-        await asyncio.sleep(0.2)
+        await driver.frames_later(10)  # ten frames, each a step of the walker, with the key held
         base.messenger.send("z-up")
         assert walker.y == y1, "letters typed in the chat do not walk"
         hud.entry.enterText("Bonjour la classe")
