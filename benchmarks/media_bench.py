@@ -8,6 +8,9 @@ The server runs in its own process (``--serve``, uvloop like the world server) s
 from /proc; this process plays every publisher (VP8 640x360 at 15 fps plus Opus) and subscriber over real
 RTCPeerConnections on loopback. Subscribers count frames without decoding them (their receivers are tapped
 like the server's), so the client side stays affordable. Signalling uses the real protocol messages.
+After the window, still under that load, a subscriber joins the live conference five times (a second apart):
+the time from its join to its first picture (a keyframe: the SFU asks the publisher for one, MediaRelay's new
+encoder starts with one), p50 and max, in both modes.
 See docs/conference.md for the method and the measured table.
 """
 
@@ -19,6 +22,7 @@ import contextlib
 import fractions
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -235,12 +239,20 @@ class BenchClient:
     frames: dict[str, int] = field(default_factory=lambda: {"audio": 0, "video": 0})
     video_bytes: int = 0
     answered: asyncio.Future[None] | None = None
+    joined: float = 0.0
+    """time.monotonic() when it asked to join (late joiners)."""
+    first_video: float | None = None
+    """time.monotonic() of the first complete video frame received."""
+    pictured: asyncio.Event = field(default_factory=asyncio.Event)
 
     def count(self, kind: str) -> Any:
         def on_frame(data: bytes, timestamp: int) -> None:
             self.frames[kind] += 1
             if kind == "video":
                 self.video_bytes += len(data)
+                if self.first_video is None:
+                    self.first_video = time.monotonic()
+                    self.pictured.set()
 
         return on_frame
 
@@ -336,6 +348,23 @@ async def measure(clients: list[BenchClient], seconds: float) -> dict[str, float
     }
 
 
+LATE_JOINS = 5
+
+
+async def late_joins(bench: Bench) -> list[BenchClient]:
+    """Subscribers joining the live conference one after the other; each records its first picture."""
+    late = []
+    for k in range(LATE_JOINS):
+        await asyncio.sleep(1.0)  # past keyframe_interval_s (0.5 s): each join's keyframe request goes at once
+        joined = time.monotonic()
+        client = bench.subscribe(900 + k)
+        client.joined = joined
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(client.pictured.wait(), 30)
+        late.append(client)
+    return late
+
+
 async def worker(path: str, first: int, count: int, publishers: int) -> None:
     """Subscriber process: prints ``ready`` once all get video; on ``go SECONDS``, a JSON measurement."""
     loopback_only()
@@ -412,10 +441,15 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
         stats["server_rss_mb"] = round(stats_rss)
         if spy is not None:
             spy.wait()
+        late = await late_joins(bench)
+        firsts = sorted(c.first_video - c.joined for c in late if c.first_video is not None)
+        stats["late_joins"] = f"{len(firsts)}/{len(late)}"
+        stats["first_picture_ms_p50"] = round(statistics.median(firsts) * 1000) if firsts else None
+        stats["first_picture_ms_max"] = round(firsts[-1] * 1000) if firsts else None
         for proc in procs:
             _stdin(proc).write(b"quit\n")
             await proc.wait()
-        for client in pubs:
+        for client in [*pubs, *late]:
             await client.pc.close()
             await client.sub_pc.close()
         bench.send("quit")
@@ -489,6 +523,9 @@ def table(rows: list[dict]) -> str:
         "encodes",
         "pauses",
         "plis",
+        "late_joins",
+        "first_picture_ms_p50",
+        "first_picture_ms_max",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     lines += ["| " + " | ".join(str(r.get(h)) for h in head) + " |" for r in rows]
@@ -529,6 +566,12 @@ def main() -> None:
         print(
             f"\nMediaRelay costs {rows[1]['cpu_per_stream_pct'] / rows[0]['cpu_per_stream_pct']:.1f}x more "
             "per subscriber-stream"
+        )
+    if len(rows) == 2 and rows[0]["first_picture_ms_p50"] and rows[1]["first_picture_ms_p50"]:
+        print(
+            f"first picture after joining: p50 {rows[0]['first_picture_ms_p50']} ms forwarded, "
+            f"{rows[1]['first_picture_ms_p50']} ms through MediaRelay "
+            f"({rows[0]['first_picture_ms_p50'] / rows[1]['first_picture_ms_p50']:.2f}x)"
         )
 
 

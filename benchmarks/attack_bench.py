@@ -1,0 +1,287 @@
+"""Attack benchmark: the world tick and a well-behaved client's ping while someone misbehaves, against the
+same server with no attacker, in the same run.
+
+    python -m benchmarks.attack_bench                       # 30 walkers, 5 s per scenario: about 40 s
+    python -m benchmarks.attack_bench --walkers 30 --seconds 10 --json
+
+For each scenario a fresh world server runs in this process (so that every tick's duration is read from
+``World.tick_seconds``: the time of ``step()`` and of queueing each client its frame), with ``--walkers``
+clients moving 20 times a second in the hall and one observer pinging every 0–20 ms. The attacker runs in
+a subprocess (``--attacker KIND``), as it would on another machine (on a 2-core machine it still takes CPU):
+
+* ``none``: the baseline;
+* ``slow``: a client whose socket has a tiny receive window and never reads (the server's send buffers are
+  small, as in tests/server/test_backpressure.py, so it is slow within a second);
+* ``flood``: a client that sends PINGs as fast as it can, is closed (4009), and comes back, again and again;
+* ``garbage``: a client that sends malformed messages and invalid MOVEs, is closed (4000), and comes back.
+
+Measured after a 2 s warm-up over ``--seconds``: tick time p50/p90/max (5 s is about 100 ticks: a p99 would
+be the max), ticks per second, the observer's ping p50/p99, and the ratios of the tick p90 and the ping p99 to
+the baseline's. The server logs as ``cybercollege serve`` does (into a file), since logging each attack is
+part of its cost. It replaces the wall-clock thresholds that
+tests/server/test_backpressure.py and tests/server/test_bad_input.py used to assert (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import msgpack
+from aiohttp import web
+
+from client.network import WorldConnection, fetch_demo_token
+from protocol import Direction, decode, encode
+from protocol.messages import Hello, Ping, Welcome
+from server import logs
+from server.app import build
+from server.config import Settings
+from server.services import SERVICES
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("none", "slow", "flood", "garbage")
+WARM_UP = 2.0
+
+
+def pct(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# --- the attackers (run in a subprocess) ------------------------------------------------------------------
+
+
+async def slow_client(port: int, token: str) -> socket.socket:
+    """Connect, say HELLO, and never read again."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    await loop.sock_sendall(
+        sock,
+        f"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode(),
+    )
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += await loop.sock_recv(sock, 4096)
+    payload, mask = encode(Hello([1], token)), os.urandom(4)
+    header = bytes([0x82, 0x80 | 126]) + len(payload).to_bytes(2, "big")
+    await loop.sock_sendall(sock, header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    return sock
+
+
+async def misbehave(kind: str, base: str, http: aiohttp.ClientSession, token: str, stats: dict) -> None:
+    """Connect, misbehave until closed, count the close code; forever."""
+    while True:
+        ws = await http.ws_connect(f"{base}/ws", compress=0)
+        await ws.send_bytes(encode(Hello([1], token)))
+        first = await ws.receive(10)
+        if first.type != aiohttp.WSMsgType.BINARY or not isinstance(decode(first.data, Direction.TO_CLIENT), Welcome):
+            await ws.close()
+            await asyncio.sleep(0.1)
+            continue
+        stats["connections"] += 1
+        for i in range(400):
+            if kind == "flood":
+                await ws.send_bytes(encode(Ping(i)))
+            else:
+                await ws.send_bytes(b"\xc1\x00garbage")
+                await ws.send_bytes(msgpack.packb([3, "a", [], {}, None, 1.5]))
+            if ws.closed:
+                break
+        while (await ws.receive(10)).type == aiohttp.WSMsgType.BINARY:
+            pass
+        stats["closes"][str(ws.close_code)] = stats["closes"].get(str(ws.close_code), 0) + 1
+
+
+async def attack(kind: str, base: str, count: int) -> None:
+    stats: dict = {"kind": kind, "connections": 0, "closes": {}}
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    port = int(base.rsplit(":", 1)[1])
+    socks: list[socket.socket] = []
+    async with aiohttp.ClientSession() as http:
+        tokens = [await fetch_demo_token(http, base, f"bot-{100 + i}") for i in range(count)]
+        if kind == "slow":
+            socks = [await slow_client(port, t) for t in tokens]
+            stats["connections"] = len(socks)
+            tasks = []
+        else:
+            tasks = [asyncio.create_task(misbehave(kind, base, http, t, stats)) for t in tokens]
+        print("ready", flush=True)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for s in socks:
+        s.close()
+    print(json.dumps(stats), flush=True)
+
+
+# --- the measured side -------------------------------------------------------------------------------
+
+
+async def scenario(kind: str, walkers: int, seconds: float, attackers: int, tmp: Path) -> dict:
+    settings = Settings(
+        port=0,
+        database_url=f"sqlite+aiosqlite:///{tmp}/{kind}.db",
+        secret="a" * 40,
+        socket_send_buffer=4096,
+        send_buffer=4096,
+        max_pending_events=64,
+    )
+    app = build(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    base = f"http://127.0.0.1:{port}"
+    world = app[SERVICES].world
+    proc = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            conns = []
+            for i in range(walkers + 1):
+                conn = WorldConnection(http, base, await fetch_demo_token(http, base, f"bot-{i + 1}"))
+                await conn.connect()
+                conns.append(conn)
+            observer, movers = conns[0], conns[1:]
+            if kind != "none":
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "benchmarks.attack_bench", "--attacker", kind, "--url", base,
+                     "--attackers", str(attackers)],
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                assert proc.stdout is not None
+                line = await asyncio.to_thread(proc.stdout.readline)
+                assert line.strip() == "ready", line
+            done = asyncio.Event()
+
+            async def walk() -> None:
+                step = 0
+                while not done.is_set():
+                    for conn in movers:
+                        x, y, _ = conn.mirror.position
+                        await conn.move(x + (0.05 if step % 40 < 20 else -0.05), y)
+                    step += 1
+                    await asyncio.sleep(0.05)
+
+            walking = asyncio.create_task(walk())
+            await asyncio.sleep(WARM_UP)
+            rng = random.Random(3)
+            first_tick, tick0, slow0 = len(world.tick_seconds), world.tick_no, world.counters.slow
+            started = time.perf_counter()
+            pings = []
+            while time.perf_counter() - started < seconds:
+                pings.append(await observer.ping())
+                await asyncio.sleep(rng.uniform(0.0, 0.02))
+            elapsed = time.perf_counter() - started
+            ticks = sorted(world.tick_seconds[first_tick:])
+            ticked, slow = world.tick_no - tick0, world.counters.slow - slow0
+            done.set()
+            await walking
+            attacker = {}
+            if proc is not None:
+                proc.send_signal(signal.SIGTERM)
+                out, _ = await asyncio.to_thread(proc.communicate, timeout=30)
+                attacker = json.loads(out.strip().splitlines()[-1])
+            for conn in conns:
+                await conn.close()
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        await runner.cleanup()
+    pings.sort()
+    return {
+        "attacker": kind,
+        "walkers": walkers,
+        "seconds": round(elapsed, 1),
+        "tick_ms_p50": round(statistics.median(ticks) * 1000, 3),
+        "tick_ms_p90": round(pct(ticks, 0.90) * 1000, 3),
+        "tick_ms_max": round(ticks[-1] * 1000, 3),
+        "ticks_per_s": round(ticked / elapsed, 1),
+        "ping_ms_p50": round(statistics.median(pings) * 1000, 3),
+        "ping_ms_p99": round(pct(pings, 0.99) * 1000, 3),
+        "pings": len(pings),
+        "slow_ticks": slow,
+        "attacker_connections": attacker.get("connections", 0),
+        "attacker_closes": attacker.get("closes", {}),
+    }
+
+
+async def measure(walkers: int, seconds: float, attackers: int, kinds: list[str]) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        logs.setup("text", "INFO")  # as `cybercollege serve` does, into a file: the server logs each attack
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(open(Path(tmp) / "server.log", "a"))  # noqa: SIM115 - for the whole run
+        for kind in kinds:
+            rows.append(await scenario(kind, walkers, seconds, attackers, Path(tmp)))
+    baseline = next((r for r in rows if r["attacker"] == "none"), None)
+    for r in rows:
+        if baseline is not None:
+            r["tick_p90_ratio"] = round(r["tick_ms_p90"] / baseline["tick_ms_p90"], 2)
+            r["ping_p99_ratio"] = round(r["ping_ms_p99"] / baseline["ping_ms_p99"], 2)
+    return rows
+
+
+def report(rows: list[dict]) -> str:
+    lines = [
+        f"attack benchmark: {rows[0]['walkers']} walkers at 20 Hz, one observer pinging; ratios against 'none'",
+        f"{'attacker':<9} {'tick p50':>9} {'p90':>8} {'max':>8} {'ticks/s':>8} {'ping p50':>9} {'p99':>8}"
+        f" {'tick p90×':>9} {'ping p99×':>9}  attack",
+    ]
+    for r in rows:
+        attack = (
+            f"{r['slow_ticks']} slow deliveries" if r["attacker"] == "slow"
+            else f"{r['attacker_connections']} connections, closes {r['attacker_closes']}" if r["attacker"] != "none"
+            else ""
+        )
+        lines.append(
+            f"{r['attacker']:<9} {r['tick_ms_p50']:>6} ms {r['tick_ms_p90']:>5} ms {r['tick_ms_max']:>5} ms"
+            f" {r['ticks_per_s']:>8} {r['ping_ms_p50']:>6} ms {r['ping_ms_p99']:>5} ms"
+            f" {r.get('tick_p90_ratio', ''):>9} {r.get('ping_p99_ratio', ''):>9}  {attack}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--walkers", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured window per scenario")
+    parser.add_argument("--attackers", type=int, default=1, help="misbehaving clients per scenario")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, 'none' first")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--attacker", choices=SCENARIOS[1:], help=argparse.SUPPRESS)  # the subprocess
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.attacker:
+        asyncio.run(attack(args.attacker, args.url, args.attackers))
+        return 0
+    rows = asyncio.run(measure(args.walkers, args.seconds, args.attackers, args.scenarios.split(",")))
+    print(json.dumps(rows, indent=2) if args.json else report(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
