@@ -9,6 +9,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from protocol.conference import Kind
 from server.conference.forwarding import ForwardedTrack, Forwarder, KeyframeRequester, is_vp8_keyframe
+from tests.server.waits import until
 
 KEY, DELTA = b"\x10\x02\x00", b"\x11\x02\x00"
 
@@ -66,10 +67,10 @@ async def test_keyframe_requests_are_rate_limited_and_a_late_one_deferred() -> N
     forwarder, plis = video_forwarder(interval=0.2)
     for _ in range(5):
         forwarder.keyframes.request()
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # the PLI tasks made by those requests have run
     assert plis == [1]
-    await asyncio.sleep(0.25)
-    assert plis == [1, 1], "requests made during the interval become one PLI at its end"
+    await until(lambda: len(plis) == 2, "the deferred PLI")
+    assert plis == [1, 1] and forwarder.keyframes.sent == 2, "requests made during the interval become one PLI"
 
 
 async def test_muted_forwarder_sends_nothing_and_video_resumes_on_a_keyframe() -> None:

@@ -7,19 +7,23 @@ import asyncio
 from server.whiteboard.board import ITEM, Op
 from server.whiteboard.journal import Journal
 from server.whiteboard.storage import Snapshot
+from tests.server.waits import HANG, until
 
 
 class FakeStorage:
-    """Records each batch; ``gate`` holds writes back, ``fail`` makes the next write fail."""
+    """Records each batch; ``gate`` holds writes back, ``fail`` makes the next write fail; ``writing`` is set
+    once a write has begun."""
 
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
         self.snapshots: list[int] = []
         self.gate = asyncio.Event()
         self.gate.set()
+        self.writing = asyncio.Event()
         self.fail = 0
 
     async def write(self, ops: list[tuple[str, Op]], snapshots: list[Snapshot] = ()) -> None:  # type: ignore[assignment]
+        self.writing.set()
         await self.gate.wait()
         if self.fail:
             self.fail -= 1
@@ -38,7 +42,7 @@ async def test_operations_arriving_during_a_write_share_the_next_transaction() -
     acked: list[int] = []
     storage.gate.clear()
     journal.add("b", op(1), lambda: acked.append(1))
-    await asyncio.sleep(0.01)  # op 1 is being written
+    await asyncio.wait_for(storage.writing.wait(), HANG)  # op 1 is being written
     for seq in (2, 3, 4):
         journal.add("b", op(seq), lambda seq=seq: acked.append(seq))
     assert acked == []  # nothing acknowledged before its write
@@ -54,7 +58,7 @@ async def test_a_failed_write_is_retried_and_acknowledged_only_then() -> None:
     acked: list[int] = []
     journal.add("b", op(1), lambda: acked.append(1))
     journal.snapshot(Snapshot("b", 1, b"state"))
-    await asyncio.sleep(0.05)
+    await until(lambda: journal.failures >= 1, "a failed write")
     assert acked == [] and journal.failures >= 1
     await journal.drain()
     assert storage.batches == [[1]] and storage.snapshots == [1] and acked == [1]
