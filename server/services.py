@@ -52,6 +52,9 @@ class Services:
         """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""
         if identity.is_guest:
             return None
+        unwritten = self.writer.unwritten_place(identity.user_id)  # left a moment ago: not in the database yet
+        if unwritten is not None:
+            return unwritten
         try:
             return await asyncio.wait_for(self.store.load_place(identity.user_id), 2.0)
         except Exception:  # the database being slow or down must not keep anyone out

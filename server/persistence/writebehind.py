@@ -70,6 +70,7 @@ class Latest:
         self.cap = cap
         self.dropped = 0
         self._places: dict[str, Place] = {}
+        self.in_flight: dict[str, Place] = {}  # the batch being written: not yet readable from the database
 
     def __len__(self) -> int:
         return len(self._places)
@@ -82,7 +83,12 @@ class Latest:
     def take(self) -> list[Place]:
         batch = list(self._places.values())
         self._places.clear()
+        self.in_flight = {p.user_id: p for p in batch}
         return batch
+
+    def latest(self, user_id: str) -> Place | None:
+        """The place of ``user_id`` not yet in the database (queued, or being written), if any."""
+        return self._places.get(user_id) or self.in_flight.get(user_id)
 
     def give_back(self, batch: list[Place]) -> None:
         """Put an unwritten batch back, unless a user has moved since."""
@@ -126,6 +132,10 @@ class WriteBehind:
 
     def place(self, place: Place) -> None:
         self.places.push(_checked(place, Place))
+
+    def unwritten_place(self, user_id: str) -> Place | None:
+        """A place saved but not yet readable from the database (a rejoin right after leaving needs it)."""
+        return self.places.latest(user_id)
 
     def chat(self, record: ChatRecord) -> None:
         self.chats.push(_checked(record, ChatRecord))
