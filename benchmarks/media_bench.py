@@ -443,9 +443,11 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
             spy.wait()
         late = await late_joins(bench)
         firsts = sorted(c.first_video - c.joined for c in late if c.first_video is not None)
-        stats["late_joins"] = f"{len(firsts)}/{len(late)}"
-        stats["first_picture_ms_p50"] = round(statistics.median(firsts) * 1000) if firsts else None
-        stats["first_picture_ms_max"] = round(firsts[-1] * 1000) if firsts else None
+        joins: dict[str, Any] = {
+            "late_joins": f"{len(firsts)}/{len(late)}",
+            "first_picture_ms_p50": round(statistics.median(firsts) * 1000) if firsts else None,
+            "first_picture_ms_max": round(firsts[-1] * 1000) if firsts else None,
+        }
         for proc in procs:
             _stdin(proc).write(b"quit\n")
             await proc.wait()
@@ -453,7 +455,9 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
             await client.pc.close()
             await client.sub_pc.close()
         bench.send("quit")
-        return summary(mode, publishers, subscribers, (cpu1 - cpu0) / mine["wall"], [mine, *results], stats)
+        return summary(
+            mode, publishers, subscribers, (cpu1 - cpu0) / mine["wall"], [mine, *results], {**stats, **joins}
+        )
     finally:
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
@@ -484,7 +488,7 @@ def summary(
     subscribers: int,
     server_cores: float,
     parts: list[dict[str, float]],
-    stats: dict[str, int],
+    stats: dict[str, Any],
 ) -> dict:
     wall = parts[0]["wall"]
     received, lost = sum(p["received"] for p in parts), sum(p["lost"] for p in parts)
