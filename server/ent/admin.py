@@ -6,8 +6,10 @@ Every problem found is one :class:`Finding`: one sentence saying what is wrong a
 
 from __future__ import annotations
 
+import base64
 import datetime
 import email.utils
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from server.ent.cas import CAS_NS
@@ -202,9 +205,7 @@ async def _check_cas(http: EntHttp, ent: CasConfig, public_url: str) -> list[Fin
 def _is_cas_answer(body: bytes) -> bool:
     try:
         return fromstring(body, forbid_dtd=True).tag == f"{CAS_NS}serviceResponse"
-    except (ParseError, ValueError):
-        return False
-    except Exception:  # defusedxml refuses DTDs and entities: not a CAS answer either
+    except (ParseError, ValueError, DefusedXmlException):  # DTDs and entities are refused: not CAS either
         return False
 
 
@@ -218,8 +219,6 @@ async def _check_oidc(http: EntHttp, ent: OidcConfig) -> list[Finding]:
     if status != 200:
         return [*findings, Finding(ent.id, "error", f"{url} answered HTTP {status}: check issuer")]
     try:
-        import json
-
         doc = json.loads(body)
     except ValueError:
         return [*findings, Finding(ent.id, "error", f"{url} is not JSON: check issuer")]
@@ -254,8 +253,6 @@ async def _check_jwks(http: EntHttp, ent: OidcConfig, jwks_uri: str) -> list[Fin
     got = await _get(http, ent, jwks_uri)
     if isinstance(got, str):
         return [Finding(ent.id, "error", got)]
-    import json
-
     try:
         keys = json.loads(got[2]).get("keys", [])
     except (ValueError, AttributeError):
@@ -303,7 +300,7 @@ def _check_validity(ent: SamlConfig, what: str, cert: x509.Certificate) -> Itera
 def _check_idp_metadata(ent: SamlConfig) -> Iterator[Finding]:
     try:
         root = fromstring(ent.idp_metadata_file.read_bytes(), forbid_dtd=True)
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, DefusedXmlException):
         yield Finding(ent.id, "error", f"{ent.idp_metadata_file} is not XML: download the IdP's metadata again")
         return
     idps = [e for e in _entities(root) if e.find(f"{MD}IDPSSODescriptor") is not None]
@@ -344,6 +341,4 @@ def _entities(root: Element) -> list[Element]:
 
 
 def _b64(text: str) -> bytes:
-    import base64
-
     return base64.b64decode("".join(text.split()))
