@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import webbrowser
 from pathlib import Path
 
 from server.ent.config import EntConfig, EntConfigError, SamlConfig, load_ents
@@ -118,8 +119,13 @@ def _try(args: argparse.Namespace) -> int:
 
     server = (args.url or os.environ.get("CYBERCOLLEGE_PUBLIC_URL") or "http://127.0.0.1:8765").rstrip("/")
 
+    def open_browser(url: str) -> None:
+        """The system browser; on a machine without one, the address to open by hand (on this machine)."""
+        print(f"if no browser opens, open this address in a browser on this machine:\n  {url}", flush=True)
+        webbrowser.open(url)
+
     async def attempt() -> dict[str, object]:
-        tokens = await login(server, ent=args.name, timeout=300)
+        tokens = await login(server, ent=args.name, timeout=300, open_browser=open_browser)
         try:
             return await _identity(server, tokens.access_token)
         finally:
