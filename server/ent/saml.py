@@ -40,7 +40,6 @@ REFUSED = "La réponse de votre fournisseur d'identité n'a pas pu être vérifi
 MAX_RESPONSE = 512 * 1024
 MAX_LOGOUT_REQUEST = 64 * 1024
 MAX_LOGOUT_AGE = 600  # seconds; a LogoutRequest is delivered at once (front or back channel)
-# Redirect-binding signature algorithms we accept on a LogoutRequest (no SHA-1).
 # Signature and digest algorithms we accept from an IdP, in and out (SHA-1 only with allow_sha1).
 ACCEPTED_SIGNATURES = {xmldsig.SIG_RSA_SHA256, xmldsig.SIG_RSA_SHA384, xmldsig.SIG_RSA_SHA512}
 ACCEPTED_DIGESTS = {xmldsig.DIGEST_SHA256, xmldsig.DIGEST_SHA384, xmldsig.DIGEST_SHA512}
