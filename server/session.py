@@ -119,10 +119,3 @@ class Session:
         if self.closing is None:
             self.closing = (int(code), reason)
             asyncio.get_running_loop().create_task(self.ws.close(code=int(code), message=reason.encode()[:120]))
-
-    async def send(self, data: bytes) -> bool:
-        """Queue one frame (see :meth:`queue`); False if the connection is closing or gone."""
-        if self.closing is not None or self.ws.closed:
-            return False
-        self.queue(data)
-        return True

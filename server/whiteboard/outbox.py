@@ -75,14 +75,14 @@ class Outbox:
     async def _pump(self) -> None:
         try:
             while self.queues:
-                progressed = await self._pass()
+                progressed = self._pass()
                 if self.queues:
                     await asyncio.sleep(0 if progressed else RETRY_S)
         finally:
             self._task = None
 
-    async def _pass(self) -> bool:
-        """Write what each member can take now; True if anything was written."""
+    def _pass(self) -> bool:
+        """Queue what each member can take now; True if anything was queued."""
         shared: dict[tuple[int, ...], tuple[bytes, list[bytes]]] = {}  # events kept alive: ids stay unique
         progressed = False
         for s, queue in list(self.queues.items()):
@@ -99,8 +99,7 @@ class Outbox:
                 frame = shared[key][0]
                 self.frames += 1
                 progressed = True
-                if not await s.send(frame):
-                    queue.clear()
+                s.queue(frame)  # the connection's only way out, after its tick frames
             if not queue and self.queues.get(s) is queue:
                 del self.queues[s]
         return progressed

@@ -29,9 +29,8 @@ class FakeSession:
     def writable(self) -> bool:
         return not self.full
 
-    async def send(self, frame: bytes) -> bool:
+    def queue(self, frame: bytes) -> None:
         self.frames.append(frame)
-        return True
 
     def close_later(self, code: int, reason: str) -> None:
         self.closing = (code, reason)
