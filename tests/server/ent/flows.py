@@ -11,7 +11,9 @@ import aiohttp
 from yarl import URL
 
 from server.ent.oidc import pkce_pair
+from server.identity import Identity
 from tests.idp import browser
+from tests.idp.people import SCHOOL_UAI, Person
 
 LOOPBACK = "http://127.0.0.1:53682/cb"
 
@@ -84,3 +86,11 @@ async def follow(b: browser.Browser, url: str, max_steps: int = 10) -> list[str]
         url = urljoin(url, location)
         visited.append(url)
     raise AssertionError(f"too many redirects: {visited}")
+
+
+def assert_identity(identity: Identity, person: Person, ent_id: str) -> None:
+    """What a person of tests/idp/people.py must come out as, whichever provider signed them in."""
+    assert identity.user_id == f"{ent_id}:{person.jointure}"
+    assert (identity.role, identity.school_uai) == (person.role, SCHOOL_UAI)
+    assert identity.classes == person.expected_classes
+    assert identity.display_name == person.display_name

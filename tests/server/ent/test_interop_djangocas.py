@@ -16,10 +16,10 @@ from server.ent.routes import setup_ent
 from server.tokens import TokenService
 from tests.idp import djangocas
 from tests.idp.chromium import chromium
-from tests.idp.people import PARENT, PUPIL, SCHOOL_UAI, STAFF, TEACHER, Person
+from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person
 
 from .conftest import start_server
-from .flows import LOOPBACK, redeem, start_url
+from .flows import LOOPBACK, assert_identity, redeem, start_url
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +81,7 @@ async def test_login_form_to_identity(
     code_status, body = await redeem(sp_url, query["code"][0], verifier)
     assert code_status == 200, body
     identity, _sid = tokens.verify(body["access_token"])
-    assert identity.user_id == f"djcas:{person.jointure}"
-    assert (identity.role, identity.school_uai) == (person.role, SCHOOL_UAI)
-    assert identity.classes == person.expected_classes
-    assert identity.display_name == person.display_name
+    assert_identity(identity, person, "djcas")
 
 
 async def test_parent_is_refused_in_french(djcas_sp: web.Application, sp_url: str) -> None:

@@ -22,7 +22,7 @@ from server.ent.routes import LOGIN_SERVICE, setup_ent
 from server.tokens import TokenService
 from tests.idp import oidc_provider
 from tests.idp.chromium import chromium
-from tests.idp.people import PARENT, PUPIL, SCHOOL_UAI, STAFF, TEACHER, Person
+from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person
 
 from . import flows
 from .conftest import LogoutRecorder, start_server
@@ -138,11 +138,7 @@ async def test_oidc_provider_login_maps_the_identity(
     status, body = await flows.redeem(sp_url, query["code"], outcome.verifier)
     assert status == 200, body
     identity, _sid = tokens.verify(body["access_token"])
-    assert identity.user_id == f"{oidc_provider.ENT_ID}:{person.jointure}"
-    assert identity.role == person.role
-    assert identity.school_uai == SCHOOL_UAI
-    assert identity.classes == person.expected_classes
-    assert identity.display_name == person.display_name
+    flows.assert_identity(identity, person, oidc_provider.ENT_ID)
 
 
 async def test_oidc_provider_parent_is_refused_on_our_page(

@@ -19,11 +19,11 @@ from server.ent.routes import setup_ent
 from server.tokens import TokenService
 from tests.idp import lemonldap, simplesamlphp
 from tests.idp.chromium import chromium
-from tests.idp.people import PARENT, PUPIL, SCHOOL_UAI, STAFF, TEACHER, Person
+from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person
 from tests.idp.simplesamlphp import Running
 
 from .conftest import start_server
-from .flows import LOOPBACK, redeem, start_url
+from .flows import LOOPBACK, assert_identity, redeem, start_url
 
 BUTTON = f"text=Se connecter avec {simplesamlphp.ENT_NAME}"
 TIMEOUT_MS = 15_000
@@ -142,11 +142,7 @@ async def test_login_form_to_identity(ssp_server, ssp, sp_url: str, tokens: Toke
     status, body = await redeem(sp_url, query["code"][0], got.verifier)
     assert status == 200, body
     identity, _sid = tokens.verify(body["access_token"])
-    assert identity.user_id == f"{simplesamlphp.ENT_ID}:{person.jointure}"
-    assert identity.role == person.role
-    assert identity.school_uai == SCHOOL_UAI
-    assert identity.classes == person.expected_classes
-    assert identity.display_name == person.display_name
+    assert_identity(identity, person, simplesamlphp.ENT_ID)
 
 
 async def test_parent_is_refused(ssp_server, ssp, sp_url: str) -> None:
