@@ -125,6 +125,7 @@ def _try(args: argparse.Namespace) -> int:
         webbrowser.open(url)
 
     async def attempt() -> dict[str, object]:
+        await _offers(server, args.name)
         tokens = await login(server, ent=args.name, timeout=300, open_browser=open_browser)
         try:
             return await _identity(server, tokens.access_token)
@@ -149,6 +150,29 @@ def _try(args: argparse.Namespace) -> int:
         print(f"{label:>10}: {', '.join(map(str, value)) if isinstance(value, list) else value or '-'}")
     print("signed out again: nothing entered the world")
     return 0
+
+
+async def _offers(server: str, ent: str) -> None:
+    """Fail at once, saying what to do, when no server answers or it does not offer ``ent``."""
+    import aiohttp
+
+    from client.login import LoginFailed
+
+    try:
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(f"{server}/auth/ents") as resp:
+            data = await resp.json() if resp.status == 200 else {}
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        raise LoginFailed(
+            f"no Cybercollège server answers at {server}: start it first "
+            "(cybercollege serve --ent-config FILE --public-url URL), or give its address with --url"
+        ) from None
+    offered = [e.get("id") for e in data.get("ents", []) if isinstance(e, dict)]
+    if ent not in offered:
+        raise LoginFailed(
+            f"the server at {server} offers no ENT {ent!r} (it offers: {', '.join(map(str, offered)) or 'none'}): "
+            "restart it with --ent-config pointing at the ENT file"
+        )
 
 
 async def _identity(server: str, access_token: str) -> dict[str, object]:

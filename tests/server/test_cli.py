@@ -40,3 +40,9 @@ def test_the_readme_run_command_passes_help_through():
     done = subprocess.run([sys.executable, "dev.py", "run", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "--ent-config" in done.stdout and "--public-url" in done.stdout
+
+
+def test_ent_try_without_a_server_says_what_to_do(capsys):
+    assert cli.main(["ent", "try", "monent", "--url", "http://127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err
+    assert "no Cybercollège server answers at http://127.0.0.1:9: start it first" in err and "Traceback" not in err
