@@ -10,7 +10,7 @@ Each participant has two WebRTC connections to the server's media forwarder (doc
 
 ICE: no trickle. Both sides gather all their candidates before sending an SDP, so candidates travel inside
 the SDP (aiortc always does this). Refusals are the ordinary ``ERROR`` message (``ACCESS_DENIED``,
-``UNEXPECTED_MESSAGE``, ``UNKNOWN_AVATAR``, ``INVALID_FIELD``).
+``UNEXPECTED_MESSAGE``, ``UNKNOWN_AVATAR``, ``INVALID_FIELD``, ``RATE_LIMITED``).
 """
 
 from __future__ import annotations
@@ -92,10 +92,15 @@ class ConfUnpublish:
 @message(67, C)
 @dataclass(slots=True, frozen=True)
 class ConfFloor:
-    """Host only: give (``speaker`` true) or take back (false) the floor of a participant."""
+    """Host only: give (``speaker`` true) or take back (false) the floor of a participant.
+
+    ``host`` true (a host of the college only): make a guest a *guest host* for her class (role ``host``);
+    her controls then apply to the guests of her own invitation only. ``speaker`` false and ``host`` false
+    make a guest host audience again."""
 
     participant: Annotated[int, U32]
     speaker: Annotated[bool, Bool()]
+    host: Annotated[bool, Bool()] = False
 
 
 @message(68, C)
@@ -111,7 +116,7 @@ class ConfMute:
 @message(69, C)
 @dataclass(slots=True, frozen=True)
 class ConfRemove:
-    """Host only: remove a participant from the conference."""
+    """Host only: remove a participant from the conference (a guest goes back to the lobby)."""
 
     participant: Annotated[int, U32]
 

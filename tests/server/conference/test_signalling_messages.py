@@ -31,6 +31,7 @@ TO_SERVER = [
     ConfSubscribeAnswer(2, SDP),
     ConfUnpublish(),
     ConfFloor(7, True),
+    ConfFloor(7, True, host=True),
     ConfMute(7, "video", False),
     ConfRemove(7),
 ]
@@ -60,13 +61,19 @@ def test_server_messages_round_trip(msg: object) -> None:
 
 
 def test_wire_form_is_a_plain_array() -> None:
-    assert msgpack.unpackb(encode(ConfFloor(7, True))) == [67, 7, True]
+    assert msgpack.unpackb(encode(ConfFloor(7, True))) == [67, 7, True, False]
+    assert msgpack.unpackb(encode(ConfFloor(7, False, True))) == [67, 7, False, True]
     assert msgpack.unpackb(encode(ConfTracks([TrackInfo("0", 7, "video")]))) == [82, [["0", 7, "video"]]]
+
+
+def test_a_floor_without_the_host_field_is_an_ordinary_floor() -> None:
+    """Clients written before guest hosts send three fields."""
+    assert decode(msgpack.packb([67, 7, True]), Direction.TO_SERVER) == ConfFloor(7, True, host=False)
 
 
 @pytest.mark.parametrize(
     "raw",
-    [[64, "x" * (MAX_SDP_CHARS + 1)], [64, ""], [68, 7, "screen", True], [65, 0, SDP], [67, -1, True]],
+    [[64, "x" * (MAX_SDP_CHARS + 1)], [64, ""], [68, 7, "screen", True], [65, 0, SDP], [67, -1, True], [67, 7, True, "yes"]],
 )
 def test_bad_fields_are_refused(raw: list[object]) -> None:
     with pytest.raises(ProtocolError) as err:
