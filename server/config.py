@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     )
     ice_username: str = Field("", description="TURN user name.")
     ice_credential: str = Field("", description="TURN password.")
+    ice_secret: str = Field(
+        "",
+        description="coturn's static-auth-secret (use-auth-secret): each peer gets its own time-limited TURN "
+        "credentials instead of ice_username/ice_credential.",
+    )
+    ice_ttl: int = Field(8 * 3600, ge=60, description="Lifetime of those TURN credentials, seconds.")
     rtc_ports: str = Field("", description="UDP port range for media, LOW-HIGH (e.g. 40000-40199); empty: any port.")
     recordings_dir: Path = Field(Path("var/recordings"), description="Where conference recordings are stored.")
     recording_retention_days: int = Field(
@@ -140,6 +146,8 @@ class Settings(BaseSettings):
             urls,
             self.ice_username or None,
             self.ice_credential or None,
+            self.ice_secret or None,
+            self.ice_ttl,
             ports,
             recordings_dir=str(self.recordings_dir),
             retention_days=self.recording_retention_days,
