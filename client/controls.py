@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from client.i18n import tr
+from client.ui import focus
 from client.ui.dialogs import MessageScreen
 from client.ui.settings import SettingsDialog
 from protocol.messages import Anim
@@ -69,8 +70,9 @@ class Controls:
             self.session.hud.toast(tr("no_seat"))
 
     def escape(self) -> None:
-        if self.session.hud is not None and self.session.hud.typing:
-            self.session.hud.leave_chat()
+        """Escape: leave the focused text field, else the menu."""
+        if focus.typing():
+            focus.blur()
         else:
             self.menu()
 
@@ -94,7 +96,7 @@ class Controls:
         self.session.base.accept("h", self._unless_typing, [self.hand])
         self.session.base.accept("enter", self._unless_typing, [self.session.hud.focus_chat])
         self.session.base.accept("escape", self.escape)
-        self.session.base.accept("f1", self.session.hud.toggle_help)
+        self.session.base.accept("f1", self._unless_typing, [self.session.hud.toggle_help])
 
     def unbind(self) -> None:
         for key in KEYS:
@@ -104,13 +106,14 @@ class Controls:
             self.session.base.ignore(event)
 
     def _key(self, action: str, down: bool) -> None:
+        """A movement key: pressed while a text field has the keys, it is the field's letter, not a step."""
         if self.session.view is None:
             return
-        typing = self.session.hud is not None and self.session.hud.typing
-        self.session.view.keys[action] = down and (not typing or action == "look")
+        self.session.view.keys[action] = down and (action == "look" or not focus.typing())
 
     def _unless_typing(self, action) -> None:
-        if self.session.hud is not None and not self.session.hud.typing and self.session.screen is None:
+        """A shortcut (E, H, Enter, F1): only with no text field focused and no screen over the world."""
+        if not focus.typing() and self.session.screen is None:
             action()
 
 

@@ -26,9 +26,11 @@ from client.i18n import tr
 from client.loop import FrameDriver
 from client.network import ConnectionRefused, WorldConnection
 from client.sources import Devices
+from client.ui import layout
 from client.ui.dialogs import MessageScreen
 from client.ui.hud import Hud
 from client.ui.login import LoginChoice, LoginScreen
+from client.ui.people import Person, Powers
 from client.ui.settings import SettingsDialog
 from client.view import WorldView
 from protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
@@ -162,6 +164,9 @@ class Session:
         view.board_state = lambda: conn.mirror.boards
         if self.hud is None:
             self.hud = Hud(self.base, controls.say, controls.hand, controls.sit, controls.menu)
+            self.hud.on_command = self._send_command
+            self.hud.on_refresh = self.refresh_people
+            self.hud.screen_rect = self._screen_rect
             controls.bind()
             self.classroom = ClassroomTools(self)
         hud = self.hud
@@ -345,21 +350,46 @@ class Session:
             self.conference.enter(room)
         if self.hud is not None:
             self.hud.set_room(room.name if room is not None else tr("waiting_room"))
+            self.hud.set_lobby(room is None)
 
     def refresh_people(self) -> None:
-        """The people panel: me first, then raised hands, teachers, everyone by name."""
+        """The people panel: me first, then raised hands, teachers, everyone by name; who has the floor,
+        speaks or is muted in the conference, and my floor controls if I am a host."""
         if self.hud is None or self.conn is None:
             return
         m, view = self.conn.mirror, self.view
         walker = view.walker if view is not None else None
         mine = walker is not None and walker.anim == Anim.HAND_UP
+        media = self.conference.media if self.conference is not None and self.conference.media.joined else None
+        roles = media.roles if media is not None else {}
+        speaking = set(media.speaking()) if media is not None else set()
+        muted = media.muted if media is not None else set()
 
         def hand(member_id: int) -> bool:
             return mine if member_id == m.me else view is not None and view.layer.hand_up(member_id)
 
-        people = sorted(((p.name, p.role, p.id == m.me, hand(p.id)) for p in m.members.values()),
-                        key=lambda p: (not p[2], not p[3], p[1] != "teacher", p[0].lower()))
-        self.hud.set_people(people)
+        people = sorted((Person(p.id, p.name, p.role, p.id == m.me, hand(p.id), roles.get(p.id, ""),
+                                p.id in speaking, (p.id, "audio") in muted, (p.id, "video") in muted)
+                         for p in m.members.values()),
+                        key=lambda p: (not p.me, not p.hand, p.role != "teacher", p.name.lower()))
+        my_role = self.welcome.you.role if self.welcome is not None else ""
+        host = roles.get(m.me) == "host"
+        powers = Powers(host=host, guests_only=host and my_role == "guest",
+                        make_host=host and my_role in ("teacher", "staff"))
+        self.hud.set_people(people, powers)
+
+    def _send_command(self, msg) -> None:
+        """A host's floor control from the people list (CONF_FLOOR, CONF_MUTE, CONF_REMOVE)."""
+        if self.conn is not None and not self.conn.closed:
+            self.controls.spawn(self.conn.send(msg))
+
+    def _screen_rect(self) -> layout.Rect | None:
+        """The big screen of my room on the window, for the people column to keep off it."""
+        view = self.view
+        room = view.walker.room if view is not None and view.walker is not None else None
+        if view is None or room is None or room.screen is None:
+            return None
+        return layout.screen_rect(self.base, view.root, room.screen)
 
     # --- scripts --------------------------------------------------------------------------------
 

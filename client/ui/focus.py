@@ -1,14 +1,42 @@
-"""Keyboard navigation for DirectGUI: Tab / Shift+Tab move the focus, Enter or Space activates it."""
+"""Keyboard navigation for DirectGUI: Tab / Shift+Tab move the focus, Enter or Space activates it.
+
+While a text field has the keyboard focus (:func:`typing`), every key is the field's: Enter and Space
+press no button, and the world's shortcuts and movement keys (client/controls.py) do nothing.
+"""
 
 from __future__ import annotations
 
 from direct.gui.DirectGui import DirectButton, DirectEntry
 from direct.showbase.DirectObject import DirectObject
+from panda3d.core import NodePath, PGEntry, PGItem
 
 from client import style
 
 HIGHLIGHT = (0.93, 0.55, 0.1, 1.0)
 FIELD = (0.9, 0.93, 0.97, 1.0)
+
+
+def focused_entry() -> PGEntry | None:
+    """The text field that has the keyboard focus, if any (a hidden one loses it)."""
+    item = PGItem.get_focus_item()
+    if not isinstance(item, PGEntry):
+        return None
+    if not NodePath(item).get_hidden_ancestor().is_empty():
+        item.set_focus(False)
+        return None
+    return item
+
+
+def typing() -> bool:
+    """A text field has the keyboard focus: no key may reach a button, a shortcut or the avatar."""
+    return focused_entry() is not None
+
+
+def blur() -> None:
+    """Take the keyboard focus from the focused text field (Escape)."""
+    item = focused_entry()
+    if item is not None:
+        item.set_focus(False)
 
 
 class FocusRing(DirectObject):
@@ -29,6 +57,7 @@ class FocusRing(DirectObject):
     def move(self, step: int) -> None:
         if not self.widgets:
             return
+        self._follow_click()
         self._show(False)
         self.index = (self.index + step) % len(self.widgets)
         self._show(True)
@@ -52,7 +81,20 @@ class FocusRing(DirectObject):
     def current(self):
         return self.widgets[self.index] if 0 <= self.index < len(self.widgets) else None
 
+    def _follow_click(self) -> None:
+        """A field of this ring focused with the mouse becomes the ring's current widget."""
+        item = focused_entry()
+        for i, widget in enumerate(self.widgets):
+            if isinstance(widget, DirectEntry) and widget.guiItem == item:
+                if i != self.index:
+                    self._show(False)
+                    self.index = i
+                return
+
     def activate(self, space: bool = False) -> None:
+        """Enter / Space press the focused button, unless a text field has the keys (its own Enter)."""
+        if typing():
+            return
         widget = self.current
         if isinstance(widget, DirectButton) and widget["command"]:
             widget["command"](*widget["extraArgs"])

@@ -1,4 +1,5 @@
-"""The in-world overlay: room name, connection status, people in the room, chat, action buttons, toasts."""
+"""The in-world overlay: room name, connection status, people in the room (client/ui/people.py), chat, action
+buttons, toasts; in the waiting room (lobby) only the waiting message and the menu."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from panda3d.core import TextNode
 
 from client import style
 from client.i18n import tr
+from client.ui import focus
 from client.ui.focus import FocusRing, button, entry
+from client.ui.layout import Rect, column
+from client.ui.people import PeopleList, Person, Powers
 
 CHAT_LINES = 9
 CHAT_BOTTOM = 0.16  # baseline of the newest chat line
 LINE = 0.046  # height of a chat line
-PEOPLE_LINES = 14
-PEOPLE_WIDTH = 0.92
+PEOPLE_REFRESH_S = 0.2  # who speaks, who has the floor: the list follows 5 times a second
 TOAST_SECONDS = 4.0
 HELP_SECONDS = 20.0
 STATUS_COLORS = {"connected": (0.3, 0.8, 0.4, 1), "reconnecting": (1.0, 0.7, 0.2, 1),
@@ -37,16 +40,20 @@ class Hud:
         self.base, self.on_say = base, on_say
         self.ring = FocusRing()
         self.root = base.aspect2d.attach_new_node("hud")
-        left, right = base.a2dTopLeft, base.a2dTopRight
+        left = base.a2dTopLeft
         self.top = left.attach_new_node("hud-top")
         top = DirectFrame(parent=self.top, frameColor=style.PANEL, frameSize=(0, 1.05, -0.2, 0))
         self.room = _text(top, (0.04, -0.08), 0.06)
         self.status = _text(top, (0.04, -0.155), 0.04, STATUS_COLORS["connected"])
-        self.people_root = right.attach_new_node("hud-people")
-        self.people_panel = people = DirectFrame(parent=self.people_root, frameColor=style.PANEL,
-                                                 frameSize=(-PEOPLE_WIDTH, 0, -0.2, 0))
-        self.people_title = _text(people, (0.04 - PEOPLE_WIDTH, -0.07), 0.045)
-        self.people = _text(people, (0.04 - PEOPLE_WIDTH, -0.13), 0.038)
+        self.on_command: Callable[[object], None] = lambda msg: None  # a host's floor control, to send
+        self.on_refresh: Callable[[], None] = lambda: None  # asks for set_people again (conference state)
+        self.screen_rect: Callable[[], Rect | None] = lambda: None  # the big screen on the window
+        self.people = PeopleList(base.aspect2d, self.ring, lambda msg: self.on_command(msg))
+        self._people: tuple[list[Person], Powers] = ([], Powers())
+        self.waiting = _text(base.aspect2d, (0, 0.1), 0.07, (1, 1, 1, 1), TextNode.A_center, wrap=24)
+        self.waiting["bg"] = (0.1, 0.13, 0.2, 0.75)
+        self.waiting.hide()
+        self.in_lobby = False
         self._chat(base)
         self._buttons(base, on_hand, on_sit, on_menu)
         self.toast_text = _text(base.aspect2d, (0, 0.55), 0.06, (1, 1, 1, 1), TextNode.A_center, wrap=30)
@@ -58,6 +65,7 @@ class Hud:
         base.taskMgr.doMethodLater(HELP_SECONDS, lambda task: self.help.hide(), "hud-help")
         self.lines: list[str] = []
         self.set_status("connected")
+        base.taskMgr.doMethodLater(PEOPLE_REFRESH_S, self._refresh_people, "hud-people")
 
     def _chat(self, base) -> None:
         self.chat_root = base.a2dBottomLeft.attach_new_node("hud-chat")
@@ -71,9 +79,6 @@ class Hud:
         hint.setText(tr("chat_hint"))
         self.chat = _text(panel, (0.04, CHAT_BOTTOM), 0.038, wrap=31)
         self.entry = entry(panel, (0.03, 0.075), 1.19, "", self._send, scale=0.04, ring=self.ring)
-        self.entry["focusInCommand"] = self._typing_on
-        self.entry["focusOutCommand"] = self._typing_off
-        self.typing = False
 
     def _buttons(self, base, on_hand, on_sit, on_menu) -> None:
         self.buttons_root = base.a2dBottomRight.attach_new_node("hud-buttons")
@@ -93,14 +98,38 @@ class Hud:
         self.status.setText("● " + tr(f"status_{state}"))
         self.status.setFg(STATUS_COLORS[state])
 
-    def set_people(self, people: list[tuple[str, str, bool, bool]]) -> None:
-        """``people``: (name, role, is_me, hand_up) sorted for display."""
-        self.people_title.setText(tr("people", count=len(people)))
-        lines = [f"{name}{' (' + tr('you') + ')' if me else ''} · {tr('role_' + role)}"
-                 f"{' · ' + tr('hand_up') if hand else ''}"
-                 for name, role, me, hand in people[:PEOPLE_LINES]]
-        self.people.setText("\n".join(lines))
-        self.people_panel["frameSize"] = (-PEOPLE_WIDTH, 0, -0.12 - max(1, len(lines)) * 0.045, 0)
+    def set_people(self, people: list[Person], powers: Powers | None = None) -> None:
+        """``people`` sorted for display; ``powers``: my floor controls (client/ui/people.py)."""
+        self._people = (people, powers or Powers())
+        self.layout_people()
+
+    def layout_people(self) -> None:
+        """The column beside or below the big screen as the camera sees it now (client/ui/layout.py)."""
+        rect = None if self.in_lobby else column(self.base.getAspectRatio(), self.screen_rect())
+        self.people.show(*self._people, rect)
+
+    def _refresh_people(self, task):
+        self.on_refresh()
+        self.layout_people()
+        return task.again
+
+    def set_lobby(self, on: bool) -> None:
+        """The waiting room: only the waiting message and the menu (no chat, hand, seat or people)."""
+        self.in_lobby = on
+        for node in (self.chat_root, self.hand, self.sit):
+            node.hide() if on else node.show()
+        for widget in (self.entry, self.hand, self.sit):
+            if on:
+                self.ring.remove(widget)
+            elif widget not in self.ring.widgets:
+                self.ring.widgets.insert(0 if widget is self.entry else len(self.ring.widgets), widget)
+        if on:
+            focus.blur()
+            self.waiting.setText(tr("lobby_waiting"))
+            self.waiting.show()
+        else:
+            self.waiting.hide()
+        self.layout_people()
 
     def add_chat(self, name: str, text: str, private: bool = False) -> None:
         prefix = f"[{tr('private')}] " if private else ""
@@ -133,13 +162,24 @@ class Hud:
 
     def focus_chat(self) -> None:
         """Enter: write in the chat, unless a HUD button has the keyboard focus (Enter presses it)."""
+        if self.in_lobby:
+            return
         current = self.ring.current
         if current is None or current is self.entry:
             self.ring.focus(self.entry)
 
+    @property
+    def typing(self) -> bool:
+        """A text field (the chat, a form's field...) has the keys (client/ui/focus.py ``typing``)."""
+        return focus.typing()
+
+    @typing.setter
+    def typing(self, on: bool) -> None:
+        """Kept for callers that say when they start typing: the focus itself is the state."""
+
     def leave_chat(self) -> None:
-        self.entry["focus"] = 0
-        self.typing = False
+        """Escape: the focused field (the chat's or another) lets the keys go."""
+        focus.blur()
 
     def _send(self, text: str) -> None:
         text = text.strip()
@@ -147,20 +187,16 @@ class Hud:
         if text:
             self.on_say(text)
         self.entry["focus"] = 0
-        self.typing = False
-
-    def _typing_on(self) -> None:
-        self.typing = True
-
-    def _typing_off(self) -> None:
-        self.typing = False
 
     def destroy(self) -> None:
         self.base.taskMgr.remove("hud-toast")
         self.base.taskMgr.remove("hud-help")
+        self.base.taskMgr.remove("hud-people")
+        self.people.destroy()
+        self.waiting.destroy()
         self.ring.destroy()
         self.entry.destroy()
-        for node in (self.root, self.top, self.people_root, self.chat_root, self.buttons_root):
+        for node in (self.root, self.top, self.chat_root, self.buttons_root):
             node.remove_node()
         self.toast_text.destroy()
         self.help.destroy()

@@ -1,0 +1,83 @@
+"""Where the people column goes: beside or below the room's big screen as the camera sees it, never over it.
+
+Rectangles are ``(left, right, bottom, top)`` in aspect2d units (the window is ``-aspect..aspect`` across,
+``-1..1`` high when it is wider than high).
+"""
+
+from __future__ import annotations
+
+import math
+
+from panda3d.core import Point2, Point3
+
+from worlds import Screen
+
+Rect = tuple[float, float, float, float]
+
+GAP = 0.03  # aspect2d units between the screen and the column
+MIN_HEIGHT = 0.4  # a column lower than this (title and two names) is not worth showing
+MIN_WIDTH = 0.55
+BOTTOM = -1.0 + 0.45  # above the hand / sit / menu buttons
+MARGIN = 0.72  # the middle of the top edge is the conference bar's
+
+
+def column_width(aspect: float) -> float:
+    """As wide as 0.9, but leaving the top centre to the conference bar (narrow windows)."""
+    return max(MIN_WIDTH, min(0.9, aspect - MARGIN))
+
+
+def screen_rect(base, parent, screen: Screen | None) -> Rect | None:
+    """The screen's bounds on the window (clipped to it), or None when it is not in front of the camera."""
+    if screen is None:
+        return None
+    h = math.radians(screen.heading + 180.0)  # client/screen.py turns the surface to face the room
+    cos, sin = math.cos(h), math.sin(h)
+    lens, near = base.camLens, base.camLens.get_near()
+    aspect = base.getAspectRatio()
+    points, behind = [], 0
+    for dx in (-screen.width / 2, screen.width / 2):
+        for dz in (-screen.height / 2, screen.height / 2):
+            world = Point3(screen.x + dx * cos, screen.y + dx * sin, screen.z + dz)
+            p = base.cam.get_relative_point(parent, world)
+            if p.y <= near:
+                behind += 1
+                continue
+            film = Point2()
+            lens.project(p, film)  # filled even when outside the frame (then it returns False)
+            points.append((film.x, film.y))
+    if behind == 4:
+        return None
+    sx, sz = (aspect, 1.0) if aspect >= 1 else (1.0, 1.0 / aspect)
+    if behind:  # partly behind me: it may reach across the whole window
+        return (-sx, sx, -sz, sz)
+    left, right = min(x for x, _ in points) * sx, max(x for x, _ in points) * sx
+    bottom, top = min(z for _, z in points) * sz, max(z for _, z in points) * sz
+    if right < -sx or left > sx or top < -sz or bottom > sz:
+        return None
+    return (max(left, -sx), min(right, sx), max(bottom, -sz), min(top, sz))
+
+
+def overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def column(aspect: float, screen: Rect | None, top: float = 1.0, bottom: float = BOTTOM) -> Rect | None:
+    """The people column at the right edge: full height if the screen leaves it free, else below or beside
+    the screen (the larger), shrunk; None when neither leaves room (the list is hidden, never over it)."""
+    width = column_width(aspect)
+    full = (aspect - width, aspect, bottom, top)
+    if screen is None or not overlap(full, screen):
+        return full
+    options = []
+    below = screen[2] - GAP
+    if below - bottom >= MIN_HEIGHT:
+        options.append((aspect - width, aspect, bottom, min(top, below)))
+    beside = screen[1] + GAP
+    if aspect - beside >= MIN_WIDTH:
+        options.append((max(beside, aspect - width), aspect, bottom, top))
+    above = screen[3] + GAP
+    if top - above >= MIN_HEIGHT:
+        options.append((aspect - width, aspect, above, top))
+    if not options:
+        return None
+    return max(options, key=lambda r: (r[1] - r[0]) * (r[3] - r[2]))
