@@ -3,9 +3,11 @@ conference, and so does whoever is in a room a host included in it (``CONF_LINK`
 the hall...). The room's conference messages go to the media forwarder (server/conference/).
 
 Staff and the teachers a room admits are hosts; everyone else (pupils, admitted guests) starts in the
-audience and speaks when a host gives them the floor. Each participant has one task that feeds its messages
-to the forwarder in order and relays what the forwarder sends on its own (subscribe offers, track lists...).
-Included rooms stay included until a host leaves them out, or until no host is left in the conference.
+audience and speaks when a host gives them the floor; a host may make a guest the guest host of her
+invitation's guests. Each participant has one task that feeds its messages to the forwarder in order and
+relays what the forwarder sends on its own (subscribe offers, track lists...). Included rooms stay included
+until a host leaves them out, or until no host is left in the conference. A guest a host removes goes back
+to the lobby; whoever's world connection drops stops publishing at the next second's check.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ log = logging.getLogger("cybercollege.conference")
 Refusal = tuple[ErrorCode, str]
 
 REQUESTS = (ConfPublish, ConfSubscribeAnswer, ConfUnpublish, ConfFloor, ConfMute, ConfRemove, ConfRecord)
+MAX_QUEUED = 32
+"""Conference messages of one participant waiting for the forwarder; more are refused (``RATE_LIMITED``)."""
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Conferencing:
         for kind in REQUESTS:
             world.handlers[kind] = self.request
         world.handlers[ConfLink] = self.link
+        world.every_second.append(self.unpublish_dropped)
 
     def conference_of(self, room: Room) -> str | None:
         """The conference whoever is in ``room`` takes part in, if any."""
@@ -132,6 +137,9 @@ class Conferencing:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "pas de conférence dans cette salle", code)
             return
         conference = attendance.conference
+        if a.identity.is_guest:
+            s.error(ErrorCode.ACCESS_DENIED, "un invité ne peut pas inclure de salle dans la conférence", code)
+            return
         if not _hosts(a, self.world.rooms[attendance.room]):
             s.error(ErrorCode.ACCESS_DENIED, "seul l'hôte de la conférence peut y inclure une salle", code)
             return
@@ -201,6 +209,9 @@ class Conferencing:
         if attendance is None:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "pas de conférence dans cette salle", msg.__protocol__.code)
             return
+        if attendance.inbox.qsize() >= MAX_QUEUED:
+            s.error(ErrorCode.RATE_LIMITED, "trop de messages de conférence : patientez un peu", msg.__protocol__.code)
+            return
         attendance.inbox.put_nowait(msg)
 
     async def _serve(self, a: Avatar, room: Room, attendance: Attendance) -> None:
@@ -213,7 +224,8 @@ class Conferencing:
             conf = self.sfu.conferences.get(conference)
             if conf is not None and a.id in conf.participants:
                 await self.sfu.leave(conference, a.id)
-            participant = await self.sfu.join(conference, a.id, role, a.identity.display_name)
+            invitation = a.identity.invitation if a.identity.is_guest else None
+            participant = await self.sfu.join(conference, a.id, role, a.identity.display_name, invitation)
             _push(a, ConfRooms(conference, self.rooms_of(conference)))
             relay = asyncio.create_task(self._relay(a, participant.outbox))
             try:
@@ -238,8 +250,9 @@ class Conferencing:
                 return
 
     def _removed(self, a: Avatar) -> None:
-        """A host removed ``a``: out of the amphitheatre too; in an included room, they stay in class but out
-        of the conference until they enter the room again."""
+        """A host removed ``a``: out of the amphitheatre too (a guest back to the lobby, where a teacher may
+        admit her again); in an included room, they stay in class but out of the conference until they
+        enter the room again."""
         attendance = self.attending.get(a.id)
         if attendance is None:
             return
@@ -249,6 +262,19 @@ class Conferencing:
             self.attending.pop(a.id, None)
             if attendance.task is not None:
                 attendance.task.cancel()
+
+    def unpublish_dropped(self) -> None:
+        """Whoever's world connection dropped stops publishing (called every second). Their avatar may wait
+        for a resume, but their media cannot: a resumed client starts its peer connections again."""
+        for avatar_id, attendance in self.attending.items():
+            a = self.world.avatars.get(avatar_id)
+            conf = self.sfu.conferences.get(attendance.conference)
+            if a is None or a.session is not None or conf is None:
+                continue
+            participant = conf.participants.get(avatar_id)
+            if participant is not None and participant.publisher is not None:
+                log.info("dropped connection: unpublished", extra={"user": a.identity.user_id})
+                conf.spawn(conf.unpublish(participant))
 
     async def close(self) -> None:
         for attendance in self.attending.values():

@@ -1,7 +1,8 @@
 """The guest lobby: where invited guests wait until a teacher admits them into the invited room.
 
 Guests never walk the college: admitted, they land in their invitation's room (the amphitheatre of the
-conference) and its access policy keeps them there; when the invitation ends they are removed.
+conference) and its access policy keeps them there; when the invitation ends they are removed. A guest a
+conference host removes (``CONF_REMOVE``) comes back here and waits again: teachers get the new list.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Admissions:
         self.world = world
         self.book = book
         self.room = LobbyRoom(world.settings, world.counters, book)
+        self.room.hooks.append(self)
         world.rooms[LOBBY_ID] = self.room
         self._notified: set[str] = set()
         world.handlers[Admit] = self.admit
@@ -130,8 +132,19 @@ class Admissions:
                     self._notified.add(a.identity.user_id)
 
     def _joined(self, a: Avatar) -> None:
-        if a.room is self.room or a.identity.role in (Role.TEACHER, Role.STAFF):
+        if a.identity.role in (Role.TEACHER, Role.STAFF):
             self.notify()
+
+    # --- lobby room hooks: a guest arrives (first connection, or sent back), leaves, resumes ---------
+
+    def entered(self, a: Avatar, room: Room) -> None:
+        self.notify()
+
+    def left(self, a: Avatar, room: Room) -> None:
+        """Admitting notifies by itself; a guest who disconnects for good is seen by ``_removed``."""
+
+    def resumed(self, a: Avatar, room: Room) -> None:
+        """The waiting list did not change."""
 
     def _removed(self, a: Avatar) -> None:
         if a.identity.is_guest:

@@ -1,6 +1,8 @@
 """A conference: participants with roles, the forwarders of those who have the floor, and the host's controls.
 
-Only the host's and speakers' media are forwarded; the host gives and takes the floor, mutes and removes.
+Only the hosts' and speakers' media are forwarded; a host gives and takes the floor, mutes and removes.
+A guest (a participant with an ``invitation``) may be made a *guest host* by a host of the college: her
+controls apply only to the guests of her own invitation, and she may not record.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from server.conference.forwarding import Forwarder
 from server.conference.publisher import Publisher, PublishError
 from server.conference.recording import Recording, new_directory, purge
 from server.conference.subscriber import AnswerError, Subscriber
+from server.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +53,18 @@ class Participant:
     """One person in a conference. Feed it their messages with :meth:`handle`; read ``outbox`` for the
     messages the server sends on its own (subscribe offers, track lists, roles, mutes, departures)."""
 
-    def __init__(self, conference: Conference, participant_id: int, role: Role) -> None:
+    def __init__(self, conference: Conference, participant_id: int, role: Role, invitation: str | None = None) -> None:
         self.conference = conference
         self.id = participant_id
         self.role = role
+        self.invitation = invitation
+        """The invitation of a guest; None for the college's own people."""
         self.name = ""  # shown in recordings' metadata (set by the world server)
+        config = conference.config
+        self._negotiations = {
+            kind: TokenBucket(config.negotiation_rate, config.negotiation_burst)
+            for kind in (ConfPublish, ConfSubscribeAnswer)
+        }
         self.outbox: asyncio.Queue[Any] = asyncio.Queue()
         self.publisher: Publisher | None = None
         self.subscriber = Subscriber(participant_id, conference.config, self.outbox.put_nowait)
@@ -69,12 +79,29 @@ class Participant:
     def has_floor(self) -> bool:
         return self.role in (Role.HOST, Role.SPEAKER)
 
+    @property
+    def guest_host(self) -> bool:
+        """A guest made host of her class: her controls reach only her own invitation's guests."""
+        return self.role is Role.HOST and self.invitation is not None
+
+    @property
+    def college_host(self) -> bool:
+        """A host of the college (staff, a teacher the room admits): every control, always the floor."""
+        return self.role is Role.HOST and self.invitation is None
+
     async def handle(self, msg: Any) -> list[Any]:
         """Apply one conference message from this participant; return the direct replies."""
         try:
+            self._check_rate(msg)
             return await self._dispatch(msg)
         except Refused as exc:
             return [Error(int(exc.code), str(exc)[:200], msg.__protocol__.code)]
+
+    def _check_rate(self, msg: Any) -> None:
+        """Renegotiations cost the server real work: a flood of them is refused, the rest go on."""
+        bucket = self._negotiations.get(type(msg))
+        if bucket is not None and not bucket.take():
+            raise Refused(ErrorCode.RATE_LIMITED, "too many renegotiations: wait a moment before the next one")
 
     async def _dispatch(self, msg: Any) -> list[Any]:
         conf = self.conference
@@ -92,13 +119,15 @@ class Participant:
                     raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"no outstanding offer {version}")
             case ConfUnpublish():
                 await conf.unpublish(self)
-            case ConfFloor(participant=target, speaker=speaker):
-                await conf.set_floor(self._hosting(target), speaker)
+            case ConfFloor(participant=target, speaker=speaker, host=host):
+                await conf.set_floor(self._hosting(target), speaker, host, by=self)
             case ConfMute(participant=target, kind=kind, muted=muted):
                 conf.mute(self._hosting(target), Kind(kind), muted)
             case ConfRemove(participant=target):
                 await conf.remove(self._hosting(target), removed=True)
             case ConfRecord(recording=recording):
+                if self.guest_host:
+                    raise Refused(ErrorCode.ACCESS_DENIED, "a guest host cannot record the conference")
                 conf.record(self._hosting(self.id), recording)
             case _:
                 raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not a conference request")
@@ -147,12 +176,16 @@ class Participant:
         await self.subscriber.sync()
 
     def _hosting(self, target: int) -> Participant:
+        """The participant ``target`` if I may control them (a guest host: only her own invitation's guests)."""
         if self.role is not Role.HOST:
             raise Refused(ErrorCode.ACCESS_DENIED, "only the host may do that")
         try:
-            return self.conference.participants[target]
+            other = self.conference.participants[target]
         except KeyError:
             raise Refused(ErrorCode.UNKNOWN_AVATAR, f"{target} is not in this conference") from None
+        if self.guest_host and other is not self and other.invitation != self.invitation:
+            raise Refused(ErrorCode.ACCESS_DENIED, "a guest host controls only the guests of her own invitation")
+        return other
 
     async def close(self) -> None:
         if self.publisher is not None:
@@ -173,10 +206,10 @@ class Conference:
         self.recording: Recording | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def join(self, participant_id: int, role: Role, name: str = "") -> Participant:
+    async def join(self, participant_id: int, role: Role, name: str = "", invitation: str | None = None) -> Participant:
         if participant_id in self.participants:
             await self.remove(self.participants[participant_id], removed=False)
-        newcomer = Participant(self, participant_id, role)
+        newcomer = Participant(self, participant_id, role, invitation)
         newcomer.name = name
         self.participants[participant_id] = newcomer
         self.broadcast(ConfRole(participant_id, role.value))
@@ -220,13 +253,17 @@ class Conference:
                 self._sync(other)
         await publisher.close()
 
-    async def set_floor(self, participant: Participant, speaker: bool) -> None:
-        if participant.role is Role.HOST:
-            raise Refused(ErrorCode.ACCESS_DENIED, "the host always has the floor")
-        participant.role = Role.SPEAKER if speaker else Role.AUDIENCE
-        if not speaker:
+    async def set_floor(
+        self, participant: Participant, speaker: bool, host: bool = False, by: Participant | None = None
+    ) -> None:
+        """Give or take back the floor (``host``: make a guest a guest host); ``by`` None: the server itself."""
+        role = _floor_role(participant, speaker, host, by)
+        if role is participant.role:
+            return
+        participant.role = role
+        if role is Role.AUDIENCE:
             await self.unpublish(participant)
-        self.broadcast(ConfRole(participant.id, participant.role.value))
+        self.broadcast(ConfRole(participant.id, role.value))
 
     def mute(self, participant: Participant, kind: Kind, muted: bool) -> None:
         key = (participant.id, kind)
@@ -297,3 +334,17 @@ class Conference:
             task.cancel()
         for participant in list(self.participants.values()):
             await self.remove(participant, removed=False)
+
+
+def _floor_role(participant: Participant, speaker: bool, host: bool, by: Participant | None) -> Role:
+    """The role ``CONF_FLOOR`` gives ``participant``, or :class:`Refused` saying why not."""
+    college = by is None or by.college_host
+    if participant.college_host:
+        raise Refused(ErrorCode.ACCESS_DENIED, "the host always has the floor")
+    if (host or participant.guest_host) and not college:
+        raise Refused(ErrorCode.ACCESS_DENIED, "only a host of the college may make or unmake a guest host")
+    if host:
+        if participant.invitation is None:
+            raise Refused(ErrorCode.INVALID_FIELD, "only a guest can be made a guest host")
+        return Role.HOST
+    return Role.SPEAKER if speaker else Role.AUDIENCE

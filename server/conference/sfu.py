@@ -22,11 +22,14 @@ class Sfu:
         if self.config.udp_ports is not None:
             hooks.limit_udp_ports(self.config.udp_ports)
 
-    async def join(self, conference_id: str, participant_id: int, role: Role, name: str = "") -> Participant:
+    async def join(
+        self, conference_id: str, participant_id: int, role: Role, name: str = "", invitation: str | None = None
+    ) -> Participant:
+        """``invitation``: a guest's (None for the college's own people; see guest hosts in docs/conference.md)."""
         conference = self.conferences.get(conference_id)
         if conference is None:
             conference = self.conferences[conference_id] = Conference(conference_id, self.config)
-        return await conference.join(participant_id, Role(role), name)
+        return await conference.join(participant_id, Role(role), name, invitation)
 
     async def leave(self, conference_id: str, participant_id: int) -> None:
         conference = self.conferences.get(conference_id)
