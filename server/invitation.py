@@ -176,9 +176,13 @@ class InvitationBook:
         self.changed.add(invitation.id)
         return invitation, code
 
-    def redeem(self, code: str, name: str) -> Identity:
-        """A guest's identity for a valid code (one more guest of the invitation)."""
-        invitation = self._by_hash.get(hash_code(code))
+    def lookup(self, code: str) -> Invitation | None:
+        """The invitation of ``code``, usable or not."""
+        return self._by_hash.get(hash_code(code))
+
+    def find(self, code: str) -> Invitation:
+        """The invitation of ``code`` if a guest may redeem it now; raises :class:`InvitationError`."""
+        invitation = self.lookup(code)
         if invitation is None:
             raise InvitationError("invitation_unknown", "Ce code d'invitation n'existe pas.", 404)
         now = time.time()
@@ -188,6 +192,11 @@ class InvitationBook:
             raise InvitationError("invitation_not_yet", "Cette invitation n'est pas encore ouverte.", 409)
         if len(invitation.guests) >= invitation.max_guests:
             raise InvitationError("invitation_full", "Tous les invités attendus sont déjà là.", 409)
+        return invitation
+
+    def redeem(self, code: str, name: str) -> Identity:
+        """A guest's identity for a valid code (one more guest of the invitation)."""
+        invitation = self.find(code)
         display_name = check_guest_name(name)
         user_id = f"guest:{secrets.token_urlsafe(9)}"
         invitation.guests.add(user_id)

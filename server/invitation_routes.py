@@ -4,22 +4,23 @@
     GET    /api/invitations        teacher: list the ones I may manage
     DELETE /api/invitations/{id}   teacher: revoke (its guests are removed within a second)
     POST   /auth/guest             guest: {"code", "name"} -> {"access_token", "expires_in"}
-    GET    /invite/{code}          the link: how to join with the client
+    GET    /invite/{code}          the link: the browser page of server/guest_page.py
 
 Teachers authenticate with their session token: ``Authorization: Bearer <access_token>``.
 """
 
 from __future__ import annotations
 
-import html
 import time
 from typing import Any
 
 from aiohttp import web
 
 from server.api import api_error, bearer_identity
+from server.guest_page import add_guest_page_routes
 from server.identity import Role
-from server.invitation import InvitationError, display_code, normalise_code
+from server.invitation import InvitationError, display_code
+from server.invitation_sheet import sheet
 from server.ratelimit import TokenBucket
 from server.services import SERVICES, Services
 
@@ -30,15 +31,16 @@ ATTEMPTS_PER_MINUTE = 10
 
 def add_invitation_routes(app: web.Application) -> None:
     app[GUEST_ATTEMPTS] = {}
+    app.router.add_post("/api/invitations/sheet", sheet)  # the printable sheet (server/invitation_sheet.py)
     app.add_routes(
         [
             web.post("/api/invitations", create),
             web.get("/api/invitations", list_invitations),
             web.delete("/api/invitations/{id}", revoke),
             web.post("/auth/guest", guest_login),
-            web.get("/invite/{code}", invite_page),
         ]
     )
+    add_guest_page_routes(app, GUEST_ATTEMPTS)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -143,16 +145,3 @@ async def _save(services: Services) -> None:
         await services.save_invitations()
     except Exception:
         raise api_error(503, "storage_unavailable", "Enregistrement impossible : réessayez dans un instant.") from None
-
-
-async def invite_page(request: web.Request) -> web.Response:
-    code = display_code(normalise_code(request.match_info["code"])[:32])
-    page = f"""<!doctype html><html lang="fr"><meta charset="utf-8"><title>Cybercollège — invitation</title>
-<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
-<h1>Invitation au Cybercollège</h1>
-<p>Your teacher invited your class to a conference in a French collège. Open Cybercollège, choose
-<b>« J'ai un code d'invitation »</b> and type this code:</p>
-<p style="font-size:2em;letter-spacing:.1em"><code>{html.escape(code)}</code></p>
-<p>Command line: <code>cybercollege client --guest {html.escape(code)}</code></p>
-</body></html>"""
-    return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})

@@ -199,8 +199,11 @@ async def test_guest_codes_cannot_be_brute_forced(server: TestServer, http: aioh
 
 
 async def test_invite_link_page(server: TestServer, http: aiohttp.ClientSession) -> None:
-    async with http.get(server.make_url("/invite/abcd-efgh-jkmn-pqrs")) as r:
-        assert r.status == 200 and "ABCD-EFGH-JKMN-PQRS" in await r.text()
+    async with http.get(server.make_url("/invite/abcd-efgh-jkmn-pqrs")) as r:  # a made-up code is refused
+        assert r.status == 404 and "ABCD-EFGH-JKMN-PQRS" in await r.text()
+    _, created = await invite(http, server)
+    async with http.get(server.make_url(f"/invite/{created['code'].lower()}")) as r:
+        assert r.status == 200 and created["code"] in await r.text()  # more in tests/server/test_guest_page.py
 
 
 async def test_invitations_survive_a_restart(tmp_path, http: aiohttp.ClientSession) -> None:
