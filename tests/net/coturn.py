@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import re
 import secrets
 import shutil
 import socket
@@ -58,9 +59,11 @@ class TurnServer:
             chosen.append(f"turns:{self.host}:{self.tls_port}?transport=tcp")
         return tuple(chosen)
 
-    def allocations(self) -> int:
-        """How many TURN allocations were made so far (from the server's log)."""
-        return self.log.read_text(errors="replace").count("ALLOCATE processed, success")
+    def sessions(self, user: str) -> list[str]:
+        """The log lines of the TURN sessions ``user`` opened (REST user names end with ``:user``); a TLS
+        session's line names its ``method=TLSv1.x``."""
+        log = self.log.read_text(errors="replace")
+        return re.findall(rf"session \S+: new, realm=<[^>]*>, username=<\d+:{re.escape(user)}>.*", log)
 
 
 def make_certificate(folder: Path, ip: str) -> tuple[Path, Path]:
