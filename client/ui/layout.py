@@ -17,7 +17,7 @@ Rect = tuple[float, float, float, float]
 GAP = 0.03  # aspect2d units between the screen and the column
 MIN_HEIGHT = 0.4  # a column lower than this (title and two names) is not worth showing
 MIN_WIDTH = 0.55
-BOTTOM = -1.0 + 0.45  # above the hand / sit / menu buttons
+BOTTOM = -1.0 + 0.56  # above the hand / sit / menu buttons and the teacher's panel button
 MARGIN = 0.72  # the middle of the top edge is the conference bar's
 
 
