@@ -23,6 +23,7 @@ from protocol.conference import ConfFloor, ConfRecord, ConfRole
 from protocol.invitation import Admit
 from protocol.messages import Say
 from server.app import build
+from server.invitation_routes import GUEST_ATTEMPTS
 from server.services import SERVICES
 from tests.idp.chromium import chromium
 from tests.server.conference.client import wait_for
@@ -165,9 +166,7 @@ async def test_partner_teacher_joins_from_a_browser(
             stats = await page.evaluate("window.cybercollege.stats()")
             assert stats["framesDecoded"] > 0 and stats["totalAudioEnergy"] > 0, stats
             assert all(v["width"] > 0 and not v["muted"] for v in stats["videos"]), stats
-            assert "Mme" in await page.inner_text("#floor-status") or "Durand" in await page.inner_text(
-                "#floor-status"
-            )
+            assert "Mme" in await page.inner_text("#floor-status") or "Durand" in await page.inner_text("#floor-status")
             await shot(page, shots, "04-teacher-on-stage")
 
             # chat both ways
@@ -204,4 +203,105 @@ async def test_partner_teacher_joins_from_a_browser(
             assert problems == []
     finally:
         await host.close()
+        await teacher.close()
+
+
+async def test_guest_host_runs_her_class_from_the_browser(
+    world: TestServer, http: aiohttp.ClientSession, shots: Path
+) -> None:
+    """The partner teacher, made guest host, gives the floor to a pupil of her class, mutes him and sends him
+    back to the waiting room from her page; her connection drops and she rejoins; the invitation is revoked."""
+    base = str(world.make_url("")).rstrip("/")
+    services = world.app[SERVICES]
+    token = await fetch_demo_token(http, base, "mme.durand")
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {
+        "partner_school": "Gesamtschule Köln",
+        "country": "Allemagne",
+        "language": "de",
+        "room": "amphi",
+        "classes": ["4A"],
+        "valid_until": time.time() + 3600,
+        "max_guests": 5,
+    }
+    async with http.post(f"{base}/api/invitations", json=body, headers=auth) as r:
+        created = await r.json()
+    teacher = WorldConnection(http, base, token)
+    await teacher.connect()
+    try:
+        await into(teacher, services, "amphi")
+        async with chromium(locale="de-DE", extra_args=MEDIA_ARGS) as context:
+            schmidt, jonas = await context.new_page(), await context.new_page()
+            for page, name in ((schmidt, "Frau Schmidt"), (jonas, "Jonas")):
+                await page.goto(f"{base}/invite/{created['code']}")
+                await page.fill("#name-input", name)
+                await page.click("#join-button")
+                await state(page, "lobby")
+            await teacher.wait_for(lambda m: len(m.lobby) == 2, 10)
+            ids = {g.name: g.id for g in teacher.mirror.lobby}
+            await teacher.send(Admit([]))  # everyone waiting
+            await state(schmidt, "conference")
+            await state(jonas, "conference")
+
+            await teacher.send(ConfFloor(ids["Frau Schmidt"], True, True))  # guest host of her class
+            await schmidt.wait_for_function(
+                "document.getElementById('my-floor').textContent.includes('leiten die Konferenz')", timeout=WAIT
+            )
+            row = f'#people li[data-participant="{ids["Jonas"]}"]'
+            await schmidt.wait_for_selector(f'{row} button[data-action="floor"]', timeout=WAIT)
+            teacher_row = f'#people li[data-participant="{teacher.mirror.me}"]'
+            assert await schmidt.locator(f"{teacher_row} button").count() == 0  # only her own class's guests
+            await shot(schmidt, shots, "01-guest-host")
+
+            await schmidt.click(f'{row} button[data-action="floor"]')
+            await jonas.wait_for_function(
+                "document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
+            )
+            await jonas.wait_for_function("window.cybercollege.pub !== null", timeout=WAIT)
+            await schmidt.wait_for_function(
+                f"document.querySelector('{row} button[data-action=\"floor\"]').textContent === 'Das Wort entziehen'",
+                timeout=WAIT,
+            )
+            await schmidt.click(f'{row} button[data-action="mute"]')
+            await jonas.wait_for_function(
+                "document.getElementById('status').textContent.includes('Mikrofon stummgeschaltet')", timeout=WAIT
+            )
+            await shot(jonas, shots, "02-pupil-muted")
+
+            await schmidt.click(f'{row} button[data-action="remove"]')
+            await state(jonas, "lobby")
+            assert "Warteraum zurückgeschickt" in await jonas.inner_text("#status")
+            await shot(jonas, shots, "03-pupil-back-in-lobby")
+
+            # a raised hand reaches the French teacher
+            await schmidt.click("#hand-button")
+            await teacher.wait_for(lambda m: m.room_state is not None and ids["Frau Schmidt"] in m.room_state.hands, 10)
+            await schmidt.wait_for_function(
+                "document.getElementById('hand-button').textContent === 'Hand senken'", timeout=WAIT
+            )
+
+            # the connection drops: a message and a rejoin button, and she is back where she was
+            session = services.world.avatars[ids["Frau Schmidt"]].session
+            assert session is not None
+            await session.ws.close(code=1011, message=b"test: network lost")
+            await state(schmidt, "lost")
+            assert "unterbrochen" in await schmidt.inner_text("#ended-message")
+            await shot(schmidt, shots, "04-connection-lost")
+            await schmidt.click("#rejoin-button")
+            await state(schmidt, "conference")
+
+            # the invitation is revoked: both are told at once, and the link says so
+            async with http.delete(f"{base}/api/invitations/{created['invitation']['id']}", headers=auth) as r:
+                assert r.status == 200
+            await state(schmidt, "ended")
+            await state(jonas, "ended")
+            assert "Einladung ist abgelaufen" in await jonas.inner_text("#ended-message")
+            assert await schmidt.is_hidden("#rejoin-button")
+            await shot(schmidt, shots, "05-invitation-revoked")
+            world.app[GUEST_ATTEMPTS].clear()
+            await jonas.goto(f"{base}/invite/{created['code']}")
+            assert "nicht mehr gültig" in await jonas.inner_text("#invitation-error")
+            assert await jonas.is_hidden("#name-form")
+            await shot(jonas, shots, "06-revoked-link")
+    finally:
         await teacher.close()

@@ -86,7 +86,9 @@
     const until = new Date(inv.valid_until * 1000);
     let text;
     try {
-      text = new Intl.DateTimeFormat(boot.lang, { dateStyle: "long", timeStyle: "short" }).format(until);
+      text = new Intl.DateTimeFormat(boot.lang, {
+        year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+      }).format(until);
     } catch (e) {
       text = until.toLocaleString();
     }
@@ -303,8 +305,8 @@
     const item = document.createElement("li");
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = `${name}${mine ? " " + t("web.you") : ""} : `;
-    item.append(who, document.createTextNode(String(text)));
+    who.textContent = t("web.says", { name: `${name}${mine ? " " + t("web.you") : ""}` });
+    item.append(who, document.createTextNode(" " + String(text)));
     $("chat-log").append(item);
     item.scrollIntoView({ block: "nearest" });
   }
@@ -667,7 +669,7 @@
       if (current.length !== next.length || next.some((track) => !current.includes(track))) {
         video.srcObject = new MediaStream(next);
         video.muted = false;
-        video.play().catch(() => { $("sound-button").hidden = false; });
+        video.play().catch((e) => { if (e.name === "NotAllowedError") $("sound-button").hidden = false; });
       }
     }
     if (!wanted.has(app.big)) app.big = wanted.size ? firstSpeaker(wanted) : null;
