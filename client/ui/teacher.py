@@ -1,16 +1,20 @@
 """The teacher's panel: invite a partner class, let guests in, keep order, ask a quick poll.
 
 Only teachers (and staff) get it, toggled by its HUD button or F2. The invitation goes through the HTTP
-API (``POST /api/invitations`` with my bearer token, docs/invitations.md) and its code is shown once; the
-rest are world messages (docs/teacher-tools.md, protocol/invitation.py, protocol/classroom.py).
+API (``POST /api/invitations`` with my bearer token, docs/invitations.md) and its code is shown once, on the
+invitation card (client/ui/invitation.py) with its link, QR code and printable sheet
+(``POST /api/invitations/sheet``); the rest are world messages (docs/teacher-tools.md, protocol/invitation.py,
+protocol/classroom.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 from direct.gui.DirectGui import DirectEntry, DirectFrame
@@ -20,7 +24,9 @@ from panda3d.core import TextNode
 
 from client import style
 from client.i18n import tr
+from client.teacherfiles import documents_dir, save
 from client.ui.focus import FocusRing, button, entry
+from client.ui.invitation import Created, InvitationCard
 from protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
 from protocol.invitation import Admit, Dismiss, Guest
 from protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, RoomState
@@ -42,12 +48,28 @@ FIELDS = (
 )
 
 
+SHEET_ERRORS = {
+    "invitation_unknown": "err_guest_code",
+    "invitation_expired": "err_guest_code",
+    "invitation_revoked": "err_guest_code",
+    "token_invalid": "err_token",
+    "token_expired": "err_token",
+    "token_missing": "err_token",
+}
+"""The sheet's refusals, by the server's error code, as catalogue keys (anything else: ``err_generic``)."""
+
+
 class InvitationFailed(Exception):
     """The server refused the invitation (``code`` is its error code, e.g. ``classes_forbidden``)."""
 
 
-async def create_invitation(http: aiohttp.ClientSession, url: str, token: str, values: dict[str, str]) -> str:
-    """``POST /api/invitations`` from the form's ``values``; returns the code to give to the partner class."""
+class SheetFailed(Exception):
+    """No sheet: the message is the catalogue key saying why."""
+
+
+async def create_invitation(http: aiohttp.ClientSession, url: str, token: str, values: dict[str, str]) -> Created:
+    """``POST /api/invitations`` from the form's ``values``; returns the code to give to the partner class
+    and its link."""
     try:
         days = max(1, min(MAX_DAYS, int(values["inv_days"] or 7)))
         max_guests = int(values["inv_max"] or 30)
@@ -66,7 +88,25 @@ async def create_invitation(http: aiohttp.ClientSession, url: str, token: str, v
         answer = await resp.json(content_type=None) if resp.content_length != 0 else {}
         if resp.status != 201:
             raise InvitationFailed(str((answer or {}).get("error", resp.status)))
-        return answer["code"]
+        return Created(answer["code"], answer["link"], values["inv_school"])
+
+
+async def fetch_sheet(http: aiohttp.ClientSession, url: str, token: str, code: str) -> tuple[str, bytes]:
+    """``POST /api/invitations/sheet``: the printable sheet's file name and PDF; raises :class:`SheetFailed`."""
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        async with http.post(f"{url}/api/invitations/sheet", json={"code": code}, headers=headers,
+                             timeout=aiohttp.ClientTimeout(total=30)) as resp:
+            if resp.status != 200:
+                answer = await resp.json(content_type=None) if resp.content_length != 0 else {}
+                error = str(answer.get("error", "")) if isinstance(answer, dict) else ""
+                raise SheetFailed(SHEET_ERRORS.get(error, "err_generic"))
+            found = re.search(r'filename="([^"]+)"', resp.headers.get("Content-Disposition", ""))
+            return (found.group(1) if found else "invitation.pdf"), await resp.read()
+    except (aiohttp.ClientConnectionError, TimeoutError, OSError) as exc:
+        raise SheetFailed("err_unreachable") from exc
+    except ValueError as exc:
+        raise SheetFailed("err_generic") from exc
 
 
 def _label(
@@ -106,6 +146,8 @@ class TeacherPanel(DirectObject):
         """The latest poll opened in the room (open or closed): its results can go on the board."""
         self.question: Question | None = None
         self.code = ""
+        self.card: InvitationCard | None = None
+        """The card of the invitation just created, until the teacher closes it."""
         self.toggle_button = button(
             base.a2dBottomRight,
             tr("panel_title"),
@@ -139,7 +181,6 @@ class TeacherPanel(DirectObject):
             self.fields[key] = entry(self.frame, (x0 + 0.42, z - 0.005), WIDTH - 0.48, initial, scale=0.032)
         z -= ROW + 0.01
         self.buttons = {"inv_create": self._button(tr("inv_create"), self.invite, (x0 + 0.22, z), 0.44)}
-        self.code_text = _label(self.frame, "", (x0 + 0.46, z), 0.028, (1.0, 0.85, 0.4, 1))
         z -= ROW + 0.02
         self.lobby_title = _label(self.frame, tr("lobby", count=0), (x0, z), 0.04, (0.75, 0.85, 1, 1))
         self.buttons["admit_all"] = self._button(tr("admit_all"), self.admit_all, (-0.2, z + 0.01), 0.3)
@@ -204,14 +245,27 @@ class TeacherPanel(DirectObject):
 
     async def _invite(self, values: dict[str, str]) -> None:
         try:
-            self.code = await create_invitation(self.http, self.url(), self.token(), values)
+            created = await create_invitation(self.http, self.url(), self.token(), values)
         except (InvitationFailed, aiohttp.ClientError, OSError, TimeoutError, KeyError, ValueError) as exc:
             log.info("invitation refused: %s", exc)
-            self.code = ""
-            self.code_text.setText("")
             self.toast(tr("inv_failed"))
             return
-        self.code_text.setText(tr("inv_code", code=self.code))
+        self.code = created.code
+        if self.card is not None:
+            self.card.destroy()
+        self.card = InvitationCard(self.base, self.ring, created, lambda: self.save_sheet(created.code),
+                                   self._card_closed)
+
+    async def save_sheet(self, code: str) -> Path:
+        """The invitation's printable sheet, saved in my documents folder (client/teacherfiles.py)."""
+        name, data = await fetch_sheet(self.http, self.url(), self.token(), code)
+        try:
+            return await asyncio.to_thread(save, documents_dir(), name, data)
+        except OSError as exc:
+            raise SheetFailed("err_generic") from exc
+
+    def _card_closed(self) -> None:
+        self.card = None
 
     def set_lobby(self, waiting: list[Guest]) -> None:
         """The guests waiting for me: a line each with Admit and Dismiss."""
@@ -332,6 +386,8 @@ class TeacherPanel(DirectObject):
 
     def destroy(self) -> None:
         self.ignore_all()
+        if self.card is not None:
+            self.card.destroy()
         for w in [*self.fields.values(), *self.widgets, self.toggle_button]:
             self.ring.remove(w)
         self.toggle_button.destroy()
