@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import av
 from aiortc import (
     MediaStreamTrack,
     RTCBundlePolicy,
@@ -96,7 +97,9 @@ class Client:
         assert replies == [], replies
 
     def _on_track(self, track: MediaStreamTrack) -> None:
+        assert self.sub_pc is not None
         mid = next(t.mid for t in self.sub_pc.getTransceivers() if t.receiver.track is track)
+        assert mid is not None
         self._tasks.append(asyncio.create_task(self._read(track, mid)))
 
     async def _read(self, track: MediaStreamTrack, mid: str) -> None:
@@ -106,7 +109,7 @@ class Client:
                 publisher = self.mids.get(mid)
                 if publisher is None:
                     continue
-                if track.kind == "video":
+                if isinstance(frame, av.VideoFrame):
                     self.seen[publisher].counters.append((time.monotonic(), read_counter(frame)))
                 else:
                     self.seen[publisher].audio_frames += 1

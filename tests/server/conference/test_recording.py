@@ -48,8 +48,11 @@ async def test_a_recording_is_a_playable_webm_with_metadata(recording_sfu: Sfu, 
         await wait_for(lambda: len(pupil.seen[1].counters) > 3, 10, "the pupil seeing the host")
         codec_calls = codec_work()
         assert await host.send(ConfRecord(True)) == []
-        await wait_for(lambda: any(isinstance(m, ConfRecording) and m.recording for m in pupil.events), 5,
-                       "the pupil told about the recording")
+        await wait_for(
+            lambda: any(isinstance(m, ConfRecording) and m.recording for m in pupil.events),
+            5,
+            "the pupil told about the recording",
+        )
         late = Client(await recording_sfu.join("amphi", 3, Role.AUDIENCE, "Giulia"))
         await wait_for(lambda: ConfRecording(True, 1) in late.events, 5, "a newcomer told")
         await wait_for(lambda: host.video is not None and host.video.counter > 45, 10, "3 s of media")

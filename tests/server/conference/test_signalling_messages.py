@@ -73,7 +73,14 @@ def test_a_floor_without_the_host_field_is_an_ordinary_floor() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [[64, "x" * (MAX_SDP_CHARS + 1)], [64, ""], [68, 7, "screen", True], [65, 0, SDP], [67, -1, True], [67, 7, True, "yes"]],
+    [
+        [64, "x" * (MAX_SDP_CHARS + 1)],
+        [64, ""],
+        [68, 7, "screen", True],
+        [65, 0, SDP],
+        [67, -1, True],
+        [67, 7, True, "yes"],
+    ],
 )
 def test_bad_fields_are_refused(raw: list[object]) -> None:
     with pytest.raises(ProtocolError) as err:
