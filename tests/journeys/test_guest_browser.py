@@ -148,8 +148,8 @@ async def test_partner_teacher_joins_from_a_browser(
             # (d) the teacher's peer decodes the browser's camera (green) and microphone
             await wait_for(lambda: host.video_frames >= 20 and host.last_rgb is not None, 30, "the browser's video")
             assert host.last_rgb is not None
-            r, g, b = (float(host.last_rgb[..., c].mean()) for c in range(3))
-            assert g > r + 40 and g > b + 40, (r, g, b)  # Chromium's fake camera is green
+            red, green, blue = (float(host.last_rgb[..., c].mean()) for c in range(3))
+            assert green > red + 40 and green > blue + 40, (red, green, blue)  # Chromium's fake camera is green
             await wait_for(lambda: host.loudest > 300, 30, "the browser's beep")
 
             # the teacher publishes: the browser decodes her video and sound, on an unmuted <video>
