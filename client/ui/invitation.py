@@ -33,6 +33,9 @@ PAD = 0.05
 CODE_SCALE = 0.085
 TEXT_SCALE = 0.036
 QR_LARGEST, QR_SMALLEST = 0.6, 0.3
+ZOOM_LARGEST = 1.6
+"""In a window narrower than tall, aspect2d's unit is half the window's width: texts grow (up to this) to stay
+readable, and the code wraps sooner."""
 YELLOW = (1.0, 0.85, 0.4, 1.0)
 
 
@@ -106,6 +109,7 @@ class InvitationCard(DirectObject):
         self.status_key: tuple[str, dict[str, object]] = ("", {})
         self.tasks: set[asyncio.Task] = set()
         self.buttons: dict = {}
+        self.zoom = 1.0
         self._layout()
         self.ring.focus(self.buttons["copy"])
         self.accept("aspectRatioChanged", self._relayout)
@@ -117,6 +121,7 @@ class InvitationCard(DirectObject):
         if the window is too short)."""
         top, right = self.base.a2dTop, self.base.a2dRight
         width = min(MAX_WIDTH, 2 * right - 2 * MARGIN)
+        self.zoom = min(ZOOM_LARGEST, max(1.0, top / right))
         qr_size = min(QR_LARGEST, width - 2 * PAD)
         while True:
             height = self._build(width, qr_size)
@@ -134,10 +139,11 @@ class InvitationCard(DirectObject):
         z = -PAD
         z = self._text("title", tr("card_title", partner=self.created.partner_school), z, 0.05, inner, bold=True)
         z = self._text("code_label", tr("card_code"), z - 0.02, TEXT_SCALE, inner)
-        group, code_scale = max(self.created.code.split("-"), key=len) + "-", CODE_SCALE
+        group, code_scale = max(self.created.code.split("-"), key=len) + "-", CODE_SCALE * self.zoom
         while code_scale > 0.03 and self.bold.width(group, code_scale) > inner:  # a group of four on a line
             code_scale -= 0.005
-        z = self._text("code", self.created.code, z - 0.01, code_scale, inner, bold=True, fg=YELLOW, breaks="-")
+        z = self._text("code", self.created.code, z - 0.01, code_scale / self.zoom, inner, bold=True, fg=YELLOW,
+                       breaks="-")
         z = self._text("link_label", tr("card_link"), z - 0.02, TEXT_SCALE, inner)
         z = self._text("link", self.created.link, z, 0.032, inner, breaks="/-.:?&=", fg=(0.75, 0.85, 1, 1))
         z -= 0.03
@@ -149,15 +155,16 @@ class InvitationCard(DirectObject):
         z = self._text("once", tr("card_once"), z, TEXT_SCALE, inner, fg=YELLOW)
         z -= 0.02
         third = (inner - 0.04) / 3
-        for i, (key, command) in enumerate((("copy", self.copy), ("print", self.print), ("close", self.close))):
-            label = tr(f"card_{key}")
-            scale = min(0.04, (third - 0.04) / max(0.01, self.regular.width(label, 1.0)))
-            b = button(self.content, label, command, (left + third / 2 + i * (third + 0.02), z - 0.05),
-                       width=third, scale=scale)
+        actions = (("copy", self.copy), ("print", self.print), ("close", self.close))
+        widest = max(self.regular.width(tr(f"card_{key}"), 1.0) for key, _ in actions)
+        scale = min(0.04 * self.zoom, (third - 0.04) / max(0.01, widest))
+        for i, (key, command) in enumerate(actions):
+            b = button(self.content, tr(f"card_{key}"), command,
+                       (left + third / 2 + i * (third + 0.02), z - 0.05 * self.zoom), width=third, scale=scale)
             b.set_name(f"invitation-{key}")
             self.buttons[key] = b
             self.ring.add(b)
-        z -= 0.1
+        z -= 0.1 * self.zoom
         key, values = self.status_key
         z = self._text("status", tr(key, **values) if key else "", z - 0.01, 0.032, inner, breaks=" /\\")
         height = -z + PAD
@@ -168,6 +175,7 @@ class InvitationCard(DirectObject):
               fg=style.TEXT, breaks: str = " ") -> float:
         """A left-aligned text of ``scale`` wrapped to ``width`` whose first line's top is at ``z``; returns
         the ``z`` below its last line."""
+        scale *= self.zoom
         lines = (self.bold if bold else self.regular).lines(text, scale, width, breaks) if text else []
         node = OnscreenText(parent=self.content, text="\n".join(lines), pos=(-width / 2, z - scale * 0.9),
                             scale=scale, fg=fg, align=TextNode.A_left, font=style.font(bold), mayChange=True)
