@@ -30,7 +30,8 @@ class Conference:
         self.room: worlds.Room | None = None  # my room: its audio policy (client/audiozone.py)
         self.speakers = Speakers(base.sfxManagerList[0]) if Speakers.available(base) else None
         self.media = ConferenceMedia(conn.send, conn.mirror.me, devices,
-                                     play=self.speakers.play if self.speakers else None, gain=self._gain)
+                                     play=self.speakers.play if self.speakers else None, gain=self._gain,
+                                     name=lambda: self._name(conn.mirror.me))
         conn.mirror.listeners.append(self.media.on_message)
         self.screen = ScreenView(base, parent, self.media.on_screen, lambda p: self.media.pictures.get(p))
         self.bar: ConferenceBar | None = None

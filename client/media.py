@@ -96,8 +96,10 @@ class ConferenceMedia:
         rtc: RTCConfiguration | None = None,
         play: Callable[[int, av.AudioFrame], None] | None = None,
         gain: Callable[[int], float] | None = None,
+        name: Callable[[], str] | None = None,
     ) -> None:
         self.send, self.me, self.devices = send, me, devices
+        self.name = name or (lambda: "")  # my name, written on my test pattern
         self.rtc = rtc or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         self.play = play or (lambda participant, frame: None)
         self.gain = gain or (lambda participant: 1.0)  # how loud to play each one (client/audiozone.py)
@@ -109,6 +111,7 @@ class ConferenceMedia:
         self.audio_frames: dict[int, int] = {}
         self.loud: dict[int, float] = {}  # participant -> last time they were loud
         self.tracks: list[Mutable] = []  # what I publish
+        self.replaced: list[str] = []  # kinds published as the test pattern / tone: no such device here
         self.pub: RTCPeerConnection | None = None
         self.sub: RTCPeerConnection | None = None
         self._serial = 0
@@ -182,7 +185,9 @@ class ConferenceMedia:
     async def _publish(self) -> None:
         if self.pub is not None:
             return
-        self.tracks = await sources.open_tracks(self.devices)
+        self.tracks, self.replaced = await sources.open_tracks_or_pattern(self.devices, self.name())
+        if self.replaced:
+            log.info("no %s device: publishing the test pattern / tone instead", " or ".join(self.replaced))
         if not self.tracks:
             return
         self.pub = RTCPeerConnection(self.rtc)
@@ -211,7 +216,7 @@ class ConferenceMedia:
         """Stop my camera and microphone (the devices are freed)."""
         for track in self.tracks:
             track.stop()
-        self.tracks = []
+        self.tracks, self.replaced = [], []
 
     def publishing(self, kind: str) -> Mutable | None:
         return next((t for t in self.tracks if t.kind == kind), None) if self.pub is not None else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from direct.showbase.DirectObject import DirectObject
 
 import worlds
 from client import accounts, content, devices, errors, preferences
@@ -37,6 +38,25 @@ from protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
 
 log = logging.getLogger("cybercollege.client")
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
+LOGIN_S = {"ent": 180.0, "demo": 20.0, "guest": 20.0}
+"""Longest wait for a session token: the ENT's page in the browser (typing a password), a demo login or a
+guest code (one HTTP request). Documented in docs/client.md."""
+WORLD_FILES_S = 90.0
+"""Longest wait for the world files (the first time: a download)."""
+CONNECT_S = 20.0
+"""Longest wait for the world connection's WELCOME."""
+
+
+class Cancelled(Exception):
+    """The user pressed Cancel (or Escape) on a "connecting…" screen."""
+
+
+class Expired(Exception):
+    """A "connecting…" step took longer than its bound: ``key`` says which, in the user's language."""
+
+    def __init__(self, key: str, seconds: float) -> None:
+        super().__init__(key)
+        self.key, self.seconds = key, seconds
 
 
 @dataclass
@@ -74,6 +94,9 @@ class Session:
         self.controls = Controls(self)
         self.conference: Conference | None = None
         self.classroom: ClassroomTools | None = None
+        self.error_values: dict[str, object] = {}  # fills the error message's fields ({seconds})
+        self._cancel: asyncio.Future[None] | None = None
+        self._escape = DirectObject()
 
     # --- the flow -----------------------------------------------------------------------------
 
@@ -97,8 +120,8 @@ class Session:
             outcome = await self._play(choice)
             if outcome == "quit":
                 return self.status
-            if outcome == "logout":
-                choice, message = None, ""
+            if outcome in ("logout", "cancelled"):
+                choice, message = None, tr("cancelled") if outcome == "cancelled" else ""
                 continue
             if self.options.unattended:
                 return await self._report(outcome)
@@ -108,12 +131,21 @@ class Session:
             choice, message = (choice if again else None), ""
 
     async def _play(self, choice: LoginChoice) -> str:
-        """Connect and stay in the world; returns "quit", "logout" or an error catalogue key."""
-        self._show(MessageScreen(tr("title"), tr("connecting")))
+        """Connect and stay in the world; returns "quit", "logout", "cancelled" or an error catalogue key."""
+        self.error_values = {}
+        self._connecting(tr("connecting"))
         try:
-            token = await accounts.token_for(self.http, choice.url, choice.kind, choice.value, choice.name)
-            await self._load_world(choice.url)
-            conn = await self._connect(choice.url, token)
+            token = await self._bounded(accounts.token_for(self.http, choice.url, choice.kind, choice.value,
+                                                           choice.name),
+                                        LOGIN_S.get(choice.kind, LOGIN_S["demo"]), "err_timeout_login")
+            await self._bounded(self._load_world(choice.url), WORLD_FILES_S, "err_timeout_world")
+            conn = await self._bounded(self._connect(choice.url, token), CONNECT_S, "err_timeout_connect")
+        except (Cancelled, Expired) as exc:
+            await self._drop_half_open()
+            if isinstance(exc, Cancelled):
+                return "cancelled"
+            self.error_values = {"seconds": round(exc.seconds)}
+            return exc.key
         except LoginFailed as exc:
             return exc.key
         except content.ContentError:
@@ -123,15 +155,57 @@ class Session:
             return "err_unreachable"
         except ConnectionRefused as exc:
             return errors.refusal_key(exc)
+        finally:
+            self._stop_connecting()
         self._show(None)
         self._enter(conn)
         if self.options.script:
             self.script_task = asyncio.create_task(self._run_script(self.options.script))
         return await self._stay(choice.url, token)
 
+    def _connecting(self, text: str) -> None:
+        """The "connecting…" screen: Cancel or Escape give up (back to the login screen)."""
+        if self._cancel is None or self._cancel.done():
+            self._cancel = asyncio.get_running_loop().create_future()
+        cancel = self._cancel
+
+        def give_up() -> None:
+            if not cancel.done():
+                cancel.set_result(None)
+
+        self._show(MessageScreen(tr("title"), text, [(tr("cancel"), give_up)]))
+        self._escape.accept("escape", give_up)
+
+    def _stop_connecting(self) -> None:
+        self._escape.ignore_all()
+        self._cancel = None
+
+    async def _bounded(self, step, seconds: float, key: str):
+        """Await ``step`` unless Cancel is pressed (:class:`Cancelled`) or it outlasts ``seconds``
+        (:class:`Expired` with ``key``); either way the step is stopped."""
+        job = asyncio.ensure_future(step)
+        cancel = self._cancel
+        waits = {job} if cancel is None else {job, cancel}
+        done, _ = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        if job in done:
+            return job.result()
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await job
+        if cancel is not None and cancel.done():
+            raise Cancelled()
+        raise Expired(key, seconds)
+
+    async def _drop_half_open(self) -> None:
+        """A connection given up before WELCOME is closed."""
+        conn, self.conn = self.conn, None
+        if conn is not None and not conn.closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2.0)
+
     async def _load_world(self, url: str) -> None:
         if self.world is None or self.world_url != url:
-            self._show(MessageScreen(tr("title"), tr("loading_world")))
+            self._connecting(tr("loading_world"))
             self.world = await content.fetch_world(self.http, url, self.options.cache)
             self.world_url = url
             if self.view is not None:
@@ -297,8 +371,8 @@ class Session:
 
     async def _report(self, key: str) -> int:
         """Unattended run: show the error screen (and save it when asked), say it in one line, fail."""
-        self._show(MessageScreen(tr("error_title"), tr(key), error=True))
-        print(f"Cybercollège : {tr(key)}", file=sys.stderr)
+        self._show(MessageScreen(tr("error_title"), tr(key, **self.error_values), error=True))
+        print(f"Cybercollège : {tr(key, **self.error_values)}", file=sys.stderr)
         if self.options.screenshot is not None:
             await self.driver.frames_later(2)
             self.screenshot(self.options.screenshot)
@@ -312,7 +386,7 @@ class Session:
             if not answer.done():
                 answer.set_result(again)
 
-        self._show(MessageScreen(tr("error_title"), tr(key), [
+        self._show(MessageScreen(tr("error_title"), tr(key, **self.error_values), [
             (tr("retry"), lambda: settle(True)),
             (tr("back"), lambda: settle(False)),
         ], error=True))

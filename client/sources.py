@@ -1,8 +1,10 @@
 """My camera and microphone for conferences: the platform's devices through aiortc's ``MediaPlayer``, or a
 test pattern and a tone (headless runs); each wrapped so that it can be muted without renegotiating.
 
-Device choice (``--camera``, ``--microphone``): ``auto`` (the platform's default device), ``none``, or a
-device name as FFmpeg knows it (``/dev/video2``, ``video=Integrated Camera``, ``hw:1``...).
+Device choice (``--camera``, ``--microphone``): ``auto`` (the platform's default device), ``none``, ``test``
+(the test pattern — moving colour bars and my name — or the tone), or a device name as FFmpeg knows it
+(``/dev/video2``, ``video=Integrated Camera``, ``hw:1``...). :func:`open_tracks_or_pattern` puts the test
+pattern or the tone in place of a device that cannot be opened (the caller says so on screen).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from av.frame import Frame
 
 log = logging.getLogger("cybercollege.client.media")
 
+FONT = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "DejaVuSans.ttf"  # as client/style.py
+TEST = "test"
+"""The device value of the generated test pattern (camera) or tone (microphone)."""
 PATTERN_SIZE = (320, 240)
 PATTERN_FPS = 15
 RATE = 48000
@@ -51,17 +56,20 @@ def level(frame: av.AudioFrame) -> float:
 
 
 class TestPattern(MediaStreamTrack):
-    """Colour bars with a bar sweeping across: shows that video moves, and its colours."""
+    """Colour bars with a bar sweeping across: shows that video moves, and its colours; ``name`` (who sends
+    it) is written on a dark band at the bottom."""
 
     kind = "video"
 
-    def __init__(self, size: tuple[int, int] = PATTERN_SIZE, fps: int = PATTERN_FPS) -> None:
+    def __init__(self, size: tuple[int, int] = PATTERN_SIZE, fps: int = PATTERN_FPS, name: str = "") -> None:
         super().__init__()
         self.fps, self.count, self._start = fps, 0, 0.0
         width, height = size
         self.image = np.zeros((height, width, 3), np.uint8)
         for i, colour in enumerate(BARS):
             self.image[:, i * width // len(BARS) : (i + 1) * width // len(BARS)] = colour
+        if name:
+            _write(self.image, name)
 
     async def recv(self) -> av.VideoFrame:
         if self.count == 0:
@@ -74,6 +82,25 @@ class TestPattern(MediaStreamTrack):
         frame.pts, frame.time_base = self.count * 90000 // self.fps, fractions.Fraction(1, 90000)
         self.count += 1
         return frame
+
+
+def _write(image: np.ndarray, text: str) -> None:
+    """``text`` in white on a dark band over the bottom fifth of ``image`` (in place)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    height, width = image.shape[:2]
+    band = height // 5
+    picture = Image.fromarray(image)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, height - band, width, height), fill=(16, 16, 16))
+    size = max(10, band * 3 // 5)
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    try:  # the client's DejaVu Sans has every accent; Pillow's own font has none
+        font = ImageFont.truetype(str(FONT), size)
+    except OSError:
+        font = ImageFont.load_default(size=size)
+    draw.text((width // 2, height - band // 2), text[:40], fill=(235, 235, 235), font=font, anchor="mm")
+    image[:] = np.asarray(picture)
 
 
 class Tone(MediaStreamTrack):
@@ -138,22 +165,41 @@ def _black(frame: av.VideoFrame) -> av.VideoFrame:
     return out
 
 
-async def open_tracks(devices: Devices) -> list[Mutable]:
-    """The tracks to publish (none if no device could be opened); never raises."""
+def test_track(kind: str, name: str = "") -> Mutable:
+    """The test pattern (``video``, labelled ``name``) or the tone (``audio``)."""
+    return Mutable(TestPattern(name=name) if kind == "video" else Tone())
+
+
+async def open_tracks(devices: Devices, name: str = "") -> list[Mutable]:
+    """The tracks to publish (none if no device could be opened); never raises. ``name`` labels the test
+    pattern."""
     if devices.synthetic:
-        return [Mutable(TestPattern()), Mutable(Tone())]
+        return [test_track("video", name), test_track("audio")]
     tracks = []
-    for kind, name in (("video", devices.camera), ("audio", devices.microphone)):
-        if name == "none":
+    for kind, device_name in (("video", devices.camera), ("audio", devices.microphone)):
+        if device_name == "none":
+            continue
+        if device_name == TEST:
+            tracks.append(test_track(kind, name))
             continue
         try:
-            track = await asyncio.to_thread(_open_device, kind, name)
+            track = await asyncio.to_thread(_open_device, kind, device_name)
         except Exception as exc:  # FFmpeg raises many types for a missing or busy device
-            log.warning("no %s device %r: %s", kind, name, exc)
+            log.warning("no %s device %r: %s", kind, device_name, exc)
             continue
         if track is not None:
             tracks.append(Mutable(track))
     return tracks
+
+
+async def open_tracks_or_pattern(devices: Devices, name: str = "") -> tuple[list[Mutable], list[str]]:
+    """Like :func:`open_tracks`, with the test pattern or the tone in place of a camera or microphone that
+    could not be opened (not of one set to ``none``); also returns the kinds so replaced."""
+    tracks = await open_tracks(devices, name)
+    have = {t.kind for t in tracks}
+    replaced = [kind for kind, device_name in (("video", devices.camera), ("audio", devices.microphone))
+                if device_name != "none" and kind not in have]
+    return tracks + [test_track(kind, name) for kind in replaced], replaced
 
 
 def _open_device(kind: str, name: str) -> MediaStreamTrack | None:

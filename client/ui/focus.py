@@ -59,6 +59,7 @@ class FocusRing(DirectObject):
             return
         self._follow_click()
         self._show(False)
+        blur()  # a field of another ring, too, lets the keys go
         self.index = (self.index + step) % len(self.widgets)
         self._show(True)
 
@@ -73,7 +74,9 @@ class FocusRing(DirectObject):
         self.index = self.widgets.index(current) if current in self.widgets else -1
 
     def focus(self, widget) -> None:
+        """``widget`` gets the keyboard focus (a text field that had it lets the keys go)."""
         self._show(False)
+        blur()
         self.index = self.widgets.index(widget)
         self._show(True)
 

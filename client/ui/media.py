@@ -1,6 +1,7 @@
 """The conference bar (top centre, while I take part in a conference): where it comes from (in an included
 room), recording indicator, who is speaking, my microphone and camera buttons while I publish, and the host's
-record button and rooms to include (client/ui/linkrooms.py). Refreshed 5 times a second."""
+record button and rooms to include (client/ui/linkrooms.py), and a note when the test pattern or the tone
+stands in for a missing camera or microphone. Refreshed 5 times a second."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ class ConferenceBar:
                           width=0.42, scale=0.04)
         self.record = button(self.root, tr("conf_record"), self._record, (0.45, -0.22), width=0.42, scale=0.04,
                              color=style.ERROR)
+        below = -0.36 if on_link and rooms else -0.29  # under the rooms' toggle of a host
+        self.note = OnscreenText(parent=self.root, text="", pos=(0, below), scale=0.032, fg=style.TEXT,
+                                 align=TextNode.A_center, mayChange=True, wordwrap=36)
+        self.note["bg"] = (0.1, 0.13, 0.2, 0.7)
         self.links = RoomLinks(self.root, rooms, on_link, (0.0, -0.29)) if on_link and rooms else None
         self.refresh()
         self.task = base.taskMgr.doMethodLater(REFRESH_S, self._tick, "conference-bar")
@@ -66,6 +71,10 @@ class ConferenceBar:
             else:
                 widget.show()
                 widget["text"] = tr(on if track.muted else off)
+        replaced = m.replaced if m.publishing("video") or m.publishing("audio") else []
+        note = tr("conf_test_pattern_note") if replaced else ""
+        if self.note.getText() != note:
+            self.note.setText(note)
         if m.roles.get(m.me) == "host":
             self.record.show()
             self.record["text"] = tr("conf_stop_record" if m.recording else "conf_record")
@@ -88,6 +97,7 @@ class ConferenceBar:
         if self.links is not None:
             self.links.destroy()
         self.live.destroy()
+        self.note.destroy()
         self.rec.destroy()
         self.speaking.destroy()
         self.root.remove_node()

@@ -1,5 +1,5 @@
-"""The settings dialog: which camera and microphone conferences use (``auto``, ``none`` or a device found
-on this computer), kept between runs (client/preferences.py)."""
+"""The settings dialog: which camera and microphone conferences use (``auto``, ``none``, the generated test
+pattern / tone, or a device found on this computer), kept between runs (client/preferences.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from client import style
 from client.devices import Device
 from client.i18n import tr
 from client.preferences import Preferences
+from client.sources import TEST
 from client.ui.focus import FocusRing, button
 from client.ui.login import CARD, label
 
 
-def choices(current: str, found: list[Device]) -> list[tuple[str, str]]:
-    """(value, label) pairs: auto, none, the devices found, and the current value if it is none of those
-    (a device named on the command line, or unplugged since)."""
+def choices(current: str, found: list[Device], test: str = "") -> list[tuple[str, str]]:
+    """(value, label) pairs: auto, none, the test pattern or tone (labelled ``test``), the devices found, and
+    the current value if it is none of those (a device named on the command line, or unplugged since)."""
     options = [("auto", tr("device_auto")), ("none", tr("device_none"))]
+    if test:
+        options.append((TEST, test))
     options += [(d.name, d.label) for d in found]
     if current not in {value for value, _ in options}:
         options.append((current, current))
@@ -62,8 +65,10 @@ class SettingsDialog:
         self.root = DirectFrame(frameColor=(0, 0, 0, 0.45), frameSize=(-3, 3, -1, 1))
         card = DirectFrame(parent=self.root, frameColor=CARD, frameSize=(-0.95, 0.95, -0.5, 0.45))
         label(card, tr("settings"), (0, 0.3), 0.07, style.ACCENT, TextNode.A_center)
-        self.camera = Choice(card, tr("camera"), choices(prefs.camera, cameras), prefs.camera, 0.14, self.ring)
-        self.microphone = Choice(card, tr("microphone"), choices(prefs.microphone, microphones),
+        self.camera = Choice(card, tr("camera"), choices(prefs.camera, cameras, tr("device_test_pattern")),
+                             prefs.camera, 0.14, self.ring)
+        self.microphone = Choice(card, tr("microphone"), choices(prefs.microphone, microphones,
+                                                                 tr("device_test_tone")),
                                  prefs.microphone, 0.0, self.ring)
         label(card, tr("settings_when"), (0, -0.15), 0.04, style.TEXT_DARK, TextNode.A_center, wrap=40)
         button(card, tr("save"), self.save, (-0.3, -0.36), width=0.5, ring=self.ring)
