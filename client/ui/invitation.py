@@ -37,6 +37,9 @@ ZOOM_LARGEST = 1.6
 """In a window narrower than tall, aspect2d's unit is half the window's width: texts grow (up to this) to stay
 readable, and the code wraps sooner."""
 YELLOW = (1.0, 0.85, 0.4, 1.0)
+CARD = (0.1, 0.13, 0.2, 1.0)
+"""Opaque: nothing of the panels behind shows through the code."""
+BACKDROP = (0.0, 0.0, 0.0, 0.45)
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,16 @@ class InvitationCard(DirectObject):
                 break
             qr_size = max(QR_SMALLEST, qr_size - (height - (2 * top - 2 * MARGIN)) - 0.01)
         self.content.set_z(height / 2)
+        self.backdrop.set_z(self.base.a2dTop - height / 2)  # the whole window, dimmed behind the card
 
     def _build(self, width: float, qr_size: float) -> float:
         """Lay out every element top down; returns the card's height."""
         self._clear()
         self.content = self.root.attach_new_node("invitation-content")
         inner, left = width - 2 * PAD, -width / 2 + PAD
-        self.frame = DirectFrame(parent=self.content, frameColor=style.PANEL, frameSize=(-width / 2, width / 2, -1, 0))
+        top, right = self.base.a2dTop, self.base.a2dRight
+        self.backdrop = DirectFrame(parent=self.content, frameColor=BACKDROP, frameSize=(-right, right, -2 * top, 0))
+        self.frame = DirectFrame(parent=self.content, frameColor=CARD, frameSize=(-width / 2, width / 2, -1, 0))
         z = -PAD
         z = self._text("title", tr("card_title", partner=self.created.partner_school), z, 0.05, inner, bold=True)
         z = self._text("code_label", tr("card_code"), z - 0.02, TEXT_SCALE, inner)
@@ -190,6 +196,7 @@ class InvitationCard(DirectObject):
             self.ring.remove(b)
         self.buttons = {}
         if getattr(self, "content", None) is not None:
+            self.backdrop.destroy()
             self.frame.destroy()
             self.content.remove_node()
 
