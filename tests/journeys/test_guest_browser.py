@@ -1,7 +1,8 @@
 """Journey: the partner teacher in Köln joins the conference from a browser, with nothing to install.
 
 A real world server with its SFU, a French teacher on a plain protocol connection with real aiortc peers, and
-Debian's Chromium through Playwright with its fake camera (a green picture) and microphone (a beep).
+Debian's Chromium through Playwright with its fake camera (a green picture) and microphone (a beep), or
+Debian's Firefox ESR through WebDriver BiDi (tests/journeys/firefox.py).
 Screenshots of each step go to var/journeys/<test name>/.
 """
 
@@ -26,6 +27,7 @@ from server.app import build
 from server.invitation_routes import GUEST_ATTEMPTS
 from server.services import SERVICES
 from tests.idp.chromium import chromium
+from tests.journeys.firefox import firefox
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import make_settings
@@ -37,12 +39,23 @@ MEDIA_ARGS = (
     "--autoplay-policy=no-user-gesture-required",
 )
 WAIT = 30_000  # ms, for the browser's side
+AUTOPLAY = {"media.autoplay.default": 0, "media.autoplay.blocking_policy": 0}  # Firefox: sound without a click
+
+
+HOST_ADDRESSES = aioice.ice.get_host_addresses
 
 
 @pytest.fixture(autouse=True)
 def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server's aiortc peers offer 127.0.0.1 only (aioice skips it by default): FIELD-NOTES."""
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4=True, use_ipv6=True: ["127.0.0.1"])
+
+
+def local_and_loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Firefox offers no 127.0.0.1 candidate when the machine has another address, whatever its
+    ``media.peerconnection.ice.loopback``: the server's peers offer this machine's IPv4 addresses as well."""
+    addresses = ["127.0.0.1", *HOST_ADDRESSES(use_ipv4=True, use_ipv6=False)]
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4=True, use_ipv6=True: addresses)
 
 
 @pytest.fixture
@@ -304,4 +317,62 @@ async def test_guest_host_runs_her_class_from_the_browser(
             assert await jonas.is_hidden("#name-form")
             await shot(jonas, shots, "06-revoked-link")
     finally:
+        await teacher.close()
+
+
+async def test_partner_teacher_joins_from_firefox(
+    world: TestServer, http: aiohttp.ClientSession, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same page in Firefox ESR (WebDriver BiDi): German, lobby, admitted, seen and heard, and she sees the
+    French teacher."""
+    local_and_loopback_ice(monkeypatch)
+    base = str(world.make_url("")).rstrip("/")
+    services = world.app[SERVICES]
+    token = await fetch_demo_token(http, base, "mme.durand")
+    body = {
+        "partner_school": "Gesamtschule Köln",
+        "country": "Allemagne",
+        "language": "de",
+        "room": "amphi",
+        "classes": ["4A"],
+        "valid_until": time.time() + 3600,
+        "max_guests": 5,
+    }
+    async with http.post(f"{base}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
+        created = await r.json()
+    teacher = WorldConnection(http, base, token)
+    await teacher.connect()
+    host = Watcher(teacher)
+    try:
+        await into(teacher, services, "amphi")
+        async with firefox({"intl.accept_languages": "fr-FR, fr", **AUTOPLAY}) as browser:
+            await browser.goto(f"{base}/invite/{created['code']}")
+            assert await browser.evaluate("document.documentElement.lang") == "de"
+            await browser.click("#name-input")
+            await browser.type("Frau Schmidt\n")
+            await browser.wait_for("document.body.dataset.state === 'lobby'", 30)
+            await browser.screenshot(shots / "01-lobby.png")
+
+            await teacher.wait_for(lambda m: m.lobby, 10)
+            guest_id = teacher.mirror.lobby[0].id
+            await teacher.send(Admit([guest_id]))
+            await browser.wait_for("document.getElementById('preview').videoWidth > 0", 30)
+            await teacher.send(ConfFloor(guest_id, True))
+            await wait_for(lambda: host.video_frames >= 20, 30, "Firefox's video at the teacher")
+            await wait_for(lambda: host.loudest > 300, 30, "Firefox's sound at the teacher")
+
+            await host.publish()
+            await browser.wait_for(
+                """window.cybercollege.stats().then(s => s.framesDecoded > 0 && s.videos.length > 0
+                   && s.videos.every(v => v.width > 0 && !v.muted))""",
+                30,
+            )
+            await teacher.send(ConfRecord(True))
+            await browser.wait_for("!document.getElementById('recording').hidden", 30)
+            await browser.screenshot(shots / "02-conference.png")
+            await browser.evaluate("document.getElementById('leave-button').scrollIntoView({block: 'center'})")
+            await browser.click("#leave-button")
+            await browser.wait_for("document.body.dataset.state === 'left'", 30)
+    finally:
+        await host.close()
         await teacher.close()
