@@ -37,6 +37,7 @@ KEY_NAMES = {" ": "space"}
 
 async def tab_to(session: Session, widget, max_tabs: int = 60) -> None:
     """Tab until ``widget`` has the focus (it is outlined, or its text field has the cursor)."""
+    assert session.hud is not None, "in the world"
     ring = session.hud.ring
     for _ in range(max_tabs):
         if ring.current is widget:
@@ -49,6 +50,7 @@ async def type_text(session: Session, text: str, erase: int = 0) -> None:
     """Backspace ``erase`` times, then each character, into the focused text field: each key as Panda's
     ButtonThrower sends it, and as the field's keystroke (offscreen there is no keyboard device to feed the
     field itself, tests/client/test_focused_field.py)."""
+    assert session.hud is not None, "in the world"
     field = session.hud.ring.current
     assert focused_entry() is not None and field.guiItem == focused_entry(), "no text field has the cursor"
     for _ in range(erase):
