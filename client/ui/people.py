@@ -113,6 +113,29 @@ def _fit(text: str, width: float) -> float:
     return min(BUTTON, width * 0.92 / em)
 
 
+def control_lines(p: Person, powers: Powers) -> list[list[str]]:
+    """A host's buttons for ``p``, two to a line: wide enough to read in a narrow column."""
+    if powers.make_host and p.role == "guest":
+        return [["floor", "host"], ["audio", "video"], ["remove"]]
+    return [["floor", "remove"], ["audio", "video"]]
+
+
+def _set(text: OnscreenText, value: str, width: float, scale: float) -> None:
+    """``value`` at ``scale``, shrunk down to 80 % and then cut with "…" to fit ``width``."""
+    measure = TextNode("measure")
+    font = style.font()
+    if font is not None:
+        measure.set_font(font)
+    em = measure.calc_width(value)
+    fitted = max(scale * 0.8, min(scale, width / em)) if em > 0 else scale
+    while value and measure.calc_width(value) * fitted > width:
+        value = value[:-2] + "…"
+    if text.getText() != value:
+        text.setText(value)
+    if abs(text.getScale()[0] - fitted) > 1e-6:
+        text.setScale(fitted)
+
+
 def relabel(b: DirectButton, text: str, width: float) -> None:
     if b["text"] != text:
         scale = _fit(text, width)
@@ -127,14 +150,14 @@ class Row:
     def __init__(self, parent, person: Person, powers: Powers, left: float, top: float, width: float,
                  ring: FocusRing, act: Callable[[str, int], None]) -> None:
         self.id, self.ring, self.width = person.id, ring, width
-        self.name = OnscreenText(parent=parent, text=person.line(), pos=(left, top - NAME + 0.01), scale=TEXT,
+        self.name = OnscreenText(parent=parent, text="", pos=(left, top - NAME + 0.01), scale=TEXT,
                                  fg=style.TEXT, align=TextNode.A_left, mayChange=True)
         self.name.setName(f"people-{person.id}-name")
         self.status: OnscreenText | None = None
         self.buttons: dict[str, DirectButton] = {}
         z = top - NAME
         if person.conf:
-            self.status = OnscreenText(parent=parent, text=person.status(), pos=(left + 0.02, z - STATUS + 0.01),
+            self.status = OnscreenText(parent=parent, text="", pos=(left + 0.02, z - STATUS + 0.01),
                                        scale=SMALL, fg=STATUS_COLOR, align=TextNode.A_left, mayChange=True)
             z -= STATUS
         if powers.controls(person):
@@ -144,8 +167,7 @@ class Row:
     def _controls(self, parent, person: Person, powers: Powers, left: float, z: float, width: float,
                   act) -> None:
         pid, gap = person.id, 0.015
-        first = ["floor"] + (["host"] if powers.make_host and person.role == "guest" else [])
-        for line, kinds in enumerate((first, ["audio", "video", "remove"])):
+        for line, kinds in enumerate(control_lines(person, powers)):
             w = (width - gap * (len(kinds) - 1)) / len(kinds)
             zz = z - CONTROLS * (line + 1) + 0.017
             for i, kind in enumerate(kinds):
@@ -155,11 +177,10 @@ class Row:
                 self.buttons[kind].setPythonTag("width", w)
 
     def update(self, p: Person) -> None:
-        """New state, same layout: texts and labels only."""
-        if self.name.getText() != p.line():
-            self.name.setText(p.line())
-        if self.status is not None and self.status.getText() != p.status():
-            self.status.setText(p.status())
+        """New state, same layout: texts and labels only (a line too long for the column is shortened)."""
+        _set(self.name, p.line(), self.width, TEXT)
+        if self.status is not None:
+            _set(self.status, p.status(), self.width - 0.02, SMALL)
         labels = {"floor": "conf_take_floor" if p.has_floor else "conf_give_floor",
                   "host": "conf_unmake_host" if p.conf == "host" else "conf_make_host",
                   "audio": "conf_unmute_audio" if p.audio_muted else "conf_mute_audio",
@@ -172,7 +193,7 @@ class Row:
     def height(person: Person, powers: Powers) -> float:
         h = NAME + (STATUS if person.conf else 0.0)
         if powers.controls(person):
-            h += 2 * CONTROLS
+            h += len(control_lines(person, powers)) * CONTROLS
         return h + 0.008
 
     def destroy(self) -> None:
@@ -218,7 +239,7 @@ class PeopleList:
         self._layout()
 
     def getText(self) -> str:
-        """Every person's line (scrolled out ones too), as the OnscreenText this list replaced gave."""
+        """Every person's whole line (scrolled out ones too), as the OnscreenText this list replaced gave."""
         return "\n".join(p.line() for p in self.order)
 
     @property
