@@ -261,9 +261,9 @@ class Conference:
         if role is participant.role:
             return
         participant.role = role
+        self.broadcast(ConfRole(participant.id, role.value))
         if role is Role.AUDIENCE:
             await self.unpublish(participant)
-        self.broadcast(ConfRole(participant.id, role.value))
 
     def mute(self, participant: Participant, kind: Kind, muted: bool) -> None:
         key = (participant.id, kind)

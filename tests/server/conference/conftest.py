@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import aioice.ice
 import pytest
+from aiohttp.test_utils import TestServer
 
 from server.conference import Sfu, SfuConfig
+from server.services import Services
+from tests.server.conference.amphi import Amphi, open_amphi
+from tests.server.conftest import Connect
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +26,12 @@ async def sfu() -> AsyncIterator[Sfu]:
     sfu = Sfu(SfuConfig())
     yield sfu
     await sfu.close()
+
+
+@pytest.fixture
+async def amphi_world(
+    server: TestServer, http: aiohttp.ClientSession, connect: Connect, services: Services
+) -> AsyncIterator[Amphi]:
+    """The amphitheatre over the world protocol: the host publishing, a pupil and an admitted guest."""
+    async for amphi in open_amphi(server, http, connect, services):
+        yield amphi
