@@ -148,6 +148,7 @@ class TeacherPanel(DirectObject):
         self.code = ""
         self.card: InvitationCard | None = None
         """The card of the invitation just created, until the teacher closes it."""
+        self.creating = False
         self.toggle_button = button(
             base.a2dBottomRight,
             tr("panel_title"),
@@ -239,6 +240,13 @@ class TeacherPanel(DirectObject):
     # --- invitations and the lobby ---
 
     def invite(self) -> None:
+        if self.card is not None:  # its code would be lost for good
+            self.ring.focus(self.card.buttons["copy"])
+            self.toast(tr("card_close_first"))
+            return
+        if self.creating:
+            return
+        self.creating = True
         values = {key: self.fields[key].get().strip() for key, _ in FIELDS}
         task = asyncio.get_running_loop().create_task(self._invite(values))
         task.add_done_callback(lambda t: None if t.cancelled() else t.exception())
@@ -250,9 +258,9 @@ class TeacherPanel(DirectObject):
             log.info("invitation refused: %s", exc)
             self.toast(tr("inv_failed"))
             return
+        finally:
+            self.creating = False
         self.code = created.code
-        if self.card is not None:
-            self.card.destroy()
         self.card = InvitationCard(self.base, self.ring, created, lambda: self.save_sheet(created.code),
                                    self._card_closed)
 
