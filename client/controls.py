@@ -70,9 +70,13 @@ class Controls:
             self.session.hud.toast(tr("no_seat"))
 
     def escape(self) -> None:
-        """Escape: leave the focused text field, else the menu."""
+        """Escape: leave the focused text field, else stop joining a conference that is connecting, else the
+        menu."""
+        conference = self.session.conference
         if focus.typing():
             focus.blur()
+        elif conference is not None and conference.media.connecting() is not None and self.session.screen is None:
+            conference.media.give_up()
         else:
             self.menu()
 

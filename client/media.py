@@ -81,6 +81,15 @@ class _Republish:
 _REPUBLISH = _Republish()
 
 
+class _GiveUp:
+    """Queued by :meth:`ConferenceMedia.give_up`: stop joining this room's conference."""
+
+
+_GIVE_UP = _GiveUp()
+JOIN_S = 20.0
+"""A peer connection not connected after this long: the bar says the conference does not answer."""
+
+
 class ConferenceMedia:
     """One connection's conference media. ``rtc`` is the peer connections' configuration."""
 
@@ -115,6 +124,8 @@ class ConferenceMedia:
         self.pub: RTCPeerConnection | None = None
         self.sub: RTCPeerConnection | None = None
         self._serial = 0
+        self._pending: dict[RTCPeerConnection, float] = {}  # peer connections not connected yet, since when
+        self.declined = False  # I cancelled joining: nothing more until my room changes
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._spawn(self._serve())
@@ -143,13 +154,39 @@ class ConferenceMedia:
         """My room changed: drop everything (the server includes me again if the new room takes part)."""
         self._queue.put_nowait(None)
 
+    def give_up(self) -> None:
+        """Cancel joining (Cancel or Escape while connecting): close the peer connections and take no
+        further part until my room changes."""
+        self._queue.put_nowait(_GIVE_UP)
+
+    def connecting(self) -> float | None:
+        """Seconds the oldest of my peer connections has been trying to connect (None: none is)."""
+        if not self._pending:
+            return None
+        return time.monotonic() - min(self._pending.values())
+
+    def _watch(self, pc: RTCPeerConnection) -> None:
+        """Count ``pc`` as connecting until its state is "connected" (or it ends)."""
+        self._pending[pc] = time.monotonic()
+
+        @pc.on("connectionstatechange")
+        def changed() -> None:
+            if pc.connectionState in ("connected", "closed", "failed"):
+                self._pending.pop(pc, None)
+
     async def _handle(self, msg: Any) -> None:
+        if self.declined and msg is not None:
+            return
         match msg:
+            case _GiveUp():
+                await self._leave()
+                self.declined = True
             case _Republish():
                 await self._unpublish()
                 await self._publish()
             case None:
                 await self._leave()
+                self.declined = False
             case ConfIce():
                 self.joined = True
             case ConfRooms(conference=conference, rooms=rooms):
@@ -191,6 +228,7 @@ class ConferenceMedia:
         if not self.tracks:
             return
         self.pub = RTCPeerConnection(self.rtc)
+        self._watch(self.pub)
         for track in self.tracks:
             self.pub.addTrack(track)
         await self.pub.setLocalDescription(await self.pub.createOffer())
@@ -238,6 +276,7 @@ class ConferenceMedia:
         if self.sub is None:
             self.sub = RTCPeerConnection(self.rtc)
             pc = self.sub
+            self._watch(pc)
             pc.on("track", lambda track: self._on_track(pc, track))
         await self.sub.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
         await self.sub.setLocalDescription(await self.sub.createAnswer())
@@ -305,6 +344,7 @@ class ConferenceMedia:
                 with contextlib.suppress(Exception):
                     await pc.close()
         self.pub = self.sub = None
+        self._pending = {}
         self._release()
         self.pictures, self.mids = {}, {}
 

@@ -19,6 +19,8 @@ from client.ui.people import PeopleList, Person, Powers
 CHAT_LINES = 9
 CHAT_BOTTOM = 0.16  # baseline of the newest chat line
 LINE = 0.046  # height of a chat line
+ROOM_SCALE = 0.06
+ROOM_WIDTH = 0.97  # the top panel's width for the room's name
 PEOPLE_REFRESH_S = 0.2  # who speaks, who has the floor: the list follows 5 times a second
 TOAST_SECONDS = 4.0
 HELP_SECONDS = 20.0
@@ -43,7 +45,7 @@ class Hud:
         left = base.a2dTopLeft
         self.top = left.attach_new_node("hud-top")
         top = DirectFrame(parent=self.top, frameColor=style.PANEL, frameSize=(0, 1.05, -0.2, 0))
-        self.room = _text(top, (0.04, -0.08), 0.06)
+        self.room = _text(top, (0.04, -0.08), ROOM_SCALE)
         self.status = _text(top, (0.04, -0.155), 0.04, STATUS_COLORS["connected"])
         self.on_command: Callable[[object], None] = lambda msg: None  # a host's floor control, to send
         self.on_refresh: Callable[[], None] = lambda: None  # asks for set_people again (conference state)
@@ -92,7 +94,10 @@ class Hud:
     # --- updates ---
 
     def set_room(self, name: str) -> None:
+        """The room's name, made smaller (down to half size) to fit the top panel."""
         self.room.setText(name)
+        width = self.room.textNode.calc_width(name)
+        self.room.setScale(max(0.03, min(ROOM_SCALE, ROOM_WIDTH / width)) if width > 0 else ROOM_SCALE)
 
     def set_status(self, state: str) -> None:
         self.status.setText("● " + tr(f"status_{state}"))
@@ -125,6 +130,7 @@ class Hud:
                 self.ring.widgets.insert(0 if widget is self.entry else len(self.ring.widgets), widget)
         if on:
             focus.blur()
+            self.help.hide()  # walking, sitting, hands: none of it works here
             self.waiting.setText(tr("lobby_waiting"))
             self.waiting.show()
         else:

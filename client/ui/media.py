@@ -1,7 +1,8 @@
 """The conference bar (top centre, while I take part in a conference): where it comes from (in an included
 room), recording indicator, who is speaking, my microphone and camera buttons while I publish, and the host's
 record button and rooms to include (client/ui/linkrooms.py), and a note when the test pattern or the tone
-stands in for a missing camera or microphone. Refreshed 5 times a second."""
+stands in for a missing camera or microphone; while a peer connection is not connected yet, "joining…"
+with Cancel (and why, after ``JOIN_S``). Refreshed 5 times a second."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from panda3d.core import TextNode
 
 from client import style
 from client.i18n import tr
-from client.media import ConferenceMedia
+from client.media import JOIN_S, ConferenceMedia
 from client.ui.focus import button
 from client.ui.linkrooms import RoomLinks
 
@@ -49,6 +50,11 @@ class ConferenceBar:
                                  align=TextNode.A_center, mayChange=True, wordwrap=36)
         self.note["bg"] = (0.1, 0.13, 0.2, 0.7)
         self.links = RoomLinks(self.root, rooms, on_link, (0.0, -0.29)) if on_link and rooms else None
+        self.joining = OnscreenText(parent=self.root, text="", pos=(0, -0.3), scale=0.036, fg=style.TEXT,
+                                    align=TextNode.A_center, mayChange=True, wordwrap=34)
+        self.joining["bg"] = (0.1, 0.13, 0.2, 0.8)
+        self.cancel = button(self.root, tr("cancel"), media.give_up, (0.0, -0.5), width=0.42, scale=0.04,
+                             color=(0.4, 0.45, 0.55, 1))
         self.refresh()
         self.task = base.taskMgr.doMethodLater(REFRESH_S, self._tick, "conference-bar")
 
@@ -71,8 +77,10 @@ class ConferenceBar:
             else:
                 widget.show()
                 widget["text"] = tr(on if track.muted else off)
+        waited = m.connecting()
+        self._show_joining(waited)
         replaced = m.replaced if m.publishing("video") or m.publishing("audio") else []
-        note = tr("conf_test_pattern_note") if replaced else ""
+        note = tr("conf_test_pattern_note") if replaced and waited is None else ""
         if self.note.getText() != note:
             self.note.setText(note)
         if m.roles.get(m.me) == "host":
@@ -81,7 +89,20 @@ class ConferenceBar:
         else:
             self.record.hide()
         if self.links is not None:
-            self.links.refresh(m.rooms, m.roles.get(m.me) == "host")
+            self.links.refresh(m.rooms, m.roles.get(m.me) == "host" and waited is None)
+
+    def _show_joining(self, waited: float | None) -> None:
+        """"Joining…" with Cancel while a peer connection is not connected; after :data:`JOIN_S`, why."""
+        if waited is None:
+            self.joining.setText("")
+            self.cancel.hide()
+            return
+        text = tr("conf_joining") if waited < JOIN_S else tr("conf_join_failed", seconds=round(JOIN_S))
+        if self.joining.getText() != text:
+            self.joining.setText(text)
+        rows = self.joining.textNode.getNumRows()
+        self.cancel.setZ(-0.3 - (rows - 1) * 0.036 * 1.25 - 0.1)  # under the last line's descenders
+        self.cancel.show()
 
     def _toggle(self, kind: str) -> None:
         self.media.toggle(kind)
@@ -92,8 +113,9 @@ class ConferenceBar:
 
     def destroy(self) -> None:
         self.base.taskMgr.remove(self.task)
-        for widget in (self.mic, self.cam, self.record):
+        for widget in (self.mic, self.cam, self.record, self.cancel):
             widget.destroy()
+        self.joining.destroy()
         if self.links is not None:
             self.links.destroy()
         self.live.destroy()
