@@ -26,7 +26,7 @@ from client import style
 from client.i18n import tr
 from client.teacherfiles import documents_dir, save
 from client.ui.focus import FocusRing, button, entry
-from client.ui.invitation import Created, InvitationCard
+from client.ui.invitation import Created, InvitationCard, Measure
 from protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
 from protocol.invitation import Admit, Dismiss, Guest
 from protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, RoomState
@@ -36,6 +36,8 @@ log = logging.getLogger("cybercollege.client")
 WIDTH = 1.0
 ROW = 0.054
 LOBBY_LINES = 3
+LABEL_WIDTH = 0.40
+"""A form label's room before its field (which starts 0.42 to the right)."""
 MAX_DAYS = 14
 FIELDS = (
     ("inv_school", ""),
@@ -115,6 +117,12 @@ def _label(
     return OnscreenText(parent=parent, text=text, pos=pos, scale=scale, fg=fg, align=align, mayChange=True)
 
 
+def _field_label(parent, text: str, pos: tuple[float, float]) -> OnscreenText:
+    """A form field's label, smaller if need be so that it ends before the field in every language."""
+    scale = min(0.034, LABEL_WIDTH / max(0.01, Measure().width(text, 1.0)))
+    return _label(parent, text, pos, scale)
+
+
 class TeacherPanel(DirectObject):
     """``send(msg)`` sends a world message; ``http``, ``url``, ``token()`` reach the HTTP API;
     ``room()`` is my room's id, ``board()`` its first board, ``page()`` the page it shows and ``pens()`` who
@@ -178,7 +186,7 @@ class TeacherPanel(DirectObject):
         _label(self.frame, tr("panel_title"), (x0, z), 0.045, (0.75, 0.85, 1, 1))
         for key, initial in FIELDS:
             z -= ROW
-            _label(self.frame, tr(key), (x0, z))
+            _field_label(self.frame, tr(key), (x0, z))
             self.fields[key] = entry(self.frame, (x0 + 0.42, z - 0.005), WIDTH - 0.48, initial, scale=0.032)
         z -= ROW + 0.01
         self.buttons = {"inv_create": self._button(tr("inv_create"), self.invite, (x0 + 0.22, z), 0.44)}
