@@ -73,6 +73,8 @@ class Conferencing:
         self.links: dict[str, str] = {}
         """Included room id -> the conference (its own room id) it takes part in."""
         self._leaving: dict[int, asyncio.Task[None]] = {}
+        self._kept: dict[int, ConfRole] = {}
+        """Roles given by a host (speaker, guest host) kept across a resume."""
         for room in world.rooms.values():
             room.hooks.append(self)
         for kind in REQUESTS:
@@ -116,8 +118,13 @@ class Conferencing:
             self._drop_links(attendance.conference)
 
     def resumed(self, a: Avatar, room: Room) -> None:
-        """A new connection lost the old one's peer connections: start again."""
-        if a.id in self.attending:
+        """A new connection lost the old one's peer connections: start again, with the floor she had."""
+        attendance = self.attending.get(a.id)
+        if attendance is not None:
+            conf = self.sfu.conferences.get(attendance.conference)
+            participant = conf.participants.get(a.id) if conf is not None else None
+            if participant is not None and participant.role is not ConfRole.AUDIENCE:
+                self._kept[a.id] = participant.role
             self.left(a, room)
         self.entered(a, room)
 
@@ -215,7 +222,8 @@ class Conferencing:
         attendance.inbox.put_nowait(msg)
 
     async def _serve(self, a: Avatar, room: Room, attendance: Attendance) -> None:
-        role = ConfRole.HOST if _hosts(a, room) else ConfRole.AUDIENCE
+        kept = self._kept.pop(a.id, ConfRole.AUDIENCE)
+        role = ConfRole.HOST if _hosts(a, room) else kept
         conference = attendance.conference
         try:
             leaving = self._leaving.get(a.id)

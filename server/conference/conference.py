@@ -282,7 +282,7 @@ class Conference:
         self.broadcast(ConfLeft(participant.id, removed))
         if self.participants.get(participant.id) is participant:  # not a newcomer who took the same id
             del self.participants[participant.id]
-        self.muted = {m for m in self.muted if m[0] != participant.id}
+        # Mutes stay for the conference's life: leaving and coming back (a resume) does not lift them.
         await participant.close()
         if not self.participants:
             self.record(None, False)

@@ -11,12 +11,13 @@ import pytest
 from aiortc import RTCSessionDescription
 
 from protocol import ErrorCode
-from protocol.conference import ConfPublish, ConfSubscribeAnswer, Role
+from protocol.conference import ConfMute, ConfMuted, ConfPublish, ConfSubscribeAnswer, Role
 from server.conference import Sfu
 from server.config import Settings
 from tests.server.conference.amphi import Amphi, give_floor
 from tests.server.conference.client import Client, wait_for
-from tests.server.conftest import make_settings
+from tests.server.conference.world_client import Peer
+from tests.server.conftest import Connect, make_settings
 
 
 async def test_a_renegotiation_flood_is_refused_and_nobody_is_affected(amphi_world: Amphi) -> None:
@@ -104,3 +105,27 @@ async def test_a_peer_connection_that_dies_is_unpublished_by_ice_consent(
     finally:
         for client in (host, speaker, viewer):
             await client.close()
+
+
+async def test_a_resumed_speaker_keeps_the_floor_and_her_mutes(amphi_world: Amphi, connect: Connect) -> None:
+    """Dropping the connection is no way around a host's decisions, nor a way to lose the floor."""
+    host, pupil, emma = amphi_world.host, amphi_world.pupil, amphi_world.guest
+    await give_floor(amphi_world)
+    await host.conn.send(ConfMute(emma.me, "audio", True))
+    await wait_for(lambda: ConfMuted(emma.me, "audio", True) in pupil.received, 5, "the mute")
+    await emma.conn.drop()
+    await wait_for(lambda: not pupil.mids_of(emma.me), 5, "her tracks gone")
+    await emma.close()
+
+    again = Peer(await connect("", resume=emma.conn.mirror.resume, token=emma.conn.token))
+    try:
+        assert again.me == emma.me
+        await wait_for(lambda: again.role_of(again.me) == "speaker", 5, "her role, kept")
+        assert ConfMuted(emma.me, "audio", True) in again.received, "her mute, kept"
+        await again.publish()
+        await pupil.seen(emma.me, 15, "her video again")
+        audio = pupil.audio[emma.me]
+        await pupil.seen(host.me, 30, "the host's video meanwhile")
+        assert pupil.audio[emma.me] == audio, "her voice still muted"
+    finally:
+        await again.close()
