@@ -107,6 +107,7 @@ class InvitationCard(DirectObject):
         self.base, self.ring, self.created = base, ring, created
         self.print_sheet, self.closed, self.copy_text = print_sheet, closed, copy
         self.root = base.aspect2d.attach_new_node("invitation-card", sort=1000)
+        self.root.set_bin("gui-popup", 20)  # over everything, the HUD's short messages too: nothing hides the code
         self.regular, self.bold = Measure(), Measure(bold=True)
         self.texture = qr.texture(created.link)
         self.status_key: tuple[str, dict[str, object]] = ("", {})
@@ -205,7 +206,8 @@ class InvitationCard(DirectObject):
         self._layout()
         self.ring.focus(self.buttons[focused])
 
-    def _status(self, key: str, **values: object) -> None:
+    def say(self, key: str, **values: object) -> None:
+        """Show the catalogue text ``key`` on the card's last line (instead of the last one)."""
         self.status_key = (key, values)
         self._relayout()
 
@@ -221,13 +223,13 @@ class InvitationCard(DirectObject):
             await asyncio.to_thread(self.copy_text, text)
         except clipboard.NoClipboard as exc:
             log.info("no clipboard: %s", exc)
-            self._status(exc.key)
+            self.say(exc.key)
             return
-        self._status("card_copied")
+        self.say("card_copied")
 
     def print(self) -> None:
         """Fetch the printable sheet and save it; say where."""
-        self._status("card_printing")
+        self.say("card_printing")
         self._spawn(self._print())
 
     async def _print(self) -> None:
@@ -236,9 +238,9 @@ class InvitationCard(DirectObject):
         except Exception as exc:  # the teacher must read why, not lose the card
             log.info("no invitation sheet: %r", exc)
             reason = tr(str(exc)) if str(exc).startswith(("err_", "card_")) else tr("err_generic")
-            self._status("card_sheet_failed", reason=reason)
+            self.say("card_sheet_failed", reason=reason)
             return
-        self._status("card_saved", path=str(path))
+        self.say("card_saved", path=str(path))
 
     def close(self) -> None:
         self.destroy()

@@ -250,7 +250,7 @@ class TeacherPanel(DirectObject):
     def invite(self) -> None:
         if self.card is not None:  # its code would be lost for good
             self.ring.focus(self.card.buttons["copy"])
-            self.toast(tr("card_close_first"))
+            self.card.say("card_close_first")
             return
         if self.creating:
             return
