@@ -29,6 +29,7 @@ from server.services import SERVICES
 from tests.idp.chromium import chromium
 from tests.journeys.firefox import firefox
 from tests.server.conference.client import wait_for
+from tests.server.conference.media import CounterVideo, Tone
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import make_settings
 
@@ -87,6 +88,16 @@ class Watcher(WorldConferenceClient):
             self.audio_frames += 1
             samples = frame.to_ndarray().astype(np.float64)
             self.loudest = max(self.loudest, float(np.sqrt(np.mean(samples**2))))
+
+
+class Silence(Tone):
+    """An audio track of silence: audio level 0 at the browser."""
+
+    async def recv(self) -> Any:
+        frame = await super().recv()
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        return frame
 
 
 async def shot(page: Any, folder: Path, name: str) -> None:
@@ -241,6 +252,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
         created = await r.json()
     teacher = WorldConnection(http, base, token)
     await teacher.connect()
+    closing: list[WorldConferenceClient] = []
     try:
         await into(teacher, services, "amphi")
         async with chromium(locale="de-DE", extra_args=MEDIA_ARGS) as context:
@@ -266,6 +278,13 @@ async def test_guest_host_runs_her_class_from_the_browser(
             assert await schmidt.locator(f"{teacher_row} button").count() == 0  # only her own class's guests
             await shot(schmidt, shots, "01-guest-host")
 
+            # the French teacher's picture, silent, is big on her page until a louder speaker comes
+            french = WorldConferenceClient(teacher)
+            closing.append(french)
+            await french.publish(CounterVideo(), Silence())
+            big = '#stage .tile.big[data-participant="{}"]'
+            await schmidt.wait_for_selector(big.format(teacher.mirror.me), timeout=WAIT)
+
             await schmidt.click(f'{row} button[data-action="floor"]')
             await jonas.wait_for_function(
                 "document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
@@ -275,16 +294,20 @@ async def test_guest_host_runs_her_class_from_the_browser(
                 f"document.querySelector('{row} button[data-action=\"floor\"]').textContent === 'Das Wort entziehen'",
                 timeout=WAIT,
             )
+            # Jonas's beeping microphone makes him the active speaker on her page; the teacher's tile stays, small
+            await schmidt.wait_for_selector(big.format(ids["Jonas"]), timeout=WAIT)
+            assert await schmidt.locator("#stage .tile").count() == 2
+            await shot(schmidt, shots, "02-active-speaker")
             await schmidt.click(f'{row} button[data-action="mute"]')
             await jonas.wait_for_function(
                 "document.getElementById('status').textContent.includes('Mikrofon stummgeschaltet')", timeout=WAIT
             )
-            await shot(jonas, shots, "02-pupil-muted")
+            await shot(jonas, shots, "03-pupil-muted")
 
             await schmidt.click(f'{row} button[data-action="remove"]')
             await state(jonas, "lobby")
             assert "Warteraum zurückgeschickt" in await jonas.inner_text("#status")
-            await shot(jonas, shots, "03-pupil-back-in-lobby")
+            await shot(jonas, shots, "04-pupil-back-in-lobby")
 
             # a raised hand reaches the French teacher
             await schmidt.click("#hand-button")
@@ -299,7 +322,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
             await session.ws.close(code=1011, message=b"test: network lost")
             await state(schmidt, "lost")
             assert "unterbrochen" in await schmidt.inner_text("#ended-message")
-            await shot(schmidt, shots, "04-connection-lost")
+            await shot(schmidt, shots, "05-connection-lost")
             await schmidt.click("#rejoin-button")
             await state(schmidt, "conference")
 
@@ -310,13 +333,15 @@ async def test_guest_host_runs_her_class_from_the_browser(
             await state(jonas, "ended")
             assert "Einladung ist abgelaufen" in await jonas.inner_text("#ended-message")
             assert await schmidt.is_hidden("#rejoin-button")
-            await shot(schmidt, shots, "05-invitation-revoked")
+            await shot(schmidt, shots, "06-invitation-revoked")
             world.app[GUEST_ATTEMPTS].clear()
             await jonas.goto(f"{base}/invite/{created['code']}")
             assert "nicht mehr gültig" in await jonas.inner_text("#invitation-error")
             assert await jonas.is_hidden("#name-form")
-            await shot(jonas, shots, "06-revoked-link")
+            await shot(jonas, shots, "07-revoked-link")
     finally:
+        for client in closing:
+            await client.close()
         await teacher.close()
 
 

@@ -52,6 +52,7 @@
     tracksByMid: new Map(), // mid -> MediaStreamTrack
     trackMap: [], // [[mid, participant, kind]] from CONF_TRACKS
     levels: new Map(), // participant -> smoothed audio level
+    energy: new Map(), // audio track id -> {energy, duration} at the last reading
     big: null, // participant shown big
     timers: [],
   };
@@ -621,6 +622,7 @@
     app.roles.clear();
     app.mutedBy.clear();
     app.levels.clear();
+    app.energy.clear();
     app.big = null;
     if (app.local) app.local.getTracks().forEach((track) => track.stop());
     app.local = null;
@@ -691,19 +693,41 @@
     }
   }
 
-  function measureLevels() {
-    if (!app.sub) return;
-    const audioMids = new Map(app.trackMap.filter(([, , kind]) => kind === "audio").map(([mid, p]) => [mid, p]));
-    for (const transceiver of app.sub.getTransceivers()) {
-      const participant = audioMids.get(transceiver.mid);
-      if (participant === undefined || !transceiver.receiver.getSynchronizationSources) continue;
-      const sources = transceiver.receiver.getSynchronizationSources();
-      const level = sources.reduce((max, s) => Math.max(max, s.audioLevel || 0), 0);
-      app.levels.set(participant, Math.max(level, (app.levels.get(participant) || 0) * 0.6));
+  async function measureLevels() {
+    // Each speaker's loudness over the last interval, from the subscribe connection's inbound-rtp stats:
+    // the energy received since the last reading (the RTP audio-level extension is not forwarded).
+    const pc = app.sub;
+    if (!pc || app.measuring) return;
+    app.measuring = true;
+    try {
+      const owner = new Map(); // track id -> participant
+      for (const [mid, participant, kind] of app.trackMap) {
+        const track = app.tracksByMid.get(mid);
+        if (track && kind === "audio") owner.set(track.id, participant);
+      }
+      const report = await pc.getStats();
+      report.forEach((entry) => {
+        if (entry.type !== "inbound-rtp" || entry.kind !== "audio") return;
+        const participant = owner.get(entry.trackIdentifier);
+        if (participant === undefined) return;
+        const last = app.energy.get(entry.trackIdentifier);
+        let level = entry.audioLevel || 0;
+        if (typeof entry.totalAudioEnergy === "number" && last && entry.totalSamplesDuration > last.duration) {
+          level = Math.sqrt(Math.max(0, entry.totalAudioEnergy - last.energy)
+            / (entry.totalSamplesDuration - last.duration));
+        }
+        app.energy.set(entry.trackIdentifier, { energy: entry.totalAudioEnergy || 0,
+          duration: entry.totalSamplesDuration || 0 });
+        app.levels.set(participant, Math.max(level, (app.levels.get(participant) || 0) * 0.6));
+      });
+    } catch (e) {
+      return;
+    } finally {
+      app.measuring = false;
     }
     const [loudest, level] = [...app.levels].reduce((best, entry) => (entry[1] > best[1] ? entry : best), [null, 0]);
     const bigLevel = app.levels.get(app.big) || 0;
-    if (loudest !== null && loudest !== app.big && level > 0.05 && level > bigLevel * 2
+    if (loudest !== null && loudest !== app.big && level > 0.02 && level > bigLevel * 2
         && $("stage").querySelector(`.tile[data-participant="${loudest}"]`)) {
       app.big = loudest;
     }
