@@ -116,8 +116,10 @@ class Controls:
         self.session.view.keys[action] = down and (action == "look" or not focus.typing())
 
     def _unless_typing(self, action) -> None:
-        """A shortcut (E, H, Enter, F1): only with no text field focused and no screen over the world."""
-        if not focus.typing() and self.session.screen is None:
+        """A shortcut (E, H, Enter, F1): only with no text field focused and no screen over the world; in the
+        waiting room, none (nothing to sit on, no hand to raise, no chat)."""
+        hud = self.session.hud
+        if not focus.typing() and self.session.screen is None and not (hud is not None and hud.in_lobby):
             action()
 
 

@@ -19,6 +19,7 @@ MIN_HEIGHT = 0.4  # a column lower than this (title and two names) is not worth 
 MIN_WIDTH = 0.55
 BOTTOM = -1.0 + 0.56  # above the hand / sit / menu buttons and the teacher's panel button
 MARGIN = 0.72  # the middle of the top edge is the conference bar's
+STEP = 0.05
 
 
 def column_width(aspect: float) -> float:
@@ -80,4 +81,10 @@ def column(aspect: float, screen: Rect | None, top: float = 1.0, bottom: float =
         options.append((aspect - width, aspect, above, top))
     if not options:
         return None
-    return max(options, key=lambda r: (r[1] - r[0]) * (r[3] - r[2]))
+    return _snap(max(options, key=lambda r: (r[1] - r[0]) * (r[3] - r[2])))
+
+
+def _snap(rect: Rect) -> Rect:
+    """Shrunk to a 0.05 grid, so that the column is laid out again only when the camera moved noticeably."""
+    left, right, bottom, top = rect
+    return (math.ceil(left / STEP) * STEP, right, math.ceil(bottom / STEP) * STEP, math.floor(top / STEP) * STEP)

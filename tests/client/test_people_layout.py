@@ -104,3 +104,17 @@ async def test_people_list_keeps_off_the_screen(base, server, http, driver, tmp_
         for conn in others:
             await conn.close()
         await stop(session, task)
+
+
+def test_the_column_goes_beside_below_or_away():
+    aspect = 16 / 9
+    width = layout.column_width(aspect)
+    full = layout.column(aspect, None)
+    assert full == (aspect - width, aspect, layout.BOTTOM, 1.0)
+    assert layout.column(aspect, (-1.0, 0.5, 0.0, 1.0)) == full, "a screen on the left leaves the column alone"
+    beside = layout.column(aspect, (-1.0, 1.0, 0.2, 1.0))  # a screen at the top reaching under the column
+    below = layout.column(aspect, (-1.0, aspect, 0.3, 1.0))  # the whole top: the column goes under it
+    assert beside is not None and beside[0] >= 1.0 + layout.GAP and not layout.overlap(beside, (-1.0, 1.0, 0.2, 1.0))
+    assert below is not None and below[3] <= 0.3 - layout.GAP and below[2] >= layout.BOTTOM
+    assert layout.column(aspect, (-aspect, aspect, -1.0, 1.0)) is None, "a screen over everything: hidden"
+    assert layout.column_width(4 / 3) < layout.column_width(16 / 9) <= 0.9, "narrow windows: a narrower column"
