@@ -19,6 +19,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from protocol.conference import Kind
 
 TIME_BASES = {Kind.VIDEO: Fraction(1, 90000), Kind.AUDIO: Fraction(1, 48000)}
+VP8, H264, OPUS = "video/vp8", "video/h264", "audio/opus"
+"""The codecs forwarded (lower-case MIME types): video in VP8 or H.264, audio in Opus."""
+DEFAULT_CODECS = {Kind.VIDEO: VP8, Kind.AUDIO: OPUS}
 
 RequestKeyframe = Callable[[], Coroutine[Any, Any, None]]
 
@@ -26,6 +29,26 @@ RequestKeyframe = Callable[[], Coroutine[Any, Any, None]]
 def is_vp8_keyframe(frame: bytes) -> bool:
     """RFC 6386 §9.1: bit 0 of the first byte of a VP8 frame is 0 for a keyframe."""
     return bool(frame) and frame[0] & 1 == 0
+
+
+def is_h264_keyframe(frame: bytes) -> bool:
+    """An H.264 access unit (Annex B, as aiortc's depacketizer writes it) holding an IDR slice (NAL type 5).
+
+    Start codes cannot occur inside a NAL unit (emulation prevention), so every ``00 00 01`` is one."""
+    start = frame.find(b"\x00\x00\x01")
+    while start != -1 and start + 3 < len(frame):
+        if frame[start + 3] & 0x1F == 5:
+            return True
+        start = frame.find(b"\x00\x00\x01", start + 3)
+    return False
+
+
+def _always(frame: bytes) -> bool:
+    return True
+
+
+KEYFRAME = {VP8: is_vp8_keyframe, H264: is_h264_keyframe, OPUS: _always}
+"""How to tell a frame that a new subscriber can start on, per codec."""
 
 
 class KeyframeRequester:
@@ -130,9 +153,11 @@ class ForwardedTrack(MediaStreamTrack):
 class Forwarder:
     """One published track: wraps each encoded frame once as an ``av.Packet`` and hands it to every sink."""
 
-    def __init__(self, publisher: int, kind: Kind, keyframes: KeyframeRequester) -> None:
+    def __init__(self, publisher: int, kind: Kind, keyframes: KeyframeRequester, codec: str | None = None) -> None:
         self.publisher = publisher
         self.kind = kind
+        self.codec = codec or DEFAULT_CODECS[kind]
+        """What the publisher sends (set from the publish answer); subscribers get the same."""
         self.keyframes = keyframes
         self.muted = False
         self.frames = 0
@@ -157,7 +182,7 @@ class Forwarder:
         packet = av.Packet(data)
         packet.pts = pts
         packet.time_base = self._time_base
-        keyframe = not self._video or is_vp8_keyframe(data)
+        keyframe = KEYFRAME[self.codec](data)
         for sink in self.sinks:
             sink.push(packet, keyframe)
 

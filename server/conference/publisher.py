@@ -11,10 +11,10 @@ from aiortc.sdp import MediaDescription, SessionDescription
 from protocol.conference import Kind
 from server.conference import aiortc_hooks as hooks
 from server.conference.config import SfuConfig
-from server.conference.forwarding import Forwarder, KeyframeRequester
+from server.conference.forwarding import H264, OPUS, VP8, Forwarder, KeyframeRequester
 
-CODECS = {Kind.VIDEO: "video/vp8", Kind.AUDIO: "audio/opus"}
-"""What we forward: a publisher must send exactly these (subscribers are offered only these)."""
+CODECS = {Kind.VIDEO: (VP8, H264), Kind.AUDIO: (OPUS,)}
+"""What we forward: a publisher must send one of these (each subscriber is offered the publisher's)."""
 
 
 class PublishError(ValueError):
@@ -44,7 +44,13 @@ class Publisher:
             raise
         except Exception as exc:  # a client's SDP can make aiortc raise many types
             raise PublishError(f"unusable offer: {type(exc).__name__}: {exc}") from exc
-        self._check_codecs(self.pc.localDescription.sdp)
+        codecs = self._check_codecs(self.pc.localDescription.sdp)
+        for transceiver, forwarder in self.forwarders.items():
+            codec = codecs.get(_mid(transceiver), forwarder.codec)
+            if forwarder in new:
+                forwarder.codec = codec
+            elif codec != forwarder.codec:
+                raise PublishError(f"a track cannot change codec ({forwarder.codec} to {codec}): publish again")
         for forwarder in new:
             self.on_forwarder(forwarder)
         return self.pc.localDescription.sdp
@@ -62,13 +68,19 @@ class Publisher:
         self.forwarders[transceiver] = forwarder
         return forwarder
 
-    def _check_codecs(self, answer_sdp: str) -> None:
+    def _check_codecs(self, answer_sdp: str) -> dict[str, str]:
+        """The codec each active media section of the answer carries, by mid (PublishError if not forwarded)."""
+        codecs = {}
         for m in SessionDescription.parse(answer_sdp).media:
             if m.direction == "inactive" or m.kind not in CODECS:
                 continue
             first = m.rtp.codecs[0].mimeType.lower() if m.rtp.codecs else "none"
-            if first != CODECS[Kind(m.kind)]:
-                raise PublishError(f"{m.kind} must be sent as {CODECS[Kind(m.kind)]}, not {first}")
+            allowed = CODECS[Kind(m.kind)]
+            if first not in allowed:
+                raise PublishError(f"{m.kind} must be sent as {' or '.join(allowed)}, not {first}")
+            if m.rtp.muxId:
+                codecs[m.rtp.muxId] = first
+        return codecs
 
     async def close(self) -> None:
         for forwarder in self.forwarders.values():

@@ -21,7 +21,7 @@ from typing import Any
 import av
 
 from protocol.conference import Kind
-from server.conference.forwarding import TIME_BASES, Forwarder
+from server.conference.forwarding import OPUS, TIME_BASES, VP8, Forwarder
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,10 @@ class Recording:
         self.names.setdefault(participant, name)
 
     def add(self, forwarder: Forwarder) -> None:
-        """Record a published track (a publisher's tracks go to the same file)."""
+        """Record a published track (a publisher's tracks go to the same file); H.264 video is not recorded."""
+        if forwarder.codec not in (VP8, OPUS):
+            log.warning("recording %s: %s from %s is not recorded", self.room, forwarder.codec, forwarder.publisher)
+            return
         take = self.takes.get(forwarder.publisher)
         if take is None:
             n = self._counts[forwarder.publisher] = self._counts.get(forwarder.publisher, 0) + 1

@@ -12,18 +12,21 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from protocol.conference import ConfSubscribeOffer, ConfTracks, Kind, TrackInfo
 from server.conference import aiortc_hooks as hooks
 from server.conference.config import SfuConfig
-from server.conference.forwarding import ForwardedTrack, Forwarder
+from server.conference.forwarding import H264, OPUS, VP8, ForwardedTrack, Forwarder
 
 Send = Callable[[object], None]
 
 CODEC = {
-    Kind.VIDEO: RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000),
-    Kind.AUDIO: RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2),
+    VP8: RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000),
+    H264: RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000),
+    OPUS: RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2),
 }
+"""The packetizer of each forwarded codec (by lower-case MIME type)."""
 
 
-def _preferences(kind: Kind) -> list:
-    wanted = {CODEC[kind].mimeType.lower(), "video/rtx"}
+def _preferences(kind: Kind, codec: str) -> list:
+    """Offer only ``codec`` (and its retransmissions) in a slot: the publisher's frames go out as they are."""
+    wanted = {codec, "video/rtx"}
     return [c for c in RTCRtpSender.getCapabilities(kind.value).codecs if c.mimeType.lower() in wanted]
 
 
@@ -37,6 +40,7 @@ class Slot:
 
     transceiver: RTCRtpTransceiver
     track: ForwardedTrack
+    codec: str
 
     @property
     def source(self) -> Forwarder | None:
@@ -66,10 +70,10 @@ class Subscriber:
 
     def attach(self, forwarder: Forwarder) -> None:
         """Start receiving ``forwarder``'s media, in a free slot or a new one (call :meth:`sync` after)."""
-        kind = forwarder.kind
-        slot = next((s for s in self.slots if s.source is None and s.track.kind == kind), None)
+        kind, codec = forwarder.kind, forwarder.codec
+        slot = next((s for s in self.slots if s.source is None and s.track.kind == kind and s.codec == codec), None)
         if slot is None:
-            slot = self._new_slot(kind)
+            slot = self._new_slot(kind, codec)
         forwarder.attach(slot.track)
 
     def detach(self, forwarder: Forwarder) -> None:
@@ -77,14 +81,14 @@ class Subscriber:
             if slot.source is forwarder:
                 forwarder.detach(slot.track)
 
-    def _new_slot(self, kind: Kind) -> Slot:
+    def _new_slot(self, kind: Kind, codec: str) -> Slot:
         limit = self.config.video_queue_frames if kind is Kind.VIDEO else self.config.audio_queue_frames
         track = ForwardedTrack(kind, limit)
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
-        transceiver.setCodecPreferences(_preferences(kind))
-        hooks.pack_only(transceiver.sender, CODEC[kind])
+        transceiver.setCodecPreferences(_preferences(kind, codec))
+        hooks.pack_only(transceiver.sender, CODEC[codec])
         hooks.on_keyframe_request(transceiver.sender, track.request_keyframe)
-        slot = Slot(transceiver, track)
+        slot = Slot(transceiver, track, codec)
         self.slots.append(slot)
         self._unoffered = True
         return slot

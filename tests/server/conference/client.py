@@ -16,6 +16,7 @@ from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
@@ -64,10 +65,14 @@ class Client:
         replies = await self.participant.handle(wire(msg, Direction.TO_SERVER))
         return [wire(r, Direction.TO_CLIENT) for r in replies]
 
-    async def publish(self, audio: bool = True) -> None:
+    async def publish(self, audio: bool = True, video_codec: str | None = None) -> None:
+        """Publish a frame-counter video (in ``video_codec`` only, e.g. "video/H264", if given) and a tone."""
         self.pub_pc = RTCPeerConnection(CONFIG)
         self.video = CounterVideo()
-        self.pub_pc.addTrack(self.video)
+        transceiver = self.pub_pc.addTransceiver(self.video, direction="sendonly")
+        if video_codec is not None:
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            transceiver.setCodecPreferences([c for c in codecs if c.mimeType == video_codec])
         if audio:
             self.pub_pc.addTrack(Tone())
         await self.pub_pc.setLocalDescription(await self.pub_pc.createOffer())
