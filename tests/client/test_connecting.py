@@ -140,3 +140,33 @@ def _silent_world(url: str):
         original(self, http, url, token)
 
     return init
+
+
+async def test_escape_gives_up_waiting_for_the_ent_in_the_browser(base, http, driver, silent, tmp_path, monkeypatch):
+    """The ENT's page is open in the browser and nobody signs in: Escape ends the wait (and its listener)."""
+    waits: list[str] = []
+
+    async def ent_login(url, **kwargs):
+        waits.append("started")
+        try:
+            await asyncio.Event().wait()  # the browser's redirect never comes
+        except asyncio.CancelledError:
+            waits.append("given up")
+            raise
+
+    monkeypatch.setattr(login, "login", ent_login)
+    session = Session(base, http, driver, Options(url=silent.url, cache=tmp_path / "cache"))
+    task = asyncio.create_task(session.run())
+    try:
+        await until(lambda: isinstance(session.screen, LoginScreen), 10, "the login screen")
+        ring = session.screen.ring
+        await press(base, driver, ring, next(w for w in ring.widgets if w["extraArgs"][:1] == ["ent"]))
+        await until(lambda: waits == ["started"] and tr("connecting") in screen_text(session), 5, "waiting")
+        base.messenger.send("escape")
+        await until(lambda: isinstance(session.screen, LoginScreen), 5, "back to the login screen")
+        assert waits == ["started", "given up"]
+    finally:
+        session.quit(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
