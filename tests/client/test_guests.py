@@ -10,11 +10,11 @@ from client import sources
 from client.i18n import tr
 from client.network import WorldConnection
 from client.session import Options, Session
-from client.ui.login import LoginChoice
 from protocol.conference import ConfRole
 from protocol.invitation import Admit
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
+from tests.client.test_connecting import guest_from_the_login_screen
 from tests.client.test_media import Peer, into_amphi, loopback_ice  # noqa: F401 - a fixture
 from tests.client.test_people_layout import resize
 from tests.client.test_people_list import got, press
@@ -28,11 +28,12 @@ async def test_the_waiting_room_shows_only_its_message_and_the_menu(base, server
     assert status == 201, invitation
     teacher = WorldConnection(http, server.url, await _token(http, server, "mme.durand"))
     await teacher.connect()
-    choice = LoginChoice("guest", invitation["code"], server.url, "Emma")
-    session = Session(base, http, driver, Options(url=server.url, choice=choice, cache=tmp_path / "cache"))
+    session = Session(base, http, driver, Options(url=server.url, cache=tmp_path / "cache"))
     task = asyncio.create_task(session.run())
     shots = SHOTS / "test_the_waiting_room_shows_only_its_message_and_the_menu"
-    try:
+    typed = " ".join(invitation["code"].replace("-", "").lower()[i : i + 4] for i in range(0, 16, 4))
+    try:  # the code typed as the docs allow: spaces, lower case
+        await guest_from_the_login_screen(base, driver, session, typed)
         await until(lambda: session.view is not None and session.view.waiting == "lobby", 10, "the lobby")
         hud = session.hud
         await driver.frames_later(2)
@@ -41,9 +42,11 @@ async def test_the_waiting_room_shows_only_its_message_and_the_menu(base, server
         assert hud.people.frame is None, "no people list in the waiting room"
         assert hud.entry not in hud.ring.widgets and hud.hand not in hud.ring.widgets
         assert not hud.menu.is_hidden() and hud.menu in hud.ring.widgets, "the menu still works"
-        base.messenger.send("enter")  # no chat to write in
+        for key in ("enter", "h", "e"):  # no chat to write in, no hand, no seat
+            base.messenger.send(key)
+            base.messenger.send(f"{key}-up")
         await driver.frames_later(2)
-        assert not hud.typing
+        assert not hud.typing and hud.toast_text.getText() == "" and session.screen is None
         session.screenshot(shots / "lobby.png")
 
         me = session.conn.mirror.me
