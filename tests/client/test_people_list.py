@@ -123,3 +123,17 @@ async def test_rows_that_do_not_fit_scroll(base, driver, powers):
     finally:
         plist.destroy()
         ring.destroy()
+
+
+def test_who_gets_which_controls():
+    pupil = Person(2, "Léa M.", "pupil", conf="speaker", speaking=True, audio_muted=True)
+    emma = Person(3, "Emma", "guest", conf="audience")
+    me = Person(1, "Claire Durand", "teacher", me=True, conf="host")
+    outside = Person(4, "Hugo M.", "pupil")
+    college_host = Powers(host=True, make_host=True)
+    guest_host = Powers(host=True, guests_only=True)
+    assert [college_host.controls(p) for p in (pupil, emma, me, outside)] == [True, True, False, False]
+    assert [guest_host.controls(p) for p in (pupil, emma)] == [False, True], "a guest host: her guests only"
+    assert not Powers().controls(pupil)
+    assert pupil.status() == f"★ {tr('conf_has_floor')} · ♪ {tr('conf_is_speaking')} · {tr('conf_audio_muted')}"
+    assert me.status() == f"★ {tr('conf_is_host')}" and outside.status() == ""
