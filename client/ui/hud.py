@@ -50,6 +50,7 @@ class Hud:
         self.on_command: Callable[[object], None] = lambda msg: None  # a host's floor control, to send
         self.on_refresh: Callable[[], None] = lambda: None  # asks for set_people again (conference state)
         self.screen_rect: Callable[[], Rect | None] = lambda: None  # the big screen on the window
+        self.people_blocked: Callable[[], bool] = lambda: False  # the teacher's panel is open over the column
         self.people = PeopleList(base.aspect2d, self.ring, lambda msg: self.on_command(msg))
         self._people: tuple[list[Person], Powers] = ([], Powers())
         self.waiting = _text(base.aspect2d, (0, 0.1), 0.07, (1, 1, 1, 1), TextNode.A_center, wrap=24)
@@ -110,7 +111,8 @@ class Hud:
 
     def layout_people(self) -> None:
         """The column beside or below the big screen as the camera sees it now (client/ui/layout.py)."""
-        rect = None if self.in_lobby else column(self.base.getAspectRatio(), self.screen_rect())
+        blocked = self.in_lobby or self.people_blocked()
+        rect = None if blocked else column(self.base.getAspectRatio(), self.screen_rect())
         self.people.show(*self._people, rect)
 
     def _refresh_people(self, task):

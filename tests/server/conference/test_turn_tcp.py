@@ -7,8 +7,9 @@ server by CONF_ICE with REST credentials (``SfuConfig.ice_secret``) that the rea
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aioice.ice
@@ -26,9 +27,11 @@ HOST, SCHOOL = 1, 2
 
 
 @pytest.fixture(autouse=True)
-def host_side_ice(monkeypatch: pytest.MonkeyPatch, school_net: SchoolNetwork) -> None:  # noqa: F811
+def host_side_ice(monkeypatch: pytest.MonkeyPatch, school_net: SchoolNetwork) -> Iterator[None]:  # noqa: F811
     """The SFU and the host's client offer the veth's host address, as a server offers its public one."""
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: [school_net.host_ip])
+    yield
+    gc.collect()
 
 
 @pytest.fixture
