@@ -241,6 +241,7 @@ class Session:
             self.hud.on_command = self._send_command
             self.hud.on_refresh = self.refresh_people
             self.hud.screen_rect = self._screen_rect
+            self.hud.people_blocked = self._teacher_panel_open
             controls.bind()
             self.classroom = ClassroomTools(self)
         hud = self.hud
@@ -456,6 +457,11 @@ class Session:
         """A host's floor control from the people list (CONF_FLOOR, CONF_MUTE, CONF_REMOVE)."""
         if self.conn is not None and not self.conn.closed:
             self.controls.spawn(self.conn.send(msg))
+
+    def _teacher_panel_open(self) -> bool:
+        """The teacher's panel (F2) takes the right side: the people list steps aside until it closes."""
+        panel = self.classroom.panel if self.classroom is not None else None
+        return panel is not None and panel.shown
 
     def _screen_rect(self) -> layout.Rect | None:
         """The big screen of my room on the window, for the people column to keep off it."""

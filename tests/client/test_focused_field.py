@@ -53,6 +53,7 @@ async def test_typing_in_the_chat_and_the_teachers_form_moves_nothing(base, serv
         base.messenger.send("f2")  # the teacher's panel
         panel = session.classroom.panel
         await until(lambda: panel.shown, what="the teacher's panel")
+        await until(lambda: hud.people.frame is None, 2, "the people list stepping aside for the panel")
         for field in (hud.entry, panel.fields["poll_question"]):
             field.enterText("")
             click(field)
