@@ -40,6 +40,11 @@ MEDIA_ARGS = (
     "--autoplay-policy=no-user-gesture-required",
 )
 WAIT = 60_000  # ms, for the browser's side (generous: the machine's cores are shared)
+GARBAGE = (
+    "[]", "[255, 'x']", "[20]", "[20, 7]", "[22, 5, 'x']", "[19]", "[16, 1, 'not a list', []]", "[16, 1, [[20]], 0]",
+    "[83, null, null]", "[82, 'x']", "[81, 1, 'not sdp']", "'text'", "null", "[128, 'x']", "[85]", "[23]", "[87, 3]",
+    "[2]", "[24, 'bye', 'soon']",
+)  # fmt: skip
 AUTOPLAY = {"media.autoplay.default": 0, "media.autoplay.blocking_policy": 0}  # Firefox: sound without a click
 
 
@@ -155,6 +160,9 @@ async def test_partner_teacher_joins_from_a_browser(
             await state(page, "lobby")
             assert "Lehrkraft Sie hereinlässt" in await page.inner_text("#lobby-message")
             await shot(page, shots, "02-lobby")
+            for garbage in GARBAGE:  # unexpected server messages are ignored, one by one
+                await page.evaluate(f"window.cybercollege.receive({garbage})")
+            assert await page.evaluate("document.body.dataset.state") == "lobby"
 
             # (c) the French teacher admits her, then gives her the floor
             await teacher.wait_for(lambda m: m.lobby, 30)

@@ -55,6 +55,7 @@
     energy: new Map(), // audio track id -> {energy, duration} at the last reading
     big: null, // participant shown big
     timers: [],
+    mediaRuns: 0,
   };
   window.cybercollege = app; // for tests and curious teachers: read-only use
 
@@ -178,8 +179,9 @@
   function handleTop(message) {
     if (!Array.isArray(message)) return;
     if (message[0] === T.WELCOME) {
+      if (app.welcomed || !Array.isArray(message[2]) || typeof message[3] !== "string") return;
       app.welcomed = true;
-      const you = message[2] || [];
+      const you = message[2];
       app.me = you[0];
       app.myName = you[1] || app.myName;
       app.resume = message[4];
@@ -194,6 +196,7 @@
 
   function closed(code) {
     app.ws = null;
+    app.room = null;
     stopConference();
     if (app.state === "left") return;
     if (code === 4001) {
@@ -258,15 +261,22 @@
       case T.CONF_TRACKS: if (inConference) { app.trackMap = m[1] || []; renderStage(); } break;
       case T.CONF_MUTED: if (inConference) mutedByHost(m[1], m[2], m[3]); break;
       case T.CONF_LEFT: if (inConference) participantLeft(m[1], m[2]); break;
-      case T.CONF_RECORDING: app.recording = m[1] === true; $("recording").hidden = !app.recording; break;
+      case T.CONF_RECORDING: if (inConference) { app.recording = m[1] === true; $("recording").hidden = !app.recording; }
+        break;
       default: break; // anything else (LOBBY, polls, boards...) is not for this page
     }
   }
 
   function enterRoom(room) {
+    if (typeof room !== "string") return;
     const wasConference = app.state === "conference";
+    const same = room === app.room && app.state === (room === LOBBY ? "lobby" : "conference");
     app.room = room;
-    app.members.clear();
+    app.members.clear(); // a full PRESENCE follows
+    if (same) { // WELCOME then the first FRAME's ROOM: one room, entered once
+      renderPeople();
+      return;
+    }
     if (room === LOBBY) {
       stopConference();
       setState("lobby");
@@ -416,6 +426,7 @@
 
   // --- my camera and microphone -------------------------------------------------------------------------
   async function startMedia(constraints) {
+    const run = ++app.mediaRuns; // a later call (or leaving) makes this one's stream useless
     $("media-error").hidden = true;
     $("media-retry").hidden = true;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
@@ -436,7 +447,7 @@
         return;
       }
     }
-    if (app.state !== "conference") {
+    if (app.state !== "conference" || run !== app.mediaRuns) {
       stream.getTracks().forEach((track) => track.stop());
       return;
     }
@@ -624,6 +635,9 @@
     app.levels.clear();
     app.energy.clear();
     app.big = null;
+    app.mediaRuns += 1;
+    app.recording = false;
+    $("recording").hidden = true;
     if (app.local) app.local.getTracks().forEach((track) => track.stop());
     app.local = null;
     $("preview").srcObject = null;
@@ -750,6 +764,7 @@
     return result;
   }
   app.stats = stats;
+  app.receive = handleTop; // for tests: feed a decoded server message as if it came from the WebSocket
 
   // --- wiring -------------------------------------------------------------------------------------------
   $("name-form").addEventListener("submit", submitName);
