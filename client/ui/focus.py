@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from direct.gui.DirectGui import DirectButton, DirectEntry
 from direct.showbase.DirectObject import DirectObject
-from panda3d.core import NodePath, PGEntry, PGItem
+from panda3d.core import ClockObject, NodePath, PGEntry, PGItem
 
 from client import style
 
@@ -46,6 +46,8 @@ class FocusRing(DirectObject):
         super().__init__()
         self.widgets: list = []
         self.index = -1
+        self.pressed_frame = -1
+        """The frame in which Enter or Space last pressed a button: that key press is used up."""
         self.accept("tab", self.move, [1])
         self.accept("shift-tab", self.move, [-1])
         self.accept("enter", self.activate)
@@ -72,6 +74,10 @@ class FocusRing(DirectObject):
             self._show(False)
         self.widgets.remove(widget)
         self.index = self.widgets.index(current) if current in self.widgets else -1
+
+    def just_pressed(self) -> bool:
+        """Enter or Space pressed a button in this frame (other handlers of that key let it be)."""
+        return self.pressed_frame == ClockObject.get_global_clock().get_frame_count()
 
     def focus(self, widget) -> None:
         """``widget`` gets the keyboard focus (a text field that had it lets the keys go)."""
@@ -100,6 +106,7 @@ class FocusRing(DirectObject):
             return
         widget = self.current
         if isinstance(widget, DirectButton) and widget["command"]:
+            self.pressed_frame = ClockObject.get_global_clock().get_frame_count()
             widget["command"](*widget["extraArgs"])
         elif space and isinstance(widget, DirectEntry):
             return

@@ -170,7 +170,7 @@ class Hud:
 
     def focus_chat(self) -> None:
         """Enter: write in the chat, unless a HUD button has the keyboard focus (Enter presses it)."""
-        if self.in_lobby:
+        if self.in_lobby or self.ring.just_pressed():  # that Enter pressed a button (which may be gone)
             return
         current = self.ring.current
         if current is None or current is self.entry:

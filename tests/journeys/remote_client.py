@@ -5,6 +5,7 @@ their screens (the teacher in the test process, a pupil here) runs the pupil's c
 one JSON command per line on stdin and answers one JSON line on stdout (``{"ok": ..., "error": ...}``):
 
 * ``{"do": "go_to_room", "room": "amphi"}`` — walk there with the arrow keys (tests/journeys/keyboard.py);
+* ``{"do": "go_to", "x": 26, "y": 6}`` — walk to a point of the room, around the furniture;
 * ``{"do": "face", "x": 26, "y": -12}`` — turn to face a point (arrow keys);
 * ``{"do": "screen", "rgb": [r, g, b], "tolerance": 0.1}`` — what the person sees: pixels of that colour in
   the window, who is on the room's big screen, whose sound is heard, the recording indicator;
@@ -149,6 +150,9 @@ async def _child(url: str, login: str, shots: Path, size: tuple[int, int]) -> No
                         case "go_to_room":
                             await keyboard.go_to_room(session, command["room"])
                             _reply(ok=session.view.walker.room.id)
+                        case "go_to":
+                            await keyboard.go_to(session, command["x"], command["y"])
+                            _reply(ok=True)
                         case "face":
                             w = session.view.walker
                             await keyboard.turn_to(session, keyboard._bearing(w, command["x"], command["y"]))
