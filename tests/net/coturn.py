@@ -12,8 +12,10 @@ Needs ``apt-get install -y coturn`` (scripts/install-test-system-deps.sh).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime
+import hashlib
 import ipaddress
 import re
 import secrets
@@ -58,6 +60,15 @@ class TurnServer:
         if tls:
             chosen.append(f"turns:{self.host}:{self.tls_port}?transport=tcp")
         return tuple(chosen)
+
+    def spki(self) -> str:
+        """base64(SHA-256) of the certificate's public key, for Chromium's ``--ignore-certificate-errors-spki-list``
+        (its TURN/TLS client checks the certificate; that flag trusts this one key only)."""
+        cert = x509.load_pem_x509_certificate(self.cert.read_bytes())
+        der = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
     def sessions(self, user: str) -> list[str]:
         """The log lines of the TURN sessions ``user`` opened (REST user names end with ``:user``); a TLS

@@ -7,21 +7,30 @@ server by CONF_ICE with REST credentials (``SfuConfig.ice_secret``) that the rea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aioice.ice
 import pytest
+from aiohttp import web
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
 
 from protocol.conference import ConfIce, Role
 from server.conference import Sfu, SfuConfig
+from tests.net.browser import browser_in
 from tests.net.coturn import TurnServer
 from tests.net.fixtures import school_net, turn  # noqa: F401
 from tests.net.netns import SchoolNetwork
 from tests.net.remote_peer import RemotePeer
 from tests.server.conference.client import Client, wait_for
+from tests.server.conference.media import CounterVideo
 
 HOST, SCHOOL = 1, 2
 
@@ -98,3 +107,101 @@ async def test_without_turn_a_school_without_udp_does_not_connect(
         report = await peer.wait(lambda r: r["pub"] == "failed", 60, "the school's publish connection to fail")
         assert report["pub_pair"] is None and decoded(report, "video") == 0
     assert host.seen[SCHOOL].counters == []
+
+
+# --- a browser in the school ------------------------------------------------------------------------------------
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>école</title>
+<video id="remote" autoplay playsinline muted></video>
+<script>
+let pc;
+window.call = async (iceServers) => {
+  pc = new RTCPeerConnection({iceServers});  // no iceTransportPolicy: the browser finds TURN/TCP on its own
+  const stream = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  pc.ontrack = (e) => { document.getElementById("remote").srcObject = new MediaStream([e.track]); };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((done) => {
+    if (pc.iceGatheringState === "complete") done();
+    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === "complete") done(); };
+  });
+  return pc.localDescription.sdp;
+};
+window.answer = (sdp) => pc.setRemoteDescription({type: "answer", sdp});
+window.report = async () => {
+  const stats = [...(await pc.getStats()).values()];
+  const byId = Object.fromEntries(stats.map((s) => [s.id, s]));
+  const transport = stats.find((s) => s.type === "transport" && s.selectedCandidatePairId);
+  const pair = transport && byId[transport.selectedCandidatePairId];
+  const local = pair && byId[pair.localCandidateId];
+  const video = stats.find((s) => s.type === "inbound-rtp" && s.kind === "video");
+  return {
+    state: pc.iceConnectionState,
+    local: local ? {type: local.candidateType, relayProtocol: local.relayProtocol || null, address: local.address}
+                 : null,
+    framesDecoded: video ? video.framesDecoded : 0,
+  };
+};
+</script>
+"""
+
+
+@pytest.fixture
+async def page_url(school_net: SchoolNetwork) -> AsyncIterator[str]:  # noqa: F811
+    """The test page, served from the host namespace on the veth's host address."""
+
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, school_net.host_ip, 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://{school_net.host_ip}:{port}"
+    await runner.cleanup()
+
+
+async def count_frames(track: MediaStreamTrack, seen: list[int]) -> None:
+    with contextlib.suppress(MediaStreamError):
+        while True:
+            await track.recv()
+            seen.append(1)
+
+
+@pytest.mark.parametrize("scheme", ["turn", "turns"])
+async def test_a_browser_without_udp_connects_through_turn_over_tcp(
+    school_net: SchoolNetwork,  # noqa: F811
+    turn: TurnServer,  # noqa: F811
+    page_url: str,
+    tmp_path: Path,
+    scheme: str,
+) -> None:
+    config = SfuConfig(ice_urls=turn.urls(tcp=scheme == "turn", tls=scheme == "turns"), ice_secret=turn.secret)
+    answerer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    received: list[int] = []
+    readers: list[asyncio.Task[None]] = []
+    answerer.on("track", lambda track: readers.append(asyncio.create_task(count_frames(track, received))))
+    trust = [f"--ignore-certificate-errors-spki-list={turn.spki()}"]
+    async with browser_in(school_net, tmp_path, origins=[page_url], extra_args=trust) as context:
+        page = await context.new_page()
+        await page.goto(page_url)
+        offer = await page.evaluate("(servers) => window.call(servers)", config.browser_ice_servers("browser"))
+        await answerer.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        answerer.addTrack(CounterVideo())
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        await page.evaluate("(sdp) => window.answer(sdp)", answerer.localDescription.sdp)
+        report: dict[str, Any] = {}
+        deadline = time.monotonic() + 60
+        while not (report.get("framesDecoded", 0) > 10 and len(received) > 10):
+            assert time.monotonic() < deadline, f"no media through TURN: browser {report}, aiortc {len(received)}"
+            await asyncio.sleep(0.2)
+            report = await page.evaluate("() => window.report()")
+    for task in readers:
+        task.cancel()
+    await answerer.close()
+    assert report["local"]["type"] == "relay", report
+    assert report["local"]["relayProtocol"] == ("tls" if scheme == "turns" else "tcp"), report
+    assert any("method=TLS" in s for s in turn.sessions("browser")) == (scheme == "turns")
