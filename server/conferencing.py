@@ -22,7 +22,6 @@ from protocol import ErrorCode, encode
 from protocol.conference import (
     MAX_LINKED_ROOMS,
     ConfFloor,
-    ConfIce,
     ConfLeft,
     ConfLink,
     ConfMute,
@@ -98,8 +97,7 @@ class Conferencing:
         conference = self.conference_of(room)
         if conference is None:
             return
-        config = self.sfu.config
-        _push(a, ConfIce(list(config.ice_urls), config.ice_username or "", config.ice_credential or ""))
+        _push(a, self.sfu.config.ice_for(str(a.id)))  # with ice_secret: credentials of its own, time-limited
         attendance = Attendance(conference, room.id)
         self.attending[a.id] = attendance
         attendance.task = asyncio.get_running_loop().create_task(self._serve(a, room, attendance))

@@ -16,14 +16,22 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import aioice.ice
+import aioice.stun
+import aioice.turn
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from client.network import WorldConnection
 from protocol.conference import ConfIce, Role
+from server.app import build
 from server.conference import Sfu, SfuConfig
+from server.conference.config import turn_rest_credentials
+from server.services import SERVICES
 from tests.net.browser import browser_in
 from tests.net.coturn import TurnServer
 from tests.net.fixtures import school_net, turn  # noqa: F401
@@ -31,6 +39,8 @@ from tests.net.netns import SchoolNetwork
 from tests.net.remote_peer import RemotePeer
 from tests.server.conference.client import Client, wait_for
 from tests.server.conference.media import CounterVideo
+from tests.server.conference.test_world_conference import into
+from tests.server.conftest import make_settings
 
 HOST, SCHOOL = 1, 2
 
@@ -205,3 +215,56 @@ async def test_a_browser_without_udp_connects_through_turn_over_tcp(
     assert report["local"]["type"] == "relay", report
     assert report["local"]["relayProtocol"] == ("tls" if scheme == "turns" else "tcp"), report
     assert any("method=TLS" in s for s in turn.sessions("browser")) == (scheme == "turns")
+
+
+# --- credentials ------------------------------------------------------------------------------------------------
+
+
+class _Sink(asyncio.DatagramProtocol):
+    pass
+
+
+async def allocate(server: TurnServer, username: str, credential: str) -> None:
+    """One TURN allocation over TCP from the host, as a peer does (raises when coturn refuses it)."""
+    transport, _ = await aioice.turn.create_turn_endpoint(
+        _Sink, (server.host, server.tcp_port), username, credential, transport="tcp"
+    )
+    transport.close()
+
+
+async def test_coturn_takes_fresh_rest_credentials_and_refuses_expired_or_forged_ones(
+    turn: TurnServer,  # noqa: F811
+) -> None:
+    await allocate(turn, *turn_rest_credentials(turn.secret, "fresh", 600))
+    expired = turn_rest_credentials(turn.secret, "expired", 600, now=time.time() - 1200)
+    forged = turn_rest_credentials("not-the-secret", "forged", 600)
+    for username, credential in (expired, forged):
+        with pytest.raises(aioice.stun.TransactionFailed, match="401"):
+            await allocate(turn, username, credential)
+    assert [len(turn.sessions(user)) for user in ("fresh", "expired", "forged")] == [1, 0, 0]
+
+
+async def test_the_world_server_gives_each_participant_its_own_turn_credentials(
+    tmp_path: Path,
+    http: aiohttp.ClientSession,
+) -> None:
+    settings = make_settings(tmp_path, ice_servers="turns:turn.example.fr:443?transport=tcp", ice_secret="s" * 32)
+    srv = TestServer(build(settings), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        base = str(srv.make_url("")).rstrip("/")
+        async with http.post(f"{base}/auth/demo", json={"login": "mme.durand"}) as r:
+            token = (await r.json())["access_token"]
+        teacher = WorldConnection(http, base, token)
+        received: list[Any] = []
+        teacher.mirror.listeners.append(received.append)
+        await teacher.connect()
+        await into(teacher, srv.app[SERVICES], "amphi")
+        await wait_for(lambda: any(isinstance(m, ConfIce) for m in received), 10, "CONF_ICE")
+        ice = next(m for m in received if isinstance(m, ConfIce))
+        expiry, _, user = ice.username.partition(":")
+        assert (ice.urls, user) == (["turns:turn.example.fr:443?transport=tcp"], str(teacher.mirror.me))
+        assert (ice.username, ice.credential) == turn_rest_credentials("s" * 32, user, 8 * 3600, int(expiry) - 8 * 3600)
+        await teacher.close()
+    finally:
+        await srv.close()
