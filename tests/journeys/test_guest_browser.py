@@ -8,6 +8,7 @@ Screenshots of each step go to var/journeys/<test name>/.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import aioice.ice
+import av
 import numpy as np
 import pytest
 from aiohttp.test_utils import TestServer
@@ -105,6 +107,15 @@ class Silence(Tone):
         return frame
 
 
+def decoded_frames(path: Path) -> int:
+    """Video frames a player decodes from a recorded take (0 while it is not readable yet)."""
+    try:
+        with av.open(str(path)) as container:
+            return sum(1 for _ in container.decode(video=0))
+    except (av.error.FFmpegError, IndexError):
+        return 0
+
+
 async def shot(page: Any, folder: Path, name: str) -> None:
     await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
@@ -118,6 +129,7 @@ async def test_partner_teacher_joins_from_a_browser(
 ) -> None:
     base = str(world.make_url("")).rstrip("/")
     services = world.app[SERVICES]
+    recordings = services.settings.recordings_dir
     token = await fetch_demo_token(http, base, "mme.durand")
     body = {
         "partner_school": "Gesamtschule Köln",
@@ -184,6 +196,11 @@ async def test_partner_teacher_joins_from_a_browser(
             red, green, blue = (float(host.last_rgb[..., c].mean()) for c in range(3))
             assert green > red + 40 and green > blue + 40, (red, green, blue)  # Chromium's fake camera is green
             await wait_for(lambda: host.loudest > 300, 60, "the browser's beep")
+            codecs = await page.evaluate(
+                """window.cybercollege.pub.pc.getSenders().filter(s => s.track)
+                   .map(s => s.track.kind + ' ' + s.getParameters().codecs[0].mimeType).sort()"""
+            )
+            assert codecs == ["audio audio/opus", "video video/VP8"], codecs
 
             # the teacher publishes: the browser decodes her video and sound, on an unmuted <video>
             await host.publish()
@@ -191,14 +208,12 @@ async def test_partner_teacher_joins_from_a_browser(
                 "document.querySelector('#stage video') && document.querySelector('#stage video').videoWidth > 0",
                 timeout=WAIT,
             )
-            await page.wait_for_function(
+            await page.wait_for_function(  # one reading: a new SSRC on a slot starts its inbound stats again
                 """async () => { const s = await window.cybercollege.stats();
-                   return s.framesDecoded > 0 && s.totalAudioEnergy > 0 }""",
+                   return s.framesDecoded > 0 && s.totalAudioEnergy > 0 && s.videos.length > 0
+                          && s.videos.every(v => v.width > 0 && !v.muted) && s }""",
                 timeout=WAIT,
             )
-            stats = await page.evaluate("window.cybercollege.stats()")
-            assert stats["framesDecoded"] > 0 and stats["totalAudioEnergy"] > 0, stats
-            assert all(v["width"] > 0 and not v["muted"] for v in stats["videos"]), stats
             assert "Mme" in await page.inner_text("#floor-status") or "Durand" in await page.inner_text("#floor-status")
             await shot(page, shots, "04-teacher-on-stage")
 
@@ -219,6 +234,14 @@ async def test_partner_teacher_joins_from_a_browser(
             await page.wait_for_selector("#recording", state="visible", timeout=WAIT)
             assert "Aufnahme" in await page.inner_text("#recording")
             await shot(page, shots, "06-recording")
+            await wait_for(  # the browser's take starts at its first keyframe
+                lambda: any(recordings.glob(f"**/{guest_id}-*.webm")), 60, "the recording of the browser's media"
+            )
+            await asyncio.sleep(1)  # a second of it
+            await teacher.send(ConfRecord(False))
+            await page.wait_for_selector("#recording", state="hidden")
+            take = next(recordings.glob(f"**/{guest_id}-*.webm"))
+            await wait_for(lambda: decoded_frames(take) > 0, 30, "a playable recording of the browser's camera")
 
             # (e) the floor taken back: the page says so and stops publishing
             await teacher.send(ConfFloor(guest_id, False))

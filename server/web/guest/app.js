@@ -56,6 +56,7 @@
     big: null, // participant shown big
     timers: [],
     mediaRuns: 0,
+    subscribeConnections: 0, // how many subscribe connections this page opened (restarts included)
   };
   window.cybercollege = app; // for tests and curious teachers: read-only use
 
@@ -609,6 +610,7 @@
       app.sub = null;
     }
     if (!app.sub) {
+      app.subscribeConnections += 1;
       app.sub = newPeerConnection();
       app.tracksByMid.clear();
       app.sub.ontrack = (event) => {
@@ -750,7 +752,8 @@
 
   async function stats() {
     // For tests: what the subscribe connection decoded (getStats inbound-rtp).
-    const result = { framesDecoded: 0, totalAudioEnergy: 0, videos: [] };
+    const result = { framesDecoded: 0, totalAudioEnergy: 0, videos: [], connections: app.subscribeConnections,
+      state: app.sub ? app.sub.connectionState : null };
     if (app.sub) {
       (await app.sub.getStats()).forEach((report) => {
         if (report.type !== "inbound-rtp") return;
