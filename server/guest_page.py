@@ -39,6 +39,11 @@ _NAMES = {  # what a teacher may type as the invitation's language besides the I
     "es": ("español", "espanol", "spanish", "espagnol", "spanisch", "spagnolo"),
     "it": ("italiano", "italian", "italien", "italienisch"),
 }
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: mediastream:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The page runs only its own script and talks only to its own server (the inline JSON is data, not code)."""
 _PLACEHOLDER = re.compile(r"\{\{([\w.:]+)\}\}")
 
 
@@ -178,7 +183,13 @@ async def invite_page(request: web.Request, attempts: dict[str, TokenBucket]) ->
         "now": int(time.time()),
     }
     text = render(lang, boot)
-    headers = {"Cache-Control": "no-store", "Content-Language": lang, "Referrer-Policy": "no-referrer"}
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Language": lang,
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 

@@ -121,7 +121,7 @@ async def shot(page: Any, folder: Path, name: str) -> None:
 
 
 async def state(page: Any, wanted: str) -> None:
-    await page.wait_for_function(f"document.body.dataset.state === {wanted!r}", timeout=WAIT)
+    await page.wait_for_function(f"() => document.body.dataset.state === {wanted!r}", timeout=WAIT)
 
 
 async def test_partner_teacher_joins_from_a_browser(
@@ -165,7 +165,7 @@ async def test_partner_teacher_joins_from_a_browser(
 
             await page.fill("#name-input", "Frau Schmidt und die 9b")  # digits are refused, in German
             await page.click("#join-button")
-            await page.wait_for_function("document.getElementById('name-error').textContent.length > 0")
+            await page.wait_for_function("() => document.getElementById('name-error').textContent.length > 0")
             assert "nur Buchstaben" in await page.inner_text("#name-error")
             await page.fill("#name-input", "Frau Schmidt")
             await page.press("#name-input", "Enter")  # the keyboard is enough
@@ -182,13 +182,13 @@ async def test_partner_teacher_joins_from_a_browser(
             assert teacher.mirror.lobby[0].name == "Frau Schmidt"
             await teacher.send(Admit([guest_id]))
             await state(page, "conference")
-            await page.wait_for_function("document.getElementById('preview').videoWidth > 0", timeout=WAIT)
+            await page.wait_for_function("() => document.getElementById('preview').videoWidth > 0", timeout=WAIT)
             assert "Publikum" in await page.inner_text("#my-floor")
             await shot(page, shots, "03-admitted")
 
             await teacher.send(ConfFloor(guest_id, True))
             await page.wait_for_function(
-                "document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
+                "() => document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
             )
             # (d) the teacher's peer decodes the browser's camera (green) and microphone
             await wait_for(lambda: host.video_frames >= 20 and host.last_rgb is not None, 60, "the browser's video")
@@ -205,7 +205,7 @@ async def test_partner_teacher_joins_from_a_browser(
             # the teacher publishes: the browser decodes her video and sound, on an unmuted <video>
             await host.publish()
             await page.wait_for_function(
-                "document.querySelector('#stage video') && document.querySelector('#stage video').videoWidth > 0",
+                "() => document.querySelector('#stage video') && document.querySelector('#stage video').videoWidth > 0",
                 timeout=WAIT,
             )
             await page.wait_for_function(  # one reading: a new SSRC on a slot starts its inbound stats again
@@ -220,7 +220,7 @@ async def test_partner_teacher_joins_from_a_browser(
             # chat both ways
             await teacher.send(Say("Bonjour Köln !"))
             await page.wait_for_function(
-                "document.getElementById('chat-log').textContent.includes('Bonjour Köln')", timeout=WAIT
+                "() => document.getElementById('chat-log').textContent.includes('Bonjour Köln')", timeout=WAIT
             )
             await page.fill("#chat-input", "Hallo Paris!")
             await page.press("#chat-input", "Enter")
@@ -245,8 +245,8 @@ async def test_partner_teacher_joins_from_a_browser(
 
             # (e) the floor taken back: the page says so and stops publishing
             await teacher.send(ConfFloor(guest_id, False))
-            await page.wait_for_function("document.getElementById('my-floor').textContent.includes('Publikum')")
-            await page.wait_for_function("window.cybercollege.pub === null", timeout=WAIT)
+            await page.wait_for_function("() => document.getElementById('my-floor').textContent.includes('Publikum')")
+            await page.wait_for_function("() => window.cybercollege.pub === null", timeout=WAIT)
             assert any(isinstance(m, ConfRole) and m.role == "audience" for m in host.received)
 
             # leave, then rejoin: back in the waiting room
@@ -304,7 +304,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
 
             await teacher.send(ConfFloor(ids["Frau Schmidt"], True, True))  # guest host of her class
             await schmidt.wait_for_function(
-                "document.getElementById('my-floor').textContent.includes('leiten die Konferenz')", timeout=WAIT
+                "() => document.getElementById('my-floor').textContent.includes('leiten die Konferenz')", timeout=WAIT
             )
             row = f'#people li[data-participant="{ids["Jonas"]}"]'
             await schmidt.wait_for_selector(f'{row} button[data-action="floor"]', timeout=WAIT)
@@ -321,11 +321,11 @@ async def test_guest_host_runs_her_class_from_the_browser(
 
             await schmidt.click(f'{row} button[data-action="floor"]')
             await jonas.wait_for_function(
-                "document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
+                "() => document.getElementById('my-floor').textContent.includes('Sie haben das Wort')", timeout=WAIT
             )
-            await jonas.wait_for_function("window.cybercollege.pub !== null", timeout=WAIT)
+            await jonas.wait_for_function("() => window.cybercollege.pub !== null", timeout=WAIT)
             await schmidt.wait_for_function(
-                f"document.querySelector('{row} button[data-action=\"floor\"]').textContent === 'Das Wort entziehen'",
+                f"() => document.querySelector('{row} button[data-action=floor]').textContent === 'Das Wort entziehen'",
                 timeout=WAIT,
             )
             # Jonas's beeping microphone makes him the active speaker on her page; the teacher's tile stays, small
@@ -334,7 +334,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
             await shot(schmidt, shots, "02-active-speaker")
             await schmidt.click(f'{row} button[data-action="mute"]')
             await jonas.wait_for_function(
-                "document.getElementById('status').textContent.includes('Mikrofon stummgeschaltet')", timeout=WAIT
+                "() => document.getElementById('status').textContent.includes('Mikrofon stummgeschaltet')", timeout=WAIT
             )
             await shot(jonas, shots, "03-pupil-muted")
 
@@ -347,7 +347,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
             await schmidt.click("#hand-button")
             await teacher.wait_for(lambda m: m.room_state is not None and ids["Frau Schmidt"] in m.room_state.hands, 30)
             await schmidt.wait_for_function(
-                "document.getElementById('hand-button').textContent === 'Hand senken'", timeout=WAIT
+                "() => document.getElementById('hand-button').textContent === 'Hand senken'", timeout=WAIT
             )
 
             # the connection drops: a message and a rejoin button, and she is back where she was

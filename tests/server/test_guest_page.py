@@ -121,6 +121,9 @@ async def test_page_in_the_invitations_language(server: TestServer, http: aiohtt
     assert data["strings"]["web.lobby_wait"] == de["web.lobby_wait"]
     assert 'id="name-step" data-testid="name-step" >' in text  # the name form is shown
     assert 'id="error-step" data-testid="error-step" hidden' in text
+    async with http.get(server.make_url(f"/invite/{created['code']}")) as r:
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Cache-Control"] == "no-store" and r.headers["Referrer-Policy"] == "no-referrer"
     # the code as typed in a link with lower case and no dashes works too
     status, text = await page(http, server, created["code"].replace("-", "").lower())
     assert status == 200 and boot(text)["code"] == created["code"]
