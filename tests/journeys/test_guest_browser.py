@@ -45,7 +45,7 @@ WAIT = 60_000  # ms, for the browser's side (generous: the machine's cores are s
 GARBAGE = (
     "[]", "[255, 'x']", "[20]", "[20, 7]", "[22, 5, 'x']", "[19]", "[16, 1, 'not a list', []]", "[16, 1, [[20]], 0]",
     "[83, null, null]", "[82, 'x']", "[81, 1, 'not sdp']", "'text'", "null", "[128, 'x']", "[85]", "[23]", "[87, 3]",
-    "[2]", "[24, 'bye', 'soon']",
+    "[2]", "[24, 'bye', 'soon']", "[22, [[1], ['x', 'y'], 7], []]", "[19, 1, 2, false, 3, 4]", "[128, [], 1]",
 )  # fmt: skip
 AUTOPLAY = {"media.autoplay.default": 0, "media.autoplay.blocking_policy": 0}  # Firefox: sound without a click
 
@@ -175,6 +175,7 @@ async def test_partner_teacher_joins_from_a_browser(
             for garbage in GARBAGE:  # unexpected server messages are ignored, one by one
                 await page.evaluate(f"window.cybercollege.receive({garbage})")
             assert await page.evaluate("document.body.dataset.state") == "lobby"
+            assert await page.evaluate("document.getElementById('chat-log').children.length") == 0
 
             # (c) the French teacher admits her, then gives her the floor
             await teacher.wait_for(lambda m: m.lobby, 30)

@@ -245,27 +245,49 @@
     }
   }
 
+  const isId = (v) => Number.isInteger(v) && v >= 0;
+  const isText = (v) => typeof v === "string";
+  const isList = Array.isArray;
+
   function handleEvent(m) {
     const inConference = app.state === "conference";
-    switch (m[0]) {
+    switch (m[0]) { // each message's fields are checked: anything unexpected is dropped
       case T.ROOM: enterRoom(m[1]); break;
-      case T.PRESENCE: presence(m[1] || [], m[2] || []); break;
-      case T.CHAT: chatLine(m[2], m[4], m[1] === app.me); break;
-      case T.ERROR: refused(m[1], m[3]); break;
+      case T.PRESENCE: if (isList(m[1]) && isList(m[2])) presence(m[1], m[2]); break;
+      case T.CHAT: if (isText(m[2]) && isText(m[4])) chatLine(m[2], m[4], m[1] === app.me); break;
+      case T.ERROR: if (isId(m[1])) refused(m[1], m[3]); break;
       case T.CLOSING: status(t("web.closing")); break;
-      case T.ROOM_STATE: app.hands = m[1] || []; renderPeople(); renderHand(); break;
-      case T.CONF_ICE: app.iceServers = m[1] && m[1].length ? [{ urls: m[1], username: m[2] || undefined,
-        credential: m[3] || undefined }] : []; break;
-      case T.CONF_ROLE: if (inConference) role(m[1], m[2]); break;
-      case T.CONF_PUBLISH_ANSWER: if (inConference) publishAnswer(m[1]); break;
-      case T.CONF_SUBSCRIBE_OFFER: if (inConference) subscribeOffer(m[1], m[2], m[3] === true); break;
-      case T.CONF_TRACKS: if (inConference) { app.trackMap = m[1] || []; renderStage(); } break;
-      case T.CONF_MUTED: if (inConference) mutedByHost(m[1], m[2], m[3]); break;
-      case T.CONF_LEFT: if (inConference) participantLeft(m[1], m[2]); break;
-      case T.CONF_RECORDING: if (inConference) { app.recording = m[1] === true; $("recording").hidden = !app.recording; }
+      case T.ROOM_STATE: if (isList(m[1])) { app.hands = m[1]; renderPeople(); renderHand(); } break;
+      case T.CONF_ICE: if (isList(m[1])) ice(m[1], m[2], m[3]); break;
+      case T.CONF_ROLE: if (inConference && isId(m[1]) && isText(m[2])) role(m[1], m[2]); break;
+      case T.CONF_PUBLISH_ANSWER: if (inConference && isText(m[1])) publishAnswer(m[1]); break;
+      case T.CONF_SUBSCRIBE_OFFER:
+        if (inConference && isId(m[1]) && isText(m[2])) subscribeOffer(m[1], m[2], m[3] === true);
+        break;
+      case T.CONF_TRACKS:
+        if (inConference && isList(m[1])) {
+          app.trackMap = m[1].filter((x) => isList(x) && x.length >= 3);
+          renderStage();
+        }
+        break;
+      case T.CONF_MUTED:
+        if (inConference && isId(m[1]) && isText(m[2])) mutedByHost(m[1], m[2], m[3] === true);
+        break;
+      case T.CONF_LEFT: if (inConference && isId(m[1])) participantLeft(m[1], m[2] === true); break;
+      case T.CONF_RECORDING:
+        if (inConference) {
+          app.recording = m[1] === true;
+          $("recording").hidden = !app.recording;
+        }
         break;
       default: break; // anything else (LOBBY, polls, boards...) is not for this page
     }
+  }
+
+  function ice(urls, username, credential) {
+    const valid = urls.filter(isText);
+    app.iceServers = valid.length ? [{ urls: valid, username: isText(username) && username ? username : undefined,
+      credential: isText(credential) && credential ? credential : undefined }] : [];
   }
 
   function enterRoom(room) {
@@ -293,7 +315,11 @@
 
   function presence(joined, left) {
     for (const id of left) app.members.delete(id);
-    for (const [id, name, role] of joined) app.members.set(id, { name, role });
+    for (const member of joined) {
+      if (isList(member) && isId(member[0]) && isText(member[1])) {
+        app.members.set(member[0], { name: member[1], role: member[2] });
+      }
+    }
     renderPeople();
     renderFloor();
     renderStage();
