@@ -423,9 +423,9 @@ async def test_partner_teacher_joins_from_firefox(
 
             await host.publish()
             await browser.wait_for(
-                """window.cybercollege.stats().then(s => s.framesDecoded > 0 && s.videos.length > 0
-                   && s.videos.every(v => v.width > 0 && !v.muted))""",
-                30,
+                """window.cybercollege.stats().then(s => s.framesDecoded > 0 && s.totalAudioEnergy > 0
+                   && s.videos.length > 0 && s.videos.every(v => v.width > 0 && !v.muted))""",
+                60,
             )
             await teacher.send(ConfRecord(True))
             await browser.wait_for("!document.getElementById('recording').hidden", 60)
