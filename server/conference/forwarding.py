@@ -115,6 +115,10 @@ class ForwardedTrack(MediaStreamTrack):
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
+    def drop(self) -> None:
+        """Forget what is queued (its publisher lost the floor or was muted: not one more frame goes out)."""
+        self._queue.clear()
+
     def pause(self) -> None:
         """Drop the backlog; video waits for a fresh keyframe."""
         self.pauses += 1
@@ -197,11 +201,15 @@ class Forwarder:
         self.sinks.discard(sink)
         if sink.source is self:
             sink.source = None
+            sink.drop()
 
     def set_muted(self, muted: bool) -> None:
         """Stop or resume forwarding; resumed video restarts on a keyframe."""
         self.muted = muted
-        if not muted and self._video:
+        if muted:
+            for sink in self.sinks:
+                sink.drop()
+        elif self._video:
             for sink in self.sinks:
                 sink.waiting_keyframe = True
             self.keyframes.request()

@@ -51,6 +51,9 @@ class RecordingSink:
     def push(self, packet: av.Packet, keyframe: bool) -> None:
         self.take.write(self, packet, keyframe)
 
+    def drop(self) -> None:
+        """Nothing is queued here: each frame is written as it comes."""
+
 
 @dataclass
 class Take:

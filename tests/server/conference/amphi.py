@@ -38,7 +38,8 @@ class Amphi:
         await subscriber.seen(self.host.me, 10, "the host's video while what was in flight arrives")
         before = [subscriber.frames[mid] for mid in mids]
         await subscriber.seen(self.host.me, 30, "the host's video, still (others unaffected)")
-        assert [subscriber.frames[mid] for mid in mids] == before, "nothing of hers is forwarded"
+        after = [subscriber.frames[mid] for mid in mids]
+        assert after == before, f"nothing of hers is forwarded: frames on {mids} went from {before} to {after}"
 
 
 async def admitted_guest(

@@ -78,13 +78,13 @@ async def test_muted_forwarder_sends_nothing_and_video_resumes_on_a_keyframe() -
     track = reading(Kind.VIDEO, max_queue=8)
     forwarder.attach(track)
     forwarder.on_frame(KEY, 0)
-    forwarder.set_muted(True)
+    forwarder.set_muted(True)  # what was queued is dropped too
     forwarder.on_frame(DELTA, 3000)
     forwarder.set_muted(False)
     forwarder.on_frame(DELTA, 6000)
     forwarder.on_frame(KEY, 9000)
-    before, after = await track.recv(), await track.recv()
-    assert after.pts - before.pts == 9000
+    first = await track.recv()
+    assert forwarder._base is not None and first.pts - forwarder._base == 9000 and not track._queue
 
 
 async def test_audio_is_forwarded_at_once_and_a_backlog_dropped() -> None:
@@ -148,3 +148,23 @@ async def test_nothing_is_queued_before_the_sender_reads() -> None:
     forwarder.on_frame(DELTA, 15000)
     forwarder.on_frame(KEY, 18000)
     assert bytes(await reader) == KEY
+
+
+async def test_what_is_queued_is_dropped_when_the_floor_goes_or_a_mute_comes() -> None:
+    """A sender behind its queue sends not one more frame of a publisher who lost the floor or was muted."""
+    for stop in ("detach", "mute"):
+        forwarder = Forwarder(7, Kind.AUDIO, KeyframeRequester(_no_pli, 0.5))
+        sink = reading(Kind.AUDIO, 25)
+        forwarder.attach(sink)
+        for n in range(5):
+            forwarder.on_frame(bytes([n]), n * 960)
+        assert len(sink._queue) == 5
+        if stop == "detach":
+            forwarder.detach(sink)
+        else:
+            forwarder.set_muted(True)
+        assert len(sink._queue) == 0, stop
+
+
+async def _no_pli() -> None:
+    pass

@@ -145,7 +145,9 @@ async def test_ice_servers_come_from_the_configuration(tmp_path, http: aiohttp.C
         teacher.mirror.listeners.append(media.on_message)
         await into(teacher, srv.app[SERVICES], "amphi")
         await wait_for(lambda: media.rtc.iceServers, 5, "the ICE servers")
-        server = media.rtc.iceServers[0]
+        servers = media.rtc.iceServers
+        assert servers is not None
+        server = servers[0]
         assert (server.urls, server.username, server.credential) == (["turn:turn.example.fr:3478"], "cc", "pw")
         await media.close()
         await teacher.close()
