@@ -24,8 +24,9 @@ _closing: set[asyncio.Task] = set()
 
 class Conference:
     def __init__(self, base, parent, conn, devices: Devices,
-                 where: Callable[[], audiozone.Position | None] | None = None) -> None:
+                 where: Callable[[], audiozone.Position | None] | None = None, ring=None) -> None:
         self.base, self.conn = base, conn
+        self.ring = ring  # the HUD's Tab ring, for the conference bar's buttons
         self.where = where or (lambda: None)  # where I stand (my walker), for the zone's audio
         self.room: worlds.Room | None = None  # my room: its audio policy (client/audiozone.py)
         self.speakers = Speakers(base.sfxManagerList[0]) if Speakers.available(base) else None
@@ -56,7 +57,7 @@ class Conference:
         if joined and self.bar is None:
             rooms = linkable(self.world, self.media.conference or self.conn.mirror.room) if self.world else []
             self.bar = ConferenceBar(self.base, self.media, self._name, self._record, self._link, rooms,
-                                     self._origin)
+                                     self._origin, self.ring)
         elif not joined and self.bar is not None:
             self.bar.destroy()
             self.bar = None

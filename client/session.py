@@ -257,7 +257,8 @@ class Session:
         """Conference media for this connection (client/conference.py); a reconnect starts afresh."""
         self._stop_conference()
         self.conference = Conference(self.base, view.root, conn, self.options.devices,
-                                     where=lambda: (view.walker.x, view.walker.y) if view.walker else None)
+                                     where=lambda: (view.walker.x, view.walker.y) if view.walker else None,
+                                     ring=self.hud.ring if self.hud is not None else None)
         self.conference.world = view.world  # the rooms a host may include in the conference
 
     def _stop_conference(self) -> None:

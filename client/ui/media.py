@@ -14,7 +14,7 @@ from panda3d.core import TextNode
 from client import style
 from client.i18n import tr
 from client.media import JOIN_S, ConferenceMedia
-from client.ui.focus import button
+from client.ui.focus import FocusRing, button
 from client.ui.linkrooms import RoomLinks
 
 REFRESH_S = 0.2
@@ -29,8 +29,10 @@ class ConferenceBar:
 
     def __init__(self, base, media: ConferenceMedia, name: Callable[[int], str],
                  on_record: Callable[[bool], None], on_link: Callable[[str, bool], None] | None = None,
-                 rooms: list[tuple[str, str]] | None = None, origin: Callable[[], str] = lambda: "") -> None:
+                 rooms: list[tuple[str, str]] | None = None, origin: Callable[[], str] = lambda: "",
+                 ring: FocusRing | None = None) -> None:
         self.base, self.media, self.name, self.on_record = base, media, name, on_record
+        self.ring = ring  # Tab reaches the bar's buttons that are shown (the HUD's ring)
         self.origin = origin
         self.root = base.a2dTopCenter.attach_new_node("conference-bar")
         self.live = OnscreenText(parent=self.root, text="", pos=(0, -0.035), scale=0.035, fg=style.TEXT,
@@ -77,6 +79,7 @@ class ConferenceBar:
             else:
                 widget.show()
                 widget["text"] = tr(on if track.muted else off)
+            self._reachable(widget, track is not None)
         waited = m.connecting()
         self._show_joining(waited)
         replaced = m.replaced if m.publishing("video") or m.publishing("audio") else []
@@ -88,11 +91,13 @@ class ConferenceBar:
             self.record["text"] = tr("conf_stop_record" if m.recording else "conf_record")
         else:
             self.record.hide()
+        self._reachable(self.record, m.roles.get(m.me) == "host")
         if self.links is not None:
             self.links.refresh(m.rooms, m.roles.get(m.me) == "host" and waited is None)
 
     def _show_joining(self, waited: float | None) -> None:
         """"Joining…" with Cancel while a peer connection is not connected; after :data:`JOIN_S`, why."""
+        self._reachable(self.cancel, waited is not None)
         if waited is None:
             self.joining.setText("")
             self.cancel.hide()
@@ -104,6 +109,15 @@ class ConferenceBar:
         self.cancel.setZ(-0.3 - (rows - 1) * 0.036 * 1.25 - 0.1)  # under the last line's descenders
         self.cancel.show()
 
+    def _reachable(self, widget, shown: bool) -> None:
+        """A shown button is in the Tab ring, a hidden one is not."""
+        if self.ring is None:
+            return
+        if shown and widget not in self.ring.widgets:
+            self.ring.add(widget)
+        elif not shown:
+            self.ring.remove(widget)
+
     def _toggle(self, kind: str) -> None:
         self.media.toggle(kind)
         self.refresh()
@@ -114,6 +128,7 @@ class ConferenceBar:
     def destroy(self) -> None:
         self.base.taskMgr.remove(self.task)
         for widget in (self.mic, self.cam, self.record, self.cancel):
+            self._reachable(widget, False)
             widget.destroy()
         self.joining.destroy()
         if self.links is not None:
