@@ -110,6 +110,8 @@ def _seen(session: Any, base: Any, rgb: list[float] | None, tolerance: float) ->
         "recording": bool(media.recording) if media is not None else False,
         "rec_text": bar.rec.getText() if bar is not None else "",
         "me": session.conn.mirror.me if session.conn is not None else None,
+        "tracks": {mid: list(v) for mid, v in media.mids.items()} if media is not None else {},
+        "pictures": sorted(media.pictures) if media is not None else [],
     }
 
 

@@ -322,11 +322,11 @@ async def create_invitation(http, url: str, token: str) -> str:
 
 
 async def until_recorded(folder: Path, timeout: float = 30.0) -> Path:
-    """The recording's video file once it holds data (a file starts on the next keyframe)."""
+    """A recorded file once it has started (a file starts on its track's next keyframe)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        files = [f for f in folder.glob("amphi-*/*.webm") if f.stat().st_size > 20_000]
+        files = [f for f in folder.glob("amphi-*/*.webm") if f.stat().st_size > 0]
         if files:
             return files[0]
         await asyncio.sleep(0.5)
@@ -334,7 +334,7 @@ async def until_recorded(folder: Path, timeout: float = 30.0) -> Path:
 
 
 def plays(path: Path) -> int:
-    """Pictures decoded from a recorded file (it may still be being written: read what is there)."""
+    """Pictures decoded from a finished recording."""
     decoded = 0
     with contextlib.suppress(av.error.InvalidDataError, av.error.EOFError), av.open(str(path)) as container:
         for _ in container.decode(video=0):
