@@ -3,6 +3,8 @@
     python -m benchmarks.media_bench                # 3 publishers -> 30 subscribers, then MediaRelay 3 -> 3
     python -m benchmarks.media_bench --subscribers 10 --seconds 10 --relay-subscribers 0
     python -m benchmarks.media_bench --profile /tmp/sfu.svg    # py-spy flame graph of the server
+    python -m benchmarks.media_bench --publishers 2 --subscribers 10 --relay-subscribers 0 --browser-publishers
+                                        # then the same conference with Chromium pages as the publishers
 
 The server runs in its own process (``--serve``, uvloop like the world server) so that its CPU can be read
 from /proc; this process plays every publisher (VP8 640x360 at 15 fps plus Opus) and subscriber over real
@@ -11,6 +13,11 @@ like the server's), so the client side stays affordable. Signalling uses the rea
 After the window, still under that load, a subscriber joins the live conference five times (a second apart):
 the time from its join to its first picture (a keyframe: the SFU asks the publisher for one, MediaRelay's new
 encoder starts with one), p50 and max, in both modes.
+With ``--browser-publishers`` another forwarding run follows in which ``--publishers`` Debian Chromium pages
+(fake camera and microphone, through Playwright) are the publishers instead of aiortc: what a partner class
+sends.
+Browsers signal over a WebSocket of the server process (JSON: join, publish offer/answer, subscribe
+offers/answers), since they cannot open the Unix socket.
 See docs/conference.md for the method and the measured table.
 """
 
@@ -177,8 +184,120 @@ async def serve(path: str, mode: str) -> None:
             task.cancel()
         writer.close()
 
-    async with await asyncio.start_unix_server(session, path):
-        await done.wait()
+    runner = await browser_door(server, path)
+    try:
+        async with await asyncio.start_unix_server(session, path):
+            await done.wait()
+    finally:
+        await runner.cleanup()
+
+
+BROWSER_PAGE = """<!doctype html><meta charset="utf-8"><title>media bench publisher</title><script>
+const ws = new WebSocket(`ws://${location.host}/ws`);
+const pid = Number(new URLSearchParams(location.search).get("pid"));
+const gathered = (pc) => new Promise((ok) => {
+  if (pc.iceGatheringState === "complete") return ok();
+  pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && ok());
+});
+const sub = new RTCPeerConnection({bundlePolicy: "max-bundle"});
+window.frames_in = 0;
+sub.ontrack = () => { window.frames_in += 1; };
+ws.onopen = async () => {
+  ws.send(JSON.stringify({join: pid}));
+  const media = await navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}, audio: true});
+  const pub = new RTCPeerConnection({bundlePolicy: "max-bundle"});
+  media.getTracks().forEach((t) => pub.addTransceiver(t, {direction: "sendonly"}));
+  await pub.setLocalDescription(await pub.createOffer());
+  await gathered(pub);
+  ws.send(JSON.stringify({publish: pub.localDescription.sdp}));
+  window.pub = pub;
+};
+ws.onmessage = async (event) => {
+  const msg = JSON.parse(event.data);
+  if (msg.answer) await window.pub.setRemoteDescription({type: "answer", sdp: msg.answer});
+  if (msg.offer) {
+    await sub.setRemoteDescription({type: "offer", sdp: msg.offer});
+    await sub.setLocalDescription(await sub.createAnswer());
+    await gathered(sub);
+    ws.send(JSON.stringify({version: msg.version, subscribe: sub.localDescription.sdp}));
+  }
+};
+</script>"""
+
+
+async def browser_door(server: Any, path: str) -> Any:
+    """An HTTP port for browser publishers (the page above and its WebSocket); the port goes to PATH.http."""
+    from aiohttp import WSMsgType, web
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=BROWSER_PAGE, content_type="text/html")
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=BIG)
+        await ws.prepare(request)
+        participant: Any = None
+        relay: asyncio.Task[None] | None = None
+
+        async def pump() -> None:
+            while True:
+                msg = await participant.outbox.get()
+                if isinstance(msg, ConfSubscribeOffer):
+                    await ws.send_json({"offer": msg.sdp, "version": msg.version})
+
+        async for raw in ws:
+            if raw.type != WSMsgType.TEXT:
+                break
+            item = json.loads(raw.data)
+            if "join" in item:
+                participant = await server.join("bench", int(item["join"]), Role.SPEAKER)
+                relay = asyncio.create_task(pump())
+            elif "publish" in item:
+                (reply,) = await participant.handle(ConfPublish(item["publish"]))
+                await ws.send_json({"answer": reply.sdp})
+            elif "subscribe" in item:
+                await participant.handle(ConfSubscribeAnswer(int(item["version"]), item["subscribe"]))
+        if relay is not None:
+            relay.cancel()
+        return ws
+
+    app = web.Application()
+    app.add_routes([web.get("/", page), web.get("/ws", socket)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    Path(path + ".http").write_text(str(port))
+    return runner
+
+
+@contextlib.asynccontextmanager
+async def browser_publishers(path: str, count: int) -> Any:
+    """``count`` Chromium pages publishing their fake camera (640x480) and microphone, ids 1..count."""
+    from playwright.async_api import async_playwright
+
+    for _ in range(100):
+        if os.path.exists(path + ".http"):
+            break
+        await asyncio.sleep(0.1)
+    port = Path(path + ".http").read_text()
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            "--allow-loopback-in-peer-connection", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
+        try:
+            pages = []
+            for pid in range(1, count + 1):
+                page = await browser.new_page()
+                await page.goto(f"http://127.0.0.1:{port}/?pid={pid}")
+                pages.append(page)
+            for page in pages:
+                await page.wait_for_function("() => window.pub && window.pub.connectionState === 'connected'",
+                                             timeout=60_000)
+            yield pages
+        finally:
+            await browser.close()
 
 
 # --- client side (this process) ---------------------------------------------------------------------
@@ -380,84 +499,18 @@ async def worker(path: str, first: int, count: int, publishers: int) -> None:
         await client.sub_pc.close()
 
 
-async def run(mode: str, publishers: int, subscribers: int, seconds: float, workers: int, profile: str | None) -> dict:
+async def run(mode: str, publishers: int, subscribers: int, seconds: float, workers: int, profile: str | None,
+              browsers: bool = False) -> dict:
     loopback_only()
     path = tempfile.mktemp(suffix=".sock", prefix="media-bench-")
     me = [sys.executable, "-m", "benchmarks.media_bench"]
     server = subprocess.Popen([*me, "--serve", path, "--mode", mode], cwd=ROOT)
     procs: list[asyncio.subprocess.Process] = []
+    pages = browser_publishers(path, publishers) if browsers else contextlib.nullcontext()
     try:
-        bench = await connect(path)
-        pubs = [await bench.publish(1 + i) for i in range(publishers)]
-        shares = [subscribers // workers + (i < subscribers % workers) for i in range(workers)]
-        for i, share in enumerate(shares):
-            args = [
-                "--worker",
-                path,
-                "--first",
-                str(100 + sum(shares[:i])),
-                "--count",
-                str(share),
-                "--publishers",
-                str(publishers),
-            ]
-            procs.append(
-                await asyncio.create_subprocess_exec(
-                    *me, *args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-                )
-            )
-        for proc in procs:
-            line = await asyncio.wait_for(_stdout(proc).readline(), timeout=90)
-            assert line == b"ready\n", f"a subscriber worker failed: {line!r}"
-        await asyncio.sleep(3)  # warm up: keyframes, bitrate estimation
-        spy = None
-        if profile:
-            fmt = "raw" if profile.endswith(".txt") else "flamegraph"
-            spy = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "-p",
-                    str(server.pid),
-                    "-d",
-                    str(int(seconds)),
-                    "-o",
-                    profile,
-                    "--format",
-                    fmt,
-                    "--nonblocking",
-                ]
-            )
-        before = await bench.server_stats()
-        cpu0 = cpu_seconds(server.pid)
-        for proc in procs:
-            _stdin(proc).write(f"go {seconds}\n".encode())
-        mine = await measure(pubs, seconds)
-        cpu1, stats_rss = cpu_seconds(server.pid), rss_mb(server.pid)
-        results = [json.loads(await _stdout(proc).readline()) for proc in procs]
-        stats = await bench.server_stats()
-        if stats["pauses"] is not None:  # during the window only
-            stats.update({k: stats[k] - before[k] for k in ("pauses", "plis")})
-        stats["server_rss_mb"] = round(stats_rss)
-        if spy is not None:
-            spy.wait()
-        late = await late_joins(bench)
-        firsts = sorted(c.first_video - c.joined for c in late if c.first_video is not None)
-        joins: dict[str, Any] = {
-            "late_joins": f"{len(firsts)}/{len(late)}",
-            "first_picture_ms_p50": round(statistics.median(firsts) * 1000) if firsts else None,
-            "first_picture_ms_max": round(firsts[-1] * 1000) if firsts else None,
-        }
-        for proc in procs:
-            _stdin(proc).write(b"quit\n")
-            await proc.wait()
-        for client in [*pubs, *late]:
-            await client.pc.close()
-            await client.sub_pc.close()
-        bench.send("quit")
-        return summary(
-            mode, publishers, subscribers, (cpu1 - cpu0) / mine["wall"], [mine, *results], {**stats, **joins}
-        )
+        async with pages:
+            return await _run(mode, publishers, subscribers, seconds, workers, profile, browsers, path, server,
+                              procs)
     finally:
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
@@ -466,8 +519,88 @@ async def run(mode: str, publishers: int, subscribers: int, seconds: float, work
             server.wait(timeout=10)
         if server.poll() is None:
             server.terminate()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        for leftover in (path, path + ".http"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
+async def _run(mode: str, publishers: int, subscribers: int, seconds: float, workers: int, profile: str | None,
+               browsers: bool, path: str, server: subprocess.Popen, procs: list[asyncio.subprocess.Process]) -> dict:
+    me = [sys.executable, "-m", "benchmarks.media_bench"]
+    bench = await connect(path)
+    pubs = [] if browsers else [await bench.publish(1 + i) for i in range(publishers)]
+    shares = [subscribers // workers + (i < subscribers % workers) for i in range(workers)]
+    for i, share in enumerate(shares):
+        args = [
+            "--worker",
+            path,
+            "--first",
+            str(100 + sum(shares[:i])),
+            "--count",
+            str(share),
+            "--publishers",
+            str(publishers),
+        ]
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                *me, *args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+        )
+    for proc in procs:
+        line = await asyncio.wait_for(_stdout(proc).readline(), timeout=90)
+        assert line == b"ready\n", f"a subscriber worker failed: {line!r}"
+    await asyncio.sleep(3)  # warm up: keyframes, bitrate estimation
+    spy = None
+    if profile:
+        fmt = "raw" if profile.endswith(".txt") else "flamegraph"
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "-p",
+                str(server.pid),
+                "-d",
+                str(int(seconds)),
+                "-o",
+                profile,
+                "--format",
+                fmt,
+                "--nonblocking",
+            ]
+        )
+    before = await bench.server_stats()
+    cpu0 = cpu_seconds(server.pid)
+    for proc in procs:
+        _stdin(proc).write(f"go {seconds}\n".encode())
+    mine = await measure(pubs, seconds)
+    cpu1, stats_rss = cpu_seconds(server.pid), rss_mb(server.pid)
+    results = [json.loads(await _stdout(proc).readline()) for proc in procs]
+    if browsers:  # the browsers' own reception is not counted: the window is the first worker's
+        mine, results = results[0], results[1:]
+    stats = await bench.server_stats()
+    if stats["pauses"] is not None:  # during the window only
+        stats.update({k: stats[k] - before[k] for k in ("pauses", "plis")})
+    stats["server_rss_mb"] = round(stats_rss)
+    if spy is not None:
+        spy.wait()
+    late = await late_joins(bench)
+    firsts = sorted(c.first_video - c.joined for c in late if c.first_video is not None)
+    joins: dict[str, Any] = {
+        "late_joins": f"{len(firsts)}/{len(late)}",
+        "first_picture_ms_p50": round(statistics.median(firsts) * 1000) if firsts else None,
+        "first_picture_ms_max": round(firsts[-1] * 1000) if firsts else None,
+    }
+    for proc in procs:
+        _stdin(proc).write(b"quit\n")
+        await proc.wait()
+    for client in [*pubs, *late]:
+        await client.pc.close()
+        await client.sub_pc.close()
+    bench.send("quit")
+    label = f"{mode} (Chromium publishers)" if browsers else mode
+    return summary(
+        label, publishers, subscribers, (cpu1 - cpu0) / mine["wall"], [mine, *results], {**stats, **joins}
+    )
 
 
 def _stdin(proc: asyncio.subprocess.Process) -> asyncio.StreamWriter:
@@ -509,6 +642,10 @@ def summary(
     }
 
 
+def _per_packet(row: dict) -> float:
+    return row["server_cpu_pct"] / max(1, row["packets_per_s"])
+
+
 def table(rows: list[dict]) -> str:
     head = [
         "mode",
@@ -544,6 +681,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--profile", help="write a py-spy flame graph of the forwarding server here")
     parser.add_argument("--workers", type=int, default=2, help="subscriber processes")
+    parser.add_argument("--browser-publishers", action="store_true",
+                        help="then the same forwarding run with Chromium pages as the publishers")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
@@ -565,13 +704,22 @@ def main() -> None:
         relay = run("relay", args.publishers, args.relay_subscribers, args.seconds, 1, None)
         rows.append(asyncio.run(relay))
         print(rows[1], flush=True)
+    relayed = len(rows) == 2
+    if args.browser_publishers:
+        browsers = run("forward", args.publishers, args.subscribers, args.seconds, args.workers, None, True)
+        rows.append(asyncio.run(browsers))
+        print(rows[-1], flush=True)
     print(table(rows))
-    if len(rows) == 2 and rows[0]["cpu_per_stream_pct"] and rows[1]["cpu_per_stream_pct"]:
+    if args.browser_publishers and rows[0]["cpu_per_stream_pct"] and rows[-1]["cpu_per_stream_pct"]:
+        per_stream = rows[-1]["cpu_per_stream_pct"] / rows[0]["cpu_per_stream_pct"]
+        per_packet = _per_packet(rows[-1]) / _per_packet(rows[0])
+        print(f"\nper forwarded stream, Chromium's cost {per_stream:.2f}x aiortc's (per packet {per_packet:.2f}x)")
+    if relayed and rows[0]["cpu_per_stream_pct"] and rows[1]["cpu_per_stream_pct"]:
         print(
             f"\nMediaRelay costs {rows[1]['cpu_per_stream_pct'] / rows[0]['cpu_per_stream_pct']:.1f}x more "
             "per subscriber-stream"
         )
-    if len(rows) == 2 and rows[0]["first_picture_ms_p50"] and rows[1]["first_picture_ms_p50"]:
+    if relayed and rows[0]["first_picture_ms_p50"] and rows[1]["first_picture_ms_p50"]:
         print(
             f"first picture after joining: p50 {rows[0]['first_picture_ms_p50']} ms forwarded, "
             f"{rows[1]['first_picture_ms_p50']} ms through MediaRelay "
