@@ -159,7 +159,7 @@ async def serve(path: str, mode: str) -> None:
 
     async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def pump(participant: Any) -> None:
-            while True:
+            while not writer.is_closing():
                 msg = await participant.outbox.get()
                 write_frame(writer, ["msg", participant.id, encode(msg)])
 
@@ -399,6 +399,8 @@ class Bench:
 
     async def _answer(self, client: BenchClient, offer: ConfSubscribeOffer) -> None:
         pc = client.sub_pc
+        if pc.signalingState == "closed":  # an offer that arrived as the run ended
+            return
         await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
         for transceiver in pc.getTransceivers():
             with contextlib.suppress(hooks.HookError):  # already tapped (renegotiation)
