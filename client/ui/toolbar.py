@@ -14,7 +14,7 @@ from direct.showbase.DirectObject import DirectObject
 from client import style
 from client.drawing import Pen
 from client.i18n import tr
-from client.ui.focus import FocusRing, button, entry
+from client.ui.focus import FocusRing, button, entry, typing
 from protocol.whiteboard import Shape, Tool
 
 TOOLS = (("tool_pen", Tool.PEN), ("tool_highlighter", Tool.HIGHLIGHTER), ("tool_eraser", Tool.ERASER))
@@ -61,10 +61,10 @@ class Toolbar(DirectObject):
         self.root.hide()
         self._mark()
         self.set_visible(pen.may_draw())
-        self.accept("control-z", pen.undo)
-        self.accept("control-y", pen.redo)
-        self.accept("page_up", pen.turn_page, [-1])
-        self.accept("page_down", pen.turn_page, [1])
+        self.accept("control-z", _unless_typing(pen.undo))
+        self.accept("control-y", _unless_typing(pen.redo))
+        self.accept("page_up", _unless_typing(pen.turn_page), [-1])
+        self.accept("page_down", _unless_typing(pen.turn_page), [1])
         self.task = base.taskMgr.doMethodLater(CHECK_SECONDS, self._check, "toolbar-check")
 
     def _column(self, x: float, entries: list) -> None:
@@ -138,3 +138,13 @@ class Toolbar(DirectObject):
         self.base.taskMgr.remove(self.task)
         self.text_entry.destroy()
         self.root.remove_node()
+
+
+def _unless_typing(action: Callable[..., None]) -> Callable[..., None]:
+    """A board shortcut, unless a text field has the keys (Ctrl+Z there undoes typing, not a stroke)."""
+
+    def shortcut(*args: object) -> None:
+        if not typing():
+            action(*args)
+
+    return shortcut

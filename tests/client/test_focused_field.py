@@ -96,3 +96,21 @@ async def test_a_guest_code_typed_with_spaces_presses_no_button(base, driver):
         assert [(c.kind, c.value, c.name) for c in choices] == [("guest", "92jq sw7r 8at5 c8xy", "Giulia B")]
     finally:
         screen.destroy()
+
+
+def test_board_shortcuts_wait_while_a_field_has_the_keys(base):
+    """Ctrl+Z in the chat undoes typing, not my last stroke on the board (client/ui/toolbar.py)."""
+    from client.ui.toolbar import _unless_typing
+
+    undone: list[str] = []
+    undo = _unless_typing(lambda: undone.append("stroke"))
+    field = DirectEntry(parent=base.aspect2d, scale=0.05)
+    try:
+        click(field)
+        undo()
+        assert undone == [], "a focused field keeps Ctrl+Z"
+        field.guiItem.set_focus(False)
+        undo()
+        assert undone == ["stroke"]
+    finally:
+        field.destroy()
