@@ -1,8 +1,9 @@
-"""Small helpers of the JSON HTTP API: errors with stable codes, and the caller's identity."""
+"""Small helpers of the JSON HTTP API: errors with stable codes, request bodies, and the caller's identity."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -26,6 +27,17 @@ def api_error(status: int, code: str, message: str) -> web.HTTPException:
     """``{"error": code, "message": message}`` with ``status``; ``message`` is French, for people."""
     return _STATUS[status](text=json.dumps({"error": code, "message": message}, ensure_ascii=False),
                            content_type="application/json")  # fmt: skip
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or 400 ``bad_json``."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
+    if not isinstance(body, dict):
+        raise api_error(400, "bad_json", "Un objet JSON est attendu.")
+    return body
 
 
 def bearer_identity(request: web.Request) -> Identity:

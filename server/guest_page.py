@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import api_error
+from server.api import api_error, json_body
 from server.invitation import Invitation, InvitationError, display_code, normalise_code
 from server.ratelimit import TokenBucket
 from server.services import SERVICES, Services
@@ -137,11 +137,7 @@ async def check_invitation(request: web.Request, attempts: dict[str, TokenBucket
     """``POST /auth/guest/check {"code"}``: 200 with the invitation's public facts, or an API error."""
     if not _bucket(request, attempts).take():
         raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
-    try:
-        body = await request.json()
-    except ValueError:
-        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
-    code = body.get("code") if isinstance(body, dict) else None
+    code = (await json_body(request)).get("code")
     if not isinstance(code, str) or not 1 <= len(code) <= MAX_CODE_CHARS:
         raise api_error(400, "guest_invalid", "« code » est attendu.")
     services: Services = request.app[SERVICES]

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import api_error, bearer_identity
+from server.api import api_error, bearer_identity, json_body
 from server.guest_page import add_guest_page_routes
 from server.identity import Role
 from server.invitation import InvitationError, display_code
@@ -43,16 +43,6 @@ def add_invitation_routes(app: web.Application) -> None:
     add_guest_page_routes(app, GUEST_ATTEMPTS)
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
-    if not isinstance(body, dict):
-        raise api_error(400, "bad_json", "Un objet JSON est attendu.")
-    return body
-
-
 def _text(body: dict[str, Any], key: str, limit: int, default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= limit or not value.isprintable():
@@ -72,7 +62,7 @@ async def create(request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
     if teacher.role not in (Role.TEACHER, Role.STAFF):
         raise api_error(403, "invitation_forbidden", "Seuls les enseignants peuvent inviter.")
-    body = await _body(request)
+    body = await json_body(request)
     room_id = _text(body, "room", 64)
     room = services.world.rooms.get(room_id)
     if room is None or room_id == "lobby" or room.spec.access.policy not in ("conference", "class"):
@@ -127,7 +117,7 @@ async def guest_login(request: web.Request) -> web.Response:
     bucket = attempts.setdefault(request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE))
     if not bucket.take():
         raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
-    body = await _body(request)
+    body = await json_body(request)
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not isinstance(name, str) or len(code) > 64 or len(name) > 64:
         raise api_error(400, "guest_invalid", "« code » et « name » sont attendus.")

@@ -25,10 +25,10 @@ from aiohttp import web
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
-from server.api import api_error, bearer_identity
+from server.api import api_error, bearer_identity, json_body
 from server.guest_page import describe, language_of
 from server.identity import Role
-from server.invitation import display_code, hash_code, normalise_code
+from server.invitation import display_code, normalise_code
 from server.services import SERVICES, Services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,15 +158,10 @@ async def sheet(request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
     if teacher.role not in (Role.TEACHER, Role.STAFF):
         raise api_error(403, "invitation_forbidden", "Seuls les enseignants peuvent imprimer une invitation.")
-    try:
-        body = await request.json()
-    except ValueError:
-        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
-    code = body.get("code") if isinstance(body, dict) else None
+    code = (await json_body(request)).get("code")
     if not isinstance(code, str) or not 1 <= len(code) <= MAX_CODE_CHARS:
         raise api_error(400, "code_invalid", "« code » : le code d'invitation est attendu.")
-    wanted = hash_code(code)
-    invitation = next((i for i in services.invitations.by_id.values() if i.code_hash == wanted), None)
+    invitation = services.invitations.lookup(code)
     if invitation is None:
         raise api_error(404, "invitation_unknown", "Ce code d'invitation n'existe pas.")
     if not invitation.may_manage(teacher):
