@@ -169,11 +169,14 @@ class Participant:
         old = self.subscriber
         self.subscriber = Subscriber(self.id, self.conference.config, self.outbox.put_nowait, replacing=old)
         self._watch_subscriber()
+        new = self.subscriber
         sources = [slot.source for slot in old.slots if slot.source is not None]
         await old.close()
+        if self.subscriber is not new or not self.present:  # replaced again, or I left, meanwhile
+            return
         for forwarder in sources:
-            self.subscriber.attach(forwarder)
-        await self.subscriber.sync()
+            new.attach(forwarder)
+        await new.sync()
 
     def _hosting(self, target: int) -> Participant:
         """The participant ``target`` if I may control them (a guest host: only her own invitation's guests)."""

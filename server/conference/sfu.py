@@ -36,8 +36,8 @@ class Sfu:
         if conference is None or participant_id not in conference.participants:
             return
         await conference.remove(conference.participants[participant_id], removed=False)
-        if not conference.participants:
-            del self.conferences[conference_id]
+        if not conference.participants and self.conferences.get(conference_id) is conference:  # another leave
+            del self.conferences[conference_id]  # may have ended it while this one awaited
 
     async def close(self) -> None:
         for conference in list(self.conferences.values()):

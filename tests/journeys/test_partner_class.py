@@ -247,7 +247,7 @@ async def test_partner_class_is_seen_and_heard_in_the_amphitheatre(base, driver,
                 await page_shot(page, shots / "f1-browser-recording.png")
                 await lea.do("shot", name="f2-pupil-recording.png")
                 await save_shot(base, shots / "f3-teacher-recording.png")
-                recorded = await until_recorded(world.app[SERVICES].settings.recordings_dir)
+                recorded = await until_recorded(conference, host)
                 await press_button(session, bar.record)
                 await page.wait_for_selector("#recording", state="hidden", timeout=WAIT)
                 await lea.wait_until(lambda s: not s["recording"], 15, "the REC indicator gone", rgb=None)
@@ -321,16 +321,17 @@ async def create_invitation(http, url: str, token: str) -> str:
         return (await r.json())["code"]
 
 
-async def until_recorded(folder: Path, timeout: float = 30.0) -> Path:
-    """A recorded file once it has started (a file starts on its track's next keyframe)."""
+async def until_recorded(conference: Any, host: int, timeout: float = 30.0) -> Path:
+    """The host's take once a second of her pictures is in it (a take starts on her next keyframe)."""
+    second = 90_000  # VP8's time base is 1/90000
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        files = [f for f in folder.glob("amphi-*/*.webm") if f.stat().st_size > 0]
-        if files:
-            return files[0]
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"no recording with pictures in {folder}: {list(folder.rglob('*'))}")
+        take = conference.recording.takes.get(host) if conference.recording is not None else None
+        if take is not None and any(s.kind.value == "video" and s.last_pts > second for s in take.sinks):
+            return take.path
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no second of Mme Durand's pictures recorded in {timeout} s")
 
 
 def plays(path: Path) -> int:
