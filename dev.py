@@ -21,6 +21,8 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".installed"
+WORKERS = 2
+"""pytest-xdist workers for the whole suite: two cores, and the heavy files (browsers, clients) run side by side."""
 TEST_SYSTEM_SCRIPT = ROOT / "scripts" / "install-test-system-deps.sh"
 
 
@@ -45,7 +47,7 @@ def ensure_venv() -> None:
 def ensure_test_system_packages() -> None:
     """The identity providers (LemonLDAP::NG, SimpleSAMLphp on PHP), xmlsec1, Mesa GL, Chromium and Firefox come from
     Debian's packages (scripts/install-test-system-deps.sh)."""
-    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "Xvfb", "xclip")
+    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "turnserver", "nft", "Xvfb", "xclip")
     missing = [tool for tool in tools if shutil.which(tool) is None]
     for package, path in (("lemonldap-ng", "/usr/share/perl5/Lemonldap/NG/Portal/Main.pm"),
                           ("simplesamlphp", "/usr/share/simplesamlphp/www/saml2/idp/SSOService.php")):
@@ -66,11 +68,13 @@ def main(argv: list[str]) -> int:
     if argv[0] == "run":
         return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *argv[1:]], cwd=ROOT)
     ensure_test_system_packages()
+    args = argv[1:]
     if len(argv) == 1 or argv[1:] == ["-q"]:  # the whole suite: the linters first, as CI runs them
         for check in (["ruff", "check", "."], ["mypy"]):
             if subprocess.call([str(PY), "-m", *check], cwd=ROOT) != 0:
                 return 1
-    return subprocess.call([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT)
+        args += ["-n", str(WORKERS), "--dist", "loadfile"]  # a test file's tests share one worker
+    return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ async def in_world(session: Session) -> None:
             return False
         return session.conn.mirror.me in session.conn.mirror.members
 
-    await until(ready, timeout=10, what="the world")
+    await until(ready, timeout=60, what="the world")  # a fresh cache downloads the world first
 
 
 async def in_room(session: Session, driver, room_id: str) -> None:
