@@ -56,7 +56,8 @@ async def test_the_waiting_room_shows_only_its_message_and_the_menu(base, server
                     "admitted into the amphitheatre")
         await driver.frames_later(3)
         assert not hud.chat_root.is_hidden() and not hud.hand.is_hidden() and hud.waiting.is_hidden()
-        assert hud.people.frame is not None and hud.entry in hud.ring.widgets
+        await until(lambda: hud.people.frame is not None and hud.entry in hud.ring.widgets, 10,
+                    "the people list and the chat, laid out on the next pass")
         session.screenshot(shots / "admitted.png")
     finally:
         await teacher.close()

@@ -38,7 +38,8 @@ class RemoteClient:
     async def start(cls, url: str, login: str, shots: Path, size: tuple[int, int] = (800, 450)) -> RemoteClient:
         env = dict(os.environ, LP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.journeys.remote_client", url, login, str(shots), f"{size[0]}x{size[1]}",
+            sys.executable, "-X", "faulthandler", "-m", "tests.journeys.remote_client", url, login, str(shots),
+            f"{size[0]}x{size[1]}",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
         )
         client = cls(proc)
@@ -47,8 +48,11 @@ class RemoteClient:
 
     async def do(self, command: str, timeout: float = 60, **args: Any) -> Any:
         assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps({"do": command, **args}) + "\n").encode())
-        await self.proc.stdin.drain()
+        try:
+            self.proc.stdin.write((json.dumps({"do": command, **args}) + "\n").encode())
+            await self.proc.stdin.drain()
+        except (ConnectionError, BrokenPipeError):
+            raise AssertionError(f"the second client exited (code {await self.proc.wait()})") from None
         return await self._answer(timeout)
 
     async def _answer(self, timeout: float) -> Any:

@@ -9,7 +9,6 @@ Screenshots of each step go to var/journeys/<test name>/.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from tests.server.conference.client import wait_for
 from tests.server.conference.media import CounterVideo, Tone
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import make_settings
+from tests.server.test_invitation import invite
 
 MEDIA_ARGS = (
     "--use-fake-device-for-media-stream",
@@ -131,18 +131,8 @@ async def test_partner_teacher_joins_from_a_browser(
     services = world.app[SERVICES]
     recordings = services.settings.recordings_dir
     token = await fetch_demo_token(http, base, "mme.durand")
-    body = {
-        "partner_school": "Gesamtschule Köln",
-        "country": "Allemagne",
-        "language": "de",
-        "room": "amphi",
-        "classes": ["4A"],
-        "valid_until": time.time() + 3600,
-        "max_guests": 5,
-    }
-    async with http.post(f"{base}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
-        assert r.status == 201
-        created = await r.json()
+    status, created = await invite(http, world, max_guests=5)
+    assert status == 201, created
     teacher = WorldConnection(http, base, token)
     await teacher.connect()
     host = Watcher(teacher)
@@ -272,17 +262,8 @@ async def test_guest_host_runs_her_class_from_the_browser(
     services = world.app[SERVICES]
     token = await fetch_demo_token(http, base, "mme.durand")
     auth = {"Authorization": f"Bearer {token}"}
-    body = {
-        "partner_school": "Gesamtschule Köln",
-        "country": "Allemagne",
-        "language": "de",
-        "room": "amphi",
-        "classes": ["4A"],
-        "valid_until": time.time() + 3600,
-        "max_guests": 5,
-    }
-    async with http.post(f"{base}/api/invitations", json=body, headers=auth) as r:
-        created = await r.json()
+    status, created = await invite(http, world, max_guests=5)
+    assert status == 201, created
     teacher = WorldConnection(http, base, token)
     await teacher.connect()
     closing: list[WorldConferenceClient] = []
@@ -389,17 +370,8 @@ async def test_partner_teacher_joins_from_firefox(
     base = str(world.make_url("")).rstrip("/")
     services = world.app[SERVICES]
     token = await fetch_demo_token(http, base, "mme.durand")
-    body = {
-        "partner_school": "Gesamtschule Köln",
-        "country": "Allemagne",
-        "language": "de",
-        "room": "amphi",
-        "classes": ["4A"],
-        "valid_until": time.time() + 3600,
-        "max_guests": 5,
-    }
-    async with http.post(f"{base}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
-        created = await r.json()
+    status, created = await invite(http, world, max_guests=5)
+    assert status == 201, created
     teacher = WorldConnection(http, base, token)
     await teacher.connect()
     host = Watcher(teacher)

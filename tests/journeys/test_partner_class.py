@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from aiohttp.test_utils import TestServer
 
 from client import sources
 from client.i18n import tr
-from client.network import fetch_demo_token
 from client.session import Options, Session
 from client.ui.login import LoginScreen
 from server.app import build
@@ -50,6 +48,7 @@ from tests.journeys.test_teacher_invites import FORM, tab_to, type_text
 from tests.net.browser import browser_in
 from tests.net.fixtures import school_net, turn  # noqa: F401
 from tests.server.conftest import make_settings
+from tests.server.test_invitation import invite as invite_by_api
 
 MEDIA_ARGS = (
     "--use-fake-device-for-media-stream",
@@ -94,7 +93,7 @@ async def press_button(session: Session, button: Any) -> None:
     await keyboard.press(session.base, "enter")
 
 
-async def invite(session: Session, shots: Path) -> str:
+async def invite_in_the_client(session: Session, shots: Path) -> str:
     """(a) F2, the form typed field by field, Enter on Create; the code read off the card."""
     base = session.base
     await keyboard.press(base, "f2")
@@ -197,7 +196,7 @@ async def test_partner_class_is_seen_and_heard_in_the_amphitheatre(base, driver,
     with window_size(base, *TEACHER_WINDOW):
         session, task, lea = await teacher_and_pupil(base, driver, http, world.url, tmp_path, shots)
         try:
-            code = await invite(session, shots)  # (a)
+            code = await invite_in_the_client(session, shots)  # (a)
             await keyboard.press(base, "f2")  # her panel closed, she walks to the amphitheatre, and so does Léa
             await into_the_amphitheatre(session, lea)
             await lea.do("shot", name="a2-pupil-sees-her-teacher.png")
@@ -276,8 +275,9 @@ async def test_partner_class_behind_a_school_firewall_comes_through_turn_over_tc
     """(g): (c)–(d) again with the Köln school's network dropping every UDP packet: its browser reaches the
     conference through TURN over TCP; the French side is on an open network."""
     url = school_world.url
-    token = await fetch_demo_token(http, url, "mme.durand")
-    code = await create_invitation(http, url, token)  # journey (a) types it in the client
+    status, created = await invite_by_api(http, school_world)  # journey (a) types it in the client
+    assert status == 201, created
+    code = created["code"]
     dropped = school_net.udp_dropped()
     with window_size(base, *TEACHER_WINDOW):
         session, task, lea = await teacher_and_pupil(base, driver, http, url, tmp_path, shots)
@@ -311,14 +311,6 @@ SELECTED_PAIRS = """async () => {
   }
   return out;
 }"""
-
-
-async def create_invitation(http, url: str, token: str) -> str:
-    body = {"partner_school": "Gymnasium Köln", "country": "Allemagne", "language": "de", "room": "amphi",
-            "classes": ["4A"], "valid_until": time.time() + 3600, "max_guests": 25}
-    async with http.post(f"{url}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
-        assert r.status == 201, await r.text()
-        return (await r.json())["code"]
 
 
 async def until_recorded(conference: Any, host: int, timeout: float = 30.0) -> Path:
