@@ -61,6 +61,17 @@ def ensure_test_system_packages() -> None:
     sh("sh", TEST_SYSTEM_SCRIPT)
 
 
+def typecheck_tree() -> None:
+    """mypy checks the installed names (cybercollege.server...): link .typecheck/cybercollege/<folder> to each
+    top-level folder the wheel maps (pyproject.toml's package-dir), as mypy cannot follow an editable install."""
+    tree = ROOT / ".typecheck" / "cybercollege"
+    tree.mkdir(parents=True, exist_ok=True)
+    for folder in ("protocol", "worlds", "server", "client"):
+        link = tree / folder
+        if not link.is_symlink():
+            link.symlink_to(Path("..", "..", folder))
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
@@ -71,6 +82,7 @@ def main(argv: list[str]) -> int:
     ensure_test_system_packages()
     args = argv[1:]
     if len(argv) == 1 or argv[1:] == ["-q"]:  # the whole suite: the linters first, as CI runs them
+        typecheck_tree()
         for check in (["ruff", "check", "."], ["mypy"]):
             if subprocess.call([str(PY), "-m", *check], cwd=ROOT) != 0:
                 return 1

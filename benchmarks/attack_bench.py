@@ -44,13 +44,13 @@ import aiohttp
 import msgpack
 from aiohttp import web
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol import Direction, decode, encode
-from protocol.messages import Hello, Ping, Welcome
-from server import logs
-from server.app import build
-from server.config import Settings
-from server.services import SERVICES
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.protocol.messages import Hello, Ping, Welcome
+from cybercollege.server.config import Settings
+from cybercollege.server.core import logs
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("none", "slow", "flood", "garbage")

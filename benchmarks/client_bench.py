@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args.avatars = 50 if args.avatars is None else args.avatars
     args.size = args.size or "1280x720"
     width, height = (int(v) for v in args.size.split("x"))
-    from client import display
+    from cybercollege.client import display
 
     display.configure(offscreen=True, size=(width, height))
     load_prc_file_data("bench", "gl-finish false\n" if args.no_finish else "gl-finish true\n")
@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def scene(base, count: int):
     """Classroom 103 seen from the back with ``count`` avatars: the view, and the feed of their FRAMEs."""
-    import worlds
-    from client.mirror import Mirror
-    from client.view import WorldView
-    from protocol.connection import ClientConnection
+    from cybercollege import worlds
+    from cybercollege.client.mirror import Mirror
+    from cybercollege.client.view import WorldView
+    from cybercollege.protocol.connection import ClientConnection
 
     world = worlds.load_world(worlds.default_world_path())
     view = WorldView(base, world)
@@ -116,7 +116,7 @@ def ping_main(args) -> int:
     import asyncio
     import os
 
-    from client import display
+    from cybercollege.client import display
 
     width, height = (int(v) for v in (args.size or "640x360").split("x"))
     os.environ.setdefault("LP_NUM_THREADS", "1")  # read once, when Mesa creates the context
@@ -152,11 +152,11 @@ async def ping_run(base, count: int, pings: int) -> dict:
     import aiohttp
     from aiohttp import WSMsgType, web
 
-    from client.loop import FrameDriver
-    from client.network import WorldConnection
-    from protocol import encode
-    from protocol.connection import ServerConnection
-    from protocol.messages import Avatar, Ping, Pong, Welcome
+    from cybercollege.client.loop import FrameDriver
+    from cybercollege.client.network import WorldConnection
+    from cybercollege.protocol import encode
+    from cybercollege.protocol.connection import ServerConnection
+    from cybercollege.protocol.messages import Avatar, Ping, Pong, Welcome
 
     async def ws_handler(request: web.Request) -> web.WebSocketResponse:  # answers PING at once
         ws = web.WebSocketResponse(compress=False)
@@ -254,10 +254,10 @@ class Feed:
         self.updates = 0
 
     def appear(self) -> None:
-        from protocol import encode_frame
-        from protocol.codec import encode
-        from protocol.messages import Appear, Avatar
-        from protocol.quantize import heading_to_wire, to_cm
+        from cybercollege.protocol import encode_frame
+        from cybercollege.protocol.codec import encode
+        from cybercollege.protocol.messages import Appear, Avatar
+        from cybercollege.protocol.quantize import heading_to_wire, to_cm
 
         events = [
             encode(Appear(Avatar(100 + i, f"Élève {i + 1}", "pupil", to_cm(x), to_cm(y), heading_to_wire(h), anim)))
@@ -266,9 +266,9 @@ class Feed:
         self.mirror.apply(self.conn.receive(encode_frame(0, events, [])))
 
     def tick(self) -> None:
-        from protocol import encode_frame, encode_update
-        from protocol.messages import Anim
-        from protocol.quantize import heading_to_wire, to_cm
+        from cybercollege.protocol import encode_frame, encode_update
+        from cybercollege.protocol.messages import Anim
+        from cybercollege.protocol.quantize import heading_to_wire, to_cm
 
         self.tick_no += 1
         t = self.tick_no * 0.05
@@ -284,7 +284,7 @@ class Feed:
 
 
 def _spots(room, count: int) -> list[tuple[float, float, float, int]]:
-    from protocol.messages import Anim
+    from cybercollege.protocol.messages import Anim
 
     spots: list[tuple[float, float, float, int]] = [
         (s.x, s.y, s.heading, Anim.SIT if i % 4 else Anim.HAND_UP) for i, s in enumerate(room.seats)
@@ -300,8 +300,8 @@ def _spots(room, count: int) -> list[tuple[float, float, float, int]]:
 
 
 def _welcome() -> bytes:
-    from protocol.codec import encode
-    from protocol.messages import Avatar, Welcome
+    from cybercollege.protocol.codec import encode
+    from cybercollege.protocol.messages import Avatar, Welcome
 
     return encode(Welcome(1, Avatar(1, "Bench", "pupil", 4230, 1500, 0, 0), ROOM, "r", "w", 20, {}))
 

@@ -18,9 +18,9 @@ from collections.abc import Callable
 import aiohttp
 
 from benchmarks.lean_ws import LeanWebSocket
-from protocol import Direction, decode
-from protocol.connection import ClientConnection
-from protocol.messages import Frame, Move, Welcome
+from cybercollege.protocol import Direction, decode
+from cybercollege.protocol.connection import ClientConnection
+from cybercollege.protocol.messages import Frame, Move, Welcome
 
 SENT: dict[tuple[int, int, int], float] = {}
 LAT: list[float] = []

@@ -52,16 +52,16 @@ from aiortc import (
 from aiortc.contrib.media import MediaRelay
 
 from benchmarks.procstat import cpu_seconds, rss_mb
-from protocol import Direction, decode, encode
-from protocol.conference import (
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.protocol.conference import (
     ConfPublish,
     ConfPublishAnswer,
     ConfSubscribeAnswer,
     ConfSubscribeOffer,
     Role,
 )
-from server.conference import Sfu, SfuConfig
-from server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference import Sfu, SfuConfig
+from cybercollege.server.conference import aiortc_hooks as hooks
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 1 << 20

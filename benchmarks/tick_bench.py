@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import worlds
-from server.config import Settings
-from server.identity import Identity, Role
-from server.session import Session
-from server.world import World
+from cybercollege import worlds
+from cybercollege.server.config import Settings
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.session import Session
+from cybercollege.server.core.world import World
 
 ARENA = Path(__file__).resolve().parent / "arena"
 

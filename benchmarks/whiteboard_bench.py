@@ -24,13 +24,13 @@ from pathlib import Path
 
 import aiohttp
 
-import worlds
-from client.mirror import Mirror
-from client.network import WorldConnection, fetch_demo_token
-from protocol import whiteboard as W
-from server.persistence import Store
-from server.whiteboard.board import ITEM, Board, Op
-from server.whiteboard.storage import BoardStorage, Snapshot
+from cybercollege import worlds
+from cybercollege.client.mirror import Mirror
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.classroom.whiteboard.board import ITEM, Board, Op
+from cybercollege.server.classroom.whiteboard.storage import BoardStorage, Snapshot
+from cybercollege.server.persistence import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WORLD = worlds.load_world(worlds.default_world_path())
@@ -48,7 +48,7 @@ async def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     args = ["serve", "--port", str(port), "--secret", SECRET, "--database-url", f"sqlite+aiosqlite:///{db}"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", *args],
+        [sys.executable, "-m", "cybercollege.server", *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

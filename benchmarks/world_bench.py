@@ -65,7 +65,7 @@ def start_server(kind: str, port: int, tmp: Path, arena: Path) -> subprocess.Pop
         cmd = [
             sys.executable,
             "-m",
-            "server.cli",
+            "cybercollege.server",
             "serve",
             "--port",
             str(port),

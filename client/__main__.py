@@ -1,7 +1,7 @@
-"""``python -m client ...``: the same as ``cybercollege client ...``."""
+"""``python -m cybercollege.client ...``: the same as ``cybercollege client ...``."""
 
 import sys
 
-from client.app import main
+from cybercollege.client.app import main
 
 sys.exit(main())

@@ -6,7 +6,7 @@ import logging
 
 import aiohttp
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 
 
 class LoginFailed(Exception):
@@ -56,7 +56,7 @@ async def _error_code(resp: aiohttp.ClientResponse) -> str:
 
 async def _ent_token(http: aiohttp.ClientSession, url: str, ent_id: str) -> str:
     """The desktop ENT login of client/login.py: the system browser, then a loopback redirect."""
-    from client import login
+    from cybercollege.client import login
 
     try:
         tokens = await login.login(url)

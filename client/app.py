@@ -1,6 +1,6 @@
 """``cybercollege client``: the Panda3D desktop client.
 
-One process, one thread: ``asyncio.run`` owns the loop; :class:`client.loop.FrameDriver` renders frames
+One process, one thread: ``asyncio.run`` owns the loop; :class:`cybercollege.client.loop.FrameDriver` renders frames
 between network callbacks. Nothing the user does or the server sends ends in a traceback: unexpected
 errors go to a log file and the user gets one sentence.
 """
@@ -13,9 +13,9 @@ import logging
 import sys
 from pathlib import Path
 
-from client import i18n, preferences
+from cybercollege.client import i18n, preferences
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = _setup_logging(args)
     i18n.set_language(args.lang)
     try:
-        from client import display
+        from cybercollege.client import display
 
         display.configure(args.offscreen, (width, height))
         return asyncio.run(_run(args))
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(args: argparse.Namespace) -> int:
     import aiohttp
 
-    from client import display
-    from client.loop import FrameDriver
-    from client.session import Options, Session
-    from client.sources import Devices
-    from client.ui.login import LoginChoice
+    from cybercollege.client import display
+    from cybercollege.client.loop import FrameDriver
+    from cybercollege.client.session import Options, Session
+    from cybercollege.client.sources import Devices
+    from cybercollege.client.ui.login import LoginChoice
 
     try:
         base = display.base()
@@ -108,7 +108,7 @@ async def _quit_when_closed(driver, session) -> None:
 
 
 def _setup_logging(args: argparse.Namespace) -> Path:
-    from client.content import cache_dir
+    from cybercollege.client.content import cache_dir
 
     path = args.log or (args.cache or cache_dir()) / "client.log"
     try:

@@ -21,8 +21,8 @@ from collections.abc import Container, Mapping
 import av
 import numpy as np
 
-import worlds
-from client.mirror import AvatarState
+from cybercollege import worlds
+from cybercollege.client.mirror import AvatarState
 
 REFERENCE_DISTANCE = 2.0  # m: full level this close, then inverse-distance rolloff
 CUTOFF = 25.0  # m: silent from here on

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from panda3d.core import LODNode, NodePath, TextNode
 from panda3d.direct import CLerpInterval, CLerpNodePathInterval
 
-from client import figures, style
-from protocol.messages import Anim
+from cybercollege.client import figures, style
+from cybercollege.protocol.messages import Anim
 
 BUFFER = 0.1  # seconds of interpolation delay
 SNAP_DISTANCE = 4.0  # metres: farther jumps (doors, resume) teleport

@@ -1,9 +1,9 @@
 """The whiteboards of my room, drawn from the mirror (docs/whiteboard.md): strokes, shapes and text.
 
-Each board is a card whose texture (:class:`client.canvas.Canvas`) is painted as messages arrive: live
+Each board is a card whose texture (:class:`cybercollege.client.canvas.Canvas`) is painted as messages arrive: live
 points and new items are painted on top at once, segment by segment; a page that changes underneath (an
 undo, a clear, another page) is repainted whole, at most ``REFRESH_HZ`` times a second. Texts are text
-nodes in front of the card. My own strokes are painted as I draw (:mod:`client.drawing`).
+nodes in front of the card. My own strokes are painted as I draw (:mod:`cybercollege.client.drawing`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from panda3d.core import CardMaker, NodePath, TextNode
 
-from client import style
-from client.canvas import Canvas
-from protocol.whiteboard import BOARD_UNITS, Board, BoardHide, BoardItems, LiveEnd, LivePoints, LiveStroke, PageShown
-from worlds import Room, Whiteboard
+from cybercollege.client import style
+from cybercollege.client.canvas import Canvas
+from cybercollege.protocol.whiteboard import (
+    BOARD_UNITS,
+    Board,
+    BoardHide,
+    BoardItems,
+    LiveEnd,
+    LivePoints,
+    LiveStroke,
+    PageShown,
+)
+from cybercollege.worlds import Room, Whiteboard
 
 REFRESH_HZ = 10.0
 SURFACE = 0.03  # metres in front of the board's centre plane

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 from panda3d.core import SamplerState, Texture
 
-from protocol.whiteboard import BOARD_UNITS
+from cybercollege.protocol.whiteboard import BOARD_UNITS
 
 TEXTURE_WIDTH = 1024
 """Pixels across a board (3.5 mm a pixel on a 3.6 m board)."""

@@ -9,21 +9,21 @@ import asyncio
 import logging
 import math
 
-from client.drawing import Pen, Sender
-from client.slides import SlideError, Slides
-from client.teacherfiles import documents_dir
-from client.ui.classstate import ClassState
-from client.ui.poll import PollWindow
-from client.ui.teacher import TeacherPanel
-from client.ui.teachertools import TeacherTools
-from client.ui.toolbar import Toolbar
-from protocol.classroom import AnswerLayer, Breakout, BreakoutJoin, CalledToBoard, PageBackground, Question
-from protocol.invitation import Lobby
-from protocol.messages import Anim, Presence, Room, Welcome
-from protocol.teacher import Hand, Poll, RoomState, Vote
-from protocol.whiteboard import Board, BoardAck, BoardItems, Pens
+from cybercollege.client.drawing import Pen, Sender
+from cybercollege.client.slides import SlideError, Slides
+from cybercollege.client.teacherfiles import documents_dir
+from cybercollege.client.ui.classstate import ClassState
+from cybercollege.client.ui.poll import PollWindow
+from cybercollege.client.ui.teacher import TeacherPanel
+from cybercollege.client.ui.teachertools import TeacherTools
+from cybercollege.client.ui.toolbar import Toolbar
+from cybercollege.protocol.classroom import AnswerLayer, Breakout, BreakoutJoin, CalledToBoard, PageBackground, Question
+from cybercollege.protocol.invitation import Lobby
+from cybercollege.protocol.messages import Anim, Presence, Room, Welcome
+from cybercollege.protocol.teacher import Hand, Poll, RoomState, Vote
+from cybercollege.protocol.whiteboard import Board, BoardAck, BoardItems, Pens
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 
 
 class ClassroomTools:

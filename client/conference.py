@@ -8,16 +8,16 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-import worlds
-from client import audiozone
-from client.media import ConferenceMedia
-from client.panels import PanelLayer
-from client.screen import ScreenView
-from client.sources import Devices
-from client.speakers import Speakers
-from client.ui.linkrooms import linkable
-from client.ui.media import ConferenceBar
-from protocol.conference import ConfLink, ConfRecord
+from cybercollege import worlds
+from cybercollege.client import audiozone
+from cybercollege.client.media import ConferenceMedia
+from cybercollege.client.panels import PanelLayer
+from cybercollege.client.screen import ScreenView
+from cybercollege.client.sources import Devices
+from cybercollege.client.speakers import Speakers
+from cybercollege.client.ui.linkrooms import linkable
+from cybercollege.client.ui.media import ConferenceBar
+from cybercollege.protocol.conference import ConfLink, ConfRecord
 
 _closing: set[asyncio.Task] = set()
 

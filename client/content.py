@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import aiohttp
 
-import worlds
+from cybercollege import worlds
 
 WORLD_PREFIX = "world/"
 MAX_FILE_BYTES = 8 * 1024 * 1024

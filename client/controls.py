@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from client.i18n import tr
-from client.ui import focus
-from client.ui.dialogs import MessageScreen
-from client.ui.settings import SettingsDialog
-from protocol.messages import Anim
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui import focus
+from cybercollege.client.ui.dialogs import MessageScreen
+from cybercollege.client.ui.settings import SettingsDialog
+from cybercollege.protocol.messages import Anim
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 
 # Arrows, QWERTY (WASD) and AZERTY (ZQSD) keys.
 KEYS = {"arrow_up": "forward", "w": "forward", "z": "forward", "arrow_down": "back", "s": "back",
@@ -20,7 +20,7 @@ KEYS = {"arrow_up": "forward", "w": "forward", "z": "forward", "arrow_down": "ba
 
 
 class Controls:
-    """Bound to one :class:`client.session.Session`; reads its current connection, view and HUD."""
+    """Bound to one :class:`cybercollege.client.session.Session`; reads its current connection, view and HUD."""
 
     def __init__(self, session) -> None:
         self.session = session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from panda3d.core import load_prc_file_data
 
-from client import style
+from cybercollege.client import style
 
 _base = None
 

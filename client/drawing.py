@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import LineSegs, NodePath, Point2, Point3
 
-from client.boards import SURFACE, BoardLayer, board_point, shape_points
-from protocol.classroom import MAX_ANSWER_POINTS, AnswerItem, AnswerUndo
-from protocol.whiteboard import (
+from cybercollege.client.boards import SURFACE, BoardLayer, board_point, shape_points
+from cybercollege.protocol.classroom import MAX_ANSWER_POINTS, AnswerItem, AnswerUndo
+from cybercollege.protocol.whiteboard import (
     BOARD_UNITS,
     MAX_POINTS_PER_MESSAGE,
     MAX_POINTS_PER_STROKE,
@@ -37,7 +37,7 @@ from protocol.whiteboard import (
     WriteText,
 )
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 SEND_HZ = 60.0
 MIN_STEP = 6
 """Board units the mouse must move before a new point is taken."""
@@ -89,7 +89,7 @@ class Pen(DirectObject):
         self.boards, self.me, self.role = boards, me, role
         self.tool, self.colour, self.width = int(Tool.PEN), 0x1A1A1A, 30
         self.shape: int | None = None
-        """The shape drawn instead of a stroke (``protocol.whiteboard.Shape``), if one is chosen."""
+        """The shape drawn instead of a stroke (``cybercollege.protocol.whiteboard.Shape``), if one is chosen."""
         self.corner: tuple[int, int] | None = None
         self.end = (0, 0)
         self.preview: NodePath | None = None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from client.network import ConnectionRefused
-from protocol import CloseCode, ErrorCode
+from cybercollege.client.network import ConnectionRefused
+from cybercollege.protocol import CloseCode, ErrorCode
 
 _BY_CODE: dict[int, str] = {
     ErrorCode.TOKEN_INVALID: "err_token",

@@ -10,8 +10,8 @@ from functools import cache
 
 from panda3d.core import NodePath, SequenceNode
 
-from client.mesh import Color, MeshBuilder, placement
-from protocol.messages import Anim
+from cybercollege.client.mesh import Color, MeshBuilder, placement
+from cybercollege.protocol.messages import Anim
 
 SHIRTS: tuple[Color, ...] = (
     (0.85, 0.33, 0.3, 1.0), (0.27, 0.55, 0.85, 1.0), (0.35, 0.7, 0.4, 1.0), (0.95, 0.7, 0.2, 1.0),

@@ -1,4 +1,4 @@
-"""Low-poly furniture, drawn into a room's MeshBuilder from ``worlds.Furniture`` boxes.
+"""Low-poly furniture, drawn into a room's MeshBuilder from ``cybercollege.worlds.Furniture`` boxes.
 
 Each drawer works in the furniture's own frame: origin at its centre on the floor, +y the way it faces,
 ``sx`` across, ``sy`` deep, ``sz`` high.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from client.mesh import Color, MeshBuilder, hex_color, placement, shade
-from worlds import Furniture
+from cybercollege.client.mesh import Color, MeshBuilder, hex_color, placement, shade
+from cybercollege.worlds import Furniture
 
 DEFAULT_COLORS = {
     "desk": "#c8a572", "teacher_desk": "#8a6a48", "table": "#b48a5a", "chair": "#3d6fa8",

@@ -29,9 +29,9 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from client import audiozone, sources
-from client.sources import Devices, Mutable
-from protocol.conference import (
+from cybercollege.client import audiozone, sources
+from cybercollege.client.sources import Devices, Mutable
+from cybercollege.protocol.conference import (
     ConfIce,
     ConfLeft,
     ConfMuted,
@@ -45,7 +45,7 @@ from protocol.conference import (
     ConfTracks,
     ConfUnpublish,
 )
-from protocol.messages import Error, schema_of
+from cybercollege.protocol.messages import Error, schema_of
 
 log = logging.getLogger("cybercollege.client.media")
 PUBLISH_CODE = schema_of(ConfPublish).code
@@ -137,7 +137,7 @@ class ConferenceMedia:
         if isinstance(msg, ConfIce):  # before any offer: the STUN/TURN servers of this server
             servers = [RTCIceServer(list(msg.urls), msg.username or None, msg.credential or None)] if msg.urls else []
             self.rtc = RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        if type(msg).__module__ == "protocol.conference":
+        if type(msg).__module__ == "cybercollege.protocol.conference":
             self._queue.put_nowait(msg)
         elif isinstance(msg, Error) and msg.ref == PUBLISH_CODE:
             self._queue.put_nowait(msg)  # my offer was refused: drop my publish connection

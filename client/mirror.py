@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol.invitation import Guest, Lobby
-from protocol.messages import (
+from cybercollege.protocol.invitation import Guest, Lobby
+from cybercollege.protocol.messages import (
     Appear,
     Chat,
     Closing,
@@ -26,9 +26,9 @@ from protocol.messages import (
     Vanish,
     Welcome,
 )
-from protocol.quantize import from_cm, heading_from_wire
-from protocol.teacher import Poll, RoomState
-from protocol.whiteboard import (
+from cybercollege.protocol.quantize import from_cm, heading_from_wire
+from cybercollege.protocol.teacher import Poll, RoomState
+from cybercollege.protocol.whiteboard import (
     Board,
     BoardAck,
     BoardHide,

@@ -13,13 +13,13 @@ from collections.abc import Callable
 
 import aiohttp
 
-from client.mirror import Mirror
-from protocol import ErrorCode, ProtocolError
-from protocol import limits as L
-from protocol.connection import ClientConnection
-from protocol.messages import Bye, Error, Move, Ping, Say, UseDoor, Welcome, Whisper
-from protocol.quantize import heading_to_wire, to_cm
-from protocol.whiteboard import GivePen, StrokeBegin, StrokeEnd, StrokePoints
+from cybercollege.client.mirror import Mirror
+from cybercollege.protocol import ErrorCode, ProtocolError
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.connection import ClientConnection
+from cybercollege.protocol.messages import Bye, Error, Move, Ping, Say, UseDoor, Welcome, Whisper
+from cybercollege.protocol.quantize import heading_to_wire, to_cm
+from cybercollege.protocol.whiteboard import GivePen, StrokeBegin, StrokeEnd, StrokePoints
 
 
 class ConnectionRefused(Exception):

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 from panda3d.core import CardMaker, NodePath, Texture
 
-from client.avatars import TAG_HEIGHT
-from client.media import Picture
-from client.screen import fit
+from cybercollege.client.avatars import TAG_HEIGHT
+from cybercollege.client.media import Picture
+from cybercollege.client.screen import fit
 
 LIMIT = 8  # panels at most: each costs an upload per new picture
 SIZE = (0.64, 0.36)  # metres: the card (pictures keep their aspect ratio inside it)

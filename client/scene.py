@@ -1,4 +1,4 @@
-"""The static college drawn from a ``worlds.World``: one vertex-coloured mesh per room, signs flattened.
+"""The static college drawn from a ``cybercollege.worlds.World``: one vertex-coloured mesh per room, signs flattened.
 
 A room costs one draw call (floor, walls, ceiling and furniture in one Geom); all the signs of the
 world are flattened together into a few more.
@@ -16,9 +16,9 @@ from panda3d.core import (
     Triangulator,
 )
 
-from client import furniture, style
-from client.mesh import Color, MeshBuilder, hex_color, shade
-from worlds import Door, Room, World, geometry
+from cybercollege.client import furniture, style
+from cybercollege.client.mesh import Color, MeshBuilder, hex_color, shade
+from cybercollege.worlds import Door, Room, World, geometry
 
 WALL_THICKNESS = 0.015  # drawn inside each room; boards hang 2 cm from the wall line
 FRAME_DEPTH = 0.06

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from panda3d.core import CardMaker, NodePath, Texture
 
-from client.media import Picture
-from worlds import Room, Screen
+from cybercollege.client.media import Picture
+from cybercollege.worlds import Room, Screen
 
 SURFACE = 0.045  # metres in front of the screen's centre plane (the screen furniture is 4 cm deep)
 GAP = 0.04  # metres between tiles of the grid

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from client.walker import plan_path
-from worlds import geometry
+from cybercollege.client.walker import plan_path
+from cybercollege.worlds import geometry
 
 
 async def go(session, x: float, y: float) -> None:

@@ -17,26 +17,26 @@ from pathlib import Path
 import aiohttp
 from direct.showbase.DirectObject import DirectObject
 
-import worlds
-from client import accounts, content, devices, errors, preferences
-from client.accounts import LoginFailed
-from client.classroom import ClassroomTools
-from client.conference import Conference
-from client.controls import Controls
-from client.i18n import tr
-from client.loop import FrameDriver
-from client.network import ConnectionRefused, WorldConnection
-from client.sources import Devices
-from client.ui import layout
-from client.ui.dialogs import MessageScreen
-from client.ui.hud import Hud
-from client.ui.login import LoginChoice, LoginScreen
-from client.ui.people import Person, Powers
-from client.ui.settings import SettingsDialog
-from client.view import WorldView
-from protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
+from cybercollege import worlds
+from cybercollege.client import accounts, content, devices, errors, preferences
+from cybercollege.client.accounts import LoginFailed
+from cybercollege.client.classroom import ClassroomTools
+from cybercollege.client.conference import Conference
+from cybercollege.client.controls import Controls
+from cybercollege.client.i18n import tr
+from cybercollege.client.loop import FrameDriver
+from cybercollege.client.network import ConnectionRefused, WorldConnection
+from cybercollege.client.sources import Devices
+from cybercollege.client.ui import layout
+from cybercollege.client.ui.dialogs import MessageScreen
+from cybercollege.client.ui.hud import Hud
+from cybercollege.client.ui.login import LoginChoice, LoginScreen
+from cybercollege.client.ui.people import Person, Powers
+from cybercollege.client.ui.settings import SettingsDialog
+from cybercollege.client.view import WorldView
+from cybercollege.protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 LOGIN_S = {"ent": 180.0, "demo": 20.0, "guest": 20.0}
 """Longest wait for a session token: the ENT's page in the browser (typing a password), a demo login or a
@@ -475,7 +475,7 @@ class Session:
     # --- scripts --------------------------------------------------------------------------------
 
     async def _run_script(self, script: str) -> None:
-        from client import scripts
+        from cybercollege.client import scripts
 
         try:
             await scripts.run(script, self)

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-"""The server's limit for one upload (server/slides.py)."""
+"""The server's limit for one upload (server/classroom/slides.py)."""
 
 
 class FileRefused(Exception):

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 from panda3d.core import NodePath
 
-import worlds
-from client import scene
-from client.avatars import AvatarLayer, AvatarView
-from client.boards import BoardLayer
-from client.walker import Walker
-from protocol.messages import Anim, Appear, Correction, Frame, Room, Vanish
-from protocol.quantize import from_cm, heading_from_wire
+from cybercollege import worlds
+from cybercollege.client import scene
+from cybercollege.client.avatars import AvatarLayer, AvatarView
+from cybercollege.client.boards import BoardLayer
+from cybercollege.client.walker import Walker
+from cybercollege.protocol.messages import Anim, Appear, Correction, Frame, Room, Vanish
+from cybercollege.protocol.quantize import from_cm, heading_from_wire
 
 SEND_INTERVAL = 0.05  # seconds between MOVE messages while moving (20 Hz)
 CAMERA_DISTANCE = 4.0

@@ -11,8 +11,8 @@ import heapq
 import math
 from dataclasses import dataclass
 
-from protocol.messages import Anim
-from worlds import Door, Room, Seat, geometry
+from cybercollege.protocol.messages import Anim
+from cybercollege.worlds import Door, Room, Seat, geometry
 
 WALK_SPEED = 2.5  # m/s
 RUN_SPEED = 4.5

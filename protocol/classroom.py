@@ -2,7 +2,8 @@
 
 Slide backgrounds of board pages, private answer layers (a question, each pupil answers on a hidden
 layer, the teacher reveals), breakout groups with their own boards and a timer, and "call the class to
-the board". Slides and exports are HTTP (server/slides.py, server/export.py); these are the live parts.
+the board". Slides and exports are HTTP (server/classroom/slides.py, server/classroom/export.py); these are
+the live parts.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Annotated
 
-from protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
-from protocol.messages import TEXT, U32, Direction, message, record
-from protocol.whiteboard import BOARD, COLOUR, PAGE, WIDTH, BoardItem, Points
+from cybercollege.protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
+from cybercollege.protocol.messages import TEXT, U32, Direction, message, record
+from cybercollege.protocol.whiteboard import BOARD, COLOUR, PAGE, WIDTH, BoardItem, Points
 
 C = Direction.TO_SERVER
 S = Direction.TO_CLIENT

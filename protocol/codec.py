@@ -6,9 +6,9 @@ from typing import Any
 
 import msgpack
 
-from protocol import limits as L
-from protocol.errors import ErrorCode, ProtocolError
-from protocol.messages import TO_CLIENT, TO_SERVER, Direction, Frame, Schema, schema_of
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.errors import ErrorCode, ProtocolError
+from cybercollege.protocol.messages import TO_CLIENT, TO_SERVER, Direction, Frame, Schema, schema_of
 
 _FRAME_CODE: int = Frame.__protocol__.code  # type: ignore[attr-defined]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from protocol.fields import Bool, Int, ListOf, Rec, Str
-from protocol.messages import IDENT, U32, Direction, message, record
+from cybercollege.protocol.fields import Bool, Int, ListOf, Rec, Str
+from cybercollege.protocol.messages import IDENT, U32, Direction, message, record
 
 MAX_SDP_CHARS = 64 * 1024
 """Largest SDP in an offer or answer."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from protocol import limits as L
-from protocol.codec import decode, encode
-from protocol.errors import ErrorCode, ProtocolError
-from protocol.messages import Direction, Hello, Welcome
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.codec import decode, encode
+from cybercollege.protocol.errors import ErrorCode, ProtocolError
+from cybercollege.protocol.messages import Direction, Hello, Welcome
 
 
 class State(Enum):

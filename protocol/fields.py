@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.errors import ErrorCode, ProtocolError
+from cybercollege.protocol.errors import ErrorCode, ProtocolError
 
 Path = Any
 """Where a value sits: a message name, or ``(parent, field name)`` / ``(parent, index)``.
@@ -139,7 +139,7 @@ class StrIntMap(Field):
 
 
 class Rec(Field):
-    """A nested record (a dataclass declared with :func:`protocol.messages.record`), sent as an array."""
+    """A nested record (a dataclass declared with :func:`cybercollege.protocol.messages.record`), sent as an array."""
 
     def __init__(self, cls: type) -> None:
         self.cls = cls

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.fields import ListOf, Rec, Str
-from protocol.messages import IDENT, NAME, U32, Direction, message, record
+from cybercollege.protocol.fields import ListOf, Rec, Str
+from cybercollege.protocol.messages import IDENT, NAME, U32, Direction, message, record
 
 C = Direction.TO_SERVER
 S = Direction.TO_CLIENT

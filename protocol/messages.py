@@ -12,9 +12,9 @@ from dataclasses import MISSING, dataclass, fields
 from enum import IntEnum
 from typing import Annotated, Any
 
-from protocol import limits as L
-from protocol.errors import ErrorCode, ProtocolError
-from protocol.fields import Bool, Field, Int, ListOf, Opt, Path, Rec, Str, StrIntMap, invalid
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.errors import ErrorCode, ProtocolError
+from cybercollege.protocol.fields import Bool, Field, Int, ListOf, Opt, Path, Rec, Str, StrIntMap, invalid
 
 
 class Direction(IntEnum):

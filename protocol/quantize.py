@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol import limits as L
+from cybercollege.protocol import limits as L
 
 _STEPS_PER_DEGREE = L.HEADING_STEPS / 360.0
 

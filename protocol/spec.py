@@ -1,7 +1,7 @@
 """Generates the reference part of docs/protocol.md from the declarations, so the two never drift.
 
-python -m protocol.spec            # print the generated reference
-python -m protocol.spec --write    # replace it inside docs/protocol.md
+python -m cybercollege.protocol.spec            # print the generated reference
+python -m cybercollege.protocol.spec --write    # replace it inside docs/protocol.md
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import inspect
 import sys
 from pathlib import Path
 
-from protocol import limits as L
-from protocol.errors import CloseCode, ErrorCode
-from protocol.messages import RECORDS, TO_CLIENT, TO_SERVER, Anim, Schema
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.errors import CloseCode, ErrorCode
+from cybercollege.protocol.messages import RECORDS, TO_CLIENT, TO_SERVER, Anim, Schema
 
-BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m protocol.spec --write) -->"
+BEGIN = "<!-- BEGIN GENERATED REFERENCE (python -m cybercollege.protocol.spec --write) -->"
 END = "<!-- END GENERATED REFERENCE -->"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
-from protocol.messages import TEXT, U32, Direction, _printable, message, record
+from cybercollege.protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
+from cybercollege.protocol.messages import TEXT, U32, Direction, _printable, message, record
 
 C = Direction.TO_SERVER
 S = Direction.TO_CLIENT

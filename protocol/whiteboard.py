@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Annotated, Any
 
-from protocol.fields import Bool, Field, Int, ListOf, Rec, Str, invalid
-from protocol.messages import U32, Direction, message, record
+from cybercollege.protocol.fields import Bool, Field, Int, ListOf, Rec, Str, invalid
+from cybercollege.protocol.messages import U32, Direction, message, record
 
 BOARD_UNITS = 10_000
 """Board coordinates per board width."""

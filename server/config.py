@@ -2,7 +2,7 @@
 
 Every option can be set by an environment variable ``CYBERCOLLEGE_<NAME>`` (upper case) or a CLI flag of
 ``cybercollege serve``. docs/configuration.md is generated from the descriptions below
-(``python -m server.config --markdown``).
+(``python -m cybercollege.server.config --markdown``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from server.conference import SfuConfig
+    from cybercollege.server.conference import SfuConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,13 +127,13 @@ class Settings(BaseSettings):
     def world_path(self) -> Path:
         if self.world is not None:
             return self.world.resolve()
-        from worlds import default_world_path
+        from cybercollege.worlds import default_world_path
 
         return default_world_path()
 
     def sfu_config(self) -> SfuConfig:
         """The media forwarder's settings (raises ValueError on a malformed port range)."""
-        from server.conference import SfuConfig
+        from cybercollege.server.conference import SfuConfig
 
         ports = None
         if self.rtc_ports:

@@ -1,4 +1,4 @@
-"""Micro benchmark of the per-move checks: ``python -m worlds.bench [PATH]``.
+"""Micro benchmark of the per-move checks: ``python -m cybercollege.worlds.bench [PATH]``.
 
 Draws random walkable points in every room of the world and short moves (about one 20 Hz tick of
 walking, 0.1 m) from them, then times ``room.contains`` and ``room.segment_allowed`` per call.
@@ -12,8 +12,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from worlds.loader import default_world_path, load_world
-from worlds.model import Room
+from cybercollege.worlds.loader import default_world_path, load_world
+from cybercollege.worlds.model import Room
 
 STEP = 0.1  # metres per move
 

@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from worlds import geometry
-from worlds.collision import Box, Walkable
-from worlds.model import Furniture, Panel, Platform, Room, Screen, Seat, Whiteboard
-from worlds.schema import (
+from cybercollege.worlds import geometry
+from cybercollege.worlds.collision import Box, Walkable
+from cybercollege.worlds.model import Furniture, Panel, Platform, Room, Screen, Seat, Whiteboard
+from cybercollege.worlds.schema import (
     SOLID_BY_DEFAULT,
     FurnitureSpec,
     PanelSpec,

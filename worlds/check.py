@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from worlds.errors import WorldError
-from worlds.loader import default_world_path, load_world
+from cybercollege.worlds.errors import WorldError
+from cybercollege.worlds.loader import default_world_path, load_world
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Final
 
-from worlds import geometry
+from cybercollege.worlds import geometry
 
 Pt = tuple[float, float]
 FREE: Final = True

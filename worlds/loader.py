@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from worlds import geometry
-from worlds.build import Located, build_room
-from worlds.errors import Issue, WorldError, format_loc
-from worlds.model import Room, Wall, World
-from worlds.rules import Checker, wall_of
-from worlds.schema import RoomsFileSpec, WorldSpec
+from cybercollege.worlds import geometry
+from cybercollege.worlds.build import Located, build_room
+from cybercollege.worlds.errors import Issue, WorldError, format_loc
+from cybercollege.worlds.model import Room, Wall, World
+from cybercollege.worlds.rules import Checker, wall_of
+from cybercollege.worlds.schema import RoomsFileSpec, WorldSpec
 
 WORLD_FILE = "world.toml"
 M = TypeVar("M", bound=BaseModel)

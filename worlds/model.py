@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from worlds import geometry
-from worlds.collision import Box, Walkable
-from worlds.schema import AccessPolicy
+from cybercollege.worlds import geometry
+from cybercollege.worlds.collision import Box, Walkable
+from cybercollege.worlds.schema import AccessPolicy
 
 LANDING_DEPTH = 0.8  # metres inside the room where an avatar arriving through a door stands
 

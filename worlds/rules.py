@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from worlds import geometry
-from worlds.build import Draft, platform_edges, step_interval
-from worlds.errors import Issue
-from worlds.model import Door, Panel, Room
-from worlds.schema import DoorSpec, PlatformSpec
+from cybercollege.worlds import geometry
+from cybercollege.worlds.build import Draft, platform_edges, step_interval
+from cybercollege.worlds.errors import Issue
+from cybercollege.worlds.model import Door, Panel, Room
+from cybercollege.worlds.schema import DoorSpec, PlatformSpec
 
 TOL = 1e-6  # metres: how exactly doors must sit on walls
 PANEL_TOL = 0.05  # metres: boards and screens hang on walls, let them stick out this much

@@ -6,7 +6,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from worlds import geometry
+from cybercollege.worlds import geometry
 
 FORMAT: Final = 1
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
-from client.i18n import tr
-from protocol.teacher import RoomState
+from cybercollege.client.i18n import tr
+from cybercollege.protocol.teacher import RoomState
 
 
 def notices(state: RoomState | None, me: int, teacher: bool) -> list[str]:

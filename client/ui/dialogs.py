@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
-from client import style
-from client.ui.focus import FocusRing, button
-from client.ui.login import BACKGROUND, CARD, label
+from cybercollege.client import style
+from cybercollege.client.ui.focus import FocusRing, button
+from cybercollege.client.ui.login import BACKGROUND, CARD, label
 
 
 class MessageScreen:

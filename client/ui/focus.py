@@ -10,7 +10,7 @@ from direct.gui.DirectGui import DirectButton, DirectEntry
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import ClockObject, NodePath, PGEntry, PGItem
 
-from client import style
+from cybercollege.client import style
 
 HIGHLIGHT = (0.93, 0.55, 0.1, 1.0)
 FIELD = (0.9, 0.93, 0.97, 1.0)

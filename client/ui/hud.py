@@ -9,12 +9,12 @@ from direct.gui.DirectGui import DirectFrame
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.ui import focus
-from client.ui.focus import FocusRing, button, entry
-from client.ui.layout import Rect, column
-from client.ui.people import PeopleList, Person, Powers
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui import focus
+from cybercollege.client.ui.focus import FocusRing, button, entry
+from cybercollege.client.ui.layout import Rect, column
+from cybercollege.client.ui.people import PeopleList, Person, Powers
 
 CHAT_LINES = 9
 CHAT_BOTTOM = 0.16  # baseline of the newest chat line

@@ -21,11 +21,11 @@ from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode, TransparencyAttrib
 
-from client import clipboard, qr, style
-from client.i18n import tr
-from client.ui.focus import FocusRing, button
+from cybercollege.client import clipboard, qr, style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing, button
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 MAX_WIDTH = 1.6
 """The card's widest (aspect2d units); narrower in a narrow window."""
 MARGIN = 0.05

@@ -10,7 +10,7 @@ import math
 
 from panda3d.core import Point2, Point3
 
-from worlds import Screen
+from cybercollege.worlds import Screen
 
 Rect = tuple[float, float, float, float]
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from panda3d.core import NodePath
 
-import worlds
-from client import style
-from client.i18n import tr
-from client.ui.focus import button
+from cybercollege import worlds
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import button
 
 LINKABLE_KINDS = ("classroom", "library", "hall", "courtyard")
 ROW = 0.07  # aspect2d units between rows of the list

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from direct.gui.DirectGui import DirectFrame, DirectLabel
 from panda3d.core import TextNode
 
-from client import i18n, style
-from client.i18n import tr
-from client.ui.focus import FocusRing, button, entry
+from cybercollege.client import i18n, style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing, button, entry
 
 BACKGROUND = (0.86, 0.91, 0.96, 1.0)
 CARD = (1.0, 1.0, 1.0, 0.97)

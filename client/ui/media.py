@@ -11,11 +11,11 @@ from collections.abc import Callable
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.media import JOIN_S, ConferenceMedia
-from client.ui.focus import FocusRing, button
-from client.ui.linkrooms import RoomLinks
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.media import JOIN_S, ConferenceMedia
+from cybercollege.client.ui.focus import FocusRing, button
+from cybercollege.client.ui.linkrooms import RoomLinks
 
 REFRESH_S = 0.2
 REC_COLOR = (0.95, 0.2, 0.2, 1.0)

@@ -18,11 +18,11 @@ from direct.gui.DirectGui import DirectButton, DirectFrame
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.ui.focus import FocusRing
-from client.ui.layout import Rect
-from protocol.conference import ConfFloor, ConfMute, ConfRemove
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing
+from cybercollege.client.ui.layout import Rect
+from cybercollege.protocol.conference import ConfFloor, ConfMute, ConfRemove
 
 TITLE = 0.075  # height of the title line
 NAME = 0.042  # a name line

@@ -12,10 +12,10 @@ from direct.gui.DirectGui import DirectFrame
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.ui.focus import FocusRing, button
-from protocol.teacher import Poll
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing, button
+from cybercollege.protocol.teacher import Poll
 
 RESULT_SECONDS = 15.0
 WIDTH = 0.9

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
-from client import style
-from client.devices import Device
-from client.i18n import tr
-from client.preferences import Preferences
-from client.sources import TEST
-from client.ui.focus import FocusRing, button
-from client.ui.login import CARD, label
+from cybercollege.client import style
+from cybercollege.client.devices import Device
+from cybercollege.client.i18n import tr
+from cybercollege.client.preferences import Preferences
+from cybercollege.client.sources import TEST
+from cybercollege.client.ui.focus import FocusRing, button
+from cybercollege.client.ui.login import CARD, label
 
 
 def choices(current: str, found: list[Device], test: str = "") -> list[tuple[str, str]]:

@@ -22,17 +22,17 @@ from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.teacherfiles import documents_dir, save
-from client.ui.focus import FocusRing, button, entry
-from client.ui.invitation import Created, InvitationCard, Measure
-from protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
-from protocol.invitation import Admit, Dismiss, Guest
-from protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, RoomState
-from protocol.whiteboard import GivePen
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.teacherfiles import documents_dir, save
+from cybercollege.client.ui.focus import FocusRing, button, entry
+from cybercollege.client.ui.invitation import Created, InvitationCard, Measure
+from cybercollege.protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
+from cybercollege.protocol.invitation import Admit, Dismiss, Guest
+from cybercollege.protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, RoomState
+from cybercollege.protocol.whiteboard import GivePen
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 WIDTH = 1.0
 ROW = 0.054
 LOBBY_LINES = 3

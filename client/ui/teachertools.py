@@ -16,17 +16,24 @@ from pathlib import Path
 from direct.gui.DirectGui import DirectButton, DirectFrame
 from panda3d.core import TextNode
 
-from client import style
-from client.i18n import tr
-from client.teacherfiles import FileRefused, download, save, upload_slides
-from client.ui.focus import button, entry
-from client.ui.teacher import ROW, WIDTH, TeacherPanel, _label
-from protocol.classroom import MAX_BREAKOUT_S, MAX_GROUPS, MIN_BREAKOUT_S, Breakout, BreakoutRecall, BreakoutStart
-from protocol.messages import Member
-from protocol.teacher import Hand, Mute, PollShow, SendOut, Spotlight
-from protocol.whiteboard import GivePen
+from cybercollege.client import style
+from cybercollege.client.i18n import tr
+from cybercollege.client.teacherfiles import FileRefused, download, save, upload_slides
+from cybercollege.client.ui.focus import button, entry
+from cybercollege.client.ui.teacher import ROW, WIDTH, TeacherPanel, _label
+from cybercollege.protocol.classroom import (
+    MAX_BREAKOUT_S,
+    MAX_GROUPS,
+    MIN_BREAKOUT_S,
+    Breakout,
+    BreakoutRecall,
+    BreakoutStart,
+)
+from cybercollege.protocol.messages import Member
+from cybercollege.protocol.teacher import Hand, Mute, PollShow, SendOut, Spotlight
+from cybercollege.protocol.whiteboard import GivePen
 
-log = logging.getLogger("cybercollege.client")
+log = logging.getLogger("client")
 LEFT = -2 * WIDTH - 0.04
 """The column's left edge, relative to the panel's right edge."""
 PUPIL_ROLES = ("pupil", "guest")

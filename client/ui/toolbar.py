@@ -11,11 +11,11 @@ from collections.abc import Callable
 from direct.gui.DirectGui import DirectButton
 from direct.showbase.DirectObject import DirectObject
 
-from client import style
-from client.drawing import Pen
-from client.i18n import tr
-from client.ui.focus import FocusRing, button, entry, typing
-from protocol.whiteboard import Shape, Tool
+from cybercollege.client import style
+from cybercollege.client.drawing import Pen
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing, button, entry, typing
+from cybercollege.protocol.whiteboard import Shape, Tool
 
 TOOLS = (("tool_pen", Tool.PEN), ("tool_highlighter", Tool.HIGHLIGHTER), ("tool_eraser", Tool.ERASER))
 SHAPES = (("shape_line", Shape.LINE), ("shape_arrow", Shape.ARROW), ("shape_rect", Shape.RECTANGLE),

@@ -3,8 +3,8 @@
 See docs/conference.md. Entry point: :class:`Sfu`.
 """
 
-from server.conference.conference import Conference, Participant
-from server.conference.config import SfuConfig
-from server.conference.sfu import Sfu
+from cybercollege.server.conference.conference import Conference, Participant
+from cybercollege.server.conference.config import SfuConfig
+from cybercollege.server.conference.sfu import Sfu
 
 __all__ = ["Conference", "Participant", "Sfu", "SfuConfig"]

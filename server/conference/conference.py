@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from protocol.conference import (
+from cybercollege.protocol.conference import (
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -29,14 +29,14 @@ from protocol.conference import (
     Kind,
     Role,
 )
-from protocol.errors import ErrorCode
-from protocol.messages import Error
-from server.conference.config import SfuConfig
-from server.conference.forwarding import Forwarder
-from server.conference.publisher import Publisher, PublishError
-from server.conference.recording import Recording, new_directory, purge
-from server.conference.subscriber import AnswerError, Subscriber
-from server.ratelimit import TokenBucket
+from cybercollege.protocol.errors import ErrorCode
+from cybercollege.protocol.messages import Error
+from cybercollege.server.conference.config import SfuConfig
+from cybercollege.server.conference.forwarding import Forwarder
+from cybercollege.server.conference.publisher import Publisher, PublishError
+from cybercollege.server.conference.recording import Recording, new_directory, purge
+from cybercollege.server.conference.subscriber import AnswerError, Subscriber
+from cybercollege.server.core.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 

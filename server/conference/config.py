@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
-from protocol.conference import ConfIce
+from cybercollege.protocol.conference import ConfIce
 
 
 @dataclass(frozen=True, slots=True)

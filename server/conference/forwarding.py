@@ -16,7 +16,7 @@ from typing import Any
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from protocol.conference import Kind
+from cybercollege.protocol.conference import Kind
 
 TIME_BASES = {Kind.VIDEO: Fraction(1, 90000), Kind.AUDIO: Fraction(1, 48000)}
 VP8, H264, OPUS = "video/vp8", "video/h264", "audio/opus"

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
 from aiortc.sdp import MediaDescription, SessionDescription
 
-from protocol.conference import Kind
-from server.conference import aiortc_hooks as hooks
-from server.conference.config import SfuConfig
-from server.conference.forwarding import H264, OPUS, VP8, Forwarder, KeyframeRequester
+from cybercollege.protocol.conference import Kind
+from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.config import SfuConfig
+from cybercollege.server.conference.forwarding import H264, OPUS, VP8, Forwarder, KeyframeRequester
 
 CODECS = {Kind.VIDEO: (VP8, H264), Kind.AUDIO: (OPUS,)}
 """What we forward: a publisher must send one of these (each subscriber is offered the publisher's)."""

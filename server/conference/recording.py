@@ -20,8 +20,8 @@ from typing import Any
 
 import av
 
-from protocol.conference import Kind
-from server.conference.forwarding import OPUS, TIME_BASES, VP8, Forwarder
+from cybercollege.protocol.conference import Kind
+from cybercollege.server.conference.forwarding import OPUS, TIME_BASES, VP8, Forwarder
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from protocol.conference import Role
-from server.conference import aiortc_hooks as hooks
-from server.conference.conference import Conference, Participant
-from server.conference.config import SfuConfig
+from cybercollege.protocol.conference import Role
+from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.conference import Conference, Participant
+from cybercollege.server.conference.config import SfuConfig
 
 
 class Sfu:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RTCSessionDescription
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from protocol.conference import ConfSubscribeOffer, ConfTracks, Kind, TrackInfo
-from server.conference import aiortc_hooks as hooks
-from server.conference.config import SfuConfig
-from server.conference.forwarding import H264, OPUS, VP8, ForwardedTrack, Forwarder
+from cybercollege.protocol.conference import ConfSubscribeOffer, ConfTracks, Kind, TrackInfo
+from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.config import SfuConfig
+from cybercollege.server.conference.forwarding import H264, OPUS, VP8, ForwardedTrack, Forwarder
 
 Send = Callable[[object], None]
 

@@ -1,4 +1,4 @@
-"""Migrate a database by hand: ``python -m server.persistence [DATABASE_URL]``.
+"""Migrate a database by hand: ``python -m cybercollege.server.persistence [DATABASE_URL]``.
 
 The URL defaults to $CYBERCOLLEGE_DATABASE_URL, then to the SQLite file ``var/cybercollege.db``.
 """
@@ -25,7 +25,7 @@ async def migrate(url: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or (args and args[0].startswith("-")):
-        print("usage: python -m server.persistence [DATABASE_URL]", file=sys.stderr)
+        print("usage: python -m cybercollege.server.persistence [DATABASE_URL]", file=sys.stderr)
         return 2
     url = args[0] if args else os.environ.get("CYBERCOLLEGE_DATABASE_URL", DEFAULT_URL)
     try:

@@ -1,6 +1,6 @@
 """Alembic migrations shipped in the package, run at start-up on the server's async engine.
 
-By hand: ``python -m server.persistence [URL]`` (see ``__main__``) or the ``alembic`` command with
+By hand: ``python -m cybercollege.server.persistence [URL]`` (see ``__main__``) or the ``alembic`` command with
 the shipped ``alembic.ini``.
 """
 

@@ -118,7 +118,7 @@ board_snapshots = Table(
 )
 """Each board's latest snapshot: its state after operation ``seq``."""
 
-# --- slides (server/slides.py, migration 0003) ---
+# --- slides (server/classroom/slides.py, migration 0003) ---
 
 slide_images = Table(
     "slide_images",
@@ -131,7 +131,7 @@ slide_images = Table(
 )
 """Slide pages rendered to PNG, by the sha256 of the PNG (GET /slides/<sha256>)."""
 
-# --- invitations (server/invitation.py, migration 0004) ---
+# --- invitations (server/guests/invitation.py, migration 0004) ---
 
 invitations = Table(
     "invitations",

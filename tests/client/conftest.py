@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from server.app import build
-from server.config import Settings
-from server.services import SERVICES
+from cybercollege.server.config import Settings
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def base():
     while rendering").
     """
     os.environ.setdefault("LP_NUM_THREADS", "1")  # read once, when Mesa creates the context
-    from client import display
+    from cybercollege.client import display
 
     display.configure(offscreen=True, size=(640, 360))
     base = display.base()
@@ -68,7 +68,7 @@ async def http():
 @pytest.fixture
 async def driver(base):
     """Frames rendered by asyncio, as in the real client."""
-    from client.loop import FrameDriver
+    from cybercollege.client.loop import FrameDriver
 
     frames = FrameDriver(base, fps=60)
     task = asyncio.create_task(frames.run())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from client.session import Options, Session
-from client.ui.login import LoginChoice
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginChoice
 from tests.client.helpers import until
 
 

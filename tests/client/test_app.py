@@ -6,8 +6,8 @@ import asyncio
 
 from panda3d.core import PNMImage
 
-from client import app
-from protocol.messages import Anim
+from cybercollege.client import app
+from cybercollege.protocol.messages import Anim
 
 
 def test_unreachable_server_headless_says_one_sentence(base, tmp_path, capsys):

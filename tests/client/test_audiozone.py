@@ -15,16 +15,16 @@ import pytest
 from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
 
-from client import sources, speakers
-from client.audiozone import CUTOFF, FAR_AWAY, REFERENCE_DISTANCE, apply_gain, gain, position, rolloff
-from client.media import SPEAKING_LEVEL
-from client.mirror import AvatarState
+from cybercollege.client import sources, speakers
+from cybercollege.client.audiozone import CUTOFF, FAR_AWAY, REFERENCE_DISTANCE, apply_gain, gain, position, rolloff
+from cybercollege.client.media import SPEAKING_LEVEL
+from cybercollege.client.mirror import AvatarState
+from cybercollege.worlds import default_world_path, load_world
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import into_amphi, teacher_peer
 from tests.server.conference.media import Tone
 from tests.worlds.conftest import MINI
-from worlds import default_world_path, load_world
 
 COLLEGE = load_world(default_world_path())
 AMPHI, HALL, SALLE = COLLEGE.rooms["amphi"], COLLEGE.rooms["hall"], COLLEGE.rooms["salle-101"]

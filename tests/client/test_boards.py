@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from client import boards
-from client.network import WorldConnection, fetch_demo_token
+from cybercollege.client import boards
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.worlds import Whiteboard
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
-from worlds import Whiteboard
 
 
 def test_board_coordinates_start_top_left_seen_from_the_front():

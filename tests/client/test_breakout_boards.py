@@ -6,8 +6,8 @@ import asyncio
 
 from panda3d.core import Point2, Point3
 
-from client import boards
-from protocol.classroom import Breakout, BreakoutRecall, BreakoutStart
+from cybercollege.client import boards
+from cybercollege.protocol.classroom import Breakout, BreakoutRecall, BreakoutStart
 from tests.client.helpers import until
 from tests.client.sessions import in_room, in_world, start, stop
 from tests.client.test_teacher_panel import demo, press

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from client.canvas import Canvas
+from cybercollege.client.canvas import Canvas
 
 WHITE, RED = (1.0, 1.0, 1.0, 1.0), (0.8, 0.1, 0.1, 1.0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from client.network import WorldConnection, fetch_demo_token
+from cybercollege.client.network import WorldConnection, fetch_demo_token
 from tests.client.helpers import until
 from tests.client.sessions import in_room, in_world, start, stop
 from tests.client.test_drawing import on_screen

@@ -4,9 +4,9 @@ connect (here: the server never gets my answer, as when a school's network swall
 
 from __future__ import annotations
 
-from client.i18n import tr
-from client.ui import media as media_ui
-from protocol.conference import ConfSubscribeAnswer
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui import media as media_ui
+from cybercollege.protocol.conference import ConfSubscribeAnswer
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import PINK, Solid, into_amphi, loopback_ice, teacher_peer  # noqa: F401 - fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 import aioice.ice
 import pytest
 
-import worlds
-from client.network import WorldConnection, fetch_demo_token
-from client.sources import Devices
-from client.ui.linkrooms import linkable
-from protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRooms
+from cybercollege import worlds
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.client.sources import Devices
+from cybercollege.client.ui.linkrooms import linkable
+from cybercollege.protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRooms
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import PINK, Peer, Solid, into_amphi, teacher_peer

@@ -15,11 +15,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client import login
-from client import session as session_module
-from client.i18n import tr
-from client.session import Options, Session
-from client.ui.login import LoginChoice, LoginScreen
+from cybercollege.client import login
+from cybercollege.client import session as session_module
+from cybercollege.client.i18n import tr
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginChoice, LoginScreen
 from tests.client.helpers import until
 from tests.client.sessions import screen_text
 from tests.client.test_focused_field import click, type_keys

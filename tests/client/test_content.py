@@ -5,7 +5,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client import content
+from cybercollege.client import content
 
 
 async def test_world_is_fetched_by_hash_and_cached(server, http, tmp_path):

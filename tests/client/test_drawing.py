@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 
 from panda3d.core import Point2, Point3
 
-from client import boards
-from client.drawing import Stroke
-from client.network import WorldConnection, fetch_demo_token
-from client.session import Session
-from protocol.whiteboard import StrokeBegin, StrokeEnd, StrokePoints
+from cybercollege.client import boards
+from cybercollege.client.drawing import Stroke
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.client.session import Session
+from cybercollege.protocol.whiteboard import StrokeBegin, StrokeEnd, StrokePoints
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_room, in_world, start, stop
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from client import accounts, i18n
-from client.i18n import tr
-from client.ui.login import LoginScreen
-from protocol import CloseCode
-from protocol.connection import ClientConnection
+from cybercollege.client import accounts, i18n
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.login import LoginScreen
+from cybercollege.protocol import CloseCode
+from cybercollege.protocol.connection import ClientConnection
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, start, stop
 
@@ -69,7 +69,7 @@ async def test_expired_or_invalid_token(base, server, http, driver, tmp_path, mo
 
 
 async def test_protocol_version_mismatch(base, server, http, driver, tmp_path, monkeypatch):
-    monkeypatch.setattr("client.network.ClientConnection", lambda: ClientConnection(versions=(99,)))
+    monkeypatch.setattr("cybercollege.client.network.ClientConnection", lambda: ClientConnection(versions=(99,)))
     session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
     try:
         await error_shown(session, "err_version")

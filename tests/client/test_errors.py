@@ -1,6 +1,6 @@
-from client import errors
-from client.network import ConnectionRefused
-from protocol import CloseCode, ErrorCode
+from cybercollege.client import errors
+from cybercollege.client.network import ConnectionRefused
+from cybercollege.protocol import CloseCode, ErrorCode
 
 
 def test_refusals_become_clear_messages():

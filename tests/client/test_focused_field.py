@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from direct.gui.DirectGui import DirectEntry
 
-from client.i18n import tr
-from client.ui.login import LoginChoice, LoginScreen
-from protocol.messages import Anim
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.login import LoginChoice, LoginScreen
+from cybercollege.protocol.messages import Anim
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 
@@ -100,7 +100,7 @@ async def test_a_guest_code_typed_with_spaces_presses_no_button(base, driver):
 
 def test_board_shortcuts_wait_while_a_field_has_the_keys(base):
     """Ctrl+Z in the chat undoes typing, not my last stroke on the board (client/ui/toolbar.py)."""
-    from client.ui.toolbar import _unless_typing
+    from cybercollege.client.ui.toolbar import _unless_typing
 
     undone: list[str] = []
     undo = _unless_typing(lambda: undone.append("stroke"))

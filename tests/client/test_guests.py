@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from client import sources
-from client.i18n import tr
-from client.network import WorldConnection
-from client.session import Options, Session
-from protocol.conference import ConfRole
-from protocol.invitation import Admit
+from cybercollege.client import sources
+from cybercollege.client.i18n import tr
+from cybercollege.client.network import WorldConnection
+from cybercollege.client.session import Options, Session
+from cybercollege.protocol.conference import ConfRole
+from cybercollege.protocol.invitation import Admit
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_connecting import guest_from_the_login_screen
@@ -65,7 +65,7 @@ async def test_the_waiting_room_shows_only_its_message_and_the_menu(base, server
 
 
 async def _token(http, server, login: str) -> str:
-    from client.network import fetch_demo_token
+    from cybercollege.client.network import fetch_demo_token
 
     return await fetch_demo_token(http, server.url, login)
 

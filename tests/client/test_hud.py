@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from client.i18n import tr
-from client.ui.dialogs import MessageScreen
-from protocol.messages import Anim
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.dialogs import MessageScreen
+from cybercollege.protocol.messages import Anim
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, start, stop
 

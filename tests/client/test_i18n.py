@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from client import i18n
+from cybercollege.client import i18n
 
 
 def fields(text: str) -> set[str]:

@@ -18,12 +18,12 @@ import zxingcpp
 from panda3d.core import PNMImage, StringStream
 from PIL import Image
 
-from client import clipboard, i18n
-from client.i18n import tr
-from client.network import fetch_demo_token
-from client.ui.focus import FocusRing
-from client.ui.invitation import Created, InvitationCard, wrap
-from client.ui.teacher import SheetFailed
+from cybercollege.client import clipboard, i18n
+from cybercollege.client.i18n import tr
+from cybercollege.client.network import fetch_demo_token
+from cybercollege.client.ui.focus import FocusRing
+from cybercollege.client.ui.invitation import Created, InvitationCard, wrap
+from cybercollege.client.ui.teacher import SheetFailed
 from tests.client.helpers import until
 from tests.client.sessions import stop
 from tests.client.test_login_screen import open_login

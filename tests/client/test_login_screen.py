@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from client import i18n, login
-from client.i18n import tr
-from client.network import fetch_demo_token
-from client.session import Options, Session
-from client.ui.login import LoginScreen
+from cybercollege.client import i18n, login
+from cybercollege.client.i18n import tr
+from cybercollege.client.network import fetch_demo_token
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginScreen
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, stop
 

@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 from aiortc import MediaStreamTrack
 
-from client import screen, sources
-from client.media import SPEAKING_LEVEL, to_picture
-from client.network import WorldConnection, fetch_demo_token
-from protocol.conference import (
+from cybercollege.client import screen, sources
+from cybercollege.client.media import SPEAKING_LEVEL, to_picture
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.conference import (
     ConfFloor,
     ConfRecord,
     ConfRole,
 )
-from server.services import SERVICES
+from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
 from tests.server.conference.media import Tone

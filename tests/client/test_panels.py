@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from panda3d.core import NodePath
 
-from client import panels
-from client.media import Picture
-from protocol.conference import ConfMute
+from cybercollege.client import panels
+from cybercollege.client.media import Picture
+from cybercollege.protocol.conference import ConfMute
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import PINK, Solid, into_amphi, teacher_peer

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from panda3d.core import Point2, Point3
 
-from client import screen as screen_module
-from client.network import WorldConnection, fetch_demo_token
-from client.ui import layout
+from cybercollege.client import screen as screen_module
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.client.ui import layout
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import into_amphi

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from client import sources
-from client.i18n import tr
-from client.ui.focus import FocusRing
-from client.ui.people import PeopleList, Person, Powers
-from protocol.conference import ConfLeft, ConfMuted, ConfRole
+from cybercollege.client import sources
+from cybercollege.client.i18n import tr
+from cybercollege.client.ui.focus import FocusRing
+from cybercollege.client.ui.people import PeopleList, Person, Powers
+from cybercollege.protocol.conference import ConfLeft, ConfMuted, ConfRole
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import (  # noqa: F401 - loopback_ice is a fixture

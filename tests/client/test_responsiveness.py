@@ -22,10 +22,10 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 from panda3d.core import ConfigVariableBool
 
-from client.network import WorldConnection
-from protocol import encode
-from protocol.connection import ServerConnection
-from protocol.messages import Avatar, Ping, Pong, Welcome
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import encode
+from cybercollege.protocol.connection import ServerConnection
+from cybercollege.protocol.messages import Avatar, Ping, Pong, Welcome
 from tests.client.sessions import in_world, start, stop
 
 

@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from panda3d.core import SequenceNode
 
-from client import figures, scene
-from client.avatars import AvatarLayer
-from protocol.messages import Anim
+from cybercollege.client import figures, scene
+from cybercollege.client.avatars import AvatarLayer
+from cybercollege.protocol.messages import Anim
+from cybercollege.worlds import default_world_path, load_world
 from tests.client.helpers import count_pixels, screenshot
-from worlds import default_world_path, load_world
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-from client import devices, preferences, sources
-from client.devices import Device
-from client.preferences import Preferences
-from client.ui.settings import SettingsDialog, choices
+from cybercollege.client import devices, preferences, sources
+from cybercollege.client.devices import Device
+from cybercollege.client.preferences import Preferences
+from cybercollege.client.ui.settings import SettingsDialog, choices
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, start, stop
 from tests.client.test_media import hosted_pupil, loopback_ice  # noqa: F401 (fixture)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from panda3d.core import PNMImage, StringStream
 
-from client import slides
-from protocol.whiteboard import Tool
+from cybercollege.client import slides
+from cybercollege.protocol.whiteboard import Tool
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_drawing import on_screen

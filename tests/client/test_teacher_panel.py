@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol.classroom import AnswerLayer, AskQuestion, CalledToBoard, CloseQuestion, Question, RevealAnswer
-from protocol.messages import Anim
-from protocol.teacher import Freeze, Hand, Mute, PollClose, PollOpen, Spotlight, Vote
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.classroom import (
+    AnswerLayer,
+    AskQuestion,
+    CalledToBoard,
+    CloseQuestion,
+    Question,
+    RevealAnswer,
+)
+from cybercollege.protocol.messages import Anim
+from cybercollege.protocol.teacher import Freeze, Hand, Mute, PollClose, PollOpen, Spotlight, Vote
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_drawing import on_screen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol.classroom import Breakout, PageBackground
+from cybercollege.protocol.classroom import Breakout, PageBackground
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_slides import png

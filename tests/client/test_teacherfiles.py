@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from client import teacherfiles
-from client.teacherfiles import FileRefused, documents_dir, save, upload_slides
+from cybercollege.client import teacherfiles
+from cybercollege.client.teacherfiles import FileRefused, documents_dir, save, upload_slides
 from tests.client.test_teacher_panel import demo
 
 

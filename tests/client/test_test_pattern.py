@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from client import preferences, sources
-from client.i18n import tr
-from client.preferences import Preferences
-from client.ui.settings import SettingsDialog
+from cybercollege.client import preferences, sources
+from cybercollege.client.i18n import tr
+from cybercollege.client.preferences import Preferences
+from cybercollege.client.ui.settings import SettingsDialog
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_media import hosted_pupil, loopback_ice  # noqa: F401 - a fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from client import scripts, style
-from client.i18n import tr
-from client.network import WorldConnection, fetch_demo_token
-from protocol.messages import Anim
+from cybercollege.client import scripts, style
+from cybercollege.client.i18n import tr
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.messages import Anim
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
 

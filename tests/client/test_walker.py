@@ -1,9 +1,9 @@
 import pytest
 
-from client.scripts import route
-from client.walker import Walker, plan_path
-from protocol.messages import Anim
-from worlds import default_world_path, load_world
+from cybercollege.client.scripts import route
+from cybercollege.client.walker import Walker, plan_path
+from cybercollege.protocol.messages import Anim
+from cybercollege.worlds import default_world_path, load_world
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.ent.config import CasConfig
+from cybercollege.server.auth.ent.config import CasConfig
 from tests.idp.lemonldap import free_port
 from tests.idp.people import Person
 from tests.idp.process import stop_process, wait_until_served

@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from server.ent.admin import self_signed
+from cybercollege.server.auth.ent.admin import self_signed
 from tests.idp import people
 from tests.idp.process import stop_process, wait_until_served
 

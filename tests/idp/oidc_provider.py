@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from joserfc.jwk import RSAKey
 
-from server.ent.config import OidcConfig
+from cybercollege.server.auth.ent.config import OidcConfig
 from tests.idp import people
 from tests.idp.lemonldap import free_port
 from tests.idp.process import stop_process, wait_until_served

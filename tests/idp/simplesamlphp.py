@@ -17,8 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.ent.config import SamlConfig
-from server.ent.saml import sp_metadata
+from cybercollege.server.auth.ent.config import SamlConfig
+from cybercollege.server.auth.ent.saml import sp_metadata
 from tests.idp import people
 from tests.idp.lemonldap import free_port, key_and_cert
 from tests.idp.process import stop_process, wait_until_served

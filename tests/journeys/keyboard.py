@@ -2,7 +2,8 @@
 
 Nothing here calls the client's internals to move; it only *reads* what a person sees on screen (where my
 avatar stands and faces, which room the HUD names, the focused button) to choose the next key. Waypoints
-are chosen with the client's pure planners (:func:`client.scripts.route`, :func:`client.walker.plan_path`),
+are chosen with the client's pure planners (:func:`cybercollege.client.scripts.route`,
+:func:`cybercollege.client.walker.plan_path`),
 as a person picks a way by looking; walking them is done with the arrow keys.
 """
 
@@ -13,11 +14,11 @@ import logging
 import math
 import time
 
-from client.scripts import route
-from client.session import Session
-from client.walker import Walker, plan_path
-from protocol.messages import Anim
-from worlds import Door, geometry
+from cybercollege.client.scripts import route
+from cybercollege.client.session import Session
+from cybercollege.client.walker import Walker, plan_path
+from cybercollege.protocol.messages import Anim
+from cybercollege.worlds import Door, geometry
 
 FORWARD, LEFT, RIGHT = "arrow_up", "arrow_left", "arrow_right"  # client/controls.py KEYS
 SIT, HAND = "e", "h"  # client/controls.py Controls.bind

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.ent.config import SamlConfig
+from cybercollege.server.auth.ent.config import SamlConfig
 from tests.idp import djangocas, lemonldap, oidc_provider, people, simplesamlphp
 
 # The guide's placeholders (docs/sso.md) for the ENT's addresses.

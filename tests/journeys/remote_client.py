@@ -124,10 +124,10 @@ async def _child(url: str, login: str, shots: Path, size: tuple[int, int]) -> No
     import aioice.ice
     from panda3d.core import Filename
 
-    from client import display
-    from client.loop import FrameDriver
-    from client.session import Options, Session
-    from client.ui.login import LoginScreen
+    from cybercollege.client import display
+    from cybercollege.client.loop import FrameDriver
+    from cybercollege.client.session import Options, Session
+    from cybercollege.client.ui.login import LoginScreen
     from tests.client.helpers import until
     from tests.client.sessions import in_world, stop
     from tests.journeys import keyboard

@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.i18n import tr
-from client.session import Options, Session
-from client.ui.login import LoginScreen
-from protocol.messages import Anim
-from server.app import build
-from server.config import Settings
-from server.ent.config import CasConfig, EntConfig, SamlConfig
-from server.services import SERVICES
+from cybercollege.client.i18n import tr
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginScreen
+from cybercollege.protocol.messages import Anim
+from cybercollege.server.auth.ent.config import CasConfig, EntConfig, SamlConfig
+from cybercollege.server.config import Settings
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.idp import djangocas, lemonldap, oidc_provider, people, simplesamlphp

@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol.conference import ConfFloor, ConfRecord, ConfRole
-from protocol.invitation import Admit
-from protocol.messages import Say
-from server.app import build
-from server.invitation_routes import GUEST_ATTEMPTS
-from server.services import SERVICES
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.conference import ConfFloor, ConfRecord, ConfRole
+from cybercollege.protocol.invitation import Admit
+from cybercollege.protocol.messages import Say
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.guests.routes import GUEST_ATTEMPTS
 from tests.idp.chromium import chromium
 from tests.journeys.firefox import firefox
 from tests.server.conference.client import wait_for

@@ -31,12 +31,12 @@ import av
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client import sources
-from client.i18n import tr
-from client.session import Options, Session
-from client.ui.login import LoginScreen
-from server.app import build
-from server.services import SERVICES
+from cybercollege.client import sources
+from cybercollege.client.i18n import tr
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginScreen
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.client.test_invitation_card import window_size

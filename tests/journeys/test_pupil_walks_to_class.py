@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from client.i18n import tr
-from client.session import Options, Session
-from client.ui.login import LoginScreen
-from protocol.messages import Anim
+from cybercollege.client.i18n import tr
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.login import LoginScreen
+from cybercollege.protocol.messages import Anim
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.journeys import keyboard

@@ -12,11 +12,11 @@ import asyncio
 
 import pytest
 
-from client.i18n import tr
-from client.session import Options, Session
-from client.ui.focus import focused_entry
-from client.ui.login import LoginScreen
-from server.services import SERVICES
+from cybercollege.client.i18n import tr
+from cybercollege.client.session import Options, Session
+from cybercollege.client.ui.focus import focused_entry
+from cybercollege.client.ui.login import LoginScreen
+from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.client.test_invitation_card import outside_window, window_size

@@ -33,8 +33,8 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from protocol import Direction, decode, encode
-from protocol.conference import (
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.protocol.conference import (
     ConfIce,
     ConfPublish,
     ConfPublishAnswer,

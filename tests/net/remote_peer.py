@@ -23,8 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from protocol import Direction, decode, encode
-from server.conference import Participant
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.server.conference import Participant
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import Direction, ErrorCode, ProtocolError, decode, encode, encode_frame, encode_update
-from protocol import limits as L
-from protocol.messages import (
+from cybercollege.protocol import Direction, ErrorCode, ProtocolError, decode, encode, encode_frame, encode_update
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.messages import (
     TO_CLIENT,
     TO_SERVER,
     Appear,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import ErrorCode, ProtocolError, encode
-from protocol.connection import ClientConnection, ServerConnection, State, negotiate
-from protocol.messages import Avatar, Hello, Move, Welcome
-from protocol.quantize import from_cm, heading_from_wire, heading_to_wire, to_cm
+from cybercollege.protocol import ErrorCode, ProtocolError, encode
+from cybercollege.protocol.connection import ClientConnection, ServerConnection, State, negotiate
+from cybercollege.protocol.messages import Avatar, Hello, Move, Welcome
+from cybercollege.protocol.quantize import from_cm, heading_from_wire, heading_to_wire, to_cm
 
 
 def welcome(version: int = 1) -> Welcome:

@@ -1,12 +1,12 @@
 """docs/protocol.md's reference section is generated from the declarations: it must be up to date."""
 
-from protocol.spec import BEGIN, DOC, END, reference
+from cybercollege.protocol.spec import BEGIN, DOC, END, reference
 
 
 def test_protocol_document_matches_the_code() -> None:
     text = DOC.read_text("utf-8")
     current = BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END
-    assert current == reference(), "run: python -m protocol.spec --write"
+    assert current == reference(), "run: python -m cybercollege.protocol.spec --write"
 
 
 def test_every_message_is_documented_in_the_sequences() -> None:

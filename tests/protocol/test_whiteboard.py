@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from protocol import Direction, ErrorCode, ProtocolError, decode, encode, encode_frame
-from protocol import whiteboard as W
-from protocol.messages import TO_CLIENT, TO_SERVER
+from cybercollege.protocol import Direction, ErrorCode, ProtocolError, decode, encode, encode_frame
+from cybercollege.protocol import whiteboard as W
+from cybercollege.protocol.messages import TO_CLIENT, TO_SERVER
 
 ITEM = W.BoardItem(7, 0, W.Kind.STROKE, W.Tool.PEN, 0x1F4E79, 30, [0, 0, 5000, 3333, 10000, 0])
 

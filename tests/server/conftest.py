@@ -9,10 +9,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection, fetch_demo_token
-from server.app import build
-from server.config import Settings
-from server.services import SERVICES, Services
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.server.config import Settings
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES, Services
 
 Connect = Callable[..., Awaitable[WorldConnection]]
 

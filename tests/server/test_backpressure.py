@@ -17,12 +17,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.mirror import Mirror
-from client.network import WorldConnection, fetch_demo_token
-from protocol import CloseCode, Direction, decode, encode
-from protocol.messages import Hello
-from server.app import build
-from server.services import SERVICES, Services
+from cybercollege.client.mirror import Mirror
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import CloseCode, Direction, decode, encode
+from cybercollege.protocol.messages import Hello
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import make_settings
 from tests.server.waits import answered, until
 

@@ -9,14 +9,14 @@ import msgpack
 import pytest
 from aiohttp.test_utils import TestServer
 
-from protocol import CloseCode, Direction, ErrorCode, decode, encode
-from protocol.connection import ClientConnection
-from protocol.messages import Error, Hello, Move, Ping, Pong, Welcome, Whisper
-from server.app import build
-from server.chat import whisper_refusal
-from server.identity import Identity, Role
-from server.services import Services
-from server.tokens import TokenService
+from cybercollege.protocol import CloseCode, Direction, ErrorCode, decode, encode
+from cybercollege.protocol.connection import ClientConnection
+from cybercollege.protocol.messages import Error, Hello, Move, Ping, Pong, Welcome, Whisper
+from cybercollege.server.auth.tokens import TokenService
+from cybercollege.server.core.chat import whisper_refusal
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect, make_settings
 from tests.server.waits import HANG, answered, caught_up, until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server import cli
+from cybercollege.server.edge import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from server.config import Settings, markdown
+from cybercollege.server.config import Settings, markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
@@ -13,7 +13,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 def test_configuration_document_lists_every_option() -> None:
     text = DOC.read_text("utf-8")
     generated = text.split("<!-- BEGIN GENERATED -->\n", 1)[1].split("<!-- END GENERATED -->", 1)[0]
-    assert generated == markdown(), "run: python -m server.config --markdown and paste it into docs/configuration.md"
+    assert generated == markdown(), (
+        "run: python -m cybercollege.server.config --markdown and paste it into docs/configuration.md"
+    )
 
 
 def test_every_option_is_described() -> None:

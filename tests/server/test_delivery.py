@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from protocol import CloseCode, Direction, decode, encode, encode_update
-from protocol import limits as L
-from protocol.messages import Appear, Avatar, Chat, Frame
-from server.interest import Counters, deliver
-from server.services import SERVICES
+from cybercollege.protocol import CloseCode, Direction, decode, encode, encode_update
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.messages import Appear, Avatar, Chat, Frame
+from cybercollege.server.core.interest import Counters, deliver
+from cybercollege.server.edge.services import SERVICES
 from tests.server.conftest import make_settings
 
 

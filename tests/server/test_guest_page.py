@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from server.guest_page import LOCALE_DIR, language_of, web_strings
-from server.invitation_routes import GUEST_ATTEMPTS
-from server.services import SERVICES
+from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.guests.page import LOCALE_DIR, language_of, web_strings
+from cybercollege.server.guests.routes import GUEST_ATTEMPTS
 from tests.server.test_invitation import bearer, guest, invite
 
 

@@ -7,7 +7,7 @@ import hashlib
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from server.services import Services
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import worlds
-from protocol import Direction, decode
-from protocol.messages import Appear, Frame
-from server.avatar import Avatar
-from server.identity import Identity, Role
-from server.world import World
+from cybercollege import worlds
+from cybercollege.protocol import Direction, decode
+from cybercollege.protocol.messages import Appear, Frame
+from cybercollege.server.core.avatar import Avatar
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.world import World
 from tests.server.conftest import make_settings
 
 ARENA = Path(__file__).resolve().parents[2] / "benchmarks" / "arena"
@@ -34,7 +34,7 @@ class FakeTransport:
 
 
 def arena(tmp_path: Path, n: int, **overrides: object) -> tuple[World, list[Avatar]]:
-    from server.session import Session
+    from cybercollege.server.core.session import Session
 
     settings = make_settings(tmp_path, world=ARENA, **overrides)
     world = World(worlds.load_world(ARENA), settings)
@@ -99,7 +99,7 @@ def test_near_every_tick_far_at_a_lower_rate(tmp_path: Path) -> None:
 
 def test_one_encoding_per_change_in_room_interest(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    from server.session import Session
+    from cybercollege.server.core.session import Session
 
     world = World(worlds.load_world(worlds.default_world_path()), settings)
     cdi = world.rooms["cdi"]

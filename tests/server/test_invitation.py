@@ -9,10 +9,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import ConnectionRefused, WorldConnection, fetch_demo_token
-from protocol import CloseCode, ErrorCode
-from protocol.invitation import Admit, Dismiss, Lobby
-from server.services import Services
+from cybercollege.client.network import ConnectionRefused, WorldConnection, fetch_demo_token
+from cybercollege.protocol import CloseCode, ErrorCode
+from cybercollege.protocol.invitation import Admit, Dismiss, Lobby
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.test_world_flow import go_through, walk_to
 
@@ -207,7 +207,7 @@ async def test_invite_link_page(server: TestServer, http: aiohttp.ClientSession)
 
 
 async def test_invitations_survive_a_restart(tmp_path, http: aiohttp.ClientSession) -> None:
-    from server.app import build
+    from cybercollege.server.edge.app import build
     from tests.server.conftest import make_settings
 
     settings = make_settings(tmp_path)

@@ -10,10 +10,10 @@ import pypdfium2 as pdfium
 import zxingcpp
 from aiohttp.test_utils import TestServer
 
-from server.identity import Identity, Role
-from server.invitation import display_code, normalise_code
-from server.invitation_sheet import sheet_name
-from server.services import Services
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.edge.services import Services
+from cybercollege.server.guests.invitation import display_code, normalise_code
+from cybercollege.server.guests.sheet import sheet_name
 from tests.server.test_invitation import bearer, invite
 
 

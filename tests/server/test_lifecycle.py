@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol import CloseCode
-from server.app import build
-from server.persistence import Store
-from server.services import SERVICES
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import CloseCode
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.persistence import Store
 from tests.server.conftest import make_settings
 from tests.server.persistence.conftest import fresh_pg_database
 
@@ -36,7 +36,7 @@ async def start_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[b
         [
             sys.executable,
             "-m",
-            "server.cli",
+            "cybercollege.server",
             "serve",
             "--port",
             str(port),
@@ -97,7 +97,7 @@ async def test_sigterm_tells_clients_and_saves_state(tmp_path: Path) -> None:
 
 async def test_bad_configuration_is_refused_clearly(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve", "--production", "true", "--port", "0"],
+        [sys.executable, "-m", "cybercollege.server", "serve", "--production", "true", "--port", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -106,7 +106,7 @@ async def test_bad_configuration_is_refused_clearly(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "demo mode is refused in production" in result.stderr and "Traceback" not in result.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve", "--tick-hz", "fast"],
+        [sys.executable, "-m", "cybercollege.server", "serve", "--tick-hz", "fast"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -117,7 +117,7 @@ async def test_bad_configuration_is_refused_clearly(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "world.toml").write_text('[world]\nid = "x"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve", "--world", str(broken)],
+        [sys.executable, "-m", "cybercollege.server", "serve", "--world", str(broken)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -150,7 +150,7 @@ async def test_postgresql_by_configuration(tmp_path: Path) -> None:
 
 def test_world_check_command() -> None:
     ok = subprocess.run(
-        [sys.executable, "-m", "server.cli", "world", "check", str(ROOT / "worlds" / "college")],
+        [sys.executable, "-m", "cybercollege.server", "world", "check", str(ROOT / "worlds" / "college")],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -164,7 +164,7 @@ async def test_bot_command_walks_bots(tmp_path: Path) -> None:
     try:
         result = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "server.cli", "bot", "--count", "5", "--duration", "4", "--url", base],
+            [sys.executable, "-m", "benchmarks.bot", "--count", "5", "--duration", "4", "--url", base],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -11,10 +11,10 @@ import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol import CloseCode
-from server.app import build
-from server.services import SERVICES, Services
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import CloseCode
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import Connect, make_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -89,7 +89,7 @@ async def test_logout_on_one_process_revokes_everywhere(two_servers: tuple[TestS
 
 @pytest.mark.redis
 async def test_claims_are_refreshed_only_while_owned() -> None:
-    from server.presence import CLAIM_TTL, RedisPresence
+    from cybercollege.server.cluster.presence import CLAIM_TTL, RedisPresence
 
     a, b = RedisPresence(REDIS_URL), RedisPresence(REDIS_URL)
     client = redis.from_url(REDIS_URL)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.services import Services
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect, make_settings
 
 from .test_world_flow import go_through

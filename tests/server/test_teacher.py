@@ -8,10 +8,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import ErrorCode
-from protocol.invitation import Admit
-from protocol.teacher import (
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.invitation import Admit
+from cybercollege.protocol.teacher import (
     Freeze,
     Hand,
     Lock,
@@ -25,7 +25,7 @@ from protocol.teacher import (
     Spotlight,
     Vote,
 )
-from server.services import Services
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.test_invitation import bearer, guest, invite, names, watch_lobby
 from tests.server.test_world_flow import walk_to

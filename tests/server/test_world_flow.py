@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from protocol import CloseCode, ErrorCode
-from server.services import Services
+from cybercollege.protocol import CloseCode, ErrorCode
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.waits import answered, caught_up, until
 
@@ -173,7 +173,7 @@ async def test_ping_round_trip(connect: Connect) -> None:
 
 
 async def test_saved_place_in_a_room_that_no_longer_exists(connect: Connect, services: Services) -> None:
-    from server.persistence import Place
+    from cybercollege.server.persistence import Place
 
     await services.store.save_places([Place("demo:lea.martin", "salle-999", 3.0, 4.0, 0.0)])
     lea = await connect("lea.martin")

@@ -11,9 +11,9 @@ import asyncio
 import itertools
 from collections.abc import Callable
 
-from client.network import WorldConnection
-from protocol.messages import Ping, Pong
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol.messages import Ping, Pong
+from cybercollege.server.edge.services import Services
 
 HANG = 10.0
 """Seconds before a wait counts as hung: what it waits for takes milliseconds, or a few ticks."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from worlds import WorldError, default_world_path, load_world
+from cybercollege.worlds import WorldError, default_world_path, load_world
 
 MakeWorld = Callable[..., Path]  # the make_world fixture (conftest.py)
 S1_KIND = 'kind = "classroom"'

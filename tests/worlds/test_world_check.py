@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from worlds import default_world_path
-from worlds.check import main
+from cybercollege.worlds import default_world_path
+from cybercollege.worlds.check import main
 
 MakeWorld = Callable[..., Path]
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from worlds import Room, World, default_world_path, load_world
-from worlds.geometry import direction
+from cybercollege.worlds import Room, World, default_world_path, load_world
+from cybercollege.worlds.geometry import direction
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from worlds import load_world
+from cybercollege.worlds import load_world
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "worlds.md"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from worlds import Room, World, default_world_path, geometry, load_world
-from worlds.bench import run
-from worlds.collision import Box, Walkable
+from cybercollege.worlds import Room, World, default_world_path, geometry, load_world
+from cybercollege.worlds.bench import run
+from cybercollege.worlds.collision import Box, Walkable
 
 MakeWorld = Callable[..., Path]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from worlds import WorldError, load_world
+from cybercollege.worlds import WorldError, load_world
 
 TOML = "world.toml"
 S1_RECT = "rect = [10.0, 0.0, 20.0, 10.0]"

@@ -1,1 +1,1 @@
-"""Data only: the default world (a French collège), read by ``worlds.load_world(default_world_path())``."""
+"""Data only: the default world (a French collège), read by ``cybercollege.worlds.load_world(default_world_path())``."""

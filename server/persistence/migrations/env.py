@@ -12,8 +12,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
-from server.persistence.engine import create_engine, resolve_url
-from server.persistence.schema import metadata
+from cybercollege.server.persistence.engine import create_engine, resolve_url
+from cybercollege.server.persistence.schema import metadata
 
 config = context.config
 

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from client.network import WorldConnection
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.test_invitation import bearer
 from tests.server.whiteboard.conftest import BOARD, seat

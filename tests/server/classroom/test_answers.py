@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from client.network import WorldConnection
-from protocol import classroom as K
-from protocol import whiteboard as W
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import classroom as K
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.edge.services import Services
 from tests.server.classroom.conftest import enter, seen
 from tests.server.conftest import Connect
 from tests.server.waits import caught_up

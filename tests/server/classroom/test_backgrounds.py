@@ -5,11 +5,11 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from protocol.classroom import PageBackground
-from server import app as server_app
-from server.config import Settings
-from server.services import SERVICES
-from server.whiteboard.board import BACKGROUND, ITEM, Board, Op
+from cybercollege.protocol.classroom import PageBackground
+from cybercollege.server.classroom.whiteboard.board import BACKGROUND, ITEM, Board, Op
+from cybercollege.server.config import Settings
+from cybercollege.server.edge import app as server_app
+from cybercollege.server.edge.services import SERVICES
 from tests.server.classroom.conftest import RED, Seen, near, pdf, png_pixel, upload
 from tests.server.whiteboard.conftest import BOARD, seat
 from tests.server.whiteboard.test_durability import login

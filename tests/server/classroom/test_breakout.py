@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import classroom as K
-from protocol import whiteboard as W
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import classroom as K
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.edge.services import Services
 from tests.server.classroom.conftest import BLUE, RED, export, image, near, png_pixel, seen, upload
 from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, ROOM, error_codes, stroke

@@ -6,8 +6,8 @@ import aiohttp
 import pypdfium2 as pdfium
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import whiteboard as W
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import whiteboard as W
 from tests.server.classroom.conftest import BLUE, GREEN, RED, export, image, near, png_pixel, upload
 from tests.server.whiteboard.conftest import BOARD
 

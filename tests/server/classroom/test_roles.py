@@ -6,10 +6,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import ErrorCode
-from protocol import classroom as K
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol import classroom as K
+from cybercollege.server.edge.services import Services
 from tests.server.classroom.conftest import RED, enter, export, pdf, seen, upload
 from tests.server.conftest import Connect
 from tests.server.test_invitation import guest, invite

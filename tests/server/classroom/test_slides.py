@@ -8,10 +8,10 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from client.network import WorldConnection
-from protocol.classroom import PageBackground
-from protocol.whiteboard import PageShown
-from server import slides
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol.classroom import PageBackground
+from cybercollege.protocol.whiteboard import PageShown
+from cybercollege.server.classroom import slides
 from tests.server.classroom.conftest import BLUE, GREEN, RED, enter, image, near, pdf, png_pixel, seen, upload
 from tests.server.test_invitation import bearer
 from tests.server.whiteboard.conftest import BOARD, stroke

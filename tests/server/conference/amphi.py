@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from protocol.conference import ConfFloor
-from protocol.invitation import Admit
-from server.conference import Participant
-from server.services import Services
+from cybercollege.protocol.conference import ConfFloor
+from cybercollege.protocol.invitation import Admit
+from cybercollege.server.conference import Participant
+from cybercollege.server.edge.services import Services
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import into
 from tests.server.conference.world_client import Peer

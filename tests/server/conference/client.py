@@ -21,15 +21,15 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from protocol import Direction, decode, encode
-from protocol.conference import (
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.protocol.conference import (
     ConfPublish,
     ConfPublishAnswer,
     ConfSubscribeAnswer,
     ConfSubscribeOffer,
     ConfTracks,
 )
-from server.conference import Participant
+from cybercollege.server.conference import Participant
 from tests.server.conference.media import CounterVideo, Tone, read_counter
 
 CONFIG = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)

@@ -9,8 +9,8 @@ import aioice.ice
 import pytest
 from aiohttp.test_utils import TestServer
 
-from server.conference import Sfu, SfuConfig
-from server.services import Services
+from cybercollege.server.conference import Sfu, SfuConfig
+from cybercollege.server.edge.services import Services
 from tests.server.conference.amphi import Amphi, open_amphi
 from tests.server.conftest import Connect
 

@@ -20,8 +20,8 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
 
-from server.conference import aiortc_hooks as hooks
-from server.conference.forwarding import is_vp8_keyframe
+from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.forwarding import is_vp8_keyframe
 from tests.server.conference.client import CONFIG, wait_for
 from tests.server.conference.media import CounterVideo
 

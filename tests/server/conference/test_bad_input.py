@@ -10,11 +10,11 @@ import aioice.ice
 import pytest
 from aiortc import RTCSessionDescription
 
-from client.network import WorldConnection
-from protocol import ErrorCode
-from protocol.conference import ConfMute, ConfMuted, ConfPublish, ConfSubscribeAnswer, Role
-from server.conference import Sfu
-from server.config import Settings
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import ConfMute, ConfMuted, ConfPublish, ConfSubscribeAnswer, Role
+from cybercollege.server.conference import Sfu
+from cybercollege.server.config import Settings
 from tests.server.conference.amphi import Amphi, give_floor
 from tests.server.conference.client import Client, wait_for
 from tests.server.conference.world_client import Peer

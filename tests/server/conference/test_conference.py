@@ -8,8 +8,8 @@ from aiortc import RTCPeerConnection, RTCRtpSender
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol import ErrorCode
-from protocol.conference import (
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import (
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -21,8 +21,8 @@ from protocol.conference import (
     ConfSubscribeAnswer,
     Role,
 )
-from protocol.messages import Error
-from server.conference import Participant, Sfu, SfuConfig
+from cybercollege.protocol.messages import Error
+from cybercollege.server.conference import Participant, Sfu, SfuConfig
 from tests.server.conference.client import CONFIG, Client
 from tests.server.conference.media import CounterVideo
 

@@ -7,9 +7,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from protocol import ErrorCode
-from protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRole, ConfRooms
-from server.services import Services
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRole, ConfRooms
+from cybercollege.server.edge.services import Services
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import Connect

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from protocol.conference import Kind
-from server.conference.forwarding import ForwardedTrack, Forwarder, KeyframeRequester, is_vp8_keyframe
+from cybercollege.protocol.conference import Kind
+from cybercollege.server.conference.forwarding import ForwardedTrack, Forwarder, KeyframeRequester, is_vp8_keyframe
 from tests.server.waits import until
 
 KEY, DELTA = b"\x10\x02\x00", b"\x11\x02\x00"

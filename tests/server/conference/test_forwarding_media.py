@@ -10,8 +10,8 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs import opus, vpx
 
-from protocol import ErrorCode
-from protocol.conference import (
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import (
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -21,8 +21,8 @@ from protocol.conference import (
     Kind,
     Role,
 )
-from server.conference import Participant, Sfu
-from server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference import Participant, Sfu
+from cybercollege.server.conference import aiortc_hooks as hooks
 from tests.server.conference.client import CONFIG, Client, wait_for
 
 

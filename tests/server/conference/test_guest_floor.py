@@ -8,9 +8,9 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from protocol import ErrorCode
-from protocol.conference import ConfFloor, ConfLeft, ConfMute, ConfPublish, ConfRemove, ConfRole
-from protocol.invitation import Admit
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import ConfFloor, ConfLeft, ConfMute, ConfPublish, ConfRemove, ConfRole
+from cybercollege.protocol.invitation import Admit
 from tests.server.conference.amphi import Amphi, admitted_guest, give_floor
 from tests.server.conference.client import wait_for
 from tests.server.conftest import Connect

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import ErrorCode
-from protocol.conference import (
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import (
     ConfFloor,
     ConfMute,
     ConfPublish,
@@ -16,8 +16,8 @@ from protocol.conference import (
     ConfSubscribeAnswer,
     Role,
 )
-from protocol.messages import Error
-from server.conference import Participant, Sfu, SfuConfig
+from cybercollege.protocol.messages import Error
+from cybercollege.server.conference import Participant, Sfu, SfuConfig
 from tests.server.conference.test_conference import drain
 
 KOLN, ROMA = "inv-koln", "inv-roma"

@@ -9,10 +9,10 @@ import av
 from aiortc.codecs import h264
 from aiortc.sdp import SessionDescription
 
-from protocol.conference import Kind, Role
-from server.conference import Sfu
-from server.conference import aiortc_hooks as hooks
-from server.conference.forwarding import H264, VP8, is_h264_keyframe
+from cybercollege.protocol.conference import Kind, Role
+from cybercollege.server.conference import Sfu
+from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.forwarding import H264, VP8, is_h264_keyframe
 from tests.server.conference.client import Client, wait_for
 
 IDR = b"\x00\x00\x00\x01\x67\x42\xe0\x1f" + b"\x00\x00\x00\x01\x68\xce" + b"\x00\x00\x01\x65\x88\x84"

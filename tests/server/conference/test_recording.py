@@ -11,11 +11,11 @@ from pathlib import Path
 import av
 import pytest
 
-from protocol import ErrorCode
-from protocol.conference import ConfRecord, ConfRecording, Role
-from protocol.messages import Error
-from server.conference import Sfu, SfuConfig, aiortc_hooks
-from server.conference.recording import METADATA, purge, vp8_size
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import ConfRecord, ConfRecording, Role
+from cybercollege.protocol.messages import Error
+from cybercollege.server.conference import Sfu, SfuConfig, aiortc_hooks
+from cybercollege.server.conference.recording import METADATA, purge, vp8_size
 from tests.server.conference.client import Client, wait_for
 from tests.server.conference.media import read_counter
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from protocol import Direction, ErrorCode, ProtocolError, decode, encode
-from protocol.conference import (
+from cybercollege.protocol import Direction, ErrorCode, ProtocolError, decode, encode
+from cybercollege.protocol.conference import (
     MAX_SDP_CHARS,
     ConfFloor,
     ConfLeft,

@@ -26,12 +26,12 @@ from aiohttp.test_utils import TestServer
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from client.network import WorldConnection
-from protocol.conference import ConfIce, Role
-from server.app import build
-from server.conference import Sfu, SfuConfig
-from server.conference.config import turn_rest_credentials
-from server.services import SERVICES
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol.conference import ConfIce, Role
+from cybercollege.server.conference import Sfu, SfuConfig
+from cybercollege.server.conference.config import turn_rest_credentials
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES
 from tests.net.browser import browser_in
 from tests.net.coturn import TurnServer
 from tests.net.fixtures import school_net, turn  # noqa: F401

@@ -12,10 +12,16 @@ from aiohttp.test_utils import TestServer
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from client.network import WorldConnection
-from protocol import ErrorCode
-from protocol.conference import ConfLeft, ConfPublish, ConfPublishAnswer, ConfSubscribeAnswer, ConfSubscribeOffer
-from server.services import Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
+from cybercollege.protocol.conference import (
+    ConfLeft,
+    ConfPublish,
+    ConfPublishAnswer,
+    ConfSubscribeAnswer,
+    ConfSubscribeOffer,
+)
+from cybercollege.server.edge.services import Services
 from tests.server.conference.client import CONFIG, wait_for
 from tests.server.conference.media import CounterVideo, Tone, read_counter
 from tests.server.conftest import Connect
@@ -126,10 +132,10 @@ async def test_conference_messages_outside_a_conference_room(connect: Connect) -
 
 
 async def test_ice_servers_come_from_the_configuration(tmp_path, http: aiohttp.ClientSession) -> None:
-    from client.media import ConferenceMedia
-    from client.sources import Devices
-    from server.app import build
-    from server.services import SERVICES
+    from cybercollege.client.media import ConferenceMedia
+    from cybercollege.client.sources import Devices
+    from cybercollege.server.edge.app import build
+    from cybercollege.server.edge.services import SERVICES
     from tests.server.conftest import make_settings
 
     settings = make_settings(tmp_path, ice_servers="turn:turn.example.fr:3478", ice_username="cc", ice_credential="pw")

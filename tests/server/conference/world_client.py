@@ -13,8 +13,8 @@ import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from client.network import WorldConnection
-from protocol.conference import (
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol.conference import (
     ConfPublish,
     ConfPublishAnswer,
     ConfRole,
@@ -22,7 +22,7 @@ from protocol.conference import (
     ConfSubscribeOffer,
     ConfTracks,
 )
-from protocol.messages import Error
+from cybercollege.protocol.messages import Error
 from tests.server.conference.client import CONFIG, wait_for
 from tests.server.conference.media import CounterVideo, Tone, read_counter
 

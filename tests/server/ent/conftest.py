@@ -9,12 +9,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.directory import DemoDirectory
-from server.ent.accesslog import PathOnlyAccessLogger
-from server.ent.config import CasConfig, OidcConfig, SamlConfig
-from server.ent.routes import setup_ent
-from server.ent.saml import sp_metadata
-from server.tokens import TokenService
+from cybercollege.server.auth.directory import DemoDirectory
+from cybercollege.server.auth.ent.accesslog import PathOnlyAccessLogger
+from cybercollege.server.auth.ent.config import CasConfig, OidcConfig, SamlConfig
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.ent.saml import sp_metadata
+from cybercollege.server.auth.tokens import TokenService
 from tests.idp import lemonldap
 
 SECRET = "test-secret-for-cybercollege-tokens-0123456789"

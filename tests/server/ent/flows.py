@@ -10,8 +10,8 @@ from urllib.parse import urlencode, urljoin
 import aiohttp
 from yarl import URL
 
-from server.ent.oidc import pkce_pair
-from server.identity import Identity
+from cybercollege.server.auth.ent.oidc import pkce_pair
+from cybercollege.server.core.identity import Identity
 from tests.idp import browser
 from tests.idp.people import SCHOOL_UAI, Person
 

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.ent.admin import check, make_keys, registration, self_signed
-from server.ent.config import CasConfig, EntConfigError, OidcConfig, SamlConfig
+from cybercollege.server.auth.ent.admin import check, make_keys, registration, self_signed
+from cybercollege.server.auth.ent.config import CasConfig, EntConfigError, OidcConfig, SamlConfig
 
 CAS_FAILURE = (
     b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'>"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from server.ent.attributes import MappingPolicy, identity_from_attributes
-from server.ent.cas import parse_validation
-from server.ent.config import parse_ents
-from server.ent.errors import LoginError
-from server.identity import Role
+from cybercollege.server.auth.ent.attributes import MappingPolicy, identity_from_attributes
+from cybercollege.server.auth.ent.cas import parse_validation
+from cybercollege.server.auth.ent.config import parse_ents
+from cybercollege.server.auth.ent.errors import LoginError
+from cybercollege.server.core.identity import Role
 
 RESPONSES = Path(__file__).parent / "responses"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from server.ent.attributes import MappingPolicy, flatten, identity_from_attributes
-from server.ent.cas import parse_validation
-from server.ent.errors import LoginError
-from server.identity import Role
+from cybercollege.server.auth.ent.attributes import MappingPolicy, flatten, identity_from_attributes
+from cybercollege.server.auth.ent.cas import parse_validation
+from cybercollege.server.auth.ent.errors import LoginError
+from cybercollege.server.core.identity import Role
 
 RESPONSES = Path(__file__).parent / "responses"
 

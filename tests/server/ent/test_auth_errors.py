@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.ent.config import OidcConfig
-from server.ent.routes import LOGIN_SERVICE, setup_ent
+from cybercollege.server.auth.ent.config import OidcConfig
+from cybercollege.server.auth.ent.routes import LOGIN_SERVICE, setup_ent
 from tests.idp import browser, lemonldap
 
 from .conftest import start_server

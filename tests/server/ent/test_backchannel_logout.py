@@ -17,11 +17,11 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from server.ent.logout import BACKCHANNEL_EVENT, MAX_BODY, seen_tokens
-from server.ent.routes import LOGIN_SERVICE
-from server.ent.sessions import ent_session_key, subject_key
-from server.identity import Identity, Role
-from server.tokens import TokenError
+from cybercollege.server.auth.ent.logout import BACKCHANNEL_EVENT, MAX_BODY, seen_tokens
+from cybercollege.server.auth.ent.routes import LOGIN_SERVICE
+from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
+from cybercollege.server.auth.tokens import TokenError
+from cybercollege.server.core.identity import Identity, Role
 from tests.idp import browser, lemonldap
 
 from .fake_ent import CLIENT_ID as FAKE_CLIENT_ID

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from server.ent.cas import login_url, parse_logout_request, parse_validation, validate_url
-from server.ent.config import CasConfig
-from server.ent.errors import EntUnavailable, LoginError
+from cybercollege.server.auth.ent.cas import login_url, parse_logout_request, parse_validation, validate_url
+from cybercollege.server.auth.ent.config import CasConfig
+from cybercollege.server.auth.ent.errors import EntUnavailable, LoginError
 
 RESPONSES = Path(__file__).parent / "responses"
 SERVICE = "https://college.example/auth/cas/x/callback?state=abc"

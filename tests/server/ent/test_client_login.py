@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from client.login import LoginFailed, login, logout, refresh
-from server.identity import Role
+from cybercollege.client.login import LoginFailed, login, logout, refresh
+from cybercollege.server.core.identity import Role
 from tests.idp import browser
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.ent.config import CasConfig, EntConfigError, OidcConfig, SamlConfig, load_ents
+from cybercollege.server.auth.ent.config import CasConfig, EntConfigError, OidcConfig, SamlConfig, load_ents
 
 SSO_DOC = Path(__file__).parents[3] / "docs" / "sso.md"
 
@@ -94,7 +94,7 @@ EXAMPLES = sorted((Path(__file__).parents[3] / "docs" / "ent-examples").glob("*.
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_the_documented_example_files_are_valid(example):
-    from server.ent.config import load_ents
+    from cybercollege.server.auth.ent.config import load_ents
 
     (ent,) = load_ents(example)
     assert ent.id and ent.name

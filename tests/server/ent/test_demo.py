@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
-from server.ent.routes import setup_ent
-from server.identity import Role
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.core.identity import Role
 from tests.idp import browser
 
 from .conftest import start_server

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.ent.desktop import desktop_request, loopback_uri, redirect_with_code, verifier_matches
-from server.ent.errors import LoginError
-from server.ent.oidc import pkce_pair, s256
+from cybercollege.server.auth.ent.desktop import desktop_request, loopback_uri, redirect_with_code, verifier_matches
+from cybercollege.server.auth.ent.errors import LoginError
+from cybercollege.server.auth.ent.oidc import pkce_pair, s256
 
 
 def test_rfc7636_example_challenge():

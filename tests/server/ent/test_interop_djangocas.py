@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiohttp import web
 
-from server.ent.routes import setup_ent
-from server.tokens import TokenService
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.tokens import TokenService
 from tests.idp import djangocas
 from tests.idp.chromium import chromium
 from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person

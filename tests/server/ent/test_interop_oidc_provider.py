@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from aiohttp import web
 
-from server.ent.config import OidcConfig
-from server.ent.routes import LOGIN_SERVICE, setup_ent
-from server.tokens import TokenService
+from cybercollege.server.auth.ent.config import OidcConfig
+from cybercollege.server.auth.ent.routes import LOGIN_SERVICE, setup_ent
+from cybercollege.server.auth.tokens import TokenService
 from tests.idp import oidc_provider
 from tests.idp.chromium import chromium
 from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person

@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 import pytest
 from aiohttp import web
 
-from server.ent.config import SamlConfig
-from server.ent.routes import setup_ent
-from server.tokens import TokenService
+from cybercollege.server.auth.ent.config import SamlConfig
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.tokens import TokenService
 from tests.idp import lemonldap, simplesamlphp
 from tests.idp.chromium import chromium
 from tests.idp.people import PARENT, PUPIL, STAFF, TEACHER, Person

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from server.identity import Role
-from server.tokens import TokenError
+from cybercollege.server.auth.tokens import TokenError
+from cybercollege.server.core.identity import Role
 from tests.idp import browser
 
 from .flows import LOOPBACK, desktop_login, post_json, redeem, start_url

@@ -16,9 +16,9 @@ import pytest
 from aiohttp import web
 from saml2 import samlp, xmldsig
 
-from server.ent.config import SamlConfig
-from server.ent.routes import setup_ent
-from server.ent.saml import sp_metadata
+from cybercollege.server.auth.ent.config import SamlConfig
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.ent.saml import sp_metadata
 from tests.idp import browser, forged_saml, lemonldap
 from tests.idp.people import PUPIL
 
@@ -178,7 +178,7 @@ async def test_metadata_advertises_only_the_algorithms_accepted(rig):
 
 
 def test_allowing_sha1_is_logged_as_a_warning_at_start(folder, caplog):
-    from server.ent.saml import SamlServiceProvider
+    from cybercollege.server.auth.ent.saml import SamlServiceProvider
 
     key_pem, cert_pem = lemonldap.key_and_cert("sp-sha1")
     (folder / "sha1.key").write_text(key_pem)

@@ -20,7 +20,7 @@ from saml2 import samlp, xmldsig
 from saml2.sigver import CryptoBackendXmlSec1, pre_signature_part
 from yarl import URL
 
-from server.tokens import TokenError
+from cybercollege.server.auth.tokens import TokenError
 from tests.idp import browser
 
 from .flows import desktop_login, idp_logout, post_json, redeem

@@ -15,10 +15,10 @@ import pytest
 from aiohttp import web
 from joserfc.jwk import OctKey
 
-from server.ent.config import CasConfig, OidcConfig
-from server.ent.oidc import pkce_pair
-from server.ent.routes import setup_ent
-from server.identity import Identity, Role
+from cybercollege.server.auth.ent.config import CasConfig, OidcConfig
+from cybercollege.server.auth.ent.oidc import pkce_pair
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.core.identity import Identity, Role
 from tests.idp import browser, lemonldap
 
 from .conftest import start_server

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.ent.sessions import SessionRegistry, ent_session_key, subject_key
-from server.identity import Identity, Role
+from cybercollege.server.auth.ent.sessions import SessionRegistry, ent_session_key, subject_key
+from cybercollege.server.core.identity import Identity, Role
 
 PUPIL = Identity("ent:1", "Léa M.", Role.PUPIL, "ent")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.ent.desktop import CODE_TTL
-from server.ent.store import OneTimeStore
+from cybercollege.server.auth.ent.desktop import CODE_TTL
+from cybercollege.server.auth.ent.store import OneTimeStore
 
 
 class Clock:

@@ -2,7 +2,7 @@
 (the portal's front-channel LogoutRequest) and OpenID Connect back-channel logout (the portal's Logout Token,
 signed with its key: LemonLDAP::NG 2.16 cannot send one itself, see test_backchannel_logout.py).
 
-A real LemonLDAP::NG portal, the real world server (``server.app.build``), real WebSocket clients.
+A real LemonLDAP::NG portal, the real world server (``cybercollege.server.edge.app.build``), real WebSocket clients.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import CloseCode
-from server.ent.routes import LOGIN_SERVICE
-from server.tokens import TokenError
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import CloseCode
+from cybercollege.server.auth.ent.routes import LOGIN_SERVICE
+from cybercollege.server.auth.tokens import TokenError
 from tests.idp import browser
 
 from .flows import desktop_login, idp_logout, post_json, redeem

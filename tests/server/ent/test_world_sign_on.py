@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection
-from protocol import CloseCode
-from server.app import build
-from server.ent.accesslog import PathOnlyAccessLogger
-from server.services import SERVICES, Services
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import CloseCode
+from cybercollege.server.auth.ent.accesslog import PathOnlyAccessLogger
+from cybercollege.server.edge.app import build
+from cybercollege.server.edge.services import SERVICES, Services
 from tests.idp import browser
 from tests.server.conftest import make_settings
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import pytest
 
-from server.persistence import Store
+from cybercollege.server.persistence import Store
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.persistence import DEFAULT_URL, Store
-from server.persistence.engine import resolve_url
+from cybercollege.server.persistence import DEFAULT_URL, Store
+from cybercollege.server.persistence.engine import resolve_url
 
 
 @pytest.mark.parametrize(

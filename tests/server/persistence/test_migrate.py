@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from server.persistence import Place, Store
-from server.persistence.migrate import ALEMBIC_INI, current_revision, head_revision
-from server.persistence.schema import metadata
+from cybercollege.server.persistence import Place, Store
+from cybercollege.server.persistence.migrate import ALEMBIC_INI, current_revision, head_revision
+from cybercollege.server.persistence.schema import metadata
 
 BIN = Path(sys.executable).parent
 
@@ -80,7 +80,7 @@ def test_alembic_offline_mode_prints_the_postgresql_sql(tmp_path):
 
 
 def test_python_module_migrates_the_default_database_in_the_working_directory(tmp_path):
-    done = run(sys.executable, "-m", "server.persistence", cwd=tmp_path)
+    done = run(sys.executable, "-m", "cybercollege.server.persistence", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"database at revision {HEAD}"
     assert (tmp_path / "var" / "cybercollege.db").is_file()
@@ -94,7 +94,7 @@ def test_python_module_migrates_the_default_database_in_the_working_directory(tm
     ],
 )
 def test_python_module_reports_bad_urls_without_a_traceback(tmp_path, url, message):
-    done = run(sys.executable, "-m", "server.persistence", url, cwd=tmp_path)
+    done = run(sys.executable, "-m", "cybercollege.server.persistence", url, cwd=tmp_path)
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy
 import pytest
 
-from server.persistence import AuditEvent, ChatRecord, Place
-from server.persistence.records import MAX_DETAIL_CHARS, REDACTED
+from cybercollege.server.persistence import AuditEvent, ChatRecord, Place
+from cybercollege.server.persistence.records import MAX_DETAIL_CHARS, REDACTED
 
 PARIS = timezone(timedelta(hours=1))
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-import server.persistence.store as store_module
-from server.persistence import AuditEvent, ChatRecord, Place, Store
-from server.persistence.schema import places
+import cybercollege.server.persistence.store as store_module
+from cybercollege.server.persistence import AuditEvent, ChatRecord, Place, Store
+from cybercollege.server.persistence.schema import places
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 LEA, TOM = "demo:lea.martin", "demo:tom.petit"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from server.persistence import AuditEvent, ChatRecord, Place, Store, WriteBehind
+from cybercollege.server.persistence import AuditEvent, ChatRecord, Place, Store, WriteBehind
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 LEA, TOM = "demo:lea.martin", "demo:tom.petit"
@@ -94,7 +94,7 @@ async def test_a_failed_flush_keeps_the_data_in_order_and_retries(db_url, caplog
     wb.chat(line(0))
     wb.place(Place(LEA, "hall", 1, 1, 0))
     await store.close()  # the database goes away
-    with caplog.at_level(logging.WARNING, "server.persistence"):
+    with caplog.at_level(logging.WARNING, "cybercollege.server.persistence"):
         assert await wb.flush() is False
     assert "could not write 1 chat lines, will retry" in caplog.text
     assert wb.pending == 2
@@ -146,7 +146,7 @@ async def test_full_buffers_drop_stale_places_first_and_chat_only_past_its_cap(t
         wb.place(Place(f"demo:pupil{i}", "hall", i, 0, 0))
     for i in range(5):
         wb.chat(line(i))
-    with caplog.at_level(logging.WARNING, "server.persistence"):
+    with caplog.at_level(logging.WARNING, "cybercollege.server.persistence"):
         assert await wb.flush() is False
     assert "dropped the stalest places" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no chat lost yet
@@ -154,7 +154,7 @@ async def test_full_buffers_drop_stale_places_first_and_chat_only_past_its_cap(t
     for i in range(5, 8):
         wb.chat(line(i))
     caplog.clear()
-    with caplog.at_level(logging.WARNING, "server.persistence"):
+    with caplog.at_level(logging.WARNING, "cybercollege.server.persistence"):
         assert await wb.flush() is False
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [
@@ -178,7 +178,7 @@ async def test_stop_reports_what_could_not_be_saved(tmp_path, caplog):
     wb = WriteBehind(Store(f"sqlite+aiosqlite:///{tmp_path}/x.db"))  # never started
     wb.start()
     wb.chat(line(0))
-    with caplog.at_level(logging.ERROR, "server.persistence"):
+    with caplog.at_level(logging.ERROR, "cybercollege.server.persistence"):
         assert await wb.stop() is False
     assert "unsaved data: 0 places, 1 chat lines, 0 audit events" in caplog.text
 

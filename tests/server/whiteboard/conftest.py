@@ -6,15 +6,15 @@ import asyncio
 
 import pytest
 
-import worlds
-from client.network import WorldConnection
-from protocol.whiteboard import StrokeBegin
-from server.avatar import Avatar
-from server.identity import Identity, Role
-from server.services import Services
-from server.whiteboard.host import BoardHost
-from server.whiteboard.journal import Journal
-from server.whiteboard.outbox import Outbox
+from cybercollege import worlds
+from cybercollege.client.network import WorldConnection
+from cybercollege.protocol.whiteboard import StrokeBegin
+from cybercollege.server.classroom.whiteboard.host import BoardHost
+from cybercollege.server.classroom.whiteboard.journal import Journal
+from cybercollege.server.classroom.whiteboard.outbox import Outbox
+from cybercollege.server.core.avatar import Avatar
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.edge.services import Services
 
 BOARD = "tableau-103"
 ROOM = "salle-103"

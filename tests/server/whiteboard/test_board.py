@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.whiteboard.board import CLEAR, ITEM, PAGE, REDO, UNDO, Board, Op
+from cybercollege.server.classroom.whiteboard.board import CLEAR, ITEM, PAGE, REDO, UNDO, Board, Op
 
 
 def stroke(page: int = 0) -> list[object]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from protocol import whiteboard as W
-from server.services import Services
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.waits import HANG
 from tests.server.whiteboard.conftest import BOARD, seat

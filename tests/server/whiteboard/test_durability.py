@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from client.network import WorldConnection, fetch_demo_token
-from protocol import whiteboard as W
-from server import app as server_app
-from server.config import Settings
-from server.services import SERVICES
-from server.whiteboard import host as host_module
-from server.whiteboard.storage import BoardStorage
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.classroom.whiteboard import host as host_module
+from cybercollege.server.classroom.whiteboard.storage import BoardStorage
+from cybercollege.server.config import Settings
+from cybercollege.server.edge import app as server_app
+from cybercollege.server.edge.services import SERVICES
 from tests.server.test_lifecycle import start_process
 from tests.server.whiteboard.conftest import BOARD, board_ready, seat, stroke, walk_into_classroom
 

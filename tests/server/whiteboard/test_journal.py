@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from server.whiteboard.board import ITEM, Op
-from server.whiteboard.journal import Journal
-from server.whiteboard.storage import Snapshot
+from cybercollege.server.classroom.whiteboard.board import ITEM, Op
+from cybercollege.server.classroom.whiteboard.journal import Journal
+from cybercollege.server.classroom.whiteboard.storage import Snapshot
 from tests.server.waits import HANG, until
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from protocol import whiteboard as W
-from server.services import Services
-from server.whiteboard.storage import BoardStorage
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.classroom.whiteboard.storage import BoardStorage
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.whiteboard.conftest import BOARD, board_ready, seat, stroke, walk_into_classroom
 

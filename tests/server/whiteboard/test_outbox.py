@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from protocol import Direction, decode, encode
-from protocol.whiteboard import LivePoints
-from server.whiteboard import outbox as outbox_module
-from server.whiteboard.outbox import Outbox
+from cybercollege.protocol import Direction, decode, encode
+from cybercollege.protocol.whiteboard import LivePoints
+from cybercollege.server.classroom.whiteboard import outbox as outbox_module
+from cybercollege.server.classroom.whiteboard.outbox import Outbox
 
 
 class FakeTransport:
@@ -16,7 +16,7 @@ class FakeTransport:
 
 
 class FakeSession:
-    """What the outbox uses of a :class:`server.session.Session`."""
+    """What the outbox uses of a :class:`cybercollege.server.core.session.Session`."""
 
     def __init__(self) -> None:
         self.transport = FakeTransport()

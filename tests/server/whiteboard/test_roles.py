@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import whiteboard as W
-from server.identity import Role
-from server.services import Services
-from server.whiteboard.host import BoardHost, BoardRefused
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.classroom.whiteboard.host import BoardHost, BoardRefused
+from cybercollege.server.core.identity import Role
+from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, avatar, begin, error_codes, seat, stroke

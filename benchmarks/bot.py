@@ -1,0 +1,258 @@
+"""Scripted avatars that walk the college over real WebSockets: for demos, tests and the benchmark.
+
+``python -m benchmarks.bot --count N`` logs N demo users in (``bot-1``...), and each walks between random
+points of its room, sometimes goes through a door, and sometimes says something.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from cybercollege import worlds
+from cybercollege.protocol import ProtocolError
+from cybercollege.protocol.connection import ClientConnection
+from cybercollege.protocol.messages import Chat, Correction, Frame, Move, Room, Say, UseDoor, Welcome
+from cybercollege.protocol.quantize import heading_to_wire, to_cm
+from cybercollege.server.core import logs
+
+log = logging.getLogger("cybercollege.bot")
+
+PHRASES = ("Bonjour !", "On se retrouve au CDI ?", "Salut tout le monde", "Qui a fait le devoir de maths ?")
+
+
+@dataclass
+class Probe:
+    """Shared by the bots of one process: when each position was sent, and what was measured."""
+
+    sent: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    frames: int = 0
+    bytes: int = 0
+    corrections: int = 0
+    errors: int = 0
+
+    def expire(self, older_than: float) -> None:
+        for key in [k for k, t in self.sent.items() if t < older_than]:
+            del self.sent[key]
+
+
+@dataclass
+class BotOptions:
+    url: str = "http://127.0.0.1:8765"
+    speed: float = 1.4
+    move_hz: float = 20.0
+    door_chance: float = 0.15
+    chat_chance: float = 0.0
+    observe: bool = False
+    """Decode every frame and record latencies in the probe (costs CPU)."""
+    roam: bool = True
+    """Go through doors; False keeps each bot in its spawn room."""
+
+
+class Bot:
+    """One scripted avatar."""
+
+    def __init__(self, login: str, world: worlds.World, options: BotOptions, probe: Probe, rng: random.Random):
+        self.login = login
+        self.world = world
+        self.options = options
+        self.probe = probe
+        self.rng = rng
+        self.conn = ClientConnection()
+        self.avatar_id = 0
+        self.room_id = ""
+        self.x = self.y = self.heading = 0.0
+        self.seq = 0
+        self.chats: list[Chat] = []
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.welcome_event = asyncio.Event()
+
+    async def run(self, http: aiohttp.ClientSession, duration: float) -> None:
+        token = await demo_token(http, self.options.url, self.login)
+        async with http.ws_connect(f"{self.options.url}/ws", compress=0, max_msg_size=1 << 20) as ws:
+            self.ws = ws
+            await ws.send_bytes(self.conn.hello(token, client="cybercollege-bot"))
+            reader = asyncio.create_task(self._read(ws))
+            try:
+                await asyncio.wait_for(self.welcome_event.wait(), 10)
+                await self._walk(ws, time.monotonic() + duration)
+            finally:
+                reader.cancel()
+                if not ws.closed:
+                    await ws.close()
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        probe = self.probe
+        observe = self.options.observe
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                continue
+            data = msg.data
+            probe.frames += 1
+            probe.bytes += len(data)
+            if self.conn.welcome is not None and not observe and data[1:2] == b"\x10":
+                continue  # a FRAME, and we are not measuring: skip decoding (cheap bots)
+            try:
+                self._on_message(self.conn.receive(data))
+            except ProtocolError:
+                probe.errors += 1
+
+    def _on_message(self, msg: Any) -> None:
+        if isinstance(msg, Frame):
+            now = time.monotonic()
+            sent = self.probe.sent
+            for u in msg.updates:
+                self.probe.updates += 1
+                t = sent.get((u.id, u.x, u.y))
+                if t is not None and u.id != self.avatar_id:
+                    self.probe.latencies.append(now - t)
+            for event in msg.events:
+                self._on_message(event)
+        elif isinstance(msg, Room):
+            self.room_id, self.x, self.y = msg.room, msg.x / 100, msg.y / 100
+        elif isinstance(msg, Correction):
+            self.probe.corrections += 1
+            self.x, self.y = msg.x / 100, msg.y / 100
+        elif isinstance(msg, Chat):
+            self.chats.append(msg)
+        elif isinstance(msg, Welcome):
+            self.avatar_id, self.room_id = msg.you.id, msg.room
+            self.x, self.y = msg.you.x / 100, msg.you.y / 100
+            self.welcome_event.set()
+
+    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, until: float) -> None:
+        period = 1.0 / self.options.move_hz
+        await asyncio.sleep(self.rng.random() * period)  # spread bots over the tick
+        target = self._pick_target()
+        while time.monotonic() < until and not ws.closed:
+            if target is None or math.hypot(target[0] - self.x, target[1] - self.y) < 0.2:
+                await self._arrived(ws, target)
+                target = self._pick_target()
+                continue
+            self._step_towards(target, self.options.speed * period)
+            await self._send_move(ws, anim=1)
+            await asyncio.sleep(period)
+
+    def _step_towards(self, target: tuple[float, float, str | None], step: float) -> None:
+        dx, dy = target[0] - self.x, target[1] - self.y
+        dist = math.hypot(dx, dy)
+        ratio = min(1.0, step / dist) if dist else 1.0
+        self.x += dx * ratio
+        self.y += dy * ratio
+        self.heading = math.degrees(math.atan2(-dx, dy)) % 360
+
+    async def _send_move(self, ws: aiohttp.ClientWebSocketResponse, anim: int) -> None:
+        self.seq += 1
+        xq, yq = to_cm(self.x), to_cm(self.y)
+        self.probe.sent[(self.avatar_id, xq, yq)] = time.monotonic()
+        await ws.send_bytes(self.conn.send(Move(self.seq, xq, yq, heading_to_wire(self.heading), anim)))
+
+    async def _arrived(
+        self, ws: aiohttp.ClientWebSocketResponse, target: tuple[float, float, str | None] | None
+    ) -> None:
+        if target is not None and target[2] is not None:
+            await ws.send_bytes(self.conn.send(UseDoor(target[2])))
+            await asyncio.sleep(0.2)
+        elif self.options.chat_chance and self.rng.random() < self.options.chat_chance:
+            await ws.send_bytes(self.conn.send(Say(self.rng.choice(PHRASES))))
+        await self._send_move(ws, anim=0)
+        await asyncio.sleep(self.rng.uniform(0.0, 0.5))
+
+    def _pick_target(self) -> tuple[float, float, str | None] | None:
+        """A reachable point of the room, or the landing side of one of its doors."""
+        room = self.world.rooms.get(self.room_id)
+        if room is None:
+            return None
+        if self.options.roam and room.doors and self.rng.random() < self.options.door_chance:
+            door = self.rng.choice(room.doors)
+            lx, ly, _ = door.landing(room.id)
+            if room.segment_allowed(self.x, self.y, lx, ly):
+                return (lx, ly, door.id)
+        min_x, min_y, max_x, max_y = room.bounds
+        for _ in range(20):
+            x, y = self.rng.uniform(min_x, max_x), self.rng.uniform(min_y, max_y)
+            if room.segment_allowed(self.x, self.y, x, y):
+                return (x, y, None)
+        return None
+
+
+async def demo_token(http: aiohttp.ClientSession, url: str, login: str) -> str:
+    async with http.post(f"{url}/auth/demo", json={"login": login}) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"demo login of {login} refused: {resp.status} {await resp.text()}")
+        return (await resp.json())["access_token"]
+
+
+async def run_bots(
+    count: int,
+    duration: float,
+    options: BotOptions,
+    world: worlds.World | None = None,
+    first: int = 1,
+    seed: int = 1,
+    on_start: Callable[[list[Bot]], None] | None = None,
+) -> tuple[list[Bot], Probe]:
+    """Run ``count`` bots for ``duration`` seconds; returns them and what they measured."""
+    world = world or worlds.load_world(worlds.default_world_path())
+    probe = Probe()
+    rng = random.Random(seed)
+    bots = [Bot(f"bot-{first + i}", world, options, probe, random.Random(rng.random())) for i in range(count)]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        janitor = asyncio.create_task(_expire(probe))
+        if on_start:
+            on_start(bots)
+        tasks = []
+        for i, bot in enumerate(bots):
+            tasks.append(asyncio.create_task(bot.run(http, duration)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)  # do not stampede the handshake
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        janitor.cancel()
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        log.warning("%d bots failed; first: %r", len(failures), failures[0])
+    return bots, probe
+
+
+async def _expire(probe: Probe) -> None:
+    while True:
+        await asyncio.sleep(1.0)
+        probe.expire(time.monotonic() - 5.0)
+
+
+__all__ = ["Bot", "BotOptions", "Probe", "run_bots"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.bot``: connect scripted avatars that walk the college."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bot", description=main.__doc__)
+    parser.add_argument("--count", type=int, default=10, help="how many bots (default 10)")
+    parser.add_argument("--url", default="http://127.0.0.1:8765", help="server URL")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds to run (default 60)")
+    parser.add_argument("--chat", type=float, default=0.05, help="chance to say something at each stop")
+    parser.add_argument("--first", type=int, default=1, help="number of the first bot login (bot-N)")
+    parser.add_argument("--world", type=Path, default=None, help="world directory (default: the college)")
+    args = parser.parse_args(argv)
+    logs.setup()
+    world = worlds.load_world(args.world or worlds.default_world_path())
+    options = BotOptions(url=args.url.rstrip("/"), chat_chance=args.chat)
+    bots, probe = asyncio.run(run_bots(args.count, args.duration, options, world, first=args.first))
+    print(f"{len(bots)} bots ran {args.duration:.0f} s: {probe.frames} frames, {probe.bytes} bytes received")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

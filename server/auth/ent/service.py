@@ -1,0 +1,231 @@
+"""The state of every login in progress and the rules that tie them together (no HTTP framework here).
+
+Flow: the desktop client opens ``/auth/desktop/start`` → :meth:`LoginService.open_request`; the user picks an
+ENT → :meth:`begin`; the ENT sends the browser back → :meth:`take_pending` then :meth:`complete`, which
+starts a session and returns the loopback URL with a one-time code; the client redeems it with
+:meth:`redeem_code`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from cybercollege.server.auth.ent.attributes import MappingPolicy
+from cybercollege.server.auth.ent.config import EntConfig, OidcConfig
+from cybercollege.server.auth.ent.desktop import (
+    CODE_TTL,
+    DesktopGrant,
+    DesktopRequest,
+    redirect_with_code,
+    verifier_matches,
+)
+from cybercollege.server.auth.ent.errors import LoginError
+from cybercollege.server.auth.ent.http import EntHttp
+from cybercollege.server.auth.ent.oidc import OidcClient
+from cybercollege.server.auth.ent.sessions import Session, SessionRegistry
+from cybercollege.server.auth.ent.store import OneTimeStore
+from cybercollege.server.auth.tokens import TokenService
+from cybercollege.server.core.identity import Identity
+
+log = logging.getLogger("cybercollege.ent")
+
+REQUEST_TTL = 15 * 60.0
+PENDING_TTL = 10 * 60.0
+EXPIRED = "Cette demande de connexion a expiré ou a déjà servi. Relancez la connexion depuis l'application."
+FOREIGN = (
+    "Cette connexion a été commencée dans un autre navigateur. "
+    "Relancez la connexion depuis l'application, dans ce navigateur."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A login sent to an ENT, keyed by its single-use ``state``."""
+
+    request_id: str
+    request: DesktopRequest
+    ent_id: str
+    nonce: str = ""
+    verifier: str = ""
+    redirect_uri: str = ""
+    saml_request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+        }
+
+
+class LoginService:
+    """Login requests, pending ENT logins, one-time codes and sessions of one server process."""
+
+    def __init__(
+        self,
+        ents: list[EntConfig],
+        tokens: TokenService,
+        *,
+        public_url: str,
+        on_logout: Callable[[str], Awaitable[None]] | None = None,
+        access_ttl: int = 900,
+    ) -> None:
+        self.ents = {e.id: e for e in ents}
+        self.tokens = tokens
+        self.public_url = public_url.rstrip("/")
+        self.http = EntHttp()
+        self.sessions = SessionRegistry()
+        self.requests: OneTimeStore[DesktopRequest] = OneTimeStore(REQUEST_TTL)
+        self.pending: OneTimeStore[Pending] = OneTimeStore(PENDING_TTL)
+        self.codes: OneTimeStore[DesktopGrant] = OneTimeStore(CODE_TTL)
+        self._on_logout = on_logout
+        self._access_ttl = access_ttl
+        self.oidc = {e.id: OidcClient(e, self.http) for e in ents if isinstance(e, OidcConfig)}
+
+    def ent(self, ent_id: str) -> EntConfig:
+        ent = self.ents.get(ent_id)
+        if ent is None:
+            raise LoginError("unknown_ent", "Cet ENT n'est pas configuré sur ce serveur.", status=404)
+        return ent
+
+    def policy(self, ent: EntConfig) -> MappingPolicy:
+        return MappingPolicy(ent.allow_parents, ent.default_uai, ent.id_attribute, ent.separator)
+
+    def open_request(self, request: DesktopRequest) -> str:
+        """Remember a desktop login request; returns its id (goes in the login page URL)."""
+        request_id = secrets.token_urlsafe(24)
+        self.requests.put(request_id, request)
+        return request_id
+
+    def request_for(self, request_id: str, browser: str | None) -> DesktopRequest:
+        """The pending desktop request, only for the browser that opened it (login CSRF)."""
+        request = self.requests.peek(request_id) if request_id else None
+        if request is None:
+            raise LoginError("request_unknown", EXPIRED)
+        if not browser or not secrets.compare_digest(browser, request.browser):
+            raise LoginError("request_foreign_browser", FOREIGN, status=403)
+        return request
+
+    def new_state(self) -> str:
+        return secrets.token_urlsafe(24)
+
+    def begin(
+        self, request_id: str, request: DesktopRequest, ent_id: str, state: str | None = None, **extra: str
+    ) -> str:
+        """Record a login sent to an ENT; returns its single-use state."""
+        state = state or self.new_state()
+        self.pending.put(state, Pending(request_id, request, ent_id, **extra))
+        return state
+
+    def take_pending(self, state: str | None, ent_id: str, browser: str | None) -> Pending:
+        """The pending login of ``state`` (consumed), checked against the ENT and the browser."""
+        pending = self.pending.pop(state) if state else None
+        if pending is None or pending.ent_id != ent_id:
+            raise LoginError("state_unknown", EXPIRED)
+        if not browser or not secrets.compare_digest(browser, pending.request.browser):
+            raise LoginError("state_foreign_browser", FOREIGN, status=403)
+        return pending
+
+    def complete(
+        self,
+        request_id: str,
+        request: DesktopRequest,
+        identity: Identity,
+        ent_session: str | None = None,
+        subject: str | None = None,
+    ) -> str:
+        """Start the session and return the loopback URL carrying a one-time code.
+
+        ``ent_session`` and ``subject`` are how the ENT will name this login in a single logout
+        (see :func:`cybercollege.server.auth.ent.sessions.ent_session_key` and
+        :func:`cybercollege.server.auth.ent.sessions.subject_key`)."""
+        self.requests.pop(request_id)
+        session = self.sessions.start(identity, ent_session, subject)
+        code = secrets.token_urlsafe(32)
+        self.codes.put(code, DesktopGrant(session.sid, request.code_challenge, request.redirect_uri))
+        log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
+        return redirect_with_code(request, code)
+
+    def redeem_code(self, code: object, verifier: object) -> Tokens:
+        """Exchange a one-time code (and its PKCE verifier) for tokens."""
+        grant = self.codes.pop(code) if isinstance(code, str) and len(code) < 200 else None
+        if grant is None:
+            raise LoginError("code_unknown", "Code inconnu, expiré ou déjà utilisé.")
+        if not verifier_matches(verifier, grant.code_challenge):
+            raise LoginError("code_bad_verifier", "Vérificateur PKCE incorrect.")
+        session = self.sessions.get(grant.sid)
+        if session is None:
+            raise LoginError("session_ended", "La session a pris fin.")
+        return self.issue(session)
+
+    def issue(self, session: Session) -> Tokens:
+        access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
+        return Tokens(access, self.sessions.new_refresh_token(session.sid), self._access_ttl)
+
+    def start_direct(self, identity: Identity) -> Tokens:
+        """A session without browser (demo bots)."""
+        log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
+        return self.issue(self.sessions.start(identity))
+
+    async def refresh(self, refresh_token: object) -> Tokens:
+        """Rotate a refresh token; a reused old token ends the whole session."""
+        if not isinstance(refresh_token, str) or len(refresh_token) > 200:
+            raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
+        session, reused = self.sessions.redeem_refresh_token(refresh_token)
+        if session is not None and reused:
+            log.warning("refresh token reused, session ended user=%s", session.identity.user_id)
+            await self.end_session(session.sid, "refresh_reuse")
+            session = None
+        if session is None:
+            raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
+        return self.issue(session)
+
+    def sid_of_refresh_token(self, refresh_token: object) -> str:
+        """The session a current refresh token belongs to (for logout without an access token)."""
+        session = None
+        if isinstance(refresh_token, str) and len(refresh_token) <= 200:
+            session, reused = self.sessions.redeem_refresh_token(refresh_token)
+            session = None if reused else session
+        if session is None:
+            raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
+        return session.sid
+
+    async def end_session(self, sid: str, why: str) -> bool:
+        """Revoke every token of ``sid`` and tell the world server; False if it was not live."""
+        session = self.sessions.end(sid)
+        self.tokens.revoke(sid)
+        if session is None:
+            return False
+        log.info("logout reason=%s user=%s", why, session.identity.user_id)
+        if self._on_logout is not None:
+            try:
+                await self._on_logout(sid)
+            except Exception:  # the world server's problem must not break the logout itself
+                log.exception("on_logout failed user=%s", session.identity.user_id)
+        return True
+
+    async def ent_logout(self, ent_session: str, ent_id: str) -> bool:
+        """Single logout from an ENT naming its session (CAS ticket, SAML session index)."""
+        sid = self.sessions.sid_for_ent_session(ent_session)
+        if sid is None:
+            log.info("single logout for an unknown session ent=%s", ent_id)
+            return False
+        return await self.end_session(sid, f"single_logout:{ent_id}")
+
+    async def end_sessions(self, sids: list[str], why: str) -> int:
+        """End several sessions (single logout naming a user or an ENT session); returns how many were live."""
+        ended = 0
+        for sid in sids:
+            ended += await self.end_session(sid, why)
+        return ended

@@ -1,0 +1,137 @@
+"""Login sessions: our session id (``sid``) ↔ the ENT session (for single logout) ↔ refresh tokens.
+
+Single logout finds sessions by the ENT's name for its session (CAS ticket, OIDC ``sid``, SAML NameID +
+SessionIndex: see :func:`ent_session_key`) or by the user's subject at that ENT (:func:`subject_key`).
+
+A refresh token is rotated at every use; presenting an already rotated token again ends the session
+(it was probably stolen). Secrets are stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cybercollege.server.auth.ent.store import digest
+from cybercollege.server.core.identity import Identity
+
+
+def ent_session_key(protocol: str, ent_id: str, *parts: str) -> str:
+    """The ENT-scoped name of an ENT session: ``("oidc", ent, sid)``, ``("saml", ent, name_id, index)``."""
+    return "\x00".join((protocol, ent_id, *parts))
+
+
+def subject_key(ent_id: str, subject: str) -> str:
+    """The ENT-scoped name of a user as the ENT names them (OIDC ``sub``, SAML NameID)."""
+    return f"{ent_id}\x00{subject}"
+
+
+@dataclass(slots=True)
+class Session:
+    """One login: who, through which ENT, and until when it may be refreshed."""
+
+    sid: str
+    identity: Identity
+    expires_at: float
+    ent_key: str | None = None
+    subject_key: str | None = None
+    refresh_key: str | None = None
+    used_refresh_keys: set[str] = field(default_factory=set)
+
+
+class SessionRegistry:
+    """All live sessions of this server process."""
+
+    def __init__(self, lifetime: float = 12 * 3600, clock: Callable[[], float] = time.time) -> None:
+        self._lifetime = lifetime
+        self._clock = clock
+        self._sessions: dict[str, Session] = {}
+        self._by_ent: dict[str, set[str]] = {}
+        self._by_subject: dict[str, set[str]] = {}
+        self._by_refresh: dict[str, str] = {}
+
+    def start(self, identity: Identity, ent_session: str | None = None, subject: str | None = None) -> Session:
+        """A new session; ``ent_session`` is what the ENT will name in a single logout (CAS ticket...),
+        ``subject`` the user as the ENT names them (see :func:`subject_key`)."""
+        self._purge()
+        session = Session(secrets.token_urlsafe(18), identity, self._clock() + self._lifetime)
+        if ent_session:
+            session.ent_key = digest(ent_session)
+            self._by_ent.setdefault(session.ent_key, set()).add(session.sid)
+        if subject:
+            session.subject_key = digest(subject)
+            self._by_subject.setdefault(session.subject_key, set()).add(session.sid)
+        self._sessions[session.sid] = session
+        return session
+
+    def get(self, sid: str) -> Session | None:
+        session = self._sessions.get(sid)
+        if session is None or session.expires_at < self._clock():
+            return None
+        return session
+
+    def sid_for_ent_session(self, ent_session: str) -> str | None:
+        sids = self.sids_for_ent_session(ent_session)
+        return sids[0] if sids else None
+
+    def sids_for_ent_session(self, ent_session: str) -> list[str]:
+        """Every live session the ENT knows as ``ent_session`` (one OIDC ``sid`` may cover several logins)."""
+        return sorted(self._by_ent.get(digest(ent_session), ()))
+
+    def sids_for_subject(self, subject: str) -> list[str]:
+        """Every live session of a user as the ENT names them (see :func:`subject_key`)."""
+        return sorted(self._by_subject.get(digest(subject), ()))
+
+    def subject_of(self, sid: str) -> str | None:
+        """The hashed subject key of a session (to check that a ``sid`` and a ``sub`` agree)."""
+        session = self._sessions.get(sid)
+        return session.subject_key if session else None
+
+    def new_refresh_token(self, sid: str) -> str:
+        """A fresh refresh token for ``sid``; the previous one stops working."""
+        session = self._sessions[sid]
+        if session.refresh_key:
+            self._by_refresh.pop(session.refresh_key, None)
+            session.used_refresh_keys.add(session.refresh_key)
+        token = secrets.token_urlsafe(32)
+        session.refresh_key = digest(token)
+        self._by_refresh[session.refresh_key] = sid
+        return token
+
+    def redeem_refresh_token(self, token: str) -> tuple[Session | None, bool]:
+        """``(session, False)`` for a current token; ``(session, True)`` for a reused, rotated one."""
+        key = digest(token)
+        sid = self._by_refresh.get(key)
+        if sid is not None:
+            return self.get(sid), False
+        for session in self._sessions.values():
+            if key in session.used_refresh_keys:
+                return session, True
+        return None, False
+
+    def end(self, sid: str) -> Session | None:
+        """Forget a session (idempotent); returns it if it was live."""
+        session = self._sessions.pop(sid, None)
+        if session is not None:
+            _discard(self._by_ent, session.ent_key, sid)
+            _discard(self._by_subject, session.subject_key, sid)
+            self._by_refresh.pop(session.refresh_key or "", None)
+        return session
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for sid in [s for s, session in self._sessions.items() if session.expires_at < now]:
+            self.end(sid)
+
+
+def _discard(index: dict[str, set[str]], key: str | None, sid: str) -> None:
+    sids = index.get(key or "")
+    if sids is not None:
+        sids.discard(sid)
+        if not sids:
+            del index[key or ""]

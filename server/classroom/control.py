@@ -1,0 +1,115 @@
+"""What teachers control in one room (state only; the actions and their checks are in server/classroom/teacher.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cybercollege.protocol.teacher import Poll, RoomState, Voter
+from cybercollege.server.core.identity import Role
+
+if TYPE_CHECKING:
+    from cybercollege.server.core.avatar import Avatar
+
+_poll_ids = itertools.count(1)
+
+
+def next_poll_id() -> int:
+    return next(_poll_ids)
+
+
+@dataclass
+class PollState:
+    id: int
+    question: str
+    options: list[str]
+    multiple: bool
+    anonymous: bool
+    correct: list[int]
+    open: bool = True
+    votes: dict[int, list[int]] = field(default_factory=dict)
+
+    def message(self, with_voters: bool) -> Poll:
+        counts = [0] * len(self.options)
+        for choices in self.votes.values():
+            for c in choices:
+                counts[c] += 1
+        voters = [Voter(v, c) for v, c in self.votes.items()] if with_voters and not self.anonymous else []
+        correct = [] if self.open else self.correct
+        return Poll(self.id, self.question, self.options, self.multiple, self.anonymous, self.open, counts,
+                    len(self.votes), correct, voters)  # fmt: skip
+
+
+@dataclass
+class Presence:
+    """One stay of one person in the room, for attendance."""
+
+    user_id: str
+    name: str
+    role: str
+    arrived: float
+    left: float | None = None
+
+
+@dataclass
+class RoomControl:
+    """What teachers control in one room."""
+
+    hands: list[int] = field(default_factory=list)
+    muted: set[int] = field(default_factory=set)
+    muted_all: bool = False
+    frozen: bool = False
+    locked: bool = False
+    spotlight: int | None = None
+    polls: dict[int, PollState] = field(default_factory=dict)
+    attendance: list[Presence] = field(default_factory=list)
+
+    def message(self) -> RoomState:
+        return RoomState(list(self.hands), sorted(self.muted), self.muted_all, self.frozen, self.locked,
+                         self.spotlight)  # fmt: skip
+
+    def is_default(self) -> bool:
+        return not (self.hands or self.muted or self.muted_all or self.frozen or self.locked or self.spotlight)
+
+    def may_chat(self, a: Avatar) -> bool:
+        if a.identity.role in (Role.TEACHER, Role.STAFF):
+            return True
+        return not (self.muted_all or self.frozen or a.id in self.muted)
+
+    def may_move(self, a: Avatar) -> bool:
+        return not self.frozen or a.identity.role in (Role.TEACHER, Role.STAFF)
+
+    def arrived(self, a: Avatar) -> None:
+        i = a.identity
+        self.attendance.append(Presence(i.user_id, i.display_name, i.role.value, time.time()))
+
+    def left(self, a: Avatar) -> None:
+        for stay in reversed(self.attendance):
+            if stay.user_id == a.identity.user_id and stay.left is None:
+                stay.left = time.time()
+                break
+        if a.id in self.hands:
+            self.hands.remove(a.id)
+        self.muted.discard(a.id)
+        if self.spotlight == a.id:
+            self.spotlight = None
+
+    def attendance_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["nom", "rôle", "arrivée", "départ", "minutes"])
+        for stay in self.attendance:
+            left = stay.left or time.time()
+            writer.writerow([
+                stay.name, stay.role, _clock(stay.arrived), _clock(stay.left) if stay.left else "",
+                round((left - stay.arrived) / 60, 1),
+            ])  # fmt: skip
+        return out.getvalue()
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))

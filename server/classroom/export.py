@@ -1,0 +1,210 @@
+"""Export a board to PNG (one page) or PDF (every page, or one), for the room's teachers.
+
+``GET /api/boards/{board}/export.png?page=N&width=W`` and ``GET /api/boards/{board}/export.pdf[?page=N]``.
+Each page is drawn with Pillow, in a worker thread: white, the page's slide fitted inside it (centred,
+aspect kept), then its visible strokes, shapes and texts in ``seq`` order, as the clients draw them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from aiohttp import web
+from PIL import Image, ImageDraw, ImageFont
+
+from cybercollege.protocol import whiteboard as W
+from cybercollege.protocol.whiteboard import BoardItem
+from cybercollege.server.classroom.slides import RENDERER, add_slide_routes, load, teacher_board
+from cybercollege.server.classroom.whiteboard.host import BoardHost
+from cybercollege.server.edge.api import api_error
+from cybercollege.server.edge.services import SERVICES
+
+DEFAULT_WIDTH = 2000
+"""Pixels across an exported page."""
+MAX_WIDTH = 4000
+HIGHLIGHTER_ALPHA = 96
+"""Opacity (0..255) of highlighter strokes."""
+PDF_DPI = 200.0
+"""A 2000-pixel page is 10 inches wide in the PDF."""
+JPEG_QUALITY = 90
+FONT = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "DejaVuSans.ttf"
+
+
+# --- drawing (worker thread) ----------------------------------------------------------------------
+
+
+def draw_page(height: int, items: list[BoardItem], background: bytes | None, width: int) -> Image.Image:
+    """One page, ``width`` pixels across; ``height`` in board units; ``background`` a PNG or None."""
+    scale = width / W.BOARD_UNITS
+    base = Image.new("RGBA", (width, max(1, round(height * scale))), "white")
+    if background is not None:
+        _fit(base, Image.open(io.BytesIO(background)))
+    canvas = base.copy()
+    for item in items:
+        _draw(canvas, base, item, scale)
+    return canvas.convert("RGB")
+
+
+def _fit(base: Image.Image, image: Image.Image) -> None:
+    """Paste ``image`` inside ``base``, centred, as large as fits with its aspect kept."""
+    ratio = min(base.width / image.width, base.height / image.height)
+    size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+    image = image.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    base.paste(image, ((base.width - size[0]) // 2, (base.height - size[1]) // 2))
+
+
+def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float) -> None:
+    points = [(item.points[i] * scale, item.points[i + 1] * scale) for i in range(0, len(item.points), 2)]
+    width = max(1, round(item.width * scale))
+    colour = _rgb(item.colour)
+    if item.kind == W.Kind.STROKE and item.style == W.Tool.HIGHLIGHTER:
+        layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+        _line(ImageDraw.Draw(layer), points, (*colour, HIGHLIGHTER_ALPHA), width)
+        canvas.alpha_composite(layer)
+    elif item.kind == W.Kind.STROKE and item.style == W.Tool.ERASER:
+        mask = Image.new("L", canvas.size, 0)
+        _line(ImageDraw.Draw(mask), points, 255, width)
+        canvas.paste(base, mask=mask)  # the eraser paints the board's background (the slide)
+    elif item.kind == W.Kind.STROKE:
+        _line(ImageDraw.Draw(canvas), points, colour, width)
+    elif item.kind == W.Kind.SHAPE:
+        _shape(ImageDraw.Draw(canvas), item.style, points, colour, width)
+    else:
+        ImageDraw.Draw(canvas).text(points[0], item.text, fill=colour, font=_font(width))
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (every French accent), as the client; Pillow's own font if the file is missing."""
+    if FONT.is_file():
+        return ImageFont.truetype(str(FONT), size)
+    return ImageFont.load_default(size=size)
+
+
+def _line(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], fill: object, width: int) -> None:
+    """A stroke with round joints and caps."""
+    if len(points) > 1:
+        draw.line(points, fill=fill, width=width, joint="curve")  # type: ignore[arg-type]
+    r = width / 2
+    for x, y in (points[0], points[-1]):
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)  # type: ignore[arg-type]
+
+
+def _shape(draw: ImageDraw.ImageDraw, shape: int, points: list[tuple[float, float]], colour: tuple[int, int, int],
+           width: int) -> None:  # fmt: skip
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    if shape == W.Shape.RECTANGLE:
+        draw.rectangle(box, outline=colour, width=width)
+    elif shape == W.Shape.ELLIPSE:
+        draw.ellipse(box, outline=colour, width=width)
+    else:
+        _line(draw, [(x0, y0), (x1, y1)], colour, width)
+        if shape == W.Shape.ARROW:
+            draw.polygon(_arrow_head(x0, y0, x1, y1, max(4 * width, 12)), fill=colour)
+
+
+def _arrow_head(x0: float, y0: float, x1: float, y1: float, size: float) -> list[tuple[float, float]]:
+    angle = math.atan2(y1 - y0, x1 - x0)
+    return [(x1, y1), *((x1 - size * math.cos(angle + a), y1 - size * math.sin(angle + a)) for a in (0.45, -0.45))]
+
+
+def _rgb(colour: int) -> tuple[int, int, int]:
+    return (colour >> 16) & 0xFF, (colour >> 8) & 0xFF, colour & 0xFF
+
+
+def to_png(page: Image.Image) -> bytes:
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    return out.getvalue()
+
+
+def to_pdf(pages: Iterable[Image.Image]) -> bytes:
+    """One PDF page per image (a JPEG each), drawn one at a time: a 50-page board never sits in memory."""
+    pdf = pdfium.PdfDocument.new()
+    try:
+        for image in pages:
+            jpeg = io.BytesIO()
+            image.save(jpeg, "JPEG", quality=JPEG_QUALITY)
+            width, height = image.width * 72 / PDF_DPI, image.height * 72 / PDF_DPI
+            page = pdf.new_page(width, height)
+            picture = pdfium.PdfImage.new(pdf)
+            picture.load_jpeg(jpeg, inline=True)
+            picture.set_matrix(pdfium.PdfMatrix().scale(width, height))
+            page.insert_obj(picture)
+            page.gen_content()
+            page.close()
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+async def _pages(request: web.Request, host: BoardHost, pages: list[int], width: int) -> Iterator[Image.Image]:
+    """The board's ``pages`` as they are now, drawn lazily (iterate in the ``RENDERER`` thread)."""
+    store = request.app[SERVICES].store
+    b = host.board
+    slides = {sha: await load(store, sha) for sha, _w, _h in b.backgrounds.values()}
+    items: dict[int, list[BoardItem]] = {page: [] for page in pages}
+    for item in b.visible():
+        items.get(item.wire.page, []).append(item.wire)
+    jobs = [(items[page], slides.get(b.backgrounds.get(page, ("",))[0])) for page in pages]
+    return (draw_page(b.height, page_items, slide, width) for page_items, slide in jobs)
+
+
+def _page(request: web.Request, host: BoardHost) -> int | None:
+    asked = request.query.get("page")
+    if asked is None:
+        return None
+    if not asked.isdigit() or int(asked) >= host.board.pages:
+        raise api_error(400, "bad_page", f"page doit être un nombre de 0 à {host.board.pages - 1}.")
+    return int(asked)
+
+
+def _width(request: web.Request) -> int:
+    asked = request.query.get("width", str(DEFAULT_WIDTH))
+    if not asked.isdigit() or not 100 <= int(asked) <= MAX_WIDTH:
+        raise api_error(400, "bad_width", f"width doit être un nombre de 100 à {MAX_WIDTH}.")
+    return int(asked)
+
+
+async def export_png(request: web.Request) -> web.Response:
+    """``GET /api/boards/{board}/export.png``: one page (``?page=``, default the page shown)."""
+    _identity, host = await teacher_board(request)
+    page = _page(request, host)
+    page = host.board.page if page is None else page
+    pages = await _pages(request, host, [page], _width(request))
+    png = await asyncio.get_running_loop().run_in_executor(RENDERER, lambda: to_png(next(pages)))
+    return _download(png, "image/png", f"{host.id}-page{page + 1}.png")
+
+
+async def export_pdf(request: web.Request) -> web.Response:
+    """``GET /api/boards/{board}/export.pdf``: every page (or ``?page=``), one PDF page each."""
+    _identity, host = await teacher_board(request)
+    page = _page(request, host)
+    pages = list(range(host.board.pages)) if page is None else [page]
+    drawn = await _pages(request, host, pages, _width(request))
+    pdf = await asyncio.get_running_loop().run_in_executor(RENDERER, to_pdf, drawn)
+    return _download(pdf, "application/pdf", f"{host.id}.pdf")
+
+
+def _download(body: bytes, media_type: str, name: str) -> web.Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return web.Response(body=body, content_type=media_type, headers=headers)
+
+
+def add_classroom_routes(app: web.Application) -> None:
+    """Slides (upload, files) and exports."""
+    add_slide_routes(app)
+    app.router.add_get("/api/boards/{board}/export.png", export_png)
+    app.router.add_get("/api/boards/{board}/export.pdf", export_pdf)

@@ -1,0 +1,289 @@
+"""Slides: a teacher uploads a PDF or images, and each page becomes a board page with the image behind it.
+
+``POST /api/boards/{board}/slides[?page=N]`` (bearer token, the room's teachers), raw body or
+multipart/form-data (one or more files). PDF pages are rendered with pypdfium2 and images resized with
+Pillow, in a worker thread, to PNG of at most ``MAX_SIDE`` pixels; each PNG is stored once by its sha256
+(table ``slide_images``), served at ``GET /slides/{sha256}``, and set as a page background through the
+board's operation log (durable, live to everyone in the room). See docs/classroom.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from aiohttp import BodyPartReader, web
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cybercollege.protocol import whiteboard as W
+from cybercollege.server.classroom.rooms import Classroom
+from cybercollege.server.classroom.whiteboard import rules
+from cybercollege.server.classroom.whiteboard.host import BoardHost
+from cybercollege.server.core.identity import Identity
+from cybercollege.server.edge.api import api_error, bearer_identity
+from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.persistence import Store
+from cybercollege.server.persistence.records import utcnow
+from cybercollege.server.persistence.schema import slide_images
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""One upload, all files together."""
+MAX_SLIDES = 30
+"""Pages in one upload (a board has at most ``W.MAX_PAGES`` pages)."""
+MAX_SIDE = 1920
+"""Longest side of a rendered slide, pixels."""
+MAX_SOURCE_PIXELS = 40_000_000
+"""An image larger than this is refused from its header, before it is decoded (no image bombs)."""
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+SAVE_TIMEOUT_S = 10.0
+RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+"""Slides and exports are drawn here, one at a time: the other core belongs to the tick."""
+
+
+class SlideError(Exception):
+    """A refused upload: HTTP ``status``, stable ``code``, French ``message``."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def response(self) -> web.HTTPException:
+        body = json.dumps({"error": self.code, "message": self.message}, ensure_ascii=False)
+        cls = {413: web.HTTPRequestEntityTooLarge, 415: web.HTTPUnsupportedMediaType}.get(self.status)
+        if cls is web.HTTPRequestEntityTooLarge:
+            return web.HTTPRequestEntityTooLarge(MAX_UPLOAD_BYTES, 0, text=body, content_type="application/json")
+        if cls is not None:
+            return cls(text=body, content_type="application/json")
+        return api_error(self.status, self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Slide:
+    png: bytes
+    width: int
+    height: int
+    sha256: str
+
+
+# --- rendering (worker thread) -------------------------------------------------------------------
+
+
+def render(data: bytes) -> list[Slide]:
+    """The slides of one file: every page of a PDF, or one image. Raises :class:`SlideError`."""
+    if data[:5] == b"%PDF-":
+        return _pdf(data)
+    return [_png(_image(data))]
+
+
+def _pdf(data: bytes) -> list[Slide]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise SlideError("pdf_unreadable", f"PDF illisible ou protégé par un mot de passe ({exc}).") from None
+    try:
+        count = len(pdf)
+        if not 1 <= count <= MAX_SLIDES:
+            raise SlideError("too_many_pages", f"{count} pages : de 1 à {MAX_SLIDES} pages par envoi.", 413)
+        slides = []
+        for i in range(count):
+            page = pdf[i]
+            width, height = page.get_size()
+            scale = MAX_SIDE / max(width, height, 1.0)
+            slides.append(_png(page.render(scale=scale).to_pil()))
+            page.close()
+        return slides
+    except pdfium.PdfiumError as exc:
+        raise SlideError("pdf_unreadable", f"Page de PDF illisible ({exc}).") from None
+    finally:
+        pdf.close()
+
+
+def _image(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as image:
+            if image.width * image.height > MAX_SOURCE_PIXELS:
+                size = f"{image.width} x {image.height}"
+                raise SlideError("image_too_large", f"Image de {size} pixels : trop grande.", 413)
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            image.load()
+            return _flatten(image)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise SlideError("unsupported_file", "Ni un PDF ni une image (PNG, JPEG, WebP, GIF, BMP).", 415) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise SlideError("image_unreadable", f"Image illisible ({exc}).") from None
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on white (transparency becomes the board's white), at most ``MAX_SIDE`` pixels."""
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    flat.thumbnail((MAX_SIDE, MAX_SIDE))
+    return flat
+
+
+def _png(image: Image.Image) -> Slide:
+    image = image.convert("RGB")
+    if max(image.size) > MAX_SIDE:
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=6)
+    png = out.getvalue()
+    return Slide(png, image.width, image.height, hashlib.sha256(png).hexdigest())
+
+
+# --- storage ----------------------------------------------------------------------------------------
+
+
+async def save(store: Store, slides: list[Slide]) -> None:
+    """Insert the slides not stored yet (the same page uploaded twice is stored once)."""
+    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    rows = {s.sha256: {"sha256": s.sha256, "width": s.width, "height": s.height, "png": s.png, "at": now}
+            for s in slides}  # fmt: skip
+    async with store.engine.begin() as connection:
+        await connection.execute(dialect.insert(slide_images).on_conflict_do_nothing(), list(rows.values()))
+
+
+async def load(store: Store, sha256: str) -> bytes | None:
+    async with store.engine.connect() as connection:
+        row = (await connection.execute(select(slide_images.c.png).where(slide_images.c.sha256 == sha256))).first()
+    return row.png if row is not None else None
+
+
+# --- the upload -----------------------------------------------------------------------------------
+
+
+async def teacher_board(request: web.Request) -> tuple[Identity, BoardHost]:
+    """The board of ``{board}`` (loaded) if the bearer is a teacher of its room; else 401/403/404."""
+    identity = bearer_identity(request)
+    board_id = request.match_info["board"]
+    for room in request.app[SERVICES].world.rooms.values():
+        if isinstance(room, Classroom) and (host := room.host(board_id)) is not None:
+            if not rules.teaches(identity, room):
+                raise api_error(403, "teachers_only", "Réservé aux enseignants de la salle.")
+            try:
+                await asyncio.wait_for(room.ready(), SAVE_TIMEOUT_S)
+            except TimeoutError:
+                raise api_error(409, "board_loading", "Le tableau se charge encore : réessayez.") from None
+            return identity, host
+    raise api_error(404, "board_unknown", "Tableau inconnu.")
+
+
+async def read_upload(request: web.Request) -> list[bytes]:
+    """The uploaded files (raw body, or every file part of a multipart body), ``MAX_UPLOAD_BYTES`` in all."""
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        raise _too_large()
+    if not request.content_type.startswith("multipart/"):
+        data = await _read_limited(request.content.read, MAX_UPLOAD_BYTES)
+        return [data] if data else []
+    files: list[bytes] = []
+    budget = MAX_UPLOAD_BYTES
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.filename:
+                files.append(await _read_limited(part.read_chunk, budget))
+                budget -= len(files[-1])
+    except ValueError as exc:
+        raise SlideError("bad_multipart", f"Envoi multipart illisible ({exc}).") from None
+    return files
+
+
+async def _read_limited(read: Callable[[int], Awaitable[bytes]], limit: int) -> bytes:
+    data = bytearray()
+    while chunk := await read(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            raise _too_large()
+    return bytes(data)
+
+
+def _too_large() -> SlideError:
+    return SlideError("upload_too_large", f"Envoi trop gros : {MAX_UPLOAD_BYTES // (1024 * 1024)} Mo au plus.", 413)
+
+
+def first_page(host: BoardHost, asked: str | None) -> int:
+    """Where the slides go: ``?page=N`` (at most the page count), else page 0 of a blank board, else after."""
+    b = host.board
+    if asked is None:
+        blank = b.pages == 1 and not b.visible_on.get(0) and not b.backgrounds
+        return 0 if blank else b.pages
+    if not asked.isdigit() or int(asked) > b.pages:
+        raise SlideError("bad_page", f"page doit être un nombre de 0 à {b.pages}.")
+    return int(asked)
+
+
+async def upload(request: web.Request) -> web.Response:
+    """``POST /api/boards/{board}/slides``: render, store, and show the slides as page backgrounds."""
+    identity, host = await teacher_board(request)
+    try:
+        files = await read_upload(request)
+        if not files:
+            raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
+        loop = asyncio.get_running_loop()
+        slides = [s for data in files for s in await loop.run_in_executor(RENDERER, render, data)]
+        page = first_page(host, request.query.get("page"))  # the board as it is now, after rendering
+        if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
+            raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "
+                             f"en a {W.MAX_PAGES} au plus ({MAX_SLIDES} par envoi).", 413)  # fmt: skip
+    except SlideError as refused:
+        raise refused.response() from None
+    await save(request.app[SERVICES].store, slides)
+    await _saved(show(host, identity.user_id, page, [(s.sha256, s.width, s.height) for s in slides]))
+    pages = [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
+              "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
+    return web.json_response({"board": host.id, "pages": pages}, status=201)
+
+
+def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]]) -> asyncio.Future[int]:
+    """Set ``images`` (sha256, width, height) behind pages ``page``, ``page + 1``...; resolved once saved."""
+    saved: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    acks: list[Callable[[int], None]] = [lambda _seq: None] * (len(images) - 1) + [saved.set_result]
+    for i, (image, ack) in enumerate(zip(images, acks, strict=True)):
+        host.set_background(author, page + i, image, ack)  # acks come in order
+    return saved
+
+
+async def _saved(saved: asyncio.Future[int]) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(saved), SAVE_TIMEOUT_S)
+    except TimeoutError:
+        message = "Modification affichée, pas encore enregistrée (base indisponible)."
+        raise api_error(409, "not_saved_yet", message) from None
+
+
+async def remove(request: web.Request) -> web.Response:
+    """``DELETE /api/boards/{board}/slides/{page}``: no more slide behind this page (its drawings stay)."""
+    identity, host = await teacher_board(request)
+    page = request.match_info["page"]
+    if not page.isdigit() or int(page) not in host.board.backgrounds:
+        raise api_error(404, "no_slide", "Pas de diapositive sur cette page.")
+    await _saved(show(host, identity.user_id, int(page), [("", 0, 0)]))
+    return web.Response(status=204)
+
+
+async def slide_route(request: web.Request) -> web.Response:
+    """``GET /slides/{sha256}``: a rendered slide (PNG), cacheable forever."""
+    sha = request.match_info["sha256"]
+    if request.headers.get("If-None-Match") == f'"{sha}"':
+        return web.Response(status=304)
+    png = await load(request.app[SERVICES].store, sha) if len(sha) == 64 else None
+    if png is None:
+        raise web.HTTPNotFound(text=f"no slide with sha256 {sha[:64]}")
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha}"'}
+    return web.Response(body=png, content_type="image/png", headers=headers)
+
+
+def add_slide_routes(app: web.Application) -> None:
+    app.router.add_post("/api/boards/{board}/slides", upload)
+    app.router.add_delete("/api/boards/{board}/slides/{page}", remove)
+    app.router.add_get("/slides/{sha256}", slide_route)

@@ -1,0 +1,1 @@
+"""Several processes for one platform: presence and the brokers behind it (local, Redis)."""

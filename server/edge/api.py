@@ -1,0 +1,52 @@
+"""Small helpers of the JSON HTTP API: errors with stable codes, request bodies, and the caller's identity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from cybercollege.server.auth.tokens import TokenError
+from cybercollege.server.core.identity import Identity
+from cybercollege.server.edge.services import SERVICES
+
+_STATUS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest,
+    401: web.HTTPUnauthorized,
+    403: web.HTTPForbidden,
+    404: web.HTTPNotFound,
+    409: web.HTTPConflict,
+    410: web.HTTPGone,
+    429: web.HTTPTooManyRequests,
+    503: web.HTTPServiceUnavailable,
+}
+
+
+def api_error(status: int, code: str, message: str) -> web.HTTPException:
+    """``{"error": code, "message": message}`` with ``status``; ``message`` is French, for people."""
+    return _STATUS[status](text=json.dumps({"error": code, "message": message}, ensure_ascii=False),
+                           content_type="application/json")  # fmt: skip
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or 400 ``bad_json``."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise api_error(400, "bad_json", "Corps JSON attendu.") from None
+    if not isinstance(body, dict):
+        raise api_error(400, "bad_json", "Un objet JSON est attendu.")
+    return body
+
+
+def bearer_identity(request: web.Request) -> Identity:
+    """The identity of ``Authorization: Bearer <access_token>``, or 401."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise api_error(401, "token_missing", "Connexion requise (Authorization: Bearer <jeton>).")
+    try:
+        identity, _sid = request.app[SERVICES].tokens.verify(header.removeprefix("Bearer ").strip())
+    except TokenError as exc:
+        raise api_error(401, exc.code, "Jeton refusé : reconnectez-vous.") from None
+    return identity

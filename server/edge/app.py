@@ -1,0 +1,262 @@
+"""The aiohttp application: HTTP routes, the WebSocket endpoint, start-up and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import html
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from cybercollege import worlds
+from cybercollege.protocol import CloseCode, encode
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.messages import Closing
+from cybercollege.server.auth.directory import DemoDirectory
+from cybercollege.server.auth.ent.config import EntConfig, load_ents
+from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.tokens import TokenService
+from cybercollege.server.classroom.export import add_classroom_routes
+from cybercollege.server.classroom.teacher import TeacherTools, add_teacher_routes
+from cybercollege.server.cluster import presence
+from cybercollege.server.conference import Sfu
+from cybercollege.server.conference.conferencing import Conferencing
+from cybercollege.server.config import Settings
+from cybercollege.server.core.logs import event
+from cybercollege.server.core.world import World
+from cybercollege.server.edge import audit, content, gateway, metrics
+from cybercollege.server.edge.services import SERVICES, Services
+from cybercollege.server.guests.invitation import InvitationBook
+from cybercollege.server.guests.lobby import Admissions
+from cybercollege.server.guests.routes import add_invitation_routes
+from cybercollege.server.persistence import AUDIT_RETENTION, Store, WriteBehind
+
+log = logging.getLogger("cybercollege.app")
+
+SHUTDOWN_RETRY_MS = 5000
+
+
+ENTRIES: web.AppKey[list[content.Entry]] = web.AppKey("entries", list)
+
+
+def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Application:
+    """The application, ready for ``web.run_app`` or a test server.
+
+    ``ents`` overrides the ENTs of ``settings.ent_config`` (for embedding and tests).
+    """
+    problems = settings.check()
+    if problems:
+        raise SystemExit("configuration refused: " + "; ".join(problems))
+    spec = worlds.load_world(settings.world_path())
+    secret = settings.secret or secrets.token_urlsafe(48)
+    store = Store(settings.database_url)
+    writer = WriteBehind(store, settings.flush_interval)
+    entries = content.catalogue(spec.files(), _world_root(settings.world_path()), settings.assets)
+    services = Services(
+        settings=settings,
+        world=World(spec, settings, writer),
+        tokens=TokenService(secret, settings.token_ttl),
+        store=store,
+        writer=writer,
+        directory=DemoDirectory.load() if settings.demo else None,
+        files={e.sha256: e for e in entries},
+        world_hash=content.world_hash(entries),
+        limits=_limits(settings),
+        presence=presence.create(settings.broker_url),
+        invitations=InvitationBook(),
+    )
+    services.wire_presence()
+    Admissions(services.world, services.invitations)
+    TeacherTools(services.world)
+    services.conferencing = Conferencing(services.world, Sfu(settings.sfu_config()))
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SERVICES] = services
+    app[ENTRIES] = entries
+    app.router.add_get("/", home)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_route)
+    app.router.add_get("/world/manifest", manifest)
+    app.router.add_get("/files/{sha256}", file_route)
+    app.router.add_get("/ws", gateway.websocket)
+    add_invitation_routes(app)
+    add_teacher_routes(app)
+    add_classroom_routes(app)
+    if ents is None:
+        ents = load_ents(settings.ent_config) if settings.ent_config else []
+    setup_ent(
+        app,
+        ents,
+        services.tokens,
+        public_url=settings.base_url(),
+        demo=services.directory,
+        on_logout=services.logout,
+        access_ttl=min(900, settings.token_ttl),
+    )
+    app.on_startup.append(_start)
+    app.on_shutdown.append(_shutdown)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+def _world_root(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
+def _limits(settings: Settings) -> dict[str, int]:
+    return {
+        "max_frame_bytes": L.MAX_FRAME_BYTES,
+        "max_chat_chars": L.MAX_CHAT_CHARS,
+        "move_rate": int(settings.move_rate),
+        "chat_burst": settings.chat_burst,
+        "chat_per_minute": int(settings.chat_rate * 60),
+        "max_speed_cm_s": int(settings.max_speed * 100),
+        "resume_grace_s": int(settings.resume_grace),
+        "interest_cap": settings.interest_cap,
+    }
+
+
+# --- lifecycle -------------------------------------------------------------------------------------
+
+
+async def _start(app: web.Application) -> None:
+    s: Services = app[SERVICES]
+    await s.store.start()
+    await s.load_invitations()
+    s.audit_handler = audit.attach(s.writer)
+    await s.presence.start()
+    s.writer.start()
+    gc.collect()
+    gc.freeze()  # the world, the code and the libraries stay: later full collections need not scan them
+    s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
+    s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
+    s.tasks.append(asyncio.create_task(_refresh_claims(s), name="presence-refresh"))
+    event(log, "started", world=s.world.spec.id, rooms=len(s.world.rooms), demo=s.settings.demo)
+
+
+async def _shutdown(app: web.Application) -> None:
+    """SIGTERM: tell every client, send the last frames, save places and chat, close."""
+    s: Services = app[SERVICES]
+    s.stopping = True
+    s.world.closing()
+    closing = encode(Closing("le serveur redémarre", SHUTDOWN_RETRY_MS))
+    sessions = [a.session for a in s.world.avatars.values() if a.session is not None]
+    for session in sessions:
+        session.push(closing)
+    await asyncio.sleep(2.5 / s.settings.tick_hz)  # let the tick deliver the CLOSING frames
+    for session in sessions:
+        with contextlib.suppress(Exception):
+            await session.ws.close(code=CloseCode.GOING_AWAY, message=b"server shutting down")
+    for task in s.tasks:
+        task.cancel()
+    await asyncio.gather(*s.tasks, return_exceptions=True)
+    if s.conferencing is not None:
+        await s.conferencing.close()
+    s.world.remove_all()
+    await s.writer.stop()
+    try:
+        await s.save_invitations()
+    except Exception:
+        log.error("could not save %d invitations at shutdown", len(s.invitations.changed), exc_info=True)
+    event(log, "stopped", pending=s.writer.pending)
+
+
+async def _cleanup(app: web.Application) -> None:
+    audit_handler = app[SERVICES].audit_handler
+    if audit_handler is not None:
+        logging.getLogger("cybercollege.ent").removeHandler(audit_handler)
+    await app[SERVICES].presence.close()
+    await app[SERVICES].store.close()
+
+
+async def _refresh_claims(s: Services) -> None:
+    """Renew this process's claims on its users before they expire (several processes only)."""
+    while True:
+        await asyncio.sleep(presence.CLAIM_TTL / 3)
+        try:
+            await s.presence.refresh([a.identity.user_id for a in s.world.avatars.values()])
+        except Exception:
+            log.warning("presence broker unreachable: claims not refreshed", exc_info=True)
+
+
+async def _retention(s: Services) -> None:
+    """Delete chat older than the retention period, at start and every hour."""
+    while True:
+        try:
+            cutoff = datetime.now(UTC) - timedelta(days=s.settings.chat_retention_days)
+            deleted = await s.store.purge_chat(cutoff)
+            await s.store.purge_audit(datetime.now(UTC) - AUDIT_RETENTION)
+            if deleted:
+                event(log, "chat_purged", deleted=deleted)
+        except Exception:
+            log.warning("chat retention purge failed", exc_info=True)
+        await asyncio.sleep(3600)
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+async def home(request: web.Request) -> web.Response:
+    """A page for whoever opens the server's address in a browser."""
+    s: Services = request.app[SERVICES]
+    url = html.escape(s.settings.base_url())
+    demo = (
+        "<p><b>Mode démonstration</b> : les comptes sont fictifs (élèves lea.martin, hugo.moreau…, "
+        "enseignante mme.durand).</p>"
+        if s.settings.demo
+        else ""
+    )
+    page = f"""<!doctype html><html lang="fr"><meta charset="utf-8"><title>Cybercollège</title>
+<body style="font-family:system-ui,sans-serif;max-width:40em;margin:3em auto">
+<h1>Cybercollège — {html.escape(s.world.spec.name)}</h1>{demo}
+<p>Le collège virtuel se visite avec le client Cybercollège :</p>
+<pre>cybercollege client --url {url}</pre>
+<p>Se connecter avec son ENT : <a href="/auth/login">page de connexion</a> (ouverte par le client).
+Élèves invités d'une classe partenaire : le code donné par l'enseignant.</p>
+<p><small>{len(s.world.avatars)} personne(s) connectée(s) · <a href="/health">état</a></small></p>
+</body></html>"""
+    return web.Response(text=page, content_type="text/html")
+
+
+async def health(request: web.Request) -> web.Response:
+    s: Services = request.app[SERVICES]
+    status = 503 if s.stopping else 200
+    return web.json_response(
+        {
+            "status": "stopping" if s.stopping else "ok",
+            "tick": s.world.tick_no,
+            "avatars": len(s.world.avatars),
+        },
+        status=status,
+    )
+
+
+async def metrics_route(request: web.Request) -> web.Response:
+    body = metrics.render(request.app[SERVICES])
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+async def manifest(request: web.Request) -> web.Response:
+    s: Services = request.app[SERVICES]
+    files = [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in request.app[ENTRIES]]
+    return web.json_response(
+        {"world": s.world.spec.id, "hash": s.world_hash, "files": files},
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+async def file_route(request: web.Request) -> web.StreamResponse:
+    sha = request.match_info["sha256"]
+    entry = request.app[SERVICES].files.get(sha)
+    if entry is None:
+        raise web.HTTPNotFound(text=f"no file with sha256 {sha[:64]}")
+    if request.headers.get("If-None-Match") == f'"{sha}"':
+        return web.Response(status=304)
+    return web.FileResponse(
+        entry.file,
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha}"'},
+    )
