@@ -8,7 +8,7 @@ import gc
 import html
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -34,7 +34,7 @@ from cybercollege.server.edge.services import SERVICES, Services
 from cybercollege.server.guests.invitation import InvitationBook
 from cybercollege.server.guests.lobby import Admissions
 from cybercollege.server.guests.routes import add_invitation_routes
-from cybercollege.server.persistence import AUDIT_RETENTION, Store, WriteBehind
+from cybercollege.server.persistence import Store, WriteBehind
 
 log = logging.getLogger("cybercollege.app")
 
@@ -184,16 +184,12 @@ async def _refresh_claims(s: Services) -> None:
 
 
 async def _retention(s: Services) -> None:
-    """Delete chat older than the retention period, at start and every hour."""
+    """Apply the retention periods (docs/persistence.md), at start and every hour."""
     while True:
         try:
-            cutoff = datetime.now(UTC) - timedelta(days=s.settings.chat_retention_days)
-            deleted = await s.store.purge_chat(cutoff)
-            await s.store.purge_audit(datetime.now(UTC) - AUDIT_RETENTION)
-            if deleted:
-                event(log, "chat_purged", deleted=deleted)
+            await s.store.purge_expired(chat_retention=timedelta(days=s.settings.chat_retention_days))
         except Exception:
-            log.warning("chat retention purge failed", exc_info=True)
+            log.warning("retention purge failed", exc_info=True)
         await asyncio.sleep(3600)
 
 

@@ -50,7 +50,7 @@ def redact(detail: str) -> str:
     return detail
 
 
-def _check_id(value: object, name: str, *, optional: bool = False) -> None:
+def check_id(value: object, name: str, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_ID_CHARS or "\x00" in value:
@@ -75,8 +75,8 @@ class Place:
     heading: float
 
     def __post_init__(self) -> None:
-        _check_id(self.user_id, "user_id")
-        _check_id(self.room_id, "room_id")
+        check_id(self.user_id, "user_id")
+        check_id(self.room_id, "room_id")
         for name in ("x", "y", "heading"):
             object.__setattr__(self, name, _finite(getattr(self, name), name))
 
@@ -92,9 +92,9 @@ class ChatRecord:
     created_at: datetime = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
-        _check_id(self.room_id, "room_id", optional=True)
-        _check_id(self.sender, "sender")
-        _check_id(self.recipient, "recipient", optional=True)
+        check_id(self.room_id, "room_id", optional=True)
+        check_id(self.sender, "sender")
+        check_id(self.recipient, "recipient", optional=True)
         if (self.room_id is None) == (self.recipient is None):
             raise ValueError("a chat line has a room_id (room chat) or a recipient (private): exactly one")
         if not isinstance(self.text, str) or len(self.text) > MAX_TEXT_CHARS or "\x00" in self.text:
@@ -121,8 +121,8 @@ class AuditEvent:
             raise ValueError(f"event must be 1..{MAX_EVENT_CHARS} characters, got {self.event!r:.40}")
         if "\x00" in self.event:
             raise ValueError("event must not contain NUL")
-        _check_id(self.user_id, "user_id", optional=True)
-        _check_id(self.room_id, "room_id", optional=True)
+        check_id(self.user_id, "user_id", optional=True)
+        check_id(self.room_id, "room_id", optional=True)
         if not isinstance(self.detail, str):
             raise ValueError(f"detail must be a string, not {type(self.detail).__name__}")
         object.__setattr__(self, "detail", redact(self.detail))

@@ -1,19 +1,20 @@
-"""The world server's database: users' last places, chat history (with retention) and the audit log."""
+"""The world server's database: users' last places, chat history and the audit log; retention, export and erasure."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Self
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import ColumnElement, Table, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import DEFAULT_URL, create_engine, resolve_url
 from .migrate import current_revision, upgrade
-from .records import AuditEvent, ChatRecord, Place, as_utc, utcnow
+from .records import AuditEvent, ChatRecord, Place, as_utc, check_id, utcnow
 from .schema import audit, chat, invitations, places
 
 log = logging.getLogger(__name__)
@@ -22,24 +23,52 @@ CHAT_RETENTION = timedelta(days=30)
 """Chat lines older than this are purged by ``purge_expired``."""
 AUDIT_RETENTION = timedelta(days=180)
 """Audit events older than this are purged by ``purge_expired``."""
+FORGOTTEN = "user_forgotten"
+"""The audit event of an erasure (``forget_user``)."""
 Fields = tuple[str, ...]
+AUDIT_FIELDS: Fields = ("event", "user_id", "room_id", "detail", "at")
 CHUNK = 1000
 """Rows per statement in bulk writes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """How many rows ``forget_user`` deleted, by table."""
+
+    places: int
+    chat: int
+    audit: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """What the database holds about one user (``export_user``)."""
+
+    user_id: str
+    place: Place | None
+    chat: list[ChatRecord]
+    audit: list[AuditEvent]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON values (timestamps as ISO 8601 UTC)."""
+
+        def plain(record: Place | ChatRecord | AuditEvent) -> dict[str, Any]:
+            values = asdict(record)
+            return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+        return {
+            "user_id": self.user_id,
+            "place": None if self.place is None else plain(self.place),
+            "chat": [plain(line) for line in self.chat],
+            "audit": [plain(event) for event in self.audit],
+        }
 
 
 class Store:
     """Async access to the database. ``Store(url)`` does not connect: ``await start()`` does."""
 
-    def __init__(
-        self,
-        url: str = DEFAULT_URL,
-        *,
-        chat_retention: timedelta = CHAT_RETENTION,
-        audit_retention: timedelta = AUDIT_RETENTION,
-    ) -> None:
+    def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = resolve_url(url, create_dirs=False)
-        self.chat_retention = chat_retention
-        self.audit_retention = audit_retention
         self._engine: AsyncEngine | None = None
 
     def __repr__(self) -> str:
@@ -128,7 +157,7 @@ class Store:
 
     async def audit(self, events: Sequence[AuditEvent]) -> None:
         """Insert audit events in one transaction."""
-        await self._write(insert(audit), events, ("event", "user_id", "room_id", "detail", "at"))
+        await self._write(insert(audit), events, AUDIT_FIELDS)
 
     async def audit_log(self, user_id: str | None = None, limit: int = 100) -> list[AuditEvent]:
         """The latest ``limit`` audit events (of one user, or of everyone), oldest first."""
@@ -143,8 +172,6 @@ class Store:
     async def purge_audit(self, older_than: datetime) -> int:
         """Delete audit events recorded before ``older_than``; returns how many."""
         return await self._delete(audit, audit.c.at < as_utc(older_than, "older_than"))
-
-    # -- data minimisation
 
     # -- invitations
 
@@ -169,25 +196,66 @@ class Store:
             rows = (await connection.execute(select(invitations.c.data))).all()
         return [row[0] for row in rows]
 
-    async def purge_expired(self, now: datetime | None = None) -> tuple[int, int]:
-        """Apply the retention periods; returns (chat lines, audit events) deleted. Call it periodically."""
+    # -- retention and erasure (docs/persistence.md)
+
+    async def purge_expired(
+        self,
+        now: datetime | None = None,
+        *,
+        chat_retention: timedelta = CHAT_RETENTION,
+        audit_retention: timedelta = AUDIT_RETENTION,
+    ) -> tuple[int, int]:
+        """Apply the retention periods; returns (chat lines, audit events) deleted. The server calls it hourly."""
         now = utcnow() if now is None else as_utc(now, "now")
-        chat_lines = await self.purge_chat(now - self.chat_retention)
-        audit_events = await self.purge_audit(now - self.audit_retention)
+        chat_lines = await self.purge_chat(now - chat_retention)
+        audit_events = await self.purge_audit(now - audit_retention)
         if chat_lines or audit_events:
             log.info("retention: purged %d chat lines and %d audit events", chat_lines, audit_events)
         return chat_lines, audit_events
 
-    async def forget_user(self, user_id: str) -> int:
-        """Erase a user's place and the chat lines they sent or received; returns rows deleted.
+    async def export_user(self, user_id: str) -> UserData:
+        """Everything stored about ``user_id``: their place, chat lines sent or received, audit events."""
+        check_id(user_id, "user_id")
+        chat_query = (
+            select(chat.c.room_id, chat.c.sender, chat.c.recipient, chat.c.text, chat.c.created_at)
+            .where(or_(chat.c.sender == user_id, chat.c.recipient == user_id))
+            .order_by(chat.c.created_at, chat.c.id)
+        )
+        audit_query = (
+            select(audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at)
+            .where(audit.c.user_id == user_id)
+            .order_by(audit.c.at, audit.c.id)
+        )
+        async with self.engine.connect() as connection:
+            lines = (await connection.execute(chat_query)).all()
+            events = (await connection.execute(audit_query)).all()
+        return UserData(
+            user_id,
+            await self.load_place(user_id),
+            [ChatRecord(**row._mapping) for row in lines],
+            [AuditEvent(**row._mapping) for row in events],
+        )
 
-        Their audit events are kept until the audit retention period ends (security log).
+    async def forget_user(self, user_id: str, *, by: str = "") -> Erased:
+        """Erase a user's place, the chat lines they sent or received and their audit events (right to erasure).
+
+        One transaction, which also records the erasure as a ``user_forgotten`` audit event (who asked: ``by``).
+        Earlier ``user_forgotten`` events are kept: they are the proof of erasure, and name nothing else.
         """
+        check_id(user_id, "user_id")
         async with self.engine.begin() as connection:
-            deleted = (await connection.execute(delete(places).where(places.c.user_id == user_id))).rowcount
-            sent_or_received = or_(chat.c.sender == user_id, chat.c.recipient == user_id)
-            deleted += (await connection.execute(delete(chat).where(sent_or_received))).rowcount
-        return deleted
+            erased = Erased(
+                places=await _count_deleted(connection, places, places.c.user_id == user_id),
+                chat=await _count_deleted(connection, chat, or_(chat.c.sender == user_id, chat.c.recipient == user_id)),
+                audit=await _count_deleted(
+                    connection, audit, (audit.c.user_id == user_id) & (audit.c.event != FORGOTTEN)
+                ),
+            )
+            detail = f"places={erased.places} chat={erased.chat} audit={erased.audit}" + (f" by={by}" if by else "")
+            record = AuditEvent(FORGOTTEN, user_id, None, detail)
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+        log.info("user forgotten: %s", detail)
+        return erased
 
     # -- helpers
 
@@ -204,14 +272,17 @@ class Store:
                 rows = [_fields(r, names) | extra for r in records[start : start + CHUNK]]
                 await connection.execute(statement, rows)
 
-    async def _delete(self, table: Any, condition: Any) -> int:
+    async def _delete(self, table: Table, condition: ColumnElement[bool]) -> int:
         async with self.engine.begin() as connection:
-            result = await connection.execute(delete(table).where(condition))
-        return result.rowcount
+            return await _count_deleted(connection, table, condition)
 
 
 def _fields(record: object, names: Fields) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
+
+
+async def _count_deleted(connection: AsyncConnection, table: Table, condition: ColumnElement[bool]) -> int:
+    return (await connection.execute(delete(table).where(condition))).rowcount
 
 
 def _check_limit(limit: int) -> int:

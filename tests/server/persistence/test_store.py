@@ -1,4 +1,4 @@
-"""Store round trips on both backends: places (upsert), chat (history, retention), audit log."""
+"""Store round trips on both backends: places (upsert), chat (history, retention), audit log, export, erasure."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -91,15 +91,63 @@ async def test_audit_events_round_trip(store):
     assert "ST-99" not in (await store.audit_log())[2].detail
 
 
-async def test_forget_user_erases_their_place_and_chat(store):
+async def test_purge_expired_takes_the_configured_chat_retention(store):
+    now = T0 + timedelta(days=8)
+    await store.add_chat([line("last week", 0), ChatRecord("hall", TOM, None, "today", now)])
+    assert await store.purge_expired(now, chat_retention=timedelta(days=7)) == (1, 0)
+    assert [m.text for m in await store.recent_chat("hall")] == ["today"]
+
+
+async def lea_and_tom(store: Store) -> None:
+    """Léa and Tom each have a place, chat lines (to the hall and to each other) and audit events."""
     await store.save_places([Place(LEA, "hall", 1, 1, 0), Place(TOM, "hall", 2, 2, 0)])
     await store.add_chat([line("mine", 0), line("to tom", 1, room=None, to=TOM)])
-    await store.add_chat([ChatRecord("hall", TOM, None, "tom's", T0)])
-    await store.add_chat([ChatRecord(None, TOM, LEA, "to lea", T0)])
-    assert await store.forget_user(LEA) == 4
+    await store.add_chat([ChatRecord("hall", TOM, None, "tom's", T0), ChatRecord(None, TOM, LEA, "to lea", T0)])
+    await store.audit([AuditEvent("login", LEA, at=T0), AuditEvent("join", LEA, "hall", at=T0)])
+    await store.audit([AuditEvent("login", TOM, at=T0)])
+
+
+async def test_forget_user_erases_their_place_chat_and_audit_events_and_audits_the_erasure(store):
+    await lea_and_tom(store)
+    erased = await store.forget_user(LEA, by="admin")
+    assert (erased.places, erased.chat, erased.audit) == (1, 3, 2)
     assert await store.load_place(LEA) is None
     assert [m.text for m in await store.recent_chat("hall")] == ["tom's"]
+    (record,) = await store.audit_log(LEA)
+    assert (record.event, record.detail) == ("user_forgotten", "places=1 chat=3 audit=2 by=admin")
     assert await store.load_place(TOM) is not None
+    assert [e.event for e in await store.audit_log(TOM)] == ["login"]
+
+
+async def test_forgetting_again_erases_nothing_more_and_keeps_the_first_proof(store):
+    await lea_and_tom(store)
+    await store.forget_user(LEA)
+    again = await store.forget_user(LEA)
+    assert (again.places, again.chat, again.audit) == (0, 0, 0)
+    assert [e.detail for e in await store.audit_log(LEA)] == ["places=1 chat=3 audit=2", "places=0 chat=0 audit=0"]
+
+
+async def test_export_user_is_everything_stored_about_them_oldest_first(store):
+    await lea_and_tom(store)
+    data = await store.export_user(LEA)
+    assert data.place == Place(LEA, "hall", 1, 1, 0)
+    assert sorted(m.text for m in data.chat) == ["mine", "to lea", "to tom"]
+    assert [e.event for e in data.audit] == ["login", "join"]
+    plain = data.as_json()
+    assert plain["place"] == {"user_id": LEA, "room_id": "hall", "x": 1.0, "y": 1.0, "heading": 0.0}
+    assert plain["audit"][0] == {"event": "login", "user_id": LEA, "room_id": None, "detail": "",
+                                 "at": "2026-11-02T08:00:00+00:00"}  # fmt: skip
+    assert (await store.export_user("demo:nobody")).as_json() == {
+        "user_id": "demo:nobody", "place": None, "chat": [], "audit": []
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("user_id", ["", "x" * 129, None])
+async def test_bad_user_ids_are_refused_before_any_statement(store, user_id):
+    with pytest.raises(ValueError, match="user_id must be"):
+        await store.forget_user(user_id)
+    with pytest.raises(ValueError, match="user_id must be"):
+        await store.export_user(user_id)
 
 
 async def test_empty_batches_are_fine(store):
