@@ -1,14 +1,22 @@
-"""The ``cybercollege`` command: serve, ent, world check, client. (Bots and benchmarks are not part of the product:
-``python -m benchmarks.bot``, ``python -m benchmarks.world_bench``.)"""
+"""The ``cybercollege`` command: serve, ent, user export|forget, world check, client. (Bots and benchmarks are not
+part of the product: ``python -m benchmarks.bot``, ``python -m benchmarks.world_bench``.)"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import json
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cybercollege.server.auth.ent import commands as ent_commands
 from cybercollege.server.config import Settings
+from cybercollege.server.edge import ent_commands
+
+if TYPE_CHECKING:
+    from cybercollege.server.persistence import Erased
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "ent":
         return ent_commands.run(args)
+    if args.command == "user":
+        return _user(args)
     if args.command == "world":
         from cybercollege.worlds import check as world_check
 
@@ -43,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path)
 
     ent_commands.add_parser(sub)
+    _add_user_parser(sub)
 
     client = sub.add_parser("client", help="run the Panda3D desktop client")
     client.add_argument("args", nargs=argparse.REMAINDER, help="client arguments (see cybercollege client --help)")
@@ -60,6 +71,80 @@ def _client(argv: list[str]) -> int:
 
 
 PASS_THROUGH = {"client": _client}
+
+
+# --- cybercollege user export | forget ----------------------------------------------------------------------
+
+
+def _add_user_parser(sub: argparse._SubParsersAction) -> None:
+    user = sub.add_parser("user", help="a user's data in the database: export it, or erase it (right to erasure)")
+    commands = user.add_subparsers(dest="user_command", required=True)
+    for name, text in (
+        ("export", "print as JSON what the database holds about a user (place, chat lines, audit events)"),
+        ("forget", "erase a user's place, chat lines and audit events; the erasure itself is audited"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("user_id", help="the user's id, as in the audit log (e.g. demo:lea.martin)")
+        command.add_argument(
+            "--database-url", default=None, help="the server's database (default: CYBERCOLLEGE_DATABASE_URL)"
+        )
+
+
+def _user(args: argparse.Namespace) -> int:
+    """Run ``cybercollege user export|forget USER_ID`` on the server's database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cybercollege.server.persistence import DEFAULT_URL
+
+    url = args.database_url or os.environ.get("CYBERCOLLEGE_DATABASE_URL") or DEFAULT_URL
+    try:
+        _database_exists(url)
+        if args.user_command == "export":
+            data = asyncio.run(_export(url, args.user_id))
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+            return 0
+        erased = asyncio.run(_forget(url, args.user_id))
+    except ValueError as exc:
+        print(f"cybercollege user: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"cybercollege user: the database cannot be used: {exc}", file=sys.stderr)
+        return 1
+    counts = f"{erased.places} place, {erased.chat} chat lines, {erased.audit} audit events"
+    print(f"{args.user_id} forgotten: {counts} erased")
+    print("(if they are connected now, their place is saved again when they leave: run it again then)")
+    return 0
+
+
+def _database_exists(url: str) -> None:
+    """A SQLite file that does not exist is a wrong path, not an empty database: say so."""
+    from cybercollege.server.persistence.engine import resolve_url
+
+    parsed = resolve_url(url, create_dirs=False)
+    if parsed.drivername.startswith("sqlite") and parsed.database and not Path(parsed.database).is_file():
+        raise ValueError(f"no database file at {parsed.database} (give --database-url)")
+
+
+async def _export(url: str, user_id: str) -> dict[str, object]:
+    from cybercollege.server.persistence import Store
+
+    async with Store(url) as store:
+        return (await store.export_user(user_id)).as_json()
+
+
+async def _forget(url: str, user_id: str) -> Erased:
+    from cybercollege.server.persistence import Store
+
+    async with Store(url) as store:
+        return await store.forget_user(user_id, by=f"cli:{_operator()}")
+
+
+def _operator() -> str:
+    """Who runs the command (recorded with the erasure)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1,4 +1,8 @@
-"""``cybercollege ent keys | metadata | check | try``: the commands docs/sso.md has the administrator run."""
+"""``cybercollege ent keys | metadata | check | try``: the commands docs/sso.md has the administrator run.
+
+They live at the edge, with the rest of the CLI: ``ent try`` signs in as the desktop client does
+(``cybercollege.client.login``), which the ENT package itself must not import.
+"""
 
 from __future__ import annotations
 
@@ -115,7 +119,12 @@ def _check(ents: list[EntConfig], public_url: str) -> int:
 
 
 def _try(args: argparse.Namespace) -> int:
-    from cybercollege.client.login import LoginFailed, login, logout
+    try:
+        from cybercollege.client.login import LoginFailed, login, logout
+    except ImportError as exc:  # installed without the client's login (pip install 'cybercollege[client]')
+        missing = f"the client's login is not installed ({exc.name}): pip install 'cybercollege[client]'"
+        print(f"cybercollege ent try: {missing}", file=sys.stderr)
+        return EXIT_USAGE
 
     server = (args.url or os.environ.get("CYBERCOLLEGE_PUBLIC_URL") or "http://127.0.0.1:8765").rstrip("/")
 
