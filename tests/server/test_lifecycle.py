@@ -20,6 +20,7 @@ from cybercollege.server.edge.services import SERVICES
 from cybercollege.server.persistence import Store
 from tests.server.conftest import make_settings
 from tests.server.persistence.conftest import fresh_pg_database
+from tests.server.waits import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,10 +78,7 @@ async def test_sigterm_tells_clients_and_saves_state(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGTERM)
             await lea.wait_for(lambda m: m.closing is not None, timeout=5)
             assert lea.mirror.closing is not None and lea.mirror.closing.retry_ms > 0
-            for _ in range(50):
-                if lea.closed:
-                    break
-                await asyncio.sleep(0.1)
+            await until(lambda: lea.closed, "the connection closed")
             assert lea.close_code == CloseCode.GOING_AWAY
         assert proc.wait(timeout=15) == 0
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,16 +15,15 @@ from cybercollege.protocol import CloseCode
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import Connect, make_settings
+from tests.server.waits import until
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
-async def wait_closed(conn: WorldConnection, timeout: float = 5.0) -> int | None:
-    for _ in range(int(timeout / 0.05)):
-        if conn.closed:
-            return conn.ws.close_code if conn.ws is not None else None
-        await asyncio.sleep(0.05)
-    raise AssertionError("the connection was not closed")
+async def wait_closed(conn: WorldConnection) -> int | None:
+    """The close code, once the server has closed ``conn``."""
+    await until(lambda: conn.closed, "the connection closed")
+    return conn.ws.close_code if conn.ws is not None else None
 
 
 async def test_logout_removes_the_avatar_and_revokes_tokens(connect: Connect, services: Services) -> None:

@@ -193,8 +193,9 @@ def test_fast_path_agrees_with_brute_force_in_a_concave_room(make_world: MakeWor
         assert room.segment_allowed(x, y, x2, y2) == _reference_segment(room, x, y, x2, y2)
 
 
-def test_checks_are_fast_enough_for_20000_moves_per_second() -> None:
-    # Generous bound (a shared machine): the measured figures are in docs/worlds.md.
-    results = run(per_room=300)
-    worst = max(max(c, s) for c, s in results.values())
-    assert worst < 25.0, results
+def test_the_geometry_benchmark_times_both_checks_in_every_room(college: World) -> None:
+    # How fast they are is measured by `python -m cybercollege.worlds.bench` (docs/worlds.md, docs/benchmarks.md),
+    # not held to a threshold here: this only keeps the benchmark working.
+    results = run(per_room=20)
+    assert set(results) == set(college.rooms)
+    assert all(c > 0 and s > 0 for c, s in results.values())

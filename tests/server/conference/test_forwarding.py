@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from aiortc.mediastreams import MediaStreamError
@@ -117,7 +118,7 @@ async def test_a_slot_passed_to_a_new_publisher_never_goes_back_in_time() -> Non
     old.on_frame(KEY, 900_000)  # ten seconds into the old publisher's stream
     last_old = (await track.recv()).pts
     old.detach(track)
-    await asyncio.sleep(0.05)
+    await until(lambda: round(time.monotonic() * 90_000) > last_old, "the shared clock past the old stream")
     new, _ = video_forwarder()
     new.attach(track)
     new.on_frame(KEY, 0)
@@ -140,10 +141,10 @@ async def test_nothing_is_queued_before_the_sender_reads() -> None:
     forwarder.attach(track)
     for i in range(5):
         forwarder.on_frame(KEY if i == 0 else DELTA, i * 3000)
-    await asyncio.sleep(0.02)
-    assert track.pauses == 0 and plis == [], "a connecting subscriber neither queues nor asks for keyframes"
+    # A fresh requester sends its first request at once, counted in `sent`: none was made.
+    assert track.pauses == 0 and forwarder.keyframes.sent == 0, "a connecting subscriber neither queues nor asks"
     reader = asyncio.create_task(track.recv())
-    await asyncio.sleep(0.02)
+    await until(lambda: plis, "the first read's PLI")
     assert plis == [1], "its first read asks for a keyframe"
     forwarder.on_frame(DELTA, 15000)
     forwarder.on_frame(KEY, 18000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from typing import Any
 
 import pytest
@@ -23,7 +24,19 @@ from cybercollege.protocol.conference import (
 )
 from cybercollege.server.conference import Participant, Sfu
 from cybercollege.server.conference import aiortc_hooks as hooks
+from cybercollege.server.conference.forwarding import KeyframeRequester
 from tests.server.conference.client import CONFIG, Client, wait_for
+
+
+def idle(requester: KeyframeRequester) -> bool:
+    """No keyframe request deferred, and the next one would be relayed at once (its interval is over)."""
+    return requester._deferred is None and time.monotonic() >= requester._last + requester.interval
+
+
+async def pictures_later(client: Client, publisher: int, n: int) -> None:
+    """``n`` more of ``publisher``'s pictures have reached ``client``: what was in flight with them has too."""
+    seen = len(client.seen[publisher].counters)
+    await wait_for(lambda: len(client.seen[publisher].counters) >= seen + n, timeout=10, what=f"{n} more pictures")
 
 
 def increasing(counters: list[tuple[float, int]]) -> bool:
@@ -125,10 +138,12 @@ async def test_keyframe_request_of_a_subscriber_reaches_the_publisher(sfu: Sfu) 
         requests: list[str] = []
         original = sender._send_keyframe
         hooks.on_keyframe_request(sender, lambda: (requests.append("PLI"), original()))
-        await asyncio.sleep(0.6)  # past the rate limit of the subscription's own first request
         receiver = next(t.receiver for t in viewer.sub_pc.getTransceivers() if t.kind == "video")
         (source,) = receiver.getSynchronizationSources()
         (video,) = [f for f in sfu.conferences["amphi"].forwarders if f.kind is Kind.VIDEO]
+        # The subscription's own first request is behind us: a PLI now is ours, relayed at once.
+        await wait_for(lambda: idle(video.keyframes), timeout=10, what="the keyframe requester idle (hung)")
+        requests.clear()
         relayed = video.keyframes.sent
         await hooks.send_pli(receiver, source.source)
         await wait_for(lambda: requests, timeout=10, what="the relayed PLI at the publisher (hung)")
@@ -178,11 +193,10 @@ async def test_floor_and_mute_control_what_is_forwarded(sfu: Sfu) -> None:
         )
 
         assert await host.send(ConfMute(2, "audio", True)) == []
-        await asyncio.sleep(0.3)  # what is already in flight
-        heard, seen = host.seen[2].audio_frames, len(host.seen[2].counters)
-        await asyncio.sleep(0.5)
+        await pictures_later(host, 2, 5)  # the pupil's pictures as a clock: the audio in flight has arrived
+        heard = host.seen[2].audio_frames
+        await pictures_later(host, 2, 8)  # video still is forwarded
         assert host.seen[2].audio_frames == heard, "muted audio is not forwarded"
-        assert len(host.seen[2].counters) > seen, "video still is"
 
         assert await host.send(ConfFloor(2, False)) == []
         await wait_for(lambda: host.events[-1] == ConfTracks([]), timeout=2, what="the pupil's tracks gone")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from cybercollege.server.persistence import AuditEvent, ChatRecord, Place, Store, WriteBehind
+from tests.server.waits import HANG
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 LEA, TOM = "demo:lea.martin", "demo:tom.petit"
@@ -188,16 +189,21 @@ class GatedStore:
 
     def __init__(self) -> None:
         self.gate = asyncio.Event()
+        self.writing = asyncio.Event()
+        """Set when a flush has started writing (and waits at the gate)."""
         self.written: list[ChatRecord] = []
 
     async def add_chat(self, batch: list[ChatRecord]) -> None:
+        self.writing.set()
         await self.gate.wait()
         self.written += batch
 
     async def save_places(self, batch: list[Place]) -> None:
+        self.writing.set()
         await self.gate.wait()
 
     async def audit(self, batch: list[AuditEvent]) -> None:
+        self.writing.set()
         await self.gate.wait()
 
 
@@ -206,7 +212,7 @@ async def test_lines_added_during_a_flush_wait_for_the_next_one():
     wb = WriteBehind(store)  # type: ignore[arg-type]
     wb.chat(line(0))
     flushing = asyncio.create_task(wb.flush())
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(store.writing.wait(), HANG)
     wb.chat(line(1))
     store.gate.set()
     assert await flushing is True
@@ -215,10 +221,11 @@ async def test_lines_added_during_a_flush_wait_for_the_next_one():
 
 
 async def test_a_cancelled_flush_puts_its_batch_back():
-    wb = WriteBehind(GatedStore())  # type: ignore[arg-type]
+    store = GatedStore()
+    wb = WriteBehind(store)  # type: ignore[arg-type]
     wb.chat(line(0))
     flushing = asyncio.create_task(wb.flush())
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(store.writing.wait(), HANG)
     flushing.cancel()
     with pytest.raises(asyncio.CancelledError):
         await flushing

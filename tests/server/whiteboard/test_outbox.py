@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from cybercollege.protocol import Direction, decode, encode
 from cybercollege.protocol.whiteboard import LivePoints
 from cybercollege.server.classroom.whiteboard import outbox as outbox_module
 from cybercollege.server.classroom.whiteboard.outbox import Outbox
+from tests.server.waits import until
 
 
 class FakeTransport:
@@ -20,11 +19,22 @@ class FakeSession:
 
     def __init__(self) -> None:
         self.transport = FakeTransport()
-        self.pending: list[bytes] = []
+        self._pending: list[bytes] = []
+        self.looks = 0
         self.stale = False
         self.closing: tuple[int, str] | None = None
         self.frames: list[bytes] = []
         self.full = False
+
+    @property
+    def pending(self) -> list[bytes]:
+        """The tick's events not sent yet; each pass of the outbox's pump reads it once (counted)."""
+        self.looks += 1
+        return self._pending
+
+    @pending.setter
+    def pending(self, events: list[bytes]) -> None:
+        self._pending = events
 
     def writable(self) -> bool:
         return not self.full
@@ -43,9 +53,15 @@ def points(i: int) -> bytes:
     return encode(LivePoints("tableau-103", 1, [i, i]))
 
 
-async def settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0.01)
+async def sent(box: Outbox) -> None:
+    """The pump has written everything queued."""
+    await until(lambda: not box.queues, "the outbox emptied")
+
+
+async def passed_over(s: FakeSession) -> None:
+    """The pump has looked at ``s`` twice since now (a pass, then its retry) without being able to write."""
+    looks = s.looks
+    await until(lambda: s.looks >= looks + 2, "two passes of the pump")
 
 
 async def test_events_go_out_at_once_in_one_shared_frame() -> None:
@@ -53,7 +69,7 @@ async def test_events_go_out_at_once_in_one_shared_frame() -> None:
     a, b = FakeSession(), FakeSession()
     box.send_all([a, b], points(1))  # type: ignore[list-item]
     box.send_all([a, b], points(2))  # type: ignore[list-item]
-    await settle()
+    await sent(box)
     assert a.frames == b.frames and len(a.frames) == 1  # encoded once for both
     assert [e.points[0] for e in a.events()] == [1, 2]  # type: ignore[attr-defined]
     assert decode(a.frames[0], Direction.TO_CLIENT).tick == 7
@@ -64,15 +80,15 @@ async def test_a_member_waiting_for_its_tick_frame_or_its_socket_gets_events_lat
     s = FakeSession()
     s.pending = [b"regular frame first"]
     box.send(s, points(1))  # type: ignore[arg-type]
-    await settle()
+    await passed_over(s)
     assert not s.frames
     s.pending = []
     s.full = True
     box.send(s, points(2))  # type: ignore[arg-type]
-    await settle()
+    await passed_over(s)
     assert not s.frames
     s.full = False
-    await settle()
+    await sent(box)
     assert [e.points[0] for e in s.events()] == [1, 2]  # type: ignore[attr-defined]
 
 
