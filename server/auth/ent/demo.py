@@ -11,8 +11,7 @@ from aiohttp import web
 
 from cybercollege.server.auth.directory import DemoDirectory, UnknownUser
 from cybercollege.server.auth.ent import pages
-from cybercollege.server.auth.ent.errors import LoginError
-from cybercollege.server.auth.ent.routes import (
+from cybercollege.server.auth.ent.endpoint import (
     DEMO_ENABLED,
     NO_STORE,
     browser_of,
@@ -22,6 +21,7 @@ from cybercollege.server.auth.ent.routes import (
     redirect,
     service_of,
 )
+from cybercollege.server.auth.ent.errors import LoginError
 
 DEMO_DIRECTORY = web.AppKey("ent_demo_directory", DemoDirectory)
 UNKNOWN = "Ce compte de démonstration n'existe pas."

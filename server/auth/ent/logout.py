@@ -26,6 +26,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from cybercollege.server.auth.ent.config import OidcConfig
+from cybercollege.server.auth.ent.endpoint import NO_STORE, service_of
 from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.oidc import ALGORITHM, CLOCK_LEEWAY, OidcClient
 from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
@@ -38,7 +39,6 @@ MAX_BODY = 16 * 1024
 MAX_TOKEN = 8 * 1024
 MAX_AGE = 300  # a Logout Token issued longer ago than this is refused (its jti may have been forgotten)
 ACCEPTED_TYP = {None, "JWT", "logout+jwt", "application/logout+jwt"}
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class LogoutTokenError(Exception):
@@ -168,8 +168,6 @@ def _refused(reason: str, status: int = 400) -> web.Response:
 
 async def backchannel_logout(request: web.Request) -> web.StreamResponse:
     """The provider POSTs ``logout_token`` (application/x-www-form-urlencoded)."""
-    from cybercollege.server.auth.ent.routes import service_of  # routes.py imports this module
-
     service = service_of(request)
     ent_id = request.match_info["ent"]
     ent = service.ents.get(ent_id)

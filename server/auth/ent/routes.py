@@ -1,27 +1,38 @@
 """HTTP routes of ENT login: login page, CAS / OIDC / SAML flows, single logout, desktop tokens, demo.
 
 See docs/sso.md for the whole flow. User-facing pages are French HTML; JSON endpoints answer
-``{"error": code, "message": French text}`` on failure.
+``{"error": code, "message": French text}`` on failure (``endpoint.py``: what every ENT endpoint shares).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from aiohttp import web
-from yarl import URL
 
 from cybercollege.server.auth.directory import DemoDirectory
 from cybercollege.server.auth.ent import cas, pages
 from cybercollege.server.auth.ent.attributes import identity_from_attributes
 from cybercollege.server.auth.ent.config import CasConfig, EntConfig, OidcConfig, SamlConfig
+from cybercollege.server.auth.ent.demo import add_demo_routes
 from cybercollege.server.auth.ent.desktop import desktop_request
+from cybercollege.server.auth.ent.endpoint import (
+    BROWSER_COOKIE,
+    DEMO_ENABLED,
+    LOGIN_SERVICE,
+    NO_STORE,
+    browser_of,
+    html_errors,
+    json_errors,
+    read_json,
+    redirect,
+    service_of,
+)
 from cybercollege.server.auth.ent.errors import LoginError, code_part
+from cybercollege.server.auth.ent.logout import add_oidc_logout_routes
 from cybercollege.server.auth.ent.oidc import pkce_pair
 from cybercollege.server.auth.ent.service import LoginService
 from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
@@ -29,12 +40,6 @@ from cybercollege.server.auth.tokens import TokenError, TokenService
 
 log = logging.getLogger("cybercollege.ent")
 
-LOGIN_SERVICE = web.AppKey("ent_login_service", LoginService)
-DEMO_ENABLED = web.AppKey("ent_demo_enabled", bool)
-BROWSER_COOKIE = "cc_login"
-MAX_JSON = 4096
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-NO_STORE = {"Cache-Control": "no-store"}
 OIDC_ERRORS = {  # RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error codes a user can act on
     "access_denied": "L'ENT n'a pas autorisé la connexion (accès refusé). Recommencez ou contactez l'ENT.",
     "login_required": "Vous n'êtes pas connecté·e à l'ENT : recommencez pour saisir vos identifiants.",
@@ -42,11 +47,6 @@ OIDC_ERRORS = {  # RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error co
     "consent_required": "L'ENT demande votre accord pour Cybercollège : recommencez la connexion.",
     "temporarily_unavailable": "L'ENT est momentanément indisponible. Réessayez dans quelques minutes.",
 }
-INTERNAL = (
-    "Une erreur inattendue a interrompu la connexion. Recommencez ; si cela se reproduit, "
-    "signalez-le à l'administrateur du collège virtuel (code internal_error)."
-)
-_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def setup_ent(
@@ -79,86 +79,13 @@ def setup_ent(
             web.get("/auth/ents", json_errors(list_ents)),
         ]
     )
-    from cybercollege.server.auth.ent.logout import add_oidc_logout_routes  # logout.py imports this module
-
     add_oidc_logout_routes(app)
     if any(isinstance(e, SamlConfig) for e in ents):
         from cybercollege.server.auth.ent.saml_routes import add_saml_routes  # pysaml2 is only imported when needed
 
         add_saml_routes(app, service)
     if demo is not None:
-        from cybercollege.server.auth.ent.demo import add_demo_routes  # demo.py imports this module
-
         add_demo_routes(app, demo)
-
-
-def html_errors(handler: Handler) -> Handler:
-    """Render :class:`LoginError` as a French HTML page and log its code (never a secret)."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException:
-            raise  # our own redirects and 404s
-        except LoginError as exc:
-            log.warning("login failed code=%s path=%s", exc.code, request.path)
-            html = pages.message_page("Connexion impossible", exc.message)
-            return web.Response(text=html, status=exc.status, content_type="text/html", headers=NO_STORE)
-        except Exception:  # a bug: logged with its traceback for us, a short page for the user
-            log.exception("login failed code=internal_error path=%s", request.path)
-            html = pages.message_page("Connexion impossible", INTERNAL)
-            return web.Response(text=html, status=400, content_type="text/html", headers=NO_STORE)
-
-    return wrapped
-
-
-def json_errors(handler: Handler) -> Handler:
-    """Render :class:`LoginError` as ``{"error", "message"}`` and log its code."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException:
-            raise
-        except LoginError as exc:
-            log.warning("request refused code=%s path=%s", exc.code, request.path)
-            body = {"error": exc.code, "message": exc.message}
-            return web.json_response(body, status=exc.status, headers=NO_STORE)
-        except Exception:
-            log.exception("request refused code=internal_error path=%s", request.path)
-            body = {"error": "internal_error", "message": INTERNAL}
-            return web.json_response(body, status=400, headers=NO_STORE)
-
-    return wrapped
-
-
-def service_of(request: web.Request) -> LoginService:
-    return request.app[LOGIN_SERVICE]
-
-
-def browser_of(request: web.Request) -> str | None:
-    """The browser binding cookie, if well-formed (we only ever set ``token_urlsafe(24)`` values)."""
-    value = request.cookies.get(BROWSER_COOKIE, "")
-    return value if _BROWSER_ID.fullmatch(value) else None
-
-
-def redirect(location: str) -> web.HTTPFound:
-    """A 302 to ``location`` byte for byte (signed SAML redirects break if the query is re-quoted)."""
-    return web.HTTPFound(URL(location, encoded=True), headers=NO_STORE)
-
-
-async def read_json(request: web.Request) -> dict:
-    """A small JSON object body, or LoginError."""
-    if request.content_length is not None and request.content_length > MAX_JSON:
-        raise LoginError("body_too_large", "Requête trop volumineuse.", status=413)
-    raw = await request.content.read(MAX_JSON + 1)
-    try:
-        data = json.loads(raw) if len(raw) <= MAX_JSON else None
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        raise LoginError("bad_json", "Corps JSON attendu.")
-    return data
 
 
 # --- login pages -----------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from cybercollege.server.auth.ent import pages
 from cybercollege.server.auth.ent.attributes import identity_from_attributes
 from cybercollege.server.auth.ent.config import SamlConfig
 from cybercollege.server.auth.ent.desktop import DesktopRequest
+from cybercollege.server.auth.ent.endpoint import NO_STORE, browser_of, html_errors, redirect, service_of
 from cybercollege.server.auth.ent.errors import EntUnavailable, LoginError
-from cybercollege.server.auth.ent.routes import NO_STORE, browser_of, html_errors, redirect, service_of
 from cybercollege.server.auth.ent.saml import MAX_LOGOUT_REQUEST, SamlLogoutError, SamlServiceProvider
 from cybercollege.server.auth.ent.service import LoginService
 from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
