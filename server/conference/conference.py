@@ -41,7 +41,7 @@ from cybercollege.server.core.ratelimit import TokenBucket
 log = logging.getLogger(__name__)
 
 
-class Refused(Exception):
+class RequestRefused(Exception):
     """A request is refused; becomes an ``ERROR`` reply."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
@@ -94,19 +94,19 @@ class Participant:
         try:
             self._check_rate(msg)
             return await self._dispatch(msg)
-        except Refused as exc:
+        except RequestRefused as exc:
             return [Error(int(exc.code), str(exc)[:200], msg.__protocol__.code)]
 
     def _check_rate(self, msg: Any) -> None:
         """Renegotiations cost the server real work: a flood of them is refused, the rest go on."""
         bucket = self._negotiations.get(type(msg))
         if bucket is not None and not bucket.take():
-            raise Refused(ErrorCode.RATE_LIMITED, "too many renegotiations: wait a moment before the next one")
+            raise RequestRefused(ErrorCode.RATE_LIMITED, "too many renegotiations: wait a moment before the next one")
 
     async def _dispatch(self, msg: Any) -> list[Any]:
         conf = self.conference
         if not self.present:
-            raise Refused(ErrorCode.UNEXPECTED_MESSAGE, "not in the conference any more")
+            raise RequestRefused(ErrorCode.UNEXPECTED_MESSAGE, "not in the conference any more")
         match msg:
             case ConfPublish(sdp=sdp):
                 return [ConfPublishAnswer(await self._publish(sdp))]
@@ -114,9 +114,9 @@ class Participant:
                 try:
                     accepted = await self.subscriber.accept(version, sdp)
                 except AnswerError as exc:
-                    raise Refused(ErrorCode.INVALID_FIELD, str(exc)) from None
+                    raise RequestRefused(ErrorCode.INVALID_FIELD, str(exc)) from None
                 if not accepted:
-                    raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"no outstanding offer {version}")
+                    raise RequestRefused(ErrorCode.UNEXPECTED_MESSAGE, f"no outstanding offer {version}")
             case ConfUnpublish():
                 await conf.unpublish(self)
             case ConfFloor(participant=target, speaker=speaker, host=host):
@@ -127,15 +127,15 @@ class Participant:
                 await conf.remove(self._hosting(target), removed=True)
             case ConfRecord(recording=recording):
                 if self.guest_host:
-                    raise Refused(ErrorCode.ACCESS_DENIED, "a guest host cannot record the conference")
+                    raise RequestRefused(ErrorCode.ACCESS_DENIED, "a guest host cannot record the conference")
                 conf.record(self._hosting(self.id), recording)
             case _:
-                raise Refused(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not a conference request")
+                raise RequestRefused(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not a conference request")
         return []
 
     async def _publish(self, sdp: str) -> str:
         if not self.has_floor:
-            raise Refused(ErrorCode.ACCESS_DENIED, "only the host and speakers may publish")
+            raise RequestRefused(ErrorCode.ACCESS_DENIED, "only the host and speakers may publish")
         if self.publisher is None:
             self.publisher = Publisher(self.id, self.conference.config, self.conference.publish)
             self._watch(self.publisher)
@@ -143,7 +143,7 @@ class Participant:
             return await self.publisher.answer(sdp)
         except PublishError as exc:
             await self.conference.unpublish(self)
-            raise Refused(ErrorCode.INVALID_FIELD, str(exc)) from None
+            raise RequestRefused(ErrorCode.INVALID_FIELD, str(exc)) from None
 
     def _watch(self, publisher: Publisher) -> None:
         """Unpublish when the client's publish connection closes or fails without CONF_UNPUBLISH."""
@@ -181,13 +181,13 @@ class Participant:
     def _hosting(self, target: int) -> Participant:
         """The participant ``target`` if I may control them (a guest host: only her own invitation's guests)."""
         if self.role is not Role.HOST:
-            raise Refused(ErrorCode.ACCESS_DENIED, "only the host may do that")
+            raise RequestRefused(ErrorCode.ACCESS_DENIED, "only the host may do that")
         try:
             other = self.conference.participants[target]
         except KeyError:
-            raise Refused(ErrorCode.UNKNOWN_AVATAR, f"{target} is not in this conference") from None
+            raise RequestRefused(ErrorCode.UNKNOWN_AVATAR, f"{target} is not in this conference") from None
         if self.guest_host and other is not self and other.invitation != self.invitation:
-            raise Refused(ErrorCode.ACCESS_DENIED, "a guest host controls only the guests of her own invitation")
+            raise RequestRefused(ErrorCode.ACCESS_DENIED, "a guest host controls only the guests of her own invitation")
         return other
 
     async def close(self) -> None:
@@ -296,7 +296,7 @@ class Conference:
             return
         root = self.config.recordings_dir
         if root is None:
-            raise Refused(ErrorCode.ACCESS_DENIED, "recording is not enabled on this server")
+            raise RequestRefused(ErrorCode.ACCESS_DENIED, "recording is not enabled on this server")
         try:
             purge(Path(root), self.config.retention_days)
             if on and host is not None:
@@ -311,7 +311,7 @@ class Conference:
                 recording.stop()
         except OSError as exc:
             log.exception("conference %s: recording failed", self.id)
-            raise Refused(ErrorCode.INTERNAL, f"recording failed: {exc.strerror}") from None
+            raise RequestRefused(ErrorCode.INTERNAL, f"recording failed: {exc.strerror}") from None
         self.broadcast(ConfRecording(on, host.id if host is not None else 0))
 
     def broadcast(self, msg: Any) -> None:
@@ -340,14 +340,14 @@ class Conference:
 
 
 def _floor_role(participant: Participant, speaker: bool, host: bool, by: Participant | None) -> Role:
-    """The role ``CONF_FLOOR`` gives ``participant``, or :class:`Refused` saying why not."""
+    """The role ``CONF_FLOOR`` gives ``participant``, or :class:`RequestRefused` saying why not."""
     college = by is None or by.college_host
     if participant.college_host:
-        raise Refused(ErrorCode.ACCESS_DENIED, "the host always has the floor")
+        raise RequestRefused(ErrorCode.ACCESS_DENIED, "the host always has the floor")
     if (host or participant.guest_host) and not college:
-        raise Refused(ErrorCode.ACCESS_DENIED, "only a host of the college may make or unmake a guest host")
+        raise RequestRefused(ErrorCode.ACCESS_DENIED, "only a host of the college may make or unmake a guest host")
     if host:
         if participant.invitation is None:
-            raise Refused(ErrorCode.INVALID_FIELD, "only a guest can be made a guest host")
+            raise RequestRefused(ErrorCode.INVALID_FIELD, "only a guest can be made a guest host")
         return Role.HOST
     return Role.SPEAKER if speaker else Role.AUDIENCE
