@@ -3,13 +3,14 @@ effect at once when they are speaking in a conference."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from cybercollege.client import devices, preferences, sources
 from cybercollege.client.devices import Device
 from cybercollege.client.preferences import Preferences
 from cybercollege.client.ui.settings import SettingsDialog, choices
+from cybercollege.server.conference.conferencing import Conferencing
+from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import until
 from tests.client.sessions import in_world, screen_text, start, stop
 from tests.client.test_media import hosted_pupil, loopback_ice  # noqa: F401 (fixture)
@@ -118,6 +119,12 @@ async def test_a_settings_file_that_cannot_be_written_is_said(base, server, http
         await stop(session, task)
 
 
+async def ticks(world, n: int) -> None:
+    """``n`` more ticks of the world server (in this process, on this event loop)."""
+    tick = world.tick_no
+    await until(lambda: world.tick_no >= tick + n, 10, f"{n} ticks")
+
+
 async def test_new_devices_take_effect_while_speaking(base, server, http, driver, tmp_path):
     session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path,
                                 devices=sources.Devices(synthetic=True), settings_file=tmp_path / "s.json")
@@ -128,9 +135,12 @@ async def test_new_devices_take_effect_while_speaking(base, server, http, driver
         media = session.conference.media
         media.use(sources.Devices("none", "none"))  # what saving "Aucun" for both does
         await until(lambda: media.pub is None and not media.tracks, 5, "nothing published any more")
-        await asyncio.sleep(0.5)
+        world, me = server.app[SERVICES].world, session.conn.mirror.me
+        conference = world.features.get(Conferencing).sfu.conferences["amphi"]
+        await until(lambda: all(f.publisher != me for f in conference.forwarders), 10, "the SFU forwarding none of it")
+        await ticks(world, 10)  # what was already forwarded has arrived (the pupil decodes in this process)
         seen = len(pupil.video_frames)
-        await asyncio.sleep(1.0)
+        await ticks(world, 20)
         assert len(pupil.video_frames) == seen, "no more pictures"
         media.use(sources.Devices(synthetic=True))  # devices again: back on the screen
         await until(lambda: len(pupil.video_frames) > seen + 5, 15, "the pupil sees the teacher again")
