@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from cybercollege.client.network import WorldConnection
+from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.protocol import CloseCode
 from cybercollege.server.auth.ent.accesslog import PathOnlyAccessLogger
 from cybercollege.server.edge.app import build
@@ -56,7 +56,7 @@ async def test_ent_user_appears_in_the_world(
     status, body = await redeem(sp_url, got["code"], got["verifier"])
     assert status == 200, body
     async with aiohttp.ClientSession() as http:
-        demo = await enter(sp_url, http, await _demo_token(http, sp_url))
+        demo = await enter(sp_url, http, await fetch_demo_token(http, sp_url, "mme.durand"))
         conn = await enter(sp_url, http, body["access_token"])
         await demo.wait_for(lambda m: conn.mirror.me in m.avatars)
         seen = demo.mirror.avatars[conn.mirror.me]
@@ -77,7 +77,7 @@ async def test_ent_single_logout_removes_the_avatar(world: TestServer, sp_url: s
         try:
             got = await desktop_login(sp_url, "rtyler", "llng-cas", b)
             _status, body = await redeem(sp_url, got["code"], got["verifier"])
-            demo = await enter(sp_url, http, await _demo_token(http, sp_url))
+            demo = await enter(sp_url, http, await fetch_demo_token(http, sp_url, "mme.durand"))
             rose = await enter(sp_url, http, body["access_token"])
             await demo.wait_for(lambda m: rose.mirror.me in m.avatars)
             async with await b.get(f"{llng.url}?logout=1") as answer:  # logout on the ENT itself
@@ -91,8 +91,3 @@ async def test_ent_single_logout_removes_the_avatar(world: TestServer, sp_url: s
         assert rose.close_code == CloseCode.LOGGED_OUT
         await demo.wait_for(lambda m: rose.mirror.me not in m.members)
         await demo.close()
-
-
-async def _demo_token(http: aiohttp.ClientSession, url: str) -> str:
-    async with http.post(f"{url}/auth/demo", json={"login": "mme.durand"}) as r:
-        return (await r.json())["access_token"]
