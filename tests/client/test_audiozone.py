@@ -3,7 +3,6 @@ courtyard), scaling real audio frames, and a headless client playing a far teach
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import statistics
 from pathlib import Path
@@ -164,7 +163,8 @@ async def test_a_far_teacher_is_played_quieter_in_a_distance_room_only(base, ser
 
         async def level(policy: str) -> float:
             session.conference.room.audio = policy  # the client's copy of the room (the server ignores it)
-            await asyncio.sleep(0.1)
+            played.clear()
+            await until(lambda: len(played) >= 5, 5, f"five frames played after choosing {policy!r}")  # in flight
             played.clear()
             await until(lambda: len(played) >= 25, 5, f"half a second played with {policy!r}")
             return statistics.median(played)
