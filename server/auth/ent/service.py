@@ -25,7 +25,7 @@ from cybercollege.server.auth.ent.desktop import (
 from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.http import EntHttp
 from cybercollege.server.auth.ent.oidc import OidcClient
-from cybercollege.server.auth.ent.sessions import Session, SessionRegistry
+from cybercollege.server.auth.ent.sessions import LoginSession, SessionRegistry
 from cybercollege.server.auth.ent.store import OneTimeStore
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.core.identity import Identity
@@ -169,7 +169,7 @@ class LoginService:
             raise LoginError("session_ended", "La session a pris fin.")
         return self.issue(session)
 
-    def issue(self, session: Session) -> Tokens:
+    def issue(self, session: LoginSession) -> Tokens:
         access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
         return Tokens(access, self.sessions.new_refresh_token(session.sid), self._access_ttl)
 

@@ -29,7 +29,7 @@ def subject_key(ent_id: str, subject: str) -> str:
 
 
 @dataclass(slots=True)
-class Session:
+class LoginSession:
     """One login: who, through which ENT, and until when it may be refreshed."""
 
     sid: str
@@ -47,16 +47,16 @@ class SessionRegistry:
     def __init__(self, lifetime: float = 12 * 3600, clock: Callable[[], float] = time.time) -> None:
         self._lifetime = lifetime
         self._clock = clock
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, LoginSession] = {}
         self._by_ent: dict[str, set[str]] = {}
         self._by_subject: dict[str, set[str]] = {}
         self._by_refresh: dict[str, str] = {}
 
-    def start(self, identity: Identity, ent_session: str | None = None, subject: str | None = None) -> Session:
+    def start(self, identity: Identity, ent_session: str | None = None, subject: str | None = None) -> LoginSession:
         """A new session; ``ent_session`` is what the ENT will name in a single logout (CAS ticket...),
         ``subject`` the user as the ENT names them (see :func:`subject_key`)."""
         self._purge()
-        session = Session(secrets.token_urlsafe(18), identity, self._clock() + self._lifetime)
+        session = LoginSession(secrets.token_urlsafe(18), identity, self._clock() + self._lifetime)
         if ent_session:
             session.ent_key = digest(ent_session)
             self._by_ent.setdefault(session.ent_key, set()).add(session.sid)
@@ -66,7 +66,7 @@ class SessionRegistry:
         self._sessions[session.sid] = session
         return session
 
-    def get(self, sid: str) -> Session | None:
+    def get(self, sid: str) -> LoginSession | None:
         session = self._sessions.get(sid)
         if session is None or session.expires_at < self._clock():
             return None
@@ -100,7 +100,7 @@ class SessionRegistry:
         self._by_refresh[session.refresh_key] = sid
         return token
 
-    def redeem_refresh_token(self, token: str) -> tuple[Session | None, bool]:
+    def redeem_refresh_token(self, token: str) -> tuple[LoginSession | None, bool]:
         """``(session, False)`` for a current token; ``(session, True)`` for a reused, rotated one."""
         key = digest(token)
         sid = self._by_refresh.get(key)
@@ -111,7 +111,7 @@ class SessionRegistry:
                 return session, True
         return None, False
 
-    def end(self, sid: str) -> Session | None:
+    def end(self, sid: str) -> LoginSession | None:
         """Forget a session (idempotent); returns it if it was live."""
         session = self._sessions.pop(sid, None)
         if session is not None:
