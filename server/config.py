@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:
-    from cybercollege.server.conference import SfuConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,27 +128,18 @@ class Settings(BaseSettings):
 
         return default_world_path()
 
-    def sfu_config(self) -> SfuConfig:
-        """The media forwarder's settings (raises ValueError on a malformed port range)."""
-        from cybercollege.server.conference import SfuConfig
-
-        ports = None
-        if self.rtc_ports:
-            low, _, high = self.rtc_ports.partition("-")
+    def rtc_port_range(self) -> tuple[int, int] | None:
+        """``rtc_ports`` as (low, high), or None; raises ValueError on a malformed range."""
+        if not self.rtc_ports:
+            return None
+        low, _, high = self.rtc_ports.partition("-")
+        try:
             ports = (int(low), int(high))
-            if not 1024 <= ports[0] <= ports[1] <= 65535:
-                raise ValueError(f"rtc_ports {self.rtc_ports!r}: expected LOW-HIGH within 1024-65535")
-        urls = tuple(u.strip() for u in self.ice_servers.split(",") if u.strip())
-        return SfuConfig(
-            urls,
-            self.ice_username or None,
-            self.ice_credential or None,
-            self.ice_secret or None,
-            self.ice_ttl,
-            ports,
-            recordings_dir=str(self.recordings_dir),
-            retention_days=self.recording_retention_days,
-        )
+        except ValueError:
+            ports = (0, 0)
+        if not 1024 <= ports[0] <= ports[1] <= 65535:
+            raise ValueError(f"rtc_ports {self.rtc_ports!r}: expected LOW-HIGH within 1024-65535")
+        return ports
 
     def check(self) -> list[str]:
         """Problems that must stop the server from starting."""
@@ -163,7 +151,7 @@ class Settings(BaseSettings):
         if self.secret and len(self.secret) < 32:
             problems.append("the secret must be at least 32 characters long")
         try:
-            self.sfu_config()
+            self.rtc_port_range()
         except ValueError as exc:
             problems.append(str(exc))
         return problems

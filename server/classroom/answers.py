@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 _question_ids = itertools.count(1)
 
 
+ANSWER_MESSAGES = (AskQuestion, AnswerItem, AnswerUndo, RevealAnswer, CloseQuestion)
+"""The messages :meth:`Answers.handlers` takes (the classroom feature routes them to the avatar's classroom)."""
+
+
 @dataclass
 class Layer:
     items: list[BoardItem] = field(default_factory=list)

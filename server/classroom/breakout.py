@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from cybercollege.server.core.avatar import Avatar
 
 
+BREAKOUT_MESSAGES = (BreakoutStart, BreakoutJoin, BreakoutRecall, CallToBoard)
+"""The messages :meth:`Breakouts.handlers` takes (the classroom feature routes them to the avatar's classroom)."""
+
+
 class Audience(Mapping[int, "Avatar"]):
     """The room's members who see one group's board: the group's pupils present, and the teachers."""
 

@@ -44,8 +44,14 @@ class PollState:
                     len(self.votes), correct, voters)  # fmt: skip
 
 
+REENTRY_MERGE_S = 60.0
+"""Coming back within this many seconds continues the previous stay (walking out and in is not a new line)."""
+MAX_STAYS = 2000
+"""Stays kept per room (the oldest finished ones go first): a room's attendance cannot grow forever."""
+
+
 @dataclass
-class Presence:
+class Stay:
     """One stay of one person in the room, for attendance."""
 
     user_id: str
@@ -66,7 +72,7 @@ class RoomControl:
     locked: bool = False
     spotlight: int | None = None
     polls: dict[int, PollState] = field(default_factory=dict)
-    attendance: list[Presence] = field(default_factory=list)
+    attendance: list[Stay] = field(default_factory=list)
 
     def message(self) -> RoomState:
         return RoomState(list(self.hands), sorted(self.muted), self.muted_all, self.frozen, self.locked,
@@ -83,9 +89,19 @@ class RoomControl:
     def may_move(self, a: Avatar) -> bool:
         return not self.frozen or a.identity.role in (Role.TEACHER, Role.STAFF)
 
-    def arrived(self, a: Avatar) -> None:
+    def arrived(self, a: Avatar, now: float | None = None) -> None:
         i = a.identity
-        self.attendance.append(Presence(i.user_id, i.display_name, i.role.value, time.time()))
+        now = time.time() if now is None else now
+        for stay in reversed(self.attendance):
+            if stay.user_id == i.user_id:
+                if stay.left is not None and now - stay.left <= REENTRY_MERGE_S:
+                    stay.left = None  # back at once: the same stay goes on
+                    return
+                break
+        self.attendance.append(Stay(i.user_id, i.display_name, i.role.value, now))
+        if len(self.attendance) > MAX_STAYS:
+            oldest = next((k for k, stay in enumerate(self.attendance) if stay.left is not None), 0)
+            del self.attendance[oldest]
 
     def left(self, a: Avatar) -> None:
         for stay in reversed(self.attendance):

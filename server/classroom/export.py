@@ -13,6 +13,7 @@ import io
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from aiohttp import web
@@ -20,10 +21,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.whiteboard import BoardItem
-from cybercollege.server.classroom.slides import RENDERER, add_slide_routes, load, teacher_board
+from cybercollege.server.classroom.slides import RENDERER, load, teacher_board
 from cybercollege.server.classroom.whiteboard.host import BoardHost
-from cybercollege.server.edge.api import api_error
-from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.core.feature import Route
+from cybercollege.server.http import api_error
+
+if TYPE_CHECKING:
+    from cybercollege.server.core.world import World
+    from cybercollege.server.persistence import Store
 
 DEFAULT_WIDTH = 2000
 """Pixels across an exported page."""
@@ -150,9 +155,8 @@ def to_pdf(pages: Iterable[Image.Image]) -> bytes:
 # --- routes ---------------------------------------------------------------------------------------
 
 
-async def _pages(request: web.Request, host: BoardHost, pages: list[int], width: int) -> Iterator[Image.Image]:
+async def _pages(store: Store, host: BoardHost, pages: list[int], width: int) -> Iterator[Image.Image]:
     """The board's ``pages`` as they are now, drawn lazily (iterate in the ``RENDERER`` thread)."""
-    store = request.app[SERVICES].store
     b = host.board
     slides = {sha: await load(store, sha) for sha, _w, _h in b.backgrounds.values()}
     items: dict[int, list[BoardItem]] = {page: [] for page in pages}
@@ -178,22 +182,22 @@ def _width(request: web.Request) -> int:
     return int(asked)
 
 
-async def export_png(request: web.Request) -> web.Response:
+async def export_png(world: World, store: Store, request: web.Request) -> web.Response:
     """``GET /api/boards/{board}/export.png``: one page (``?page=``, default the page shown)."""
-    _identity, host = await teacher_board(request)
+    _identity, host = await teacher_board(world, request)
     page = _page(request, host)
     page = host.board.page if page is None else page
-    pages = await _pages(request, host, [page], _width(request))
+    pages = await _pages(store, host, [page], _width(request))
     png = await asyncio.get_running_loop().run_in_executor(RENDERER, lambda: to_png(next(pages)))
     return _download(png, "image/png", f"{host.id}-page{page + 1}.png")
 
 
-async def export_pdf(request: web.Request) -> web.Response:
+async def export_pdf(world: World, store: Store, request: web.Request) -> web.Response:
     """``GET /api/boards/{board}/export.pdf``: every page (or ``?page=``), one PDF page each."""
-    _identity, host = await teacher_board(request)
+    _identity, host = await teacher_board(world, request)
     page = _page(request, host)
     pages = list(range(host.board.pages)) if page is None else [page]
-    drawn = await _pages(request, host, pages, _width(request))
+    drawn = await _pages(store, host, pages, _width(request))
     pdf = await asyncio.get_running_loop().run_in_executor(RENDERER, to_pdf, drawn)
     return _download(pdf, "application/pdf", f"{host.id}.pdf")
 
@@ -203,8 +207,8 @@ def _download(body: bytes, media_type: str, name: str) -> web.Response:
     return web.Response(body=body, content_type=media_type, headers=headers)
 
 
-def add_classroom_routes(app: web.Application) -> None:
-    """Slides (upload, files) and exports."""
-    add_slide_routes(app)
-    app.router.add_get("/api/boards/{board}/export.png", export_png)
-    app.router.add_get("/api/boards/{board}/export.pdf", export_pdf)
+def routes(world: World, store: Store) -> list[Route]:
+    return [
+        Route("GET", "/api/boards/{board}/export.png", functools.partial(export_png, world, store)),
+        Route("GET", "/api/boards/{board}/export.pdf", functools.partial(export_pdf, world, store)),
+    ]

@@ -1,4 +1,4 @@
-"""A room with whiteboards (classrooms): the board messages, live delivery and loading from the database.
+"""A room with whiteboards (a classroom): its board messages, live delivery and loading from the database.
 
 Boards are loaded from the database at the first arrival (rooms are built synchronously, loading is
 asynchronous, and a room nobody visits costs nothing). Until then board actions get
@@ -17,10 +17,9 @@ from cybercollege import worlds
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.answers import Answers
 from cybercollege.server.classroom.breakout import Breakouts
-from cybercollege.server.classroom.whiteboard.host import MESSAGES, BoardHost, BoardRefused
+from cybercollege.server.classroom.whiteboard.host import BoardHost, BoardRefused
 from cybercollege.server.classroom.whiteboard.journal import Journal
 from cybercollege.server.classroom.whiteboard.outbox import Outbox
-from cybercollege.server.classroom.whiteboard.storage import BoardStorage
 from cybercollege.server.core.interest import Counters, Outgoing
 from cybercollege.server.core.ratelimit import TokenBucket
 from cybercollege.server.core.room import Room
@@ -28,7 +27,7 @@ from cybercollege.server.core.room import Room
 if TYPE_CHECKING:
     from cybercollege.server.config import Settings
     from cybercollege.server.core.avatar import Avatar
-    from cybercollege.server.persistence import WriteBehind
+    from cybercollege.server.core.session import Session
 
 log = logging.getLogger("cybercollege.classroom")
 
@@ -137,24 +136,18 @@ class Classroom(Room):
 
     # --- messages ----------------------------------------------------------------------------------
 
-    def on_message(self, a: Avatar, msg: Any) -> bool:
-        tool = self.tools.get(type(msg))
-        if type(msg) not in MESSAGES and tool is None:
-            return False
-        s = a.session
-        if s is None:
-            return True
-        ref = msg.__protocol__.code
+    def handle(self, a: Avatar, s: Session, msg: Any) -> None:
+        """A board, answer or breakout message from a member (rate-limited per member)."""
         if not self._take(a):
-            return True
+            return
+        tool = self.tools.get(type(msg))
         try:
             if tool is not None:
                 tool(a, msg)
             else:
                 self._board_for(a, msg.board).handle(a, msg)
         except BoardRefused as refused:
-            s.error(refused.code, refused.message, ref)  # type: ignore[arg-type]
-        return True
+            s.error(refused.code, refused.message, msg.__protocol__.code)  # type: ignore[arg-type]
 
     def _board_for(self, a: Avatar, board_id: str) -> BoardHost:
         host = self.boards.get(board_id)
@@ -186,15 +179,3 @@ class Classroom(Room):
         self.tick = tick
         self.breakout.tick(time.monotonic())
         super().flush(tick, out)
-
-
-def room_for(spec: worlds.Room, settings: Settings, counters: Counters, journal: Journal) -> Room:
-    """A :class:`Classroom` for a room with whiteboards, a plain :class:`Room` otherwise."""
-    if spec.whiteboards:
-        return Classroom(spec, settings, counters, journal)
-    return Room(spec, settings, counters)
-
-
-def journal_for(writer: WriteBehind | None) -> Journal:
-    """The world's whiteboard journal: in the writer's database, or in memory without one."""
-    return Journal(BoardStorage(writer.store) if writer is not None else None)

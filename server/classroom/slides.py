@@ -10,12 +10,14 @@ board's operation log (durable, live to everyone in the room). See docs/classroo
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from aiohttp import BodyPartReader, web
@@ -27,12 +29,15 @@ from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.rooms import Classroom
 from cybercollege.server.classroom.whiteboard import rules
 from cybercollege.server.classroom.whiteboard.host import BoardHost
+from cybercollege.server.core.feature import Route
 from cybercollege.server.core.identity import Identity
-from cybercollege.server.edge.api import api_error, bearer_identity
-from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.http import api_error, bearer_identity
 from cybercollege.server.persistence import Store
 from cybercollege.server.persistence.records import utcnow
 from cybercollege.server.persistence.schema import slide_images
+
+if TYPE_CHECKING:
+    from cybercollege.server.core.world import World
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """One upload, all files together."""
@@ -162,11 +167,11 @@ async def load(store: Store, sha256: str) -> bytes | None:
 # --- the upload -----------------------------------------------------------------------------------
 
 
-async def teacher_board(request: web.Request) -> tuple[Identity, BoardHost]:
+async def teacher_board(world: World, request: web.Request) -> tuple[Identity, BoardHost]:
     """The board of ``{board}`` (loaded) if the bearer is a teacher of its room; else 401/403/404."""
     identity = bearer_identity(request)
     board_id = request.match_info["board"]
-    for room in request.app[SERVICES].world.rooms.values():
+    for room in world.rooms.values():
         if isinstance(room, Classroom) and (host := room.host(board_id)) is not None:
             if not rules.teaches(identity, room):
                 raise api_error(403, "teachers_only", "Réservé aux enseignants de la salle.")
@@ -222,9 +227,9 @@ def first_page(host: BoardHost, asked: str | None) -> int:
     return int(asked)
 
 
-async def upload(request: web.Request) -> web.Response:
+async def upload(world: World, store: Store, request: web.Request) -> web.Response:
     """``POST /api/boards/{board}/slides``: render, store, and show the slides as page backgrounds."""
-    identity, host = await teacher_board(request)
+    identity, host = await teacher_board(world, request)
     try:
         files = await read_upload(request)
         if not files:
@@ -237,7 +242,7 @@ async def upload(request: web.Request) -> web.Response:
                              f"en a {W.MAX_PAGES} au plus ({MAX_SLIDES} par envoi).", 413)  # fmt: skip
     except SlideError as refused:
         raise refused.response() from None
-    await save(request.app[SERVICES].store, slides)
+    await save(store, slides)
     await _saved(show(host, identity.user_id, page, [(s.sha256, s.width, s.height) for s in slides]))
     pages = [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
               "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
@@ -261,9 +266,9 @@ async def _saved(saved: asyncio.Future[int]) -> None:
         raise api_error(409, "not_saved_yet", message) from None
 
 
-async def remove(request: web.Request) -> web.Response:
+async def remove(world: World, request: web.Request) -> web.Response:
     """``DELETE /api/boards/{board}/slides/{page}``: no more slide behind this page (its drawings stay)."""
-    identity, host = await teacher_board(request)
+    identity, host = await teacher_board(world, request)
     page = request.match_info["page"]
     if not page.isdigit() or int(page) not in host.board.backgrounds:
         raise api_error(404, "no_slide", "Pas de diapositive sur cette page.")
@@ -271,19 +276,21 @@ async def remove(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def slide_route(request: web.Request) -> web.Response:
+async def slide_route(store: Store, request: web.Request) -> web.Response:
     """``GET /slides/{sha256}``: a rendered slide (PNG), cacheable forever."""
     sha = request.match_info["sha256"]
     if request.headers.get("If-None-Match") == f'"{sha}"':
         return web.Response(status=304)
-    png = await load(request.app[SERVICES].store, sha) if len(sha) == 64 else None
+    png = await load(store, sha) if len(sha) == 64 else None
     if png is None:
         raise web.HTTPNotFound(text=f"no slide with sha256 {sha[:64]}")
     headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha}"'}
     return web.Response(body=png, content_type="image/png", headers=headers)
 
 
-def add_slide_routes(app: web.Application) -> None:
-    app.router.add_post("/api/boards/{board}/slides", upload)
-    app.router.add_delete("/api/boards/{board}/slides/{page}", remove)
-    app.router.add_get("/slides/{sha256}", slide_route)
+def routes(world: World, store: Store) -> list[Route]:
+    return [
+        Route("POST", "/api/boards/{board}/slides", functools.partial(upload, world, store)),
+        Route("DELETE", "/api/boards/{board}/slides/{page}", functools.partial(remove, world)),
+        Route("GET", "/slides/{sha256}", functools.partial(slide_route, store)),
+    ]

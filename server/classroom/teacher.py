@@ -1,4 +1,4 @@
-"""The teacher's tools in any room: hands, muting, freezing, locking, sending out, spotlight, polls,
+"""The teacher's tools in any room (a feature): hands, muting, freezing, locking, sending out, spotlight, polls,
 and attendance. Every action is checked here, on the server; pupils and guests get ``ACCESS_DENIED``.
 
 A room's teachers are the teachers allowed into it (the class's teachers) and staff.
@@ -6,7 +6,8 @@ A room's teachers are the teachers allowed into it (the class's teachers) and st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -24,33 +25,84 @@ from cybercollege.protocol.teacher import (
     Spotlight,
     Vote,
 )
-from cybercollege.server.classroom.control import PollState, next_poll_id
-from cybercollege.server.core.identity import Role
-from cybercollege.server.edge.api import api_error, bearer_identity
-from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.classroom.control import PollState, RoomControl, next_poll_id
+from cybercollege.server.core.feature import Feature, Handler, Route
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.room import Refused, Room
+from cybercollege.server.http import api_error, bearer_identity
 
 if TYPE_CHECKING:
     from cybercollege.server.core.avatar import Avatar
-    from cybercollege.server.core.room import Room
     from cybercollege.server.core.session import Session
-    from cybercollege.server.core.world import World
 
 
 def is_teacher_of(a: Avatar, room: Room) -> bool:
     return a.identity.role is Role.STAFF or (a.identity.role is Role.TEACHER and room.allows(a.identity))
 
 
-class TeacherTools:
-    """Handlers of the teacher-tool messages (registered on the world)."""
+class TeacherTools(Feature):
+    """The teacher-tool messages, and what they control in each room (:class:`RoomControl`)."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        handlers: dict[type, Callable[[Avatar, Session, Any], None]] = {
+    name = "teacher-tools"
+
+    def __init__(self) -> None:
+        self.controls: dict[str, RoomControl] = {}
+
+    def control(self, room: Room) -> RoomControl:
+        """What the teachers control in ``room`` (created at the first use)."""
+        control = self.controls.get(room.id)
+        if control is None:
+            control = self.controls[room.id] = RoomControl()
+        return control
+
+    def handlers(self) -> Mapping[type, Handler]:
+        return {
             Hand: self.hand, Mute: self.mute, Freeze: self.freeze, Lock: self.lock, SendOut: self.send_out,
             Spotlight: self.spotlight, PollOpen: self.poll_open, Vote: self.vote, PollClose: self.poll_close,
             PollShow: self.poll_show,
         }  # fmt: skip
-        world.handlers.update(handlers)
+
+    def routes(self) -> Iterable[Route]:
+        return [Route("GET", "/api/rooms/{room}/attendance.csv", functools.partial(attendance, self))]
+
+    # --- the room's rules -----------------------------------------------------------------------------
+
+    def may_enter(self, identity: Identity, room: Room) -> None:
+        control = self.controls.get(room.id)
+        if control is not None and control.locked and identity.role not in (Role.TEACHER, Role.STAFF):
+            raise Refused(ErrorCode.ACCESS_DENIED, f"{room.spec.name} est verrouillée par l'enseignant")
+
+    def may_move(self, a: Avatar) -> bool:
+        control = self.controls.get(a.room.id)
+        return control is None or control.may_move(a)
+
+    def may_chat(self, a: Avatar) -> Refused | None:
+        control = self.controls.get(a.room.id)
+        if control is not None and not control.may_chat(a):
+            return Refused(ErrorCode.MUTED, "l'enseignant a coupé la discussion")
+        return None
+
+    # --- arrivals and departures: attendance, and the room's state for the newcomer ------------------
+
+    def joined(self, a: Avatar, room: Room) -> None:
+        control = self.control(room)
+        control.arrived(a)
+        if a.session is not None and not control.is_default():
+            a.session.push(encode(control.message()))
+
+    def left(self, a: Avatar, room: Room) -> None:
+        control = self.control(room)
+        before = (len(control.hands), len(control.muted), control.spotlight)
+        control.left(a)
+        if before != (len(control.hands), len(control.muted), control.spotlight):
+            self._changed(room)
+
+    def resumed(self, a: Avatar, room: Room) -> None:
+        control = self.controls.get(room.id)
+        if a.session is not None and control is not None and not control.is_default():
+            a.session.push(encode(control.message()))
+
+    # --- the messages ---------------------------------------------------------------------------------
 
     def _teacher(self, a: Avatar, s: Session, msg: Any) -> bool:
         if is_teacher_of(a, a.room):
@@ -65,10 +117,10 @@ class TeacherTools:
         return other
 
     def _changed(self, room: Room) -> None:
-        room.events.append(encode(room.control.message()))
+        room.events.append(encode(self.control(room).message()))
 
     def hand(self, a: Avatar, s: Session, msg: Hand) -> None:
-        control = a.room.control
+        control = self.control(a.room)
         who = a.id
         if msg.who is not None and msg.who != a.id:
             if msg.up or not self._teacher(a, s, msg):
@@ -87,7 +139,7 @@ class TeacherTools:
     def mute(self, a: Avatar, s: Session, msg: Mute) -> None:
         if not self._teacher(a, s, msg):
             return
-        control = a.room.control
+        control = self.control(a.room)
         if msg.who is None:
             control.muted_all = msg.on
             if not msg.on:
@@ -100,12 +152,12 @@ class TeacherTools:
 
     def freeze(self, a: Avatar, s: Session, msg: Freeze) -> None:
         if self._teacher(a, s, msg):
-            a.room.control.frozen = msg.on
+            self.control(a.room).frozen = msg.on
             self._changed(a.room)
 
     def lock(self, a: Avatar, s: Session, msg: Lock) -> None:
         if self._teacher(a, s, msg):
-            a.room.control.locked = msg.on
+            self.control(a.room).locked = msg.on
             self._changed(a.room)
 
     def spotlight(self, a: Avatar, s: Session, msg: Spotlight) -> None:
@@ -113,7 +165,7 @@ class TeacherTools:
             return
         if msg.who is not None and self._member(a, s, msg.who, msg) is None:
             return
-        a.room.control.spotlight = msg.who
+        self.control(a.room).spotlight = msg.who
         self._changed(a.room)
 
     def send_out(self, a: Avatar, s: Session, msg: SendOut) -> None:
@@ -135,11 +187,11 @@ class TeacherTools:
             return
         poll = PollState(next_poll_id(), msg.question, list(msg.options), msg.multiple, msg.anonymous,
                          sorted(set(msg.correct)))  # fmt: skip
-        a.room.control.polls[poll.id] = poll
+        self.control(a.room).polls[poll.id] = poll
         self._publish(a.room, poll)
 
     def vote(self, a: Avatar, s: Session, msg: Vote) -> None:
-        poll = a.room.control.polls.get(msg.poll)
+        poll = self.control(a.room).polls.get(msg.poll)
         if poll is None or not poll.open:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "ce sondage est fermé ou inconnu", 119)
             return
@@ -153,7 +205,7 @@ class TeacherTools:
     def poll_close(self, a: Avatar, s: Session, msg: PollClose) -> None:
         if not self._teacher(a, s, msg):
             return
-        poll = a.room.control.polls.get(msg.poll)
+        poll = self.control(a.room).polls.get(msg.poll)
         if poll is None:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu", 120)
             return
@@ -164,7 +216,7 @@ class TeacherTools:
         """Results on the board: one line per answer with its count and share (✓ for a quiz's right ones)."""
         if not self._teacher(a, s, msg):
             return
-        poll = a.room.control.polls.get(msg.poll)
+        poll = self.control(a.room).polls.get(msg.poll)
         boards = getattr(a.room, "boards", {})
         if poll is None or not boards:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu, ou pas de tableau dans cette salle", 121)
@@ -187,22 +239,18 @@ class TeacherTools:
                     m.session.push(detailed)
 
 
-async def attendance(request: web.Request) -> web.Response:
+async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
     """``GET /api/rooms/{room}/attendance.csv``: who was in the room when (the room's teachers only)."""
     identity = bearer_identity(request)
-    world = request.app[SERVICES].world
-    room = world.rooms.get(request.match_info["room"])
+    room = tools.world.rooms.get(request.match_info["room"])
     if room is None:
         raise api_error(404, "room_unknown", "Salle inconnue.")
     if identity.role is not Role.STAFF and not (identity.role is Role.TEACHER and room.allows(identity)):
         raise api_error(403, "attendance_forbidden", "Réservé aux enseignants de la salle.")
     return web.Response(
-        text=room.control.attendance_csv(),
+        text=tools.control(room).attendance_csv(),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="presence-{room.id}.csv"'},
     )
 
-
-def add_teacher_routes(app: web.Application) -> None:
-    app.router.add_get("/api/rooms/{room}/attendance.csv", attendance)

@@ -35,14 +35,15 @@ from cybercollege.protocol.conference import (
 from cybercollege.protocol.conference import Role as ConfRole
 from cybercollege.protocol.messages import schema_of
 from cybercollege.server.conference import Sfu
+from cybercollege.server.core.feature import Feature, Handler
 from cybercollege.server.core.identity import Role
-from cybercollege.server.guests.lobby import LOBBY_ID
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cybercollege.server.core.avatar import Avatar
     from cybercollege.server.core.room import Room
     from cybercollege.server.core.session import Session
-    from cybercollege.server.core.world import World
 
 log = logging.getLogger("cybercollege.conference")
 
@@ -64,9 +65,12 @@ class Attendance:
     task: asyncio.Task[None] | None = None
 
 
-class Conferencing:
-    def __init__(self, world: World, sfu: Sfu) -> None:
-        self.world = world
+class Conferencing(Feature):
+    """The world side of the conferences: who takes part from which room, and their messages to the SFU."""
+
+    name = "conference"
+
+    def __init__(self, sfu: Sfu) -> None:
         self.sfu = sfu
         self.attending: dict[int, Attendance] = {}
         self.links: dict[str, str] = {}
@@ -74,12 +78,9 @@ class Conferencing:
         self._leaving: dict[int, asyncio.Task[None]] = {}
         self._kept: dict[int, ConfRole] = {}
         """Roles given by a host (speaker, guest host) kept across a resume."""
-        for room in world.rooms.values():
-            room.hooks.append(self)
-        for kind in REQUESTS:
-            world.handlers[kind] = self.request
-        world.handlers[ConfLink] = self.link
-        world.every_second.append(self.unpublish_dropped)
+
+    def handlers(self) -> Mapping[type, Handler]:
+        return {**dict.fromkeys(REQUESTS, self.request), ConfLink: self.link}
 
     def conference_of(self, room: Room) -> str | None:
         """The conference whoever is in ``room`` takes part in, if any."""
@@ -91,9 +92,9 @@ class Conferencing:
         """The rooms included in ``conference`` (its own room not counted), in the order they were included."""
         return [room for room, conf in self.links.items() if conf == conference]
 
-    # --- room hooks ---------------------------------------------------------------------------------
+    # --- arrivals and departures -------------------------------------------------------------------
 
-    def entered(self, a: Avatar, room: Room) -> None:
+    def joined(self, a: Avatar, room: Room) -> None:
         conference = self.conference_of(room)
         if conference is None:
             return
@@ -124,7 +125,7 @@ class Conferencing:
             if participant is not None and participant.role is not ConfRole.AUDIENCE:
                 self._kept[a.id] = participant.role
             self.left(a, room)
-        self.entered(a, room)
+        self.joined(a, room)
 
     async def _leave(self, conference: str, avatar_id: int, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
@@ -158,13 +159,13 @@ class Conferencing:
             self.links[room.id] = conference
             log.info("room included", extra={"room": room.id, "conference": conference})
             for member in list(room.members.values()):
-                self.entered(member, room)
+                self.joined(member, room)
         elif not msg.linked and self.links.get(room.id) == conference:
             self._unlink(room)
         self._announce(conference)
 
     def _link_refusal(self, a: Avatar, conference: str, room: Room | None, linked: bool) -> Refusal | None:
-        if room is None or room.id == LOBBY_ID:
+        if room is None or room.id not in self.world.spec.rooms:  # the guests' lobby is no classroom
             return ErrorCode.INVALID_FIELD, "salle inconnue"
         if room.spec.access.policy == "conference":
             return ErrorCode.INVALID_FIELD, f"{room.spec.name} a sa propre conférence"
@@ -269,9 +270,9 @@ class Conferencing:
             if attendance.task is not None:
                 attendance.task.cancel()
 
-    def unpublish_dropped(self) -> None:
-        """Whoever's world connection dropped stops publishing (called every second). Their avatar may wait
-        for a resume, but their media cannot: a resumed client starts its peer connections again."""
+    def every_second(self) -> None:
+        """Whoever's world connection dropped stops publishing. Their avatar may wait for a resume, but their
+        media cannot: a resumed client starts its peer connections again."""
         for avatar_id, attendance in self.attending.items():
             a = self.world.avatars.get(avatar_id)
             conf = self.sfu.conferences.get(attendance.conference)
@@ -282,7 +283,7 @@ class Conferencing:
                 log.info("dropped connection: unpublished", extra={"user": a.identity.user_id})
                 conf.spawn(conf.unpublish(participant))
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         for attendance in self.attending.values():
             if attendance.task is not None:
                 attendance.task.cancel()

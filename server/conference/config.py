@@ -7,10 +7,14 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 from cybercollege.protocol.conference import ConfIce
+
+if TYPE_CHECKING:
+    from cybercollege.server.config import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +78,18 @@ def turn_rest_credentials(secret: str, user: str, ttl_s: int, now: float | None 
     username = f"{expiry}:{user}"
     digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
     return username, base64.b64encode(digest).decode()
+
+
+def sfu_config(settings: Settings) -> SfuConfig:
+    """The media forwarder's settings (raises ValueError on a malformed port range)."""
+    urls = tuple(u.strip() for u in settings.ice_servers.split(",") if u.strip())
+    return SfuConfig(
+        urls,
+        settings.ice_username or None,
+        settings.ice_credential or None,
+        settings.ice_secret or None,
+        settings.ice_ttl,
+        settings.rtc_port_range(),
+        recordings_dir=str(settings.recordings_dir),
+        retention_days=settings.recording_retention_days,
+    )

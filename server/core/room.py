@@ -1,19 +1,19 @@
 """A room of the college at run time, with a clear lifecycle (after Colyseus):
 
-``on_create`` when the world loads, ``on_auth`` before anyone enters (access policy and capacity),
-``on_join`` / ``on_leave`` as avatars come and go, ``on_message`` for what its members send, and
-``on_dispose`` when the server stops. Subclasses (classroom, conference) extend these hooks.
+``on_create`` when the world loads, ``on_auth`` before anyone enters (capacity, the features' checks, the access
+policy), ``on_join`` / ``on_leave`` / ``on_resume`` as avatars come, go and reconnect, and ``on_dispose`` when the
+server stops. A feature may build rooms of its own kind (a classroom) that extend these steps; every feature is
+told about each step of every room (:class:`~cybercollege.server.core.feature.Features`). Messages are dispatched
+by the world's one table, not by rooms.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cybercollege.protocol import ErrorCode, encode
-from cybercollege.protocol.messages import Presence
-from cybercollege.server.classroom.control import RoomControl
+from cybercollege.protocol import ErrorCode
+from cybercollege.server.core.feature import Features
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.interest import Counters, GridInterest, Outgoing, RoomInterest
 
@@ -43,15 +43,8 @@ class Room:
         self.members: dict[int, Avatar] = {}
         self.changed: set[Avatar] = set()
         self.events: list[bytes] = []
-        self.participants: set[str] = set()
-        """user ids admitted by a teacher (guests of an invitation, conference participants)."""
-        self.invited_classes: Callable[[], set[str]] = set
-        """Classes admitted to a ``conference`` room now (from active invitations)."""
-        self.chat_allowed = True
-        self.hooks: list[Any] = []
-        """Objects told when avatars enter (``entered``), leave (``left``) and reconnect (``resumed``)."""
-        self.control = RoomControl()
-        """Hands, muting, freezing, locking, polls, attendance (server/classroom/teacher.py)."""
+        self.features = Features(())
+        """The world's features, told about each step of the room's lifecycle (set by the world)."""
         if spec.interest == "grid":
             self.interest: RoomInterest | GridInterest = GridInterest(self.members, counters, settings)
         else:
@@ -65,21 +58,24 @@ class Room:
 
     def on_auth(self, identity: Identity) -> None:
         """Raise :class:`Refused` unless ``identity`` may enter now."""
-        if self.control.locked and identity.role not in (Role.TEACHER, Role.STAFF):
-            raise Refused(ErrorCode.ACCESS_DENIED, f"{self.spec.name} est verrouillée par l'enseignant")
+        self.features.may_enter(identity, self)
         if len(self.members) >= self.spec.capacity:
             raise Refused(ErrorCode.ROOM_FULL, f"{self.spec.name} est complet ({self.spec.capacity} places)")
         if not self.allows(identity):
             raise Refused(ErrorCode.ACCESS_DENIED, f"accès à {self.spec.name} refusé")
 
     def allows(self, identity: Identity) -> bool:
-        """The room's access policy (docs/worlds.md §access)."""
+        """The room's access policy (docs/worlds.md §access): a feature's verdict (guests, conference invitations),
+        else the world file's policy. Guests go only where a feature lets them."""
+        verdict = self.features.allows(identity, self)
+        if verdict is not None:
+            return verdict
         policy = self.spec.access.policy
         role = identity.role
         if role is Role.STAFF:
             return True
         if role is Role.GUEST:
-            return identity.user_id in self.participants
+            return False
         if policy == "open":
             return True
         if policy == "staff":
@@ -89,12 +85,8 @@ class Room:
             if role is Role.TEACHER:
                 return not classes or bool(set(identity.classes) & set(classes))
             return bool(set(identity.classes) & set(classes))
-        if policy == "conference":
-            return (
-                role is Role.TEACHER
-                or identity.user_id in self.participants
-                or bool(set(identity.classes) & self.invited_classes())
-            )
+        if policy == "conference":  # the guests feature adds the invited classes and the admitted guests
+            return role is Role.TEACHER
         return False
 
     def on_join(self, a: Avatar) -> None:
@@ -102,15 +94,8 @@ class Room:
         self.members[a.id] = a
         a.room = self
         self.changed.discard(a)
-        if a.session is not None:
-            a.session.push(encode(Presence([m.member() for m in self.members.values()], [])))
-        self.events.append(encode(Presence([a.member()], [])))
-        self.interest.added(a, self.events)
-        self.control.arrived(a)
-        if a.session is not None and not self.control.is_default():
-            a.session.push(encode(self.control.message()))
-        for hook in self.hooks:
-            hook.entered(a, self)
+        self.interest.added(a, self.events)  # presence too: PRESENCE lists, or APPEARs in grid rooms
+        self.features.joined(a, self)
 
     def on_leave(self, a: Avatar) -> None:
         """``a`` left (door, logout, end of grace period)."""
@@ -118,27 +103,12 @@ class Room:
             return
         self.changed.discard(a)
         self.interest.removed(a, self.events)
-        self.events.append(encode(Presence([], [a.id])))
-        hands, muted, spot = len(self.control.hands), len(self.control.muted), self.control.spotlight
-        self.control.left(a)
-        for hook in self.hooks:
-            hook.left(a, self)
-        if (hands, muted, spot) != (len(self.control.hands), len(self.control.muted), self.control.spotlight):
-            self.events.append(encode(self.control.message()))
+        self.features.left(a, self)
 
     def on_resume(self, a: Avatar) -> None:
         """``a``'s client reconnected: give it the full picture again."""
-        if a.session is not None:
-            a.session.push(encode(Presence([m.member() for m in self.members.values()], [])))
-            if not self.control.is_default():
-                a.session.push(encode(self.control.message()))
         self.interest.resumed(a)
-        for hook in self.hooks:
-            hook.resumed(a, self)
-
-    def on_message(self, a: Avatar, msg: Any) -> bool:
-        """Handle a room-specific message; return False if this room does not know it."""
-        return False
+        self.features.resumed(a, self)
 
     def on_dispose(self) -> None:
         """The server is stopping."""

@@ -3,7 +3,8 @@
 The tick (``tick_hz``, 20 Hz by default) is where frames are made: each room encodes what changed once,
 interest management picks what each client sees, and each client gets one frame (split only when a
 catch-up passes the protocol's limits), queued on its connection without waiting.
-Message handlers only change state; they never send or await.
+Message handlers only change state; they never send or await. Features (docs/adr/0004) add handlers, rooms and
+hooks through :class:`~cybercollege.server.core.feature.Feature`; the world knows none of them by name.
 """
 
 from __future__ import annotations
@@ -13,23 +14,22 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 from cybercollege import worlds
 from cybercollege.protocol import CloseCode, ErrorCode, encode
-from cybercollege.protocol.messages import Bye, Chat, Correction, Move, Say, UseDoor, Whisper, schema_of
+from cybercollege.protocol.messages import Chat, Correction, Move, Say, UseDoor, Whisper, schema_of
 from cybercollege.protocol.messages import Room as RoomMsg
-from cybercollege.server.classroom.rooms import journal_for, room_for
 from cybercollege.server.config import Settings
 from cybercollege.server.core import chat
 from cybercollege.server.core.avatar import Avatar
+from cybercollege.server.core.feature import Feature, Features, Handler
 from cybercollege.server.core.identity import Identity
 from cybercollege.server.core.interest import Counters, Outgoing
 from cybercollege.server.core.logs import event
 from cybercollege.server.core.room import Refused, Room
 from cybercollege.server.core.session import Session
-from cybercollege.server.guests.lobby import LOBBY_ID
 from cybercollege.server.persistence import AuditEvent, ChatRecord, Place, WriteBehind
 
 log = logging.getLogger("cybercollege.world")
@@ -38,15 +38,30 @@ log = logging.getLogger("cybercollege.world")
 class World:
     """One college: every room of a world definition, and the avatars in them."""
 
-    def __init__(self, spec: worlds.World, settings: Settings, writer: WriteBehind | None = None) -> None:
+    def __init__(
+        self,
+        spec: worlds.World,
+        settings: Settings,
+        writer: WriteBehind | None = None,
+        features: Iterable[Feature] = (),
+    ) -> None:
         self.spec = spec
         self.settings = settings
         self.writer = writer
         self.counters = Counters()
-        journal = journal_for(writer)
-        self.rooms: dict[str, Room] = {
-            rid: room_for(r, settings, self.counters, journal) for rid, r in spec.rooms.items()
-        }
+        self.features = Features(features)
+        for feature in self.features.all:
+            feature.bind(self)
+        self.rooms: dict[str, Room] = {rid: self._build_room(r) for rid, r in spec.rooms.items()}
+        for feature in self.features.all:
+            self.rooms.update((room.id, room) for room in feature.rooms())
+        for room in self.rooms.values():
+            room.features = self.features
+        self.handlers: dict[type, Handler] = {
+            Move: self._move, Say: self._say, Whisper: self._whisper, UseDoor: self._use_door,
+            **self.features.handlers,
+        }  # fmt: skip
+        """Every message a client may send in the world, by class: the one dispatch table."""
         self.avatars: dict[int, Avatar] = {}
         self.by_user: dict[str, Avatar] = {}
         self.by_resume: dict[str, Avatar] = {}
@@ -57,15 +72,16 @@ class World:
         self.corrections = 0
         self._next_id = 1
         self._stopping = False
-        self.handlers: dict[type, Callable[[Avatar, Session, Any], None]] = {}
-        """Handlers of feature messages (lobby, classroom...) by message class."""
-        self.on_joined: list[Callable[[Avatar], None]] = []
-        """Called when a connection is attached to an avatar (new, resumed or replaced)."""
-        self.on_removed: list[Callable[[Avatar], None]] = []
-        """Called when an avatar leaves the world for good."""
-        self.every_second: list[Callable[[], None]] = []
         self.burst_distance = settings.max_speed * settings.speed_tolerance * 0.5 + 0.5
         """Most distance one move may cover after a pause (half a second at full speed, plus slack)."""
+
+    def _build_room(self, spec: worlds.Room) -> Room:
+        """The room a feature builds for ``spec`` (a classroom), or a plain room."""
+        for feature in self.features.all:
+            room = feature.room(spec)
+            if room is not None:
+                return room
+        return Room(spec, self.settings, self.counters)
 
     # --- joining and leaving ----------------------------------------------------------------------
 
@@ -75,10 +91,13 @@ class World:
         Raises :class:`Refused` if the user cannot be placed anywhere (spawn room full).
         """
         old = self.by_user.get(identity.user_id)
-        if old is not None:  # resume, or a second login of the same user that replaces the first
-            return self._reattach(old, session, identity)
+        if old is not None and (old.session is not None or _same(resume, old.resume_token)):
+            return self._reattach(old, session, identity)  # resumed, or a second login replaces the first
+        if old is not None:  # dropped, and no or a wrong resume value: it leaves, a new avatar comes in its place
+            place = Place(identity.user_id, old.room.id, old.x, old.y, old.heading)
+            self.remove(old)
         if resume is not None:
-            session.error(ErrorCode.RESUME_FAILED, "la reprise a expiré : nouvelle arrivée")
+            session.error(ErrorCode.RESUME_FAILED, "reprise impossible (expirée ou inconnue) : nouvelle arrivée")
         room, (x, y, heading) = self._starting_place(identity, place)
         a = Avatar(self._next_id, identity, room, 0.0, 0.0, 0.0, resume_token=secrets.token_urlsafe(24))
         self._next_id += 1
@@ -92,8 +111,7 @@ class World:
         session.push(encode(RoomMsg(room.id, a.xq, a.yq, a.hq)))
         room.on_join(a)
         self._audit("join", a, room.id)
-        for hook in self.on_joined:
-            hook(a)
+        self.features.connected(a)
         return a
 
     def _reattach(self, a: Avatar, session: Session, identity: Identity) -> Avatar:
@@ -106,15 +124,14 @@ class World:
         session.push(encode(RoomMsg(a.room.id, a.xq, a.yq, a.hq)))
         a.room.on_resume(a)
         self._audit("resume", a, a.room.id)
-        for hook in self.on_joined:
-            hook(a)
+        self.features.connected(a)
         return a
 
     def _starting_place(self, identity: Identity, place: Place | None) -> tuple[Room, tuple[float, float, float]]:
-        if identity.is_guest:  # guests wait in the lobby until a teacher admits them
-            lobby = self.rooms[LOBBY_ID]
-            lobby.on_auth(identity)
-            return lobby, lobby.spec.spawn_points[0]
+        home = self.features.home(identity)
+        if home is not None:  # guests wait in their lobby until a teacher admits them
+            home.on_auth(identity)
+            return home, home.spec.spawn_points[0]
         if place is not None:
             room = self.rooms.get(place.room_id)
             if room is not None and room.spec.contains(place.x, place.y):
@@ -154,8 +171,7 @@ class World:
         if a.session is not None:
             a.session.avatar = None
             a.session = None
-        for hook in self.on_removed:
-            hook(a)
+        self.features.removed(a)
 
     def remove_user(self, user_id: str, code: CloseCode, reason: str) -> bool:
         """Remove a user's avatar now (logout, single logout, a teacher's decision)."""
@@ -174,21 +190,11 @@ class World:
         s = a.session
         if s is None:
             return
-        kind = type(msg)
-        if kind is Move:
-            self._move(a, s, msg)
-        elif kind is Say:
-            self._say(a, s, msg)
-        elif kind is Whisper:
-            self._whisper(a, s, msg)
-        elif kind is UseDoor:
-            self._use_door(a, s, msg)
-        elif kind is Bye:
-            s.close_later(CloseCode.NORMAL, "au revoir")
-        elif kind in self.handlers:
-            self.handlers[kind](a, s, msg)
-        elif not a.room.on_message(a, msg):
-            s.error(ErrorCode.UNEXPECTED_MESSAGE, f"{kind.__name__} is not handled here", msg.__protocol__.code)
+        handler = self.handlers.get(type(msg))
+        if handler is None:
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, f"{type(msg).__name__} is not handled here", schema_of(msg).code)
+            return
+        handler(a, s, msg)
 
     def _move(self, a: Avatar, s: Session, msg: Move) -> None:
         if not s.moves.take():
@@ -202,7 +208,7 @@ class World:
         x, y = msg.x / 100.0, msg.y / 100.0
         distance = math.hypot(x - a.x, y - a.y)
         room = a.room
-        if distance > a.move_budget or not room.spec.segment_allowed(a.x, a.y, x, y) or not room.control.may_move(a):
+        if distance > a.move_budget or not room.spec.segment_allowed(a.x, a.y, x, y) or not self.features.may_move(a):
             self.corrections += 1
             s.push(encode(Correction(msg.seq, a.xq, a.yq, a.hq)))
             return
@@ -225,12 +231,10 @@ class World:
             self.writer.chat(ChatRecord(a.room.id, a.identity.user_id, None, text))
 
     def _chat_refused(self, a: Avatar, s: Session, msg: Say | Whisper) -> bool:
-        """The room's rules for any chat, room or private: the lobby has none, a teacher may mute."""
-        if not a.room.chat_allowed:
-            s.error(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente", schema_of(msg).code)
-            return True
-        if not a.room.control.may_chat(a):
-            s.error(ErrorCode.MUTED, "l'enseignant a coupé la discussion", schema_of(msg).code)
+        """The features' rules for any chat, room or private (no chat in the lobby, a teacher may mute)."""
+        refusal = self.features.may_chat(a)
+        if refusal is not None:
+            s.error(refusal.code, refusal.message, schema_of(msg).code)
             return True
         return False
 
@@ -285,12 +289,8 @@ class World:
         self._audit("room_change", a, target.id, f"from {old.id}")
 
     def send_out(self, a: Avatar) -> None:
-        """Out of its room: a pupil to the entrance hall, a guest back to the lobby."""
-        if a.identity.is_guest:
-            a.room.participants.discard(a.identity.user_id)
-            target = self.rooms[LOBBY_ID]
-        else:
-            target = self.rooms[self.spec.spawn_room]
+        """Out of its room: to its home (a guest's lobby), else to the world's spawn room (the entrance hall)."""
+        target = self.features.home(a.identity) or self.rooms[self.spec.spawn_room]
         points = target.spec.spawn_points
         self.move_to(a, target, points[len(target.members) % len(points)])
 
@@ -340,8 +340,7 @@ class World:
     def _expire_grace(self) -> None:
         if self.tick_no % self.settings.tick_hz:
             return  # once a second is enough
-        for job in self.every_second:
-            job()
+        self.features.every_second()
         limit = time.monotonic() - self.settings.resume_grace
         for a in [a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit]:
             self.remove(a, "leave")
@@ -366,3 +365,8 @@ class World:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _same(resume: str | None, token: str) -> bool:
+    """The resume value a client sent is its avatar's (compared in constant time)."""
+    return resume is not None and secrets.compare_digest(resume.encode(), token.encode())

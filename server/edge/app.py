@@ -21,19 +21,21 @@ from cybercollege.server.auth.directory import DemoDirectory
 from cybercollege.server.auth.ent.config import EntConfig, load_ents
 from cybercollege.server.auth.ent.routes import setup_ent
 from cybercollege.server.auth.tokens import TokenService
-from cybercollege.server.classroom.export import add_classroom_routes
-from cybercollege.server.classroom.teacher import TeacherTools, add_teacher_routes
+from cybercollege.server.classroom.feature import Classrooms
+from cybercollege.server.classroom.teacher import TeacherTools
 from cybercollege.server.cluster import presence
+from cybercollege.server.cluster.feature import Cluster
 from cybercollege.server.conference import Sfu
 from cybercollege.server.conference.conferencing import Conferencing
+from cybercollege.server.conference.config import sfu_config
 from cybercollege.server.config import Settings
+from cybercollege.server.core.feature import Feature
 from cybercollege.server.core.logs import event
 from cybercollege.server.core.world import World
 from cybercollege.server.edge import audit, content, gateway, metrics
 from cybercollege.server.edge.services import SERVICES, Services
-from cybercollege.server.guests.invitation import InvitationBook
-from cybercollege.server.guests.lobby import Admissions
-from cybercollege.server.guests.routes import add_invitation_routes
+from cybercollege.server.guests.feature import Guests
+from cybercollege.server.http import TOKENS
 from cybercollege.server.persistence import Store, WriteBehind
 
 log = logging.getLogger("cybercollege.app")
@@ -53,29 +55,28 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     if problems:
         raise SystemExit("configuration refused: " + "; ".join(problems))
     spec = worlds.load_world(settings.world_path())
-    secret = settings.secret or secrets.token_urlsafe(48)
+    tokens = TokenService(settings.secret or secrets.token_urlsafe(48), settings.token_ttl)
     store = Store(settings.database_url)
     writer = WriteBehind(store, settings.flush_interval)
+    directory = DemoDirectory.load() if settings.demo else None
+    cluster = Cluster(presence.create(settings.broker_url), tokens)
+    features = features_of(settings, writer, tokens, directory, cluster)
     entries = content.catalogue(spec.files(), _world_root(settings.world_path()), settings.assets)
     services = Services(
         settings=settings,
-        world=World(spec, settings, writer),
-        tokens=TokenService(secret, settings.token_ttl),
+        world=World(spec, settings, writer, features),
+        tokens=tokens,
         store=store,
         writer=writer,
-        directory=DemoDirectory.load() if settings.demo else None,
+        directory=directory,
         files={e.sha256: e for e in entries},
         world_hash=content.world_hash(entries),
         limits=_limits(settings),
-        presence=presence.create(settings.broker_url),
-        invitations=InvitationBook(),
+        cluster=cluster,
     )
-    services.wire_presence()
-    Admissions(services.world, services.invitations)
-    TeacherTools(services.world)
-    services.conferencing = Conferencing(services.world, Sfu(settings.sfu_config()))
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
+    app[TOKENS] = tokens
     app[ENTRIES] = entries
     app.router.add_get("/", home)
     app.router.add_get("/health", health)
@@ -83,17 +84,17 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.router.add_get("/world/manifest", manifest)
     app.router.add_get("/files/{sha256}", file_route)
     app.router.add_get("/ws", gateway.websocket)
-    add_invitation_routes(app)
-    add_teacher_routes(app)
-    add_classroom_routes(app)
+    for feature in features:
+        for route in feature.routes():
+            app.router.add_route(route.method, route.path, route.handler)
     if ents is None:
         ents = load_ents(settings.ent_config) if settings.ent_config else []
     setup_ent(
         app,
         ents,
-        services.tokens,
+        tokens,
         public_url=settings.base_url(),
-        demo=services.directory,
+        demo=directory,
         on_logout=services.logout,
         access_ttl=min(900, settings.token_ttl),
     )
@@ -101,6 +102,23 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.on_shutdown.append(_shutdown)
     app.on_cleanup.append(_cleanup)
     return app
+
+
+def features_of(
+    settings: Settings,
+    writer: WriteBehind,
+    tokens: TokenService,
+    directory: DemoDirectory | None,
+    cluster: Cluster,
+) -> list[Feature]:
+    """Every feature of the world server: the one place that lists them (docs/adr/0004)."""
+    return [
+        Classrooms(writer),
+        TeacherTools(),
+        Guests(tokens, directory),
+        Conferencing(Sfu(sfu_config(settings))),
+        cluster,
+    ]
 
 
 def _world_root(path: Path) -> Path:
@@ -126,15 +144,14 @@ def _limits(settings: Settings) -> dict[str, int]:
 async def _start(app: web.Application) -> None:
     s: Services = app[SERVICES]
     await s.store.start()
-    await s.load_invitations()
     s.audit_handler = audit.attach(s.writer)
-    await s.presence.start()
+    for feature in s.world.features.all:
+        await feature.start()
     s.writer.start()
     gc.collect()
     gc.freeze()  # the world, the code and the libraries stay: later full collections need not scan them
     s.tasks.append(asyncio.create_task(s.world.run(), name="tick"))
     s.tasks.append(asyncio.create_task(_retention(s), name="retention"))
-    s.tasks.append(asyncio.create_task(_refresh_claims(s), name="presence-refresh"))
     event(log, "started", world=s.world.spec.id, rooms=len(s.world.rooms), demo=s.settings.demo)
 
 
@@ -150,37 +167,26 @@ async def _shutdown(app: web.Application) -> None:
     await asyncio.sleep(2.5 / s.settings.tick_hz)  # let the tick deliver the CLOSING frames
     for session in sessions:
         with contextlib.suppress(Exception):
-            await session.ws.close(code=CloseCode.GOING_AWAY, message=b"server shutting down")
+            await session.close(CloseCode.GOING_AWAY, "server shutting down")
     for task in s.tasks:
         task.cancel()
     await asyncio.gather(*s.tasks, return_exceptions=True)
-    if s.conferencing is not None:
-        await s.conferencing.close()
+    for feature in s.world.features.all:
+        try:
+            await feature.stop()
+        except Exception:
+            log.error("feature %s did not stop cleanly", feature.name, exc_info=True)
     s.world.remove_all()
     await s.writer.stop()
-    try:
-        await s.save_invitations()
-    except Exception:
-        log.error("could not save %d invitations at shutdown", len(s.invitations.changed), exc_info=True)
     event(log, "stopped", pending=s.writer.pending)
 
 
 async def _cleanup(app: web.Application) -> None:
-    audit_handler = app[SERVICES].audit_handler
-    if audit_handler is not None:
-        logging.getLogger("cybercollege.ent").removeHandler(audit_handler)
-    await app[SERVICES].presence.close()
-    await app[SERVICES].store.close()
-
-
-async def _refresh_claims(s: Services) -> None:
-    """Renew this process's claims on its users before they expire (several processes only)."""
-    while True:
-        await asyncio.sleep(presence.CLAIM_TTL / 3)
-        try:
-            await s.presence.refresh([a.identity.user_id for a in s.world.avatars.values()])
-        except Exception:
-            log.warning("presence broker unreachable: claims not refreshed", exc_info=True)
+    s = app[SERVICES]
+    if s.audit_handler is not None:
+        logging.getLogger("cybercollege.ent").removeHandler(s.audit_handler)
+    await s.cluster.close()
+    await s.store.close()
 
 
 async def _retention(s: Services) -> None:

@@ -1,25 +1,20 @@
-"""What the request handlers of one server share, built once by :func:`cybercollege.server.edge.app.build`."""
+"""What the edge's request handlers share, built once by :func:`cybercollege.server.edge.app.build`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from aiohttp import web
 
-from cybercollege.protocol import CloseCode
 from cybercollege.server.auth.directory import DemoDirectory
 from cybercollege.server.auth.tokens import TokenService
-from cybercollege.server.cluster.presence import Presence
+from cybercollege.server.cluster.feature import Cluster
 from cybercollege.server.config import Settings
-from cybercollege.server.core.avatar import Avatar
 from cybercollege.server.core.identity import Identity
 from cybercollege.server.core.world import World
 from cybercollege.server.edge import content
-from cybercollege.server.guests.invitation import Invitation, InvitationBook
 from cybercollege.server.persistence import Place, Store, WriteBehind
 
 log = logging.getLogger("cybercollege.app")
@@ -27,7 +22,8 @@ log = logging.getLogger("cybercollege.app")
 
 @dataclass
 class Services:
-    """Everything the handlers share, built once per server."""
+    """The edge's own state: the world (and through it, its features), tokens, the database, world content.
+    Features hold their own state; the edge reaches one with ``world.features.get(Kind)``."""
 
     settings: Settings
     world: World
@@ -38,15 +34,11 @@ class Services:
     files: dict[str, content.Entry]
     world_hash: str
     limits: dict[str, int]
-    presence: Presence
-    invitations: InvitationBook
+    cluster: Cluster
     connections: int = 0
     stopping: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    background: set[asyncio.Task[None]] = field(default_factory=set)
     audit_handler: logging.Handler | None = None
-    conferencing: Any = None
-    """cybercollege.server.conference.conferencing.Conferencing (media of conference rooms)."""
 
     async def load_place(self, identity: Identity) -> Place | None:
         """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""
@@ -61,61 +53,13 @@ class Services:
             log.warning("could not load the last place", extra={"user": identity.user_id}, exc_info=True)
             return None
 
-    # --- cluster-wide events (through presence: local, or Redis with several processes) ---
-
-    def wire_presence(self) -> None:
-        """Subscribe to what other processes (and this one) announce. Call before ``presence.start()``."""
-        self.presence.subscribe("revoke", self._on_revoke)
-        self.presence.subscribe("replaced", self._on_replaced)
-        self.world.on_removed.append(self._release)
-
     async def logout(self, sid: str) -> None:
-        """End a login session everywhere: its tokens stop working and its avatar leaves (close 4011)."""
-        await self.presence.publish("revoke", {"sid": sid})
+        """End a login session everywhere (close 4011): see :class:`Cluster`."""
+        await self.cluster.logout(sid)
 
     async def claim(self, user_id: str) -> None:
-        """This process is now the user's home; the previous one drops its connection."""
-        try:
-            previous = await self.presence.claim(user_id)
-            if previous is not None:
-                await self.presence.publish("replaced", {"user": user_id, "node": previous})
-        except Exception:
-            log.warning("presence broker unreachable: cannot claim a user", exc_info=True)
-
-    def _on_revoke(self, message: dict) -> None:
-        sid = str(message.get("sid", ""))
-        self.tokens.revoke(sid)
-        for a in list(self.world.avatars.values()):
-            if a.session is not None and a.session.sid == sid:
-                self.world.remove_user(a.identity.user_id, CloseCode.LOGGED_OUT, "déconnecté")
-
-    def _on_replaced(self, message: dict) -> None:
-        if message.get("node") == self.presence.node:
-            self.world.remove_user(str(message.get("user")), CloseCode.REPLACED, "connexion remplacée ailleurs")
-
-    def _release(self, avatar: Avatar) -> None:
-        if not self.stopping:
-            task = asyncio.get_running_loop().create_task(self.presence.release(avatar.identity.user_id))
-            self.background.add(task)
-            task.add_done_callback(self.background.discard)
-
-    # --- invitations ---
-
-    async def load_invitations(self) -> None:
-        for text in await self.store.load_invitations(datetime.now(UTC) - timedelta(days=1)):
-            self.invitations.load(Invitation.from_json(text))
-
-    async def save_invitations(self) -> None:
-        """Write the invitations that changed (awaited by the HTTP API before it answers)."""
-        book = self.invitations
-        while book.changed:
-            invitation = book.by_id[book.changed.pop()]
-            until = datetime.fromtimestamp(invitation.valid_until, UTC)
-            try:
-                await self.store.save_invitation(invitation.id, until, invitation.to_json())
-            except Exception:
-                book.changed.add(invitation.id)
-                raise
+        """This process is now the user's home: see :class:`Cluster`."""
+        await self.cluster.claim(user_id)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)

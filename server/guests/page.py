@@ -11,27 +11,29 @@ fills the HTML with them and hands the script the rest as JSON.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cybercollege.server.core.ratelimit import TokenBucket
-from cybercollege.server.edge.api import api_error, json_body
-from cybercollege.server.edge.services import SERVICES, Services
+from cybercollege.server.core.feature import Route
 from cybercollege.server.guests.invitation import Invitation, InvitationError, display_code, normalise_code
+from cybercollege.server.http import api_error, json_body
+
+if TYPE_CHECKING:
+    from cybercollege.server.guests.feature import Guests
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "client" / "locale"
 LANGUAGES = ("fr", "en", "de", "es", "it")
 DEFAULT = "fr"
 MAX_CODE_CHARS = 64
-ATTEMPTS_PER_MINUTE = 10
 _NAMES = {  # what a teacher may type as the invitation's language besides the ISO code
     "fr": ("français", "francais", "french", "französisch", "francés", "francese"),
     "en": ("english", "anglais", "englisch", "inglés", "ingles", "inglese"),
@@ -47,23 +49,22 @@ CSP = (
 _PLACEHOLDER = re.compile(r"\{\{([\w.:]+)\}\}")
 
 
-def add_guest_page_routes(app: web.Application, attempts: web.AppKey[dict[str, TokenBucket]]) -> None:
-    """Register the page, the check endpoint and the static files; ``attempts`` is /auth/guest's
-    per-address bucket, shared so that guessing codes costs the same everywhere."""
+def routes(guests: Guests) -> list[Route]:
+    """The page, the check endpoint and the page's files."""
+    return [
+        Route("GET", "/invite/{code}", functools.partial(invite_page, guests)),
+        Route("POST", "/auth/guest/check", functools.partial(check_invitation, guests)),
+        Route("GET", "/guest/{file}", static_file),
+    ]
 
-    async def page(request: web.Request) -> web.Response:
-        return await invite_page(request, request.app[attempts])
 
-    async def check(request: web.Request) -> web.Response:
-        return await check_invitation(request, request.app[attempts])
-
-    app.add_routes(
-        [
-            web.get("/invite/{code}", page),
-            web.post("/auth/guest/check", check),
-            web.static("/guest", WEB_DIR, append_version=False),
-        ]
-    )
+async def static_file(request: web.Request) -> web.FileResponse:
+    """``GET /guest/{file}``: the page's script, style sheet and MessagePack library (nothing else)."""
+    name = request.match_info["file"]
+    path = WEB_DIR / name
+    if name.startswith(".") or "/" in name or not path.is_file():
+        raise web.HTTPNotFound(text="no such file")
+    return web.FileResponse(path)
 
 
 # --- languages ---------------------------------------------------------------------------------------
@@ -113,14 +114,10 @@ def web_strings(lang: str) -> dict[str, str]:
 # --- the invitation, checked ------------------------------------------------------------------------
 
 
-def _bucket(request: web.Request, attempts: dict[str, TokenBucket]) -> TokenBucket:
-    return attempts.setdefault(request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE))
-
-
-def describe(services: Services, invitation: Invitation) -> dict[str, Any]:
+def describe(guests: Guests, invitation: Invitation) -> dict[str, Any]:
     """What a guest may know of an invitation before joining (contracts §1)."""
-    room = services.world.rooms.get(invitation.room)
-    directory = services.directory
+    room = guests.world.rooms.get(invitation.room)
+    directory = guests.directory
     school = directory.school_name if directory and directory.school_uai == invitation.school_uai else ""
     return {
         "language": invitation.language,
@@ -133,48 +130,46 @@ def describe(services: Services, invitation: Invitation) -> dict[str, Any]:
     }
 
 
-async def check_invitation(request: web.Request, attempts: dict[str, TokenBucket]) -> web.Response:
+async def check_invitation(guests: Guests, request: web.Request) -> web.Response:
     """``POST /auth/guest/check {"code"}``: 200 with the invitation's public facts, or an API error."""
-    if not _bucket(request, attempts).take():
+    if not guests.attempt(request.remote):
         raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
     code = (await json_body(request)).get("code")
     if not isinstance(code, str) or not 1 <= len(code) <= MAX_CODE_CHARS:
         raise api_error(400, "guest_invalid", "« code » est attendu.")
-    services: Services = request.app[SERVICES]
     try:
-        invitation = services.invitations.find(code)
+        invitation = guests.book.find(code)
     except InvitationError as exc:
         raise api_error(exc.status, exc.code, exc.message) from None
-    return web.json_response(describe(services, invitation))
+    return web.json_response(describe(guests, invitation))
 
 
 # --- the page -------------------------------------------------------------------------------------
 
 
-async def invite_page(request: web.Request, attempts: dict[str, TokenBucket]) -> web.Response:
+async def invite_page(guests: Guests, request: web.Request) -> web.Response:
     """The guest page; an unusable code shows why at once, in the guest's language, without a name form."""
-    services: Services = request.app[SERVICES]
     raw = request.match_info["code"]
     code = normalise_code(raw)[:MAX_CODE_CHARS]
     invitation: Invitation | None = None
     error: str | None = None
     status = 200
-    if not _bucket(request, attempts).take():
+    if not guests.attempt(request.remote):
         error, status = "too_many_attempts", 429
     elif len(raw) > MAX_CODE_CHARS:
         error, status = "invitation_unknown", 404
     else:
         try:
-            invitation = services.invitations.find(code)
+            invitation = guests.book.find(code)
         except InvitationError as exc:
             error, status = exc.code, exc.status
-            invitation = services.invitations.lookup(code)  # its language, to say why in it
+            invitation = guests.book.lookup(code)  # its language, to say why in it
     lang = language_of(invitation.language if invitation else None, request.headers.get("Accept-Language", ""))
     boot = {
         "code": display_code(code),
         "lang": lang,
         "error": error,
-        "invitation": describe(services, invitation) if invitation and not error else None,
+        "invitation": describe(guests, invitation) if invitation and not error else None,
         "strings": web_strings(lang),
         "now": int(time.time()),
     }

@@ -11,36 +11,34 @@ Teachers authenticate with their session token: ``Authorization: Bearer <access_
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from cybercollege.server.core.feature import Route
 from cybercollege.server.core.identity import Role
-from cybercollege.server.core.ratelimit import TokenBucket
-from cybercollege.server.edge.api import api_error, bearer_identity, json_body
-from cybercollege.server.edge.services import SERVICES, Services
+from cybercollege.server.guests import page, sheet
 from cybercollege.server.guests.invitation import InvitationError, display_code
-from cybercollege.server.guests.page import add_guest_page_routes
-from cybercollege.server.guests.sheet import sheet
+from cybercollege.server.http import api_error, bearer_identity, json_body
+
+if TYPE_CHECKING:
+    from cybercollege.server.guests.feature import Guests
 
 GUEST_TOKEN_TTL = 4 * 3600
-GUEST_ATTEMPTS: web.AppKey[dict[str, TokenBucket]] = web.AppKey("guest_attempts", dict)
-ATTEMPTS_PER_MINUTE = 10
 
 
-def add_invitation_routes(app: web.Application) -> None:
-    app[GUEST_ATTEMPTS] = {}
-    app.router.add_post("/api/invitations/sheet", sheet)  # the printable sheet (server/guests/sheet.py)
-    app.add_routes(
-        [
-            web.post("/api/invitations", create),
-            web.get("/api/invitations", list_invitations),
-            web.delete("/api/invitations/{id}", revoke),
-            web.post("/auth/guest", guest_login),
-        ]
-    )
-    add_guest_page_routes(app, GUEST_ATTEMPTS)
+def routes(guests: Guests) -> list[Route]:
+    """The invitations API, the printable sheet, and the guests' page (server/guests/page.py)."""
+    return [
+        Route("POST", "/api/invitations/sheet", functools.partial(sheet.sheet, guests)),
+        Route("POST", "/api/invitations", functools.partial(create, guests)),
+        Route("GET", "/api/invitations", functools.partial(list_invitations, guests)),
+        Route("DELETE", "/api/invitations/{id}", functools.partial(revoke, guests)),
+        Route("POST", "/auth/guest", functools.partial(guest_login, guests)),
+        *page.routes(guests),
+    ]
 
 
 def _text(body: dict[str, Any], key: str, limit: int, default: str | None = None) -> str:
@@ -57,14 +55,13 @@ def _number(body: dict[str, Any], key: str, default: float | None = None) -> flo
     return float(value)
 
 
-async def create(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
+async def create(guests: Guests, request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
     if teacher.role not in (Role.TEACHER, Role.STAFF):
         raise api_error(403, "invitation_forbidden", "Seuls les enseignants peuvent inviter.")
     body = await json_body(request)
     room_id = _text(body, "room", 64)
-    room = services.world.rooms.get(room_id)
+    room = guests.world.rooms.get(room_id)
     if room is None or room_id == "lobby" or room.spec.access.policy not in ("conference", "class"):
         raise api_error(400, "room_invalid", "Invitez dans l'amphithéâtre ou une salle de classe.")
     if not room.allows(teacher):
@@ -75,7 +72,7 @@ async def create(request: web.Request) -> web.Response:
     if not set(classes) <= set(teacher.classes) and teacher.role is not Role.STAFF:
         raise api_error(403, "classes_forbidden", "Vous ne pouvez inviter que vos propres classes.")
     try:
-        invitation, code = services.invitations.create(
+        invitation, code = guests.book.create(
             teacher,
             partner_school=_text(body, "partner_school", 120),
             country=_text(body, "country", 60),
@@ -88,50 +85,45 @@ async def create(request: web.Request) -> web.Response:
         )
     except InvitationError as exc:
         raise api_error(exc.status, exc.code, exc.message) from None
-    await _save(services)
-    link = f"{services.settings.base_url()}/invite/{display_code(code)}"
+    await _save(guests)
+    link = f"{guests.world.settings.base_url()}/invite/{display_code(code)}"
     return web.json_response({"invitation": invitation.public(), "code": display_code(code), "link": link}, status=201)
 
 
-async def list_invitations(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
+async def list_invitations(guests: Guests, request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
-    mine = [i.public() for i in services.invitations.by_id.values() if i.may_manage(teacher)]
+    mine = [i.public() for i in guests.book.by_id.values() if i.may_manage(teacher)]
     return web.json_response({"invitations": mine})
 
 
-async def revoke(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
+async def revoke(guests: Guests, request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
-    invitation = services.invitations.by_id.get(request.match_info["id"])
+    invitation = guests.book.by_id.get(request.match_info["id"])
     if invitation is None or not invitation.may_manage(teacher):
         raise api_error(404, "invitation_unknown", "Invitation inconnue.")
-    services.invitations.revoke(invitation.id)
-    await _save(services)
+    guests.book.revoke(invitation.id)
+    await _save(guests)
     return web.json_response({"invitation": invitation.public()})
 
 
-async def guest_login(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
-    attempts = request.app[GUEST_ATTEMPTS]
-    bucket = attempts.setdefault(request.remote or "?", TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE))
-    if not bucket.take():
+async def guest_login(guests: Guests, request: web.Request) -> web.Response:
+    if not guests.attempt(request.remote):
         raise api_error(429, "too_many_attempts", "Trop d'essais : attendez une minute.")
     body = await json_body(request)
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not isinstance(name, str) or len(code) > 64 or len(name) > 64:
         raise api_error(400, "guest_invalid", "« code » et « name » sont attendus.")
     try:
-        identity = services.invitations.redeem(code, name)
+        identity = guests.book.redeem(code, name)
     except InvitationError as exc:
         raise api_error(exc.status, exc.code, exc.message) from None
-    await _save(services)
-    token = services.tokens.issue(identity, ttl_seconds=GUEST_TOKEN_TTL)
+    await _save(guests)
+    token = guests.tokens.issue(identity, ttl_seconds=GUEST_TOKEN_TTL)
     return web.json_response({"access_token": token, "expires_in": GUEST_TOKEN_TTL, "name": identity.display_name})
 
 
-async def _save(services: Services) -> None:
+async def _save(guests: Guests) -> None:
     try:
-        await services.save_invitations()
+        await guests.save()
     except Exception:
         raise api_error(503, "storage_unavailable", "Enregistrement impossible : réessayez dans un instant.") from None

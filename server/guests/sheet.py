@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
@@ -26,10 +27,12 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 
 from cybercollege.server.core.identity import Role
-from cybercollege.server.edge.api import api_error, bearer_identity, json_body
-from cybercollege.server.edge.services import SERVICES, Services
 from cybercollege.server.guests.invitation import display_code, normalise_code
 from cybercollege.server.guests.page import describe, language_of
+from cybercollege.server.http import api_error, bearer_identity, json_body
+
+if TYPE_CHECKING:
+    from cybercollege.server.guests.feature import Guests
 
 ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "assets" / "fonts"
@@ -152,16 +155,15 @@ def sheet_name(partner_school: str, valid_from: float) -> str:
     return f"invitation-{slug or 'classe'}-{day}.pdf"
 
 
-async def sheet(request: web.Request) -> web.Response:
+async def sheet(guests: Guests, request: web.Request) -> web.Response:
     """``POST /api/invitations/sheet {"code"}`` (teacher's bearer token): the sheet as a PDF download."""
-    services: Services = request.app[SERVICES]
     teacher = bearer_identity(request)
     if teacher.role not in (Role.TEACHER, Role.STAFF):
         raise api_error(403, "invitation_forbidden", "Seuls les enseignants peuvent imprimer une invitation.")
     code = (await json_body(request)).get("code")
     if not isinstance(code, str) or not 1 <= len(code) <= MAX_CODE_CHARS:
         raise api_error(400, "code_invalid", "« code » : le code d'invitation est attendu.")
-    invitation = services.invitations.lookup(code)
+    invitation = guests.book.lookup(code)
     if invitation is None:
         raise api_error(404, "invitation_unknown", "Ce code d'invitation n'existe pas.")
     if not invitation.may_manage(teacher):
@@ -172,11 +174,11 @@ async def sheet(request: web.Request) -> web.Response:
         raise api_error(410, "invitation_expired", "Cette invitation n'est plus valable.")
     facts = SheetFacts(
         language=language_of(invitation.language, FALLBACK),
-        school=str(describe(services, invitation)["school"]),
+        school=str(describe(guests, invitation)["school"]),
         partner_school=invitation.partner_school,
         valid_from=invitation.valid_from,
         valid_until=invitation.valid_until,
-        link=f"{services.settings.base_url()}/invite/{display_code(normalise_code(code))}",
+        link=f"{guests.world.settings.base_url()}/invite/{display_code(normalise_code(code))}",
         code=display_code(normalise_code(code)),
     )
     name = sheet_name(invitation.partner_school, invitation.valid_from)

@@ -22,6 +22,7 @@ from cybercollege.protocol.conference import (
     ConfRecord,
     ConfRole,
 )
+from cybercollege.server.conference.conferencing import Conferencing
 from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import count_pixels, screenshot, until
 from tests.client.sessions import in_world, start, stop
@@ -77,6 +78,16 @@ class Peer(WorldConferenceClient):
         await self.conn.close()
 
 
+def recorded_pictures(conference, who: int) -> bool:
+    """More than one of ``who``'s pictures is in the recording's file."""
+    take = conference.recording.takes.get(who) if conference.recording is not None else None
+    return take is not None and any(s.kind.value == "video" and s.last_pts > 0 for s in take.sinks)
+
+
+def black(frame: av.VideoFrame) -> bool:
+    return frame.to_ndarray(format="rgb24").mean() < 30
+
+
 async def into_amphi(server, avatar_id: int, position: tuple[float, float, float]) -> None:
     world = server.world
     avatar, room = world.avatars[avatar_id], world.rooms["amphi"]
@@ -124,7 +135,7 @@ def test_pictures_fit_the_box_in_panda3d_layout():
 
 async def test_remote_video_on_the_big_screen_and_audio(base, server, http, driver, tmp_path):
     services = server.app[SERVICES]
-    sfu = services.conferencing.sfu
+    sfu = services.world.features.get(Conferencing).sfu
     sfu.config = dataclasses.replace(sfu.config, recordings_dir=str(tmp_path / "recordings"))
     session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
     await in_world(session)
@@ -151,7 +162,8 @@ async def test_remote_video_on_the_big_screen_and_audio(base, server, http, driv
         await teacher.conn.send(ConfRecord(True))  # every participant sees the recording indicator
         await until(lambda: media.recording, 5, "the recording event")
         await until(lambda: bar.rec.getText().endswith("Enregistrement en cours"), 2, "the REC indicator")
-        await asyncio.sleep(1.0)  # a file starts on the next keyframe (asked for at once, rate-limited to 0.5 s)
+        conference = sfu.conferences["amphi"]  # a take starts on the next keyframe: wait for pictures in it
+        await until(lambda: recorded_pictures(conference, host), 10, "the teacher's pictures in the recording")
         await teacher.conn.send(ConfRecord(False))
         await until(lambda: not media.recording, 5, "the end of the recording")
         (meta,) = (tmp_path / "recordings").glob("amphi-*/recording.json")
@@ -182,16 +194,16 @@ async def test_a_host_client_publishes_its_test_pattern(base, server, http, driv
         assert max(pupil.audio_levels) > SPEAKING_LEVEL, "the tone is heard"
 
         assert session.conference.media.toggle("audio") is True  # microphone off: silence
-        await asyncio.sleep(0.5)
+        await until(lambda: pupil.audio_levels[-1] < 0.005, 5, "silence")  # what was in flight has been heard
         heard = len(pupil.audio_levels)
         await until(lambda: len(pupil.audio_levels) > heard + 25, 5, "more audio")
-        assert max(pupil.audio_levels[heard + 5 :]) < 0.005, "silence while muted"
+        assert max(pupil.audio_levels[heard:]) < 0.005, "silence while muted"
 
         assert session.conference.media.toggle("video") is True  # camera off: black pictures
-        await asyncio.sleep(0.6)
+        await until(lambda: black(pupil.video_frames[-1]), 5, "a black picture")  # what was in flight was seen
         count = len(pupil.video_frames)
         await until(lambda: len(pupil.video_frames) > count + 3, 5, "more pictures")
-        assert pupil.video_frames[-1].to_ndarray(format="rgb24").mean() < 30
+        assert all(black(f) for f in pupil.video_frames[count:]), "black pictures while the camera is off"
     finally:
         await pupil.close()
         await stop(session, task)

@@ -26,7 +26,7 @@ from cybercollege.protocol.invitation import Admit
 from cybercollege.protocol.messages import Say
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES
-from cybercollege.server.guests.routes import GUEST_ATTEMPTS
+from cybercollege.server.guests.feature import Guests
 from tests.idp.chromium import chromium
 from tests.journeys.firefox import firefox
 from tests.server.conference.client import wait_for
@@ -350,7 +350,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
             assert "Einladung ist abgelaufen" in await jonas.inner_text("#ended-message")
             assert await schmidt.is_hidden("#rejoin-button")
             await shot(schmidt, shots, "06-invitation-revoked")
-            world.app[GUEST_ATTEMPTS].clear()
+            world.app[SERVICES].world.features.get(Guests).attempts.clear()
             await jonas.goto(f"{base}/invite/{created['code']}")
             assert "nicht mehr gültig" in await jonas.inner_text("#invitation-error")
             assert await jonas.is_hidden("#name-form")

@@ -35,6 +35,7 @@ from cybercollege.client import sources
 from cybercollege.client.i18n import tr
 from cybercollege.client.session import Options, Session
 from cybercollege.client.ui.login import LoginScreen
+from cybercollege.server.conference.conferencing import Conferencing
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES
 from tests.client.helpers import until
@@ -215,7 +216,7 @@ async def test_partner_class_is_seen_and_heard_in_the_amphitheatre(base, driver,
                 people = session.hud.people
                 await press_button(session, people.rows[guest].buttons["audio"])
                 await until(lambda: tr("conf_audio_muted") in people.rows[guest].status.getText(), 10, "'muted'")
-                conference = services.conferencing.sfu.conferences["amphi"]
+                conference = services.world.features.get(Conferencing).sfu.conferences["amphi"]
                 await until(lambda: all(f.muted for f in conference.forwarders
                                         if f.publisher == guest and f.kind.value == "audio"), 10,
                             "her sound no longer forwarded")

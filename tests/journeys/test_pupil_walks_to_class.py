@@ -8,6 +8,7 @@ from cybercollege.client.i18n import tr
 from cybercollege.client.session import Options, Session
 from cybercollege.client.ui.login import LoginScreen
 from cybercollege.protocol.messages import Anim
+from cybercollege.server.classroom.teacher import TeacherTools
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.journeys import keyboard
@@ -50,7 +51,8 @@ async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots)
         await until(lambda: f"Léa M. ({tr('you')}) · {tr('role_pupil')} · {tr('hand_up')}" in hud.people.getText(),
                     what="my raised hand in the people panel")
         classroom = server.world.rooms["salle-103"]
-        await until(lambda: avatar.anim == Anim.HAND_UP and me in classroom.control.hands,
+        control = server.world.features.get(TeacherTools).control(classroom)
+        await until(lambda: avatar.anim == Anim.HAND_UP and me in control.hands,
                     what="the server sees Léa's hand up in the queue")
         assert session.conn.mirror.room == avatar.room.id == "salle-103" and walker.seated
         await save_shot(base, shots / "5-hand-up.png")

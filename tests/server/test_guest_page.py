@@ -11,19 +11,19 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.guests.feature import Guests
 from cybercollege.server.guests.page import LOCALE_DIR, language_of, web_strings
-from cybercollege.server.guests.routes import GUEST_ATTEMPTS
 from tests.server.test_invitation import bearer, guest, invite
 
 
 async def check(http: aiohttp.ClientSession, server: TestServer, code: object) -> tuple[int, dict]:
-    server.app[GUEST_ATTEMPTS].clear()  # each test request is a fresh address
+    server.app[SERVICES].world.features.get(Guests).attempts.clear()  # each test request is a fresh address
     async with http.post(server.make_url("/auth/guest/check"), json={"code": code}) as r:
         return r.status, await r.json()
 
 
 async def page(http: aiohttp.ClientSession, server: TestServer, code: str, accept: str = "") -> tuple[int, str]:
-    server.app[GUEST_ATTEMPTS].clear()
+    server.app[SERVICES].world.features.get(Guests).attempts.clear()
     headers = {"Accept-Language": accept} if accept else {}
     async with http.get(server.make_url(f"/invite/{code}"), headers=headers) as r:
         return r.status, await r.text()
@@ -83,7 +83,7 @@ async def test_check_refusals_have_stable_codes(server: TestServer, http: aiohtt
 
 async def test_check_expired(server: TestServer, http: aiohttp.ClientSession) -> None:
     _, created = await invite(http, server)
-    book = server.app[SERVICES].invitations
+    book = server.app[SERVICES].world.features.get(Guests).book
     invitation = book.by_id[created["invitation"]["id"]]
     invitation.valid_until = time.time() - 1
     status, body = await check(http, server, created["code"])
@@ -95,7 +95,7 @@ async def test_check_expired(server: TestServer, http: aiohttp.ClientSession) ->
 
 
 async def test_check_shares_the_guest_login_bucket(server: TestServer, http: aiohttp.ClientSession) -> None:
-    server.app[GUEST_ATTEMPTS].clear()
+    server.app[SERVICES].world.features.get(Guests).attempts.clear()
     statuses = []
     for _ in range(12):
         async with http.post(server.make_url("/auth/guest/check"), json={"code": "ABCD"}) as r:
@@ -165,7 +165,7 @@ async def test_page_refusals_in_the_invitations_language(server: TestServer, htt
     ["/invite/" + "A" * 500, "/invite/%00%01", "/invite/<script>alert(1)</script>", "/invite/%E2%80%AE", "/invite/a b"],
 )
 async def test_no_500_on_strange_links(server: TestServer, http: aiohttp.ClientSession, path: str) -> None:
-    server.app[GUEST_ATTEMPTS].clear()
+    server.app[SERVICES].world.features.get(Guests).attempts.clear()
     async with http.get(server.make_url(path)) as r:
         text = await r.text()
         assert r.status == 404, text[:300]

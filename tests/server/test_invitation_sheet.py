@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.edge.services import Services
+from cybercollege.server.guests.feature import Guests
 from cybercollege.server.guests.invitation import display_code, normalise_code
 from cybercollege.server.guests.sheet import sheet_name
 from tests.server.test_invitation import bearer, invite
@@ -75,7 +76,7 @@ async def test_bad_codes_and_other_peoples_invitations_get_stable_errors(server,
     _, made = await invite(http, server)
     code = made["code"]
     other_school = Identity("t-lyon", "M. Autre", Role.TEACHER, "ent", school_uai="0691234A", classes=("4B",))
-    _, their_code = services.invitations.create(
+    _, their_code = services.world.features.get(Guests).book.create(
         other_school, partner_school="Liceo Roma", country="Italie", language="it", room="amphi", classes=(),
         valid_from=time.time(), valid_until=time.time() + 3600, max_guests=5)
     cases = [
@@ -91,7 +92,7 @@ async def test_bad_codes_and_other_peoples_invitations_get_stable_errors(server,
         assert got == status and headers["Content-Type"].startswith("application/json"), (value, login, body)
         assert error.encode() in body, (value, body)
 
-    services.invitations.revoke(made["invitation"]["id"])
+    services.world.features.get(Guests).book.revoke(made["invitation"]["id"])
     got, _, body = await sheet(http, server, code)
     assert got == 410 and b"invitation_revoked" in body
     async with http.post(server.make_url("/api/invitations/sheet"), data=b"{not json",
@@ -103,7 +104,7 @@ async def test_bad_codes_and_other_peoples_invitations_get_stable_errors(server,
 
 async def test_an_expired_invitation_has_no_sheet(server, services: Services, http):
     _, made = await invite(http, server)
-    services.invitations.by_id[made["invitation"]["id"]].valid_until = time.time() - 1
+    services.world.features.get(Guests).book.by_id[made["invitation"]["id"]].valid_until = time.time() - 1
     got, _, body = await sheet(http, server, made["code"])
     assert got == 410 and b"invitation_expired" in body
 

@@ -10,6 +10,7 @@ from cybercollege.client.network import WorldConnection
 from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import classroom as K
 from cybercollege.server.edge.services import Services
+from cybercollege.server.guests.feature import Guests
 from tests.server.classroom.conftest import RED, enter, export, pdf, seen, upload
 from tests.server.conftest import Connect
 from tests.server.test_invitation import guest, invite
@@ -63,7 +64,8 @@ async def test_a_guest_in_the_classroom_may_not(
     _, created = await invite(http, server)
     _, login = await guest(http, server, created["code"], "Emma")
     emma = await connect("", token=login["access_token"])
-    services.world.rooms[ROOM].participants.add(services.world.avatars[emma.mirror.me].identity.user_id)
+    emma_id = services.world.avatars[emma.mirror.me].identity.user_id
+    services.world.features.get(Guests).admitted.setdefault(ROOM, set()).add(emma_id)  # as if a teacher admitted her
     await enter(emma, services)
     for msg in TEACHER_MESSAGES.values():
         await emma.send(msg)

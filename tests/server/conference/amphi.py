@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 from cybercollege.protocol.conference import ConfFloor
 from cybercollege.protocol.invitation import Admit
 from cybercollege.server.conference import Participant
+from cybercollege.server.conference.conferencing import Conferencing
 from cybercollege.server.edge.services import Services
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import into
@@ -31,7 +32,7 @@ class Amphi:
     invitation: dict
 
     def participant(self, peer: Peer) -> Participant:
-        return self.services.conferencing.sfu.conferences["amphi"].participants[peer.me]
+        return self.services.world.features.get(Conferencing).sfu.conferences["amphi"].participants[peer.me]
 
     async def frames_stop(self, subscriber: Peer, mids: list[str]) -> None:
         """Nothing more arrives on ``mids`` while ``subscriber`` decodes 30 more frames of the host."""

@@ -9,7 +9,9 @@ from typing import Any
 
 from cybercollege.protocol import ErrorCode
 from cybercollege.protocol.conference import ConfIce, ConfLeft, ConfLink, ConfRole, ConfRooms
+from cybercollege.server.conference.conferencing import Conferencing
 from cybercollege.server.edge.services import Services
+from cybercollege.server.guests.feature import Guests
 from tests.server.conference.client import wait_for
 from tests.server.conference.test_world_conference import WorldConferenceClient, into
 from tests.server.conftest import Connect
@@ -92,10 +94,10 @@ async def test_included_rooms_end_with_the_last_host(connect: Connect, services:
         await wait_for(lambda: role(pupil, louis) == "audience", 5, "the pupil in the conference")
         await into(host.conn, services, "couloir")
         await wait_for(lambda: left(pupil, louis), 5, "the pupil out when no host is left")
-        assert services.conferencing.links == {}
+        assert services.world.features.get(Conferencing).links == {}
         await into(pupil.conn, services, "hall")
         await into(pupil.conn, services, "salle-101")  # no conference any more in that room
-        assert louis not in services.conferencing.attending
+        assert louis not in services.world.features.get(Conferencing).attending
 
 
 async def test_refusals_say_why(connect: Connect, services: Services) -> None:
@@ -112,11 +114,12 @@ async def test_refusals_say_why(connect: Connect, services: Services) -> None:
     await refused(bernard, ConfLink("salle-101", True), ErrorCode.UNEXPECTED_MESSAGE, "pas de conférence")
     await into(bernard, services, "amphi")
     await into(durand, services, "amphi")
-    services.world.rooms["amphi"].participants.add("demo:lea.martin")  # admitted, as an invitation would
+    admitted = services.world.features.get(Guests).admitted
+    admitted.setdefault("amphi", set()).add("demo:lea.martin")  # admitted, as an invitation would
     await refused(bernard, ConfLink("salle-101", True), ErrorCode.ACCESS_DENIED, "accès à Salle 101")  # not 6A/6B
     await refused(bernard, ConfLink("amphi", True), ErrorCode.INVALID_FIELD, "sa propre conférence")
     await refused(bernard, ConfLink("lobby", True), ErrorCode.INVALID_FIELD, "salle inconnue")
     await refused(bernard, ConfLink("salle-999", True), ErrorCode.INVALID_FIELD, "salle inconnue")
     await into(lea, services, "amphi")
     await refused(lea, ConfLink("salle-103", True), ErrorCode.ACCESS_DENIED, "seul l'hôte")
-    assert services.conferencing.links == {}
+    assert services.world.features.get(Conferencing).links == {}

@@ -1,4 +1,5 @@
-"""Small helpers of the JSON HTTP API: errors with stable codes, request bodies, and the caller's identity."""
+"""Small helpers of the JSON HTTP API, shared by the edge and the features' routes: errors with stable codes,
+request bodies, and the caller's identity."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from cybercollege.server.auth.tokens import TokenError
+from cybercollege.server.auth.tokens import TokenError, TokenService
 from cybercollege.server.core.identity import Identity
-from cybercollege.server.edge.services import SERVICES
+
+TOKENS: web.AppKey[TokenService] = web.AppKey("tokens", TokenService)
+"""The server's token service (set by the edge): who a bearer token names."""
 
 _STATUS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest,
@@ -46,7 +49,7 @@ def bearer_identity(request: web.Request) -> Identity:
     if not header.startswith("Bearer "):
         raise api_error(401, "token_missing", "Connexion requise (Authorization: Bearer <jeton>).")
     try:
-        identity, _sid = request.app[SERVICES].tokens.verify(header.removeprefix("Bearer ").strip())
+        identity, _sid = request.app[TOKENS].verify(header.removeprefix("Bearer ").strip())
     except TokenError as exc:
         raise api_error(401, exc.code, "Jeton refusé : reconnectez-vous.") from None
     return identity

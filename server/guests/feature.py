@@ -1,0 +1,212 @@
+"""The guests feature: partner classes invited by a teacher, the lobby where their pupils wait, and their way in.
+
+Guests never walk the college: admitted, they land in their invitation's room (the amphitheatre of the
+conference) and its access policy keeps them there; when the invitation ends they are removed. A guest a
+conference host removes (``CONF_REMOVE``) comes back to the lobby and waits again: teachers get the new list.
+Pupils of the invited classes enter the invited ``conference`` room while the invitation is active.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from cybercollege.protocol import CloseCode, ErrorCode, encode
+from cybercollege.protocol.invitation import Admit, Dismiss, Guest, Lobby
+from cybercollege.server.core.feature import Feature, Handler, Route
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.logs import event
+from cybercollege.server.core.ratelimit import TokenBucket
+from cybercollege.server.core.room import Refused, Room
+from cybercollege.server.guests import routes
+from cybercollege.server.guests.invitation import Invitation, InvitationBook
+from cybercollege.server.guests.lobby import LOBBY_ID, LobbyRoom
+
+if TYPE_CHECKING:
+    from cybercollege.server.auth.directory import DemoDirectory
+    from cybercollege.server.auth.tokens import TokenService
+    from cybercollege.server.core.avatar import Avatar
+    from cybercollege.server.core.session import Session
+    from cybercollege.server.core.world import World
+    from cybercollege.server.persistence import Store
+
+log = logging.getLogger("cybercollege.lobby")
+
+ATTEMPTS_PER_MINUTE = 10
+"""Invitation codes one address may try per minute, on every route that takes a code."""
+
+
+class Guests(Feature):
+    """Invitations, the lobby, admitting and dismissing guests, and the end of invitations."""
+
+    name = "guests"
+
+    def __init__(self, tokens: TokenService, directory: DemoDirectory | None = None) -> None:
+        self.book = InvitationBook()
+        self.tokens = tokens
+        self.directory = directory
+        self.attempts: dict[str, TokenBucket] = {}
+        """Code attempts per address, shared by every route that takes a code."""
+        self.admitted: dict[str, set[str]] = {}
+        """Room id -> user ids of the guests a teacher admitted there."""
+        self._notified: set[str] = set()
+
+    def bind(self, world: World) -> None:
+        super().bind(world)
+        self.lobby = LobbyRoom(world.settings, world.counters, self.book)
+
+    # --- declarations --------------------------------------------------------------------------------
+
+    def rooms(self) -> Iterable[Room]:
+        return (self.lobby,)
+
+    def handlers(self) -> Mapping[type, Handler]:
+        return {Admit: self.admit, Dismiss: self.dismiss}
+
+    def routes(self) -> Iterable[Route]:
+        return routes.routes(self)
+
+    async def start(self) -> None:
+        for text in await self._store().load_invitations(datetime.now(UTC) - timedelta(days=1)):
+            self.book.load(Invitation.from_json(text))
+
+    async def stop(self) -> None:
+        try:
+            await self.save()
+        except Exception:
+            log.error("could not save %d invitations at shutdown", len(self.book.changed), exc_info=True)
+
+    async def save(self) -> None:
+        """Write the invitations that changed (awaited by the HTTP API before it answers)."""
+        book = self.book
+        store = self._store()
+        while book.changed:
+            invitation = book.by_id[book.changed.pop()]
+            until = datetime.fromtimestamp(invitation.valid_until, UTC)
+            try:
+                await store.save_invitation(invitation.id, until, invitation.to_json())
+            except Exception:
+                book.changed.add(invitation.id)
+                raise
+
+    def attempt(self, address: str | None) -> bool:
+        """Spend one of ``address``'s code attempts; False when it has none left this minute."""
+        bucket = self.attempts.get(address or "?")
+        if bucket is None:
+            bucket = self.attempts[address or "?"] = TokenBucket(ATTEMPTS_PER_MINUTE / 60, ATTEMPTS_PER_MINUTE)
+        return bucket.take()
+
+    def _store(self) -> Store:
+        writer = self.world.writer
+        assert writer is not None, "invitations need the database"
+        return writer.store
+
+    # --- the rules ------------------------------------------------------------------------------------
+
+    def allows(self, identity: Identity, room: Room) -> bool | None:
+        """Guests go only where a teacher admitted them; pupils of an invited class enter the invited room."""
+        if room is self.lobby:
+            return None  # the lobby's own rule (LobbyRoom.allows)
+        admitted = identity.user_id in self.admitted.get(room.id, ())
+        if identity.role is Role.GUEST:
+            return admitted
+        if room.spec.access.policy == "conference" and (
+            admitted or set(identity.classes) & self.book.classes_for(room.id)
+        ):
+            return True
+        return None
+
+    def may_chat(self, a: Avatar) -> Refused | None:
+        if a.room is self.lobby:
+            return Refused(ErrorCode.CHAT_FORBIDDEN, "pas de discussion en salle d'attente")
+        return None
+
+    def home(self, identity: Identity) -> Room | None:
+        return self.lobby if identity.is_guest else None
+
+    # --- teachers' messages ---------------------------------------------------------------------------
+
+    def waiting_for(self, teacher: Identity) -> list[Avatar]:
+        return [
+            a
+            for a in self.lobby.members.values()
+            if (inv := self._invitation(a)) is not None and inv.may_manage(teacher)
+        ]
+
+    def admit(self, teacher: Avatar, session: Session, msg: Admit) -> None:
+        if teacher.identity.role not in (Role.TEACHER, Role.STAFF):
+            session.error(ErrorCode.ACCESS_DENIED, "seuls les enseignants admettent les invités", 96)
+            return
+        waiting = {a.id: a for a in self.waiting_for(teacher.identity)}
+        chosen = list(waiting.values()) if not msg.ids else [waiting[i] for i in msg.ids if i in waiting]
+        if msg.ids and len(chosen) != len(msg.ids):
+            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu ou déjà admis", 96)
+        for guest in chosen:
+            invitation = self._invitation(guest)
+            assert invitation is not None
+            target = self.world.rooms[invitation.room]
+            self.admitted.setdefault(target.id, set()).add(guest.identity.user_id)
+            spot = target.spec.spawn_points[len(target.members) % len(target.spec.spawn_points)]
+            self.world.move_to(guest, target, spot)
+            event(log, "guest_admitted", guest=guest.identity.user_id, by=teacher.identity.user_id)
+        self.notify()
+
+    def dismiss(self, teacher: Avatar, session: Session, msg: Dismiss) -> None:
+        guest = self.world.avatars.get(msg.id)
+        invitation = self._invitation(guest) if guest is not None else None
+        if guest is None or invitation is None or not invitation.may_manage(teacher.identity):
+            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu", 97)
+            return
+        self.world.remove_user(guest.identity.user_id, CloseCode.REMOVED, "renvoyé par l'enseignant")
+
+    def every_second(self) -> None:
+        """Remove the guests of invitations that were revoked or ran out."""
+        for invitation in self.book.ended():
+            for user_id in list(invitation.guests):
+                self.world.remove_user(user_id, CloseCode.REMOVED, "l'invitation est terminée")
+                self.admitted.get(invitation.room, set()).discard(user_id)
+            invitation.guests.clear()
+            self.book.changed.add(invitation.id)
+
+    def notify(self) -> None:
+        """Send each connected teacher the guests waiting for them."""
+        for a in self.world.avatars.values():
+            if a.session is not None and a.identity.role in (Role.TEACHER, Role.STAFF):
+                waiting = self.waiting_for(a.identity)
+                if waiting or a.identity.user_id in self._notified:
+                    a.session.push(encode(Lobby([self._guest(g) for g in waiting])))
+                    self._notified.add(a.identity.user_id)
+
+    # --- arrivals and departures ----------------------------------------------------------------------
+
+    def connected(self, a: Avatar) -> None:
+        if a.identity.role in (Role.TEACHER, Role.STAFF):
+            self.notify()
+
+    def joined(self, a: Avatar, room: Room) -> None:
+        if room is self.lobby:  # a guest arrives (first connection, or sent back)
+            self.notify()
+
+    def left(self, a: Avatar, room: Room) -> None:
+        """A guest out of the invited room (sent out, removed) must be admitted again to come back."""
+        if a.identity.is_guest and room is not self.lobby:
+            self.admitted.get(room.id, set()).discard(a.identity.user_id)
+
+    def removed(self, a: Avatar) -> None:
+        if a.identity.is_guest:
+            self.notify()
+
+    def _invitation(self, a: Avatar | None) -> Invitation | None:
+        if a is None or a.identity.invitation is None:
+            return None
+        return self.book.by_id.get(a.identity.invitation)
+
+    def _guest(self, a: Avatar) -> Guest:
+        invitation = self._invitation(a)
+        school = invitation.partner_school if invitation else ""
+        return Guest(a.id, a.identity.display_name, a.identity.invitation or "-", school[:120])
+
+
+__all__ = ["LOBBY_ID", "Guests"]
