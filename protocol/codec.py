@@ -19,7 +19,7 @@ def encode(msg: Any) -> bytes:
     return msgpack.packb([schema.code, *schema.to_fields(msg)], use_bin_type=True)
 
 
-def decode(data: bytes, direction: Direction, max_bytes: int | None = None) -> Any:
+def decode(data: bytes | str, direction: Direction, max_bytes: int | None = None) -> Any:
     """Decode one message sent in ``direction`` (TO_SERVER: what a server receives)."""
     if max_bytes is None:
         max_bytes = L.MAX_FRAME_BYTES if direction is Direction.TO_SERVER else L.MAX_SERVER_FRAME_BYTES
