@@ -20,9 +20,8 @@ from typing import Any
 import aiohttp
 
 from cybercollege import worlds
-from cybercollege.protocol import ProtocolError
-from cybercollege.protocol.connection import ClientConnection
-from cybercollege.protocol.messages import Chat, Correction, Frame, Move, Room, Say, UseDoor, Welcome
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.messages import Chat, Correction, Frame, Move, Room
 from cybercollege.protocol.quantize import heading_to_wire, to_cm
 from cybercollege.server.core import logs
 
@@ -62,7 +61,7 @@ class BotOptions:
 
 
 class Bot:
-    """One scripted avatar."""
+    """One scripted avatar, on the client network library (cybercollege.client.network)."""
 
     def __init__(self, login: str, world: worlds.World, options: BotOptions, probe: Probe, rng: random.Random):
         self.login = login
@@ -70,47 +69,33 @@ class Bot:
         self.options = options
         self.probe = probe
         self.rng = rng
-        self.conn = ClientConnection()
+        self.conn: WorldConnection | None = None
         self.avatar_id = 0
         self.room_id = ""
         self.x = self.y = self.heading = 0.0
         self.seq = 0
         self.chats: list[Chat] = []
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.welcome_event = asyncio.Event()
 
     async def run(self, http: aiohttp.ClientSession, duration: float) -> None:
-        token = await demo_token(http, self.options.url, self.login)
-        async with http.ws_connect(f"{self.options.url}/ws", compress=0, max_msg_size=1 << 20) as ws:
-            self.ws = ws
-            await ws.send_bytes(self.conn.hello(token, client="cybercollege-bot"))
-            reader = asyncio.create_task(self._read(ws))
-            try:
-                await asyncio.wait_for(self.welcome_event.wait(), 10)
-                await self._walk(ws, time.monotonic() + duration)
-            finally:
-                reader.cancel()
-                if not ws.closed:
-                    await ws.close()
-
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        probe = self.probe
-        observe = self.options.observe
-        async for msg in ws:
-            if msg.type != aiohttp.WSMsgType.BINARY:
-                continue
-            data = msg.data
-            probe.frames += 1
-            probe.bytes += len(data)
-            if self.conn.welcome is not None and not observe and data[1:2] == b"\x10":
-                continue  # a FRAME, and we are not measuring: skip decoding (cheap bots)
-            try:
-                self._on_message(self.conn.receive(data))
-            except ProtocolError:
-                probe.errors += 1
+        token = await fetch_demo_token(http, self.options.url, self.login)
+        self.conn = conn = WorldConnection(http, self.options.url, token, client="cybercollege-bot")
+        conn.mirror.listeners.append(self._on_message)
+        try:
+            welcome = await conn.connect()
+            self.avatar_id, self.room_id = welcome.you.id, welcome.room
+            self.x, self.y = welcome.you.x / 100, welcome.you.y / 100
+            await self._walk(conn, time.monotonic() + duration)
+        finally:
+            self.probe.frames += conn.received
+            self.probe.bytes += conn.received_bytes
+            self.probe.errors += conn.protocol.invalid
+            await conn.close()
 
     def _on_message(self, msg: Any) -> None:
+        """A mirror listener: each message, a FRAME's events before the FRAME."""
         if isinstance(msg, Frame):
+            if not self.options.observe:
+                return
             now = time.monotonic()
             sent = self.probe.sent
             for u in msg.updates:
@@ -118,8 +103,6 @@ class Bot:
                 t = sent.get((u.id, u.x, u.y))
                 if t is not None and u.id != self.avatar_id:
                     self.probe.latencies.append(now - t)
-            for event in msg.events:
-                self._on_message(event)
         elif isinstance(msg, Room):
             self.room_id, self.x, self.y = msg.room, msg.x / 100, msg.y / 100
         elif isinstance(msg, Correction):
@@ -127,22 +110,18 @@ class Bot:
             self.x, self.y = msg.x / 100, msg.y / 100
         elif isinstance(msg, Chat):
             self.chats.append(msg)
-        elif isinstance(msg, Welcome):
-            self.avatar_id, self.room_id = msg.you.id, msg.room
-            self.x, self.y = msg.you.x / 100, msg.you.y / 100
-            self.welcome_event.set()
 
-    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, until: float) -> None:
+    async def _walk(self, conn: WorldConnection, until: float) -> None:
         period = 1.0 / self.options.move_hz
         await asyncio.sleep(self.rng.random() * period)  # spread bots over the tick
         target = self._pick_target()
-        while time.monotonic() < until and not ws.closed:
+        while time.monotonic() < until and not conn.closed:
             if target is None or math.hypot(target[0] - self.x, target[1] - self.y) < 0.2:
-                await self._arrived(ws, target)
+                await self._arrived(conn, target)
                 target = self._pick_target()
                 continue
             self._step_towards(target, self.options.speed * period)
-            await self._send_move(ws, anim=1)
+            await self._send_move(conn, anim=1)
             await asyncio.sleep(period)
 
     def _step_towards(self, target: tuple[float, float, str | None], step: float) -> None:
@@ -153,21 +132,19 @@ class Bot:
         self.y += dy * ratio
         self.heading = math.degrees(math.atan2(-dx, dy)) % 360
 
-    async def _send_move(self, ws: aiohttp.ClientWebSocketResponse, anim: int) -> None:
+    async def _send_move(self, conn: WorldConnection, anim: int) -> None:
         self.seq += 1
         xq, yq = to_cm(self.x), to_cm(self.y)
         self.probe.sent[(self.avatar_id, xq, yq)] = time.monotonic()
-        await ws.send_bytes(self.conn.send(Move(self.seq, xq, yq, heading_to_wire(self.heading), anim)))
+        await conn.send(Move(self.seq, xq, yq, heading_to_wire(self.heading), anim))
 
-    async def _arrived(
-        self, ws: aiohttp.ClientWebSocketResponse, target: tuple[float, float, str | None] | None
-    ) -> None:
+    async def _arrived(self, conn: WorldConnection, target: tuple[float, float, str | None] | None) -> None:
         if target is not None and target[2] is not None:
-            await ws.send_bytes(self.conn.send(UseDoor(target[2])))
+            await conn.use_door(target[2])
             await asyncio.sleep(0.2)
         elif self.options.chat_chance and self.rng.random() < self.options.chat_chance:
-            await ws.send_bytes(self.conn.send(Say(self.rng.choice(PHRASES))))
-        await self._send_move(ws, anim=0)
+            await conn.say(self.rng.choice(PHRASES))
+        await self._send_move(conn, anim=0)
         await asyncio.sleep(self.rng.uniform(0.0, 0.5))
 
     def _pick_target(self) -> tuple[float, float, str | None] | None:
@@ -186,13 +163,6 @@ class Bot:
             if room.segment_allowed(self.x, self.y, x, y):
                 return (x, y, None)
         return None
-
-
-async def demo_token(http: aiohttp.ClientSession, url: str, login: str) -> str:
-    async with http.post(f"{url}/auth/demo", json={"login": login}) as resp:
-        if resp.status != 200:
-            raise RuntimeError(f"demo login of {login} refused: {resp.status} {await resp.text()}")
-        return (await resp.json())["access_token"]
 
 
 async def run_bots(

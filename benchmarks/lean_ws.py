@@ -49,9 +49,14 @@ class LeanWebSocket(asyncio.Protocol):
             self.closed.set_result(None)
 
     def send(self, payload: bytes) -> None:
+        """One binary message (under 64 KiB)."""
+        self._frame(0x82, payload)
+
+    def _frame(self, first: int, payload: bytes) -> None:
         n = len(payload)
-        header = bytes((0x82, 0x80 | n)) if n < 126 else bytes((0x82, 0x80 | 126)) + n.to_bytes(2, "big")
-        self.transport.write(header + b"\0\0\0\0" + payload)  # type: ignore[union-attr]
+        header = bytes((first, 0x80 | n)) if n < 126 else bytes((first, 0x80 | 126)) + n.to_bytes(2, "big")
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(header + b"\0\0\0\0" + payload)
 
     def data_received(self, data: bytes) -> None:
         buf = self.buffer
@@ -82,6 +87,8 @@ class LeanWebSocket(asyncio.Protocol):
                     self.first.set_result(bytes(buf[start : start + length]))
                 elif self.on_message is not None:
                     self.on_message(bytes(buf[start : start + length]))
+            elif opcode == 0x9 and self.transport is not None:  # the server's heartbeat: PONG, same payload
+                self._frame(0x8A, bytes(buf[start : start + length]))
             elif opcode == 0x8 and self.transport is not None:
                 self.transport.close()
             del buf[: start + length]

@@ -1,5 +1,9 @@
 """Load generator for the benchmark: N lean bots against our server or the baseline.
 
+Against our server each bot runs the shared protocol state machine (``ClientConnection``: HELLO, WELCOME,
+BYE) and the client library's demo login, over a lean WebSocket (benchmarks/lean_ws.py) that decodes
+nothing unless the bot observes.
+
 Each bot walks a straight random path in the arena, sending a move at ``--hz``. A few "observer" bots
 decode everything they receive and time each update from the moment its sender sent it (bots share one
 process, so one monotonic clock). Prints one JSON line of results.
@@ -18,9 +22,9 @@ from collections.abc import Callable
 import aiohttp
 
 from benchmarks.lean_ws import LeanWebSocket
-from cybercollege.protocol import Direction, decode
-from cybercollege.protocol.connection import ClientConnection
-from cybercollege.protocol.messages import Frame, Move, Welcome
+from cybercollege.client.network import ConnectionRefused, fetch_demo_token
+from cybercollege.protocol.connection import ClientConnection, Received, Send
+from cybercollege.protocol.messages import Frame, Move
 
 SENT: dict[tuple[int, int, int], float] = {}
 LAT: list[float] = []
@@ -46,32 +50,43 @@ class Walker:
 
 
 async def ours(http: aiohttp.ClientSession, url: str, i: int, observe: bool, args: argparse.Namespace) -> None:
-    async with http.post(f"{url}/auth/demo", json={"login": f"bot-{i}"}) as r:
-        token = (await r.json())["access_token"]
+    """One bot on our server: the shared protocol state machine over the lean socket."""
+    token = await fetch_demo_token(http, url, f"bot-{i}")
     conn = ClientConnection()
     me = 0
 
     def on_frame(data: bytes) -> None:
-        frame = decode(data, Direction.TO_CLIENT)
-        if isinstance(frame, Frame):
-            now = time.monotonic()
-            for u in frame.updates:
-                t = SENT.get((u.id, u.x, u.y))
-                if t is not None and u.id != me:
-                    LAT.append(now - t)
-                    COUNTS["updates_observed"] += 1
+        for ev in conn.receive(data):
+            frame = ev.message if isinstance(ev, Received) else None
+            if isinstance(frame, Frame):
+                now = time.monotonic()
+                for u in frame.updates:
+                    t = SENT.get((u.id, u.x, u.y))
+                    if t is not None and u.id != me:
+                        LAT.append(now - t)
+                        COUNTS["updates_observed"] += 1
 
     host, port = url.removeprefix("http://").split(":")
     ws = await LeanWebSocket.connect(host, int(port), "/ws", on_frame if observe else None, COUNTS)
+    loop = asyncio.get_running_loop()
     try:
-        ws.send(conn.hello(token))
-        welcome = conn.receive(await ws.first)
-        assert isinstance(welcome, Welcome), welcome
+        ws.send(conn.hello(token, "cybercollege-load", now=loop.time()))
+        try:
+            async with asyncio.timeout_at(conn.deadline):
+                conn.receive(await ws.first, loop.time())
+        except TimeoutError:
+            conn.timeout(loop.time())
+        welcome = conn.welcome
+        if welcome is None:
+            raise ConnectionRefused(conn.refusal.message if conn.refusal else "no WELCOME")
         me = welcome.you.id
         COUNTS["connected"] += 1
         walker = Walker(random.Random(i), args.size, welcome.you.x / 100, welcome.you.y / 100)
         await walk(ws, args, lambda seq: _ours_move(conn, me, walker, seq, args))
     finally:
+        for ev in conn.bye():
+            if isinstance(ev, Send):
+                ws.send(ev.data)
         ws.close()
 
 

@@ -1,25 +1,28 @@
 """The client's connection to the world server: asyncio + aiohttp around the sans-I/O protocol.
 
-Used by the Panda3D client, the tests and scripts. It keeps a :class:`Mirror` up to date and lets callers
-wait for a condition on it.
+The one client network library: the Panda3D client, the bots, the tests and scripts use it (the load
+generator uses its state machine and token fetcher over a leaner socket). It imports neither Panda3D nor
+the server. It keeps a :class:`Mirror` up to date and lets callers wait for a condition on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import itertools
 from collections.abc import Callable
 
 import aiohttp
 
 from cybercollege.client.mirror import Mirror
-from cybercollege.protocol import ErrorCode, ProtocolError
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import limits as L
-from cybercollege.protocol.connection import ClientConnection
-from cybercollege.protocol.messages import Bye, Error, Move, Ping, Say, UseDoor, Welcome, Whisper
+from cybercollege.protocol.connection import ClientConnection, Close, Event, Received, Send, State
+from cybercollege.protocol.messages import Error, Move, Say, UseDoor, Welcome, Whisper
 from cybercollege.protocol.quantize import heading_to_wire, to_cm
 from cybercollege.protocol.whiteboard import GivePen, StrokeBegin, StrokeEnd, StrokePoints
+
+_nonces = itertools.count(1)
 
 
 class ConnectionRefused(Exception):
@@ -42,26 +45,36 @@ async def fetch_demo_token(http: aiohttp.ClientSession, url: str, login: str) ->
 
 
 class WorldConnection:
-    """One live connection. ``await connect()``, then send and ``wait_for`` what you expect."""
+    """One live connection. ``await connect()``, then send and ``wait_for`` what you expect.
 
-    def __init__(self, http: aiohttp.ClientSession, url: str, token: str) -> None:
+    Every protocol rule (handshake, deadline, resume value, PING round trips, BYE) is the state machine's,
+    :class:`~cybercollege.protocol.connection.ClientConnection` (``self.protocol``); this class moves bytes.
+    """
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, token: str, client: str = "cybercollege") -> None:
         self.http = http
         self.url = url.rstrip("/")
         self.token = token
+        self.client = client
         self.mirror = Mirror()
         self.protocol = ClientConnection()
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.close_code: int | None = None
         self.received = 0
+        """Messages received (a FRAME counts one)."""
+        self.received_bytes = 0
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._seq = 0
         self._cid = 0
 
     async def connect(self, resume: str | None = None, timeout: float = 10.0) -> Welcome:
-        self.protocol = ClientConnection()
+        """Open the WebSocket and do the handshake; raises :class:`ConnectionRefused` if it fails."""
+        loop = asyncio.get_running_loop()
+        self.protocol = conn = ClientConnection()
+        conn.handshake_timeout = timeout
         try:
-            self.ws = await self.http.ws_connect(
+            self.ws = ws = await self.http.ws_connect(
                 f"{self.url}/ws",
                 compress=0,
                 max_msg_size=L.MAX_SERVER_FRAME_BYTES,
@@ -69,39 +82,69 @@ class WorldConnection:
             )
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionRefused(f"serveur injoignable : {exc}") from exc
-        await self.ws.send_bytes(self.protocol.hello(self.token, resume=resume))
-        msg = await self.ws.receive(timeout)
-        if msg.type != aiohttp.WSMsgType.BINARY:
-            raise ConnectionRefused(
-                "connexion fermée pendant la poignée de main", close_code=self.ws.close_code
-            )
-        first = self.protocol.receive(msg.data)
-        if isinstance(first, Error):
-            await self.ws.receive(timeout)  # the close frame
-            raise ConnectionRefused(first.message, first.code, self.ws.close_code)
-        if not isinstance(first, Welcome):
-            raise ConnectionRefused(f"unexpected first message {type(first).__name__}")
-        self.mirror.apply(first)
+        await ws.send_bytes(conn.hello(self.token, self.client, resume, loop.time()))
+        try:
+            async with asyncio.timeout_at(conn.deadline):
+                await self._handshake(ws)
+        except TimeoutError:
+            await self._act(conn.timeout(loop.time()))
+            raise ConnectionRefused("pas de réponse du serveur pendant la poignée de main") from None
+        welcome = conn.welcome
+        if welcome is None:
+            if not ws.closed:
+                with contextlib.suppress(TimeoutError):
+                    await ws.receive(5)  # the server's close frame, which says its code
+            self.close_code = ws.close_code
+            refusal = conn.refusal
+            if refusal is None:
+                raise ConnectionRefused("connexion fermée pendant la poignée de main", close_code=ws.close_code)
+            raise ConnectionRefused(refusal.message, refusal.code, ws.close_code)
         self._reader = asyncio.create_task(self._read())
-        return first
+        return welcome
+
+    async def _handshake(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Read until WELCOME or a refusal."""
+        conn = self.protocol
+        while conn.state is State.CONNECTING:
+            msg = await ws.receive()
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                conn.closed(ws.close_code)
+                return
+            await self._act(conn.receive(msg.data, asyncio.get_running_loop().time()))
+
+    async def _act(self, events: list[Event]) -> None:
+        """Do what the state machine says: apply, send, close."""
+        ws = self.ws
+        for ev in events:
+            if isinstance(ev, Received):
+                self.mirror.apply(ev.message)
+            elif ws is None or ws.closed:
+                continue
+            elif isinstance(ev, Send):
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.send_bytes(ev.data)
+            elif isinstance(ev, Close):
+                await ws.close(code=ev.code, message=ev.reason.encode()[:120])
 
     async def _read(self) -> None:
         assert self.ws is not None
+        loop = asyncio.get_running_loop()
+        receive = self.protocol.receive
         try:
             async for msg in self.ws:
                 if msg.type != aiohttp.WSMsgType.BINARY:
                     continue
                 self.received += 1
-                try:
-                    decoded = self.protocol.receive(msg.data)
-                except ProtocolError as exc:
-                    self.mirror.errors.append(Error(int(exc.code), f"from server: {exc.message}"))
-                    continue
-                self.mirror.apply(decoded)
+                self.received_bytes += len(msg.data)
+                invalid = self.protocol.invalid
+                await self._act(receive(msg.data, loop.time()))
+                if self.protocol.invalid > invalid:
+                    self.mirror.errors.append(Error(int(ErrorCode.MALFORMED), "from server: undecodable message"))
                 async with self._changed:
                     self._changed.notify_all()
         finally:
             self.close_code = self.ws.close_code
+            self.protocol.closed(self.close_code)
             async with self._changed:
                 self._changed.notify_all()
 
@@ -162,11 +205,12 @@ class WorldConnection:
 
     async def ping(self) -> float:
         """Round trip in seconds."""
-        nonce = int(time.monotonic() * 1000) & 0xFFFFFFFF
-        start = time.perf_counter()
-        await self.send(Ping(nonce))
+        loop = asyncio.get_running_loop()
+        nonce = next(_nonces)
+        assert self.ws is not None
+        await self.ws.send_bytes(self.protocol.ping(nonce, loop.time()))
         await self.wait_for(lambda m: any(p.nonce == nonce for p in m.pongs))
-        return time.perf_counter() - start
+        return self.protocol.rtt or 0.0
 
     async def drop(self) -> None:
         """Lose the connection without saying goodbye (the avatar stays for the grace period)."""
@@ -176,11 +220,9 @@ class WorldConnection:
             await self.ws.close(code=1001)
 
     async def close(self) -> None:
-        """Leave for good."""
+        """Leave for good (BYE: no resume)."""
         if self.ws is not None and not self.ws.closed:
-            with contextlib.suppress(ConnectionError, ProtocolError, RuntimeError):
-                await self.send(Bye())
-            await self.ws.close()
+            await self._act(self.protocol.bye())
         if self._reader:
             await asyncio.gather(self._reader, return_exceptions=True)
 

@@ -9,9 +9,11 @@ import msgpack
 import pytest
 from aiohttp.test_utils import TestServer
 
+from cybercollege.client.network import ConnectionRefused, WorldConnection
 from cybercollege.protocol import CloseCode, Direction, ErrorCode, decode, encode
-from cybercollege.protocol.connection import ClientConnection
-from cybercollege.protocol.messages import Error, Hello, Move, Ping, Pong, Welcome, Whisper
+from cybercollege.protocol import limits as L
+from cybercollege.protocol.messages import Error, Frame, Hello, Move, Ping
+from cybercollege.protocol.quantize import to_cm
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.core.chat import whisper_refusal
 from cybercollege.server.core.identity import Identity, Role
@@ -37,25 +39,25 @@ async def read_error_and_close(ws: aiohttp.ClientWebSocketResponse) -> tuple[Err
     return error, ws.close_code
 
 
-async def welcomed(
-    server: TestServer, http: aiohttp.ClientSession, services: Services
-) -> aiohttp.ClientWebSocketResponse:
-    ws = await raw(server, http)
-    await ws.send_bytes(encode(Hello([1], services.tokens.issue(LEA))))
-    assert isinstance(decode((await ws.receive(5)).data, Direction.TO_CLIENT), Welcome)
-    return ws
+async def welcomed(connect: Connect) -> WorldConnection:
+    """Léa, connected with the client library; her raw socket (``conn.ws``) sends the bad input."""
+    return await connect("lea.martin")
 
 
-async def next_error(ws: aiohttp.ClientWebSocketResponse) -> Error:
-    """The first ERROR event in the frames that follow."""
-    while True:
-        msg = await ws.receive(5)
-        assert msg.type == aiohttp.WSMsgType.BINARY, msg
-        frame = decode(msg.data, Direction.TO_CLIENT)
-        for event in frame.events:
-            if isinstance(event, Error):
-                assert "Traceback" not in event.message
-                return event
+def sent_alone(conn: WorldConnection) -> list[Error]:
+    """Records the ERRORs that arrive as messages of their own (not inside a FRAME)."""
+    alone: list[Error] = []
+    in_frames: set[int] = set()
+
+    def listen(msg: object) -> None:
+        if isinstance(msg, Frame):
+            in_frames.update(id(e) for e in msg.events)
+            alone[:] = [e for e in alone if id(e) not in in_frames]
+        elif isinstance(msg, Error):
+            alone.append(msg)
+
+    conn.mirror.listeners.append(listen)
+    return alone
 
 
 # --- before the handshake ---------------------------------------------------------------------------
@@ -137,69 +139,93 @@ async def test_no_hello_in_time(tmp_path: Path, http: aiohttp.ClientSession) -> 
         (msgpack.packb([3, 1, "x", 0, 0, 0]), ErrorCode.INVALID_FIELD),
         (msgpack.packb([5, "a" * 600]), ErrorCode.INVALID_FIELD),
         (encode(Hello([1], "again")), ErrorCode.UNEXPECTED_MESSAGE),
-        (encode(Whisper(999_999, "anyone?")), ErrorCode.UNKNOWN_AVATAR),
         ("a text frame", ErrorCode.MALFORMED),
     ],
 )
-async def test_bad_message_after_handshake(
-    server: TestServer, http: aiohttp.ClientSession, services: Services, payload: object, code: ErrorCode
-) -> None:
-    ws = await welcomed(server, http, services)
+async def test_bad_message_after_handshake(connect: Connect, payload: object, code: ErrorCode) -> None:
+    lea = await welcomed(connect)
+    alone = sent_alone(lea)
+    assert lea.ws is not None
     if isinstance(payload, str):
-        await ws.send_str(payload)
+        await lea.ws.send_str(payload)
     else:
-        await ws.send_bytes(payload)  # type: ignore[arg-type]
-    error = await next_error(ws)
-    assert error.code == code
-    await ws.send_bytes(encode(Ping(7)))  # still served
-    assert not ws.closed
+        await lea.ws.send_bytes(payload)  # type: ignore[arg-type]
+    await lea.wait_for(lambda m: m.errors)
+    assert [e.code for e in lea.mirror.errors] == [code] and "Traceback" not in lea.mirror.errors[0].message
+    assert alone == lea.mirror.errors  # a refused message's ERROR comes on its own, at once
+    await answered(lea)  # still served
+    assert not lea.closed
 
 
-async def test_oversize_frame_closes_with_1009(
-    server: TestServer, http: aiohttp.ClientSession, services: Services
-) -> None:
-    ws = await welcomed(server, http, services)
-    await ws.send_bytes(msgpack.packb([5, "x" * 70_000]))
-    while (await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
-        pass
-    assert ws.close_code == CloseCode.MESSAGE_TOO_BIG
+async def test_refusals_of_the_world_arrive_inside_frames(connect: Connect) -> None:
+    lea = await welcomed(connect)
+    alone = sent_alone(lea)
+    await lea.use_door("porte-103")  # decodable, refused by the world
+    await lea.wait_for(lambda m: m.errors)
+    assert lea.mirror.errors[0].code == ErrorCode.UNKNOWN_DOOR and alone == []
 
 
-async def test_flood_closes_with_4009_and_others_are_unaffected(
-    server: TestServer, http: aiohttp.ClientSession, services: Services, connect: Connect
-) -> None:
+async def test_a_message_of_64_kib_is_read_one_byte_more_closes_1009(connect: Connect) -> None:
+    lea = await welcomed(connect)
+    assert lea.ws is not None
+    await lea.ws.send_bytes(_say_of(L.MAX_FRAME_BYTES))  # read and checked: its text is too long
+    await lea.wait_for(lambda m: m.errors)
+    assert lea.mirror.errors[0].code == ErrorCode.INVALID_FIELD
+    await answered(lea)
+    await lea.ws.send_bytes(_say_of(L.MAX_FRAME_BYTES + 1))
+    assert await lea.wait_closed() == CloseCode.MESSAGE_TOO_BIG
+
+
+def _say_of(size: int) -> bytes:
+    """A SAY of exactly ``size`` bytes (its text far too long)."""
+    for n in range(size - 8, size):
+        if len(data := msgpack.packb([5, "x" * n])) == size:
+            return data
+    raise AssertionError(size)
+
+
+async def test_flood_closes_with_4009_and_others_are_unaffected(connect: Connect) -> None:
     hugo = await connect("hugo.moreau")
-    ws = await welcomed(server, http, services)
+    flooder = await welcomed(connect)
+    assert flooder.ws is not None
     for i in range(400):
-        await ws.send_bytes(encode(Ping(i)))
+        await flooder.ws.send_bytes(encode(Ping(i)))
         if i == 200:  # mid-flood, Hugo asks too
             hugo_nonce = 7_000_000
             await hugo.send(Ping(hugo_nonce))
-    while (await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
-        pass
-    assert ws.close_code == CloseCode.FLOOD
+    assert await flooder.wait_closed() == CloseCode.FLOOD
     await hugo.wait_for(lambda m: any(p.nonce == hugo_nonce for p in m.pongs))  # his ping of mid-flood answered
     await answered(hugo)  # and he is still served once the flooder is gone
     assert not hugo.closed
 
 
-async def test_too_many_malformed_messages_close_with_4000(
-    server: TestServer, http: aiohttp.ClientSession, services: Services
-) -> None:
-    ws = await welcomed(server, http, services)
-    for _ in range(25):
-        await ws.send_bytes(b"\xc1")
-    while (await ws.receive(5)).type == aiohttp.WSMsgType.BINARY:
-        pass
-    assert ws.close_code == CloseCode.PROTOCOL_ERROR
+@pytest.mark.parametrize("burst", [L.MALFORMED_BEFORE_CLOSE, 25])
+async def test_the_last_malformed_message_gets_its_error_before_the_close(connect: Connect, burst: int) -> None:
+    lea = await welcomed(connect)
+    assert lea.ws is not None
+    for _ in range(burst):
+        await lea.ws.send_bytes(b"\xc1")
+    assert await lea.wait_closed() == CloseCode.PROTOCOL_ERROR
+    assert [e.code for e in lea.mirror.errors] == [ErrorCode.MALFORMED] * L.MALFORMED_BEFORE_CLOSE
 
 
-async def test_move_rate_limit(server: TestServer, http: aiohttp.ClientSession, services: Services) -> None:
-    ws = await welcomed(server, http, services)
-    for i in range(60):
-        await ws.send_bytes(encode(Move(i, 100, 100, 0, 0)))
-    error = await next_error(ws)
-    assert error.code == ErrorCode.RATE_LIMITED and error.ref == 3
+async def test_one_malformed_message_less_keeps_the_connection(connect: Connect) -> None:
+    lea = await welcomed(connect)
+    assert lea.ws is not None
+    for _ in range(L.MALFORMED_BEFORE_CLOSE - 1):
+        await lea.ws.send_bytes(b"\xc1")
+    await answered(lea)  # its PONG comes after the 19 ERRORs
+    assert len(lea.mirror.errors) == L.MALFORMED_BEFORE_CLOSE - 1 and not lea.closed
+
+
+async def test_move_rate_limit(connect: Connect, services: Services) -> None:
+    lea = await welcomed(connect)
+    assert lea.ws is not None
+    x, y, _ = lea.mirror.position
+    for i in range(int(services.settings.move_rate) * 2):  # twice the burst, at once
+        await lea.ws.send_bytes(encode(Move(i + 1, to_cm(x), to_cm(y), 0, 0)))
+    await lea.wait_for(lambda m: m.errors)
+    assert (lea.mirror.errors[0].code, lea.mirror.errors[0].ref) == (ErrorCode.RATE_LIMITED, 3)
 
 
 async def test_chat_flood_control(connect: Connect, services: Services) -> None:
@@ -223,18 +249,15 @@ async def test_impossible_moves_never_reach_others(connect: Connect, services: S
     assert abs(hugo.mirror.avatars[lea.mirror.me].x - x) < 0.01
 
 
-async def test_bad_client_does_not_slow_the_tick(
-    server: TestServer, http: aiohttp.ClientSession, services: Services, connect: Connect
-) -> None:
+async def test_bad_client_does_not_slow_the_tick(connect: Connect, services: Services) -> None:
     hugo = await connect("hugo.moreau")
-    ws = await welcomed(server, http, services)
+    bad = await welcomed(connect)
+    assert bad.ws is not None
     for _ in range(15):
-        await ws.send_bytes(b"\xc1\x00garbage")
-        await ws.send_bytes(msgpack.packb([3, "a", [], {}, None, 1.5]))
-    await ws.send_bytes(encode(Ping(99)))  # its answer, or the close, comes once all the garbage is handled
-    while (msg := await ws.receive(HANG)).type == aiohttp.WSMsgType.BINARY:
-        if isinstance(answer := decode(msg.data, Direction.TO_CLIENT), Pong) and answer.nonce == 99:
-            break
+        await bad.ws.send_bytes(b"\xc1\x00garbage")
+        await bad.ws.send_bytes(msgpack.packb([3, "a", [], {}, None, 1.5]))
+    await bad.ws.send_bytes(encode(Ping(99)))  # its answer, or the close, comes once all the garbage is handled
+    await bad.wait_for(lambda m: any(p.nonce == 99 for p in m.pongs) or bad.closed, HANG)
     handled = services.world.tick_no
     await answered(hugo)  # Hugo is served
     await until(lambda: services.world.tick_no >= handled + 20, "20 more ticks")  # and the world goes on
@@ -253,9 +276,10 @@ async def test_pupil_display_names_come_from_the_directory(connect: Connect) -> 
     assert lea.protocol.welcome is not None and lea.protocol.welcome.you.name == "Léa M."
 
 
-async def test_unused_connection_helper_is_closed(server: TestServer, http: aiohttp.ClientSession) -> None:
-    conn = ClientConnection()
-    ws = await raw(server, http)
-    await ws.send_bytes(conn.hello("x" * 10))
-    error, close = await read_error_and_close(ws)
-    assert error.code == ErrorCode.TOKEN_INVALID and close == CloseCode.UNAUTHORIZED
+async def test_a_bad_token_is_refused_through_the_client_library(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    conn = WorldConnection(http, str(server.make_url("")), "x" * 10)
+    with pytest.raises(ConnectionRefused) as info:
+        await conn.connect()
+    assert (info.value.code, info.value.close_code) == (ErrorCode.TOKEN_INVALID, CloseCode.UNAUTHORIZED)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
+from aiohttp.test_utils import TestServer
+
 from cybercollege.protocol import CloseCode, ErrorCode
 from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
@@ -144,12 +147,8 @@ async def test_avatar_leaves_after_the_grace_period(connect: Connect) -> None:
 async def test_second_login_replaces_the_first(connect: Connect) -> None:
     first = await connect("lea.martin")
     second = await connect("lea.martin")
-    assert second.mirror.me == first.mirror.me
-    for _ in range(40):
-        if first.closed:
-            break
-        await asyncio.sleep(0.05)
-    assert first.closed and first.ws is not None and first.ws.close_code == CloseCode.REPLACED
+    assert second.mirror.me == first.mirror.me  # while the first is connected, no resume value is needed
+    assert await asyncio.wait_for(first.wait_closed(), 10) == CloseCode.REPLACED
 
 
 async def test_last_place_is_restored_at_next_login(connect: Connect, services: Services) -> None:
@@ -178,3 +177,48 @@ async def test_saved_place_in_a_room_that_no_longer_exists(connect: Connect, ser
     await services.store.save_places([Place("demo:lea.martin", "salle-999", 3.0, 4.0, 0.0)])
     lea = await connect("lea.martin")
     assert lea.mirror.room == "hall"
+
+
+async def test_a_wrong_resume_value_does_not_reattach(connect: Connect, services: Services) -> None:
+    lea = await connect("lea.martin")
+    hugo = await connect("hugo.moreau")
+    x, y, _ = lea.mirror.position
+    me = lea.mirror.me
+    avatar = services.world.avatars[me]
+    await lea.drop()
+    await until(lambda: avatar.disconnected_at is not None, "the drop noticed")
+    again = await connect("lea.martin", resume="not-her-resume-value")
+    assert again.mirror.me != me  # a new avatar...
+    assert abs(again.mirror.position[0] - x) < 0.01 and abs(again.mirror.position[1] - y) < 0.01  # ...in her place
+    await again.wait_for(lambda m: any(e.code == ErrorCode.RESUME_FAILED for e in m.errors))
+    await hugo.wait_for(lambda m: me not in m.members and again.mirror.me in m.members)  # the old one has left
+
+
+async def test_no_resume_value_after_a_drop_is_a_new_arrival(connect: Connect, services: Services) -> None:
+    lea = await connect("lea.martin")
+    me = lea.mirror.me
+    avatar = services.world.avatars[me]
+    await lea.drop()
+    await until(lambda: avatar.disconnected_at is not None, "the drop noticed")
+    again = await connect("lea.martin")
+    assert again.mirror.me != me and me not in services.world.avatars
+    await caught_up(again, services)
+    assert not again.mirror.errors  # nothing to report: she did not ask to resume
+
+
+async def test_resume_value_of_the_client_library_resumes(connect: Connect, services: Services) -> None:
+    lea = await connect("lea.martin")
+    me = lea.mirror.me
+    avatar = services.world.avatars[me]
+    await lea.drop()
+    await until(lambda: avatar.disconnected_at is not None, "the drop noticed")
+    assert lea.protocol.resume == lea.mirror.resume
+    again = await connect("lea.martin", resume=lea.protocol.resume)
+    assert again.mirror.me == me
+
+
+async def test_demo_login_tokens_last_as_documented(server: TestServer, http: aiohttp.ClientSession) -> None:
+    async with http.post(server.make_url("/auth/demo"), json={"login": "lea.martin"}) as r:
+        body = await r.json()
+    assert body["expires_in"] == 900  # docs/protocol.md §6: min(900, token_ttl)
+    assert body["token_type"] == "Bearer" and body["refresh_token"]
