@@ -23,7 +23,7 @@ import aiohttp
 
 from benchmarks.lean_ws import LeanWebSocket
 from cybercollege.client.network import ConnectionRefused, fetch_demo_token
-from cybercollege.protocol.connection import ClientConnection, Received, Send
+from cybercollege.protocol.connection import ClientConnection, Received, Send, State
 from cybercollege.protocol.messages import Frame, Move
 
 SENT: dict[tuple[int, int, int], float] = {}
@@ -56,6 +56,8 @@ async def ours(http: aiohttp.ClientSession, url: str, i: int, observe: bool, arg
     me = 0
 
     def on_frame(data: bytes) -> None:
+        if conn.state is not State.OPEN:  # came in the same read as WELCOME, before the handshake took it
+            return
         for ev in conn.receive(data):
             frame = ev.message if isinstance(ev, Received) else None
             if isinstance(frame, Frame):
