@@ -26,7 +26,6 @@ from cybercollege.protocol.classroom import (
     RevealAnswer,
 )
 from cybercollege.protocol.whiteboard import BoardItem
-from cybercollege.server.classroom.whiteboard import rules
 from cybercollege.server.classroom.whiteboard.host import BoardRefused
 
 if TYPE_CHECKING:
@@ -146,12 +145,12 @@ class Answers:
         return AnswerLayer(sheet.id, author, layer.items, layer.revealed)
 
     def _sees(self, m: Avatar, sheet: Sheet, author: int) -> bool:
-        return m.id == author or sheet.layers[author].revealed or rules.teaches(m.identity, self.room)
+        return m.id == author or sheet.layers[author].revealed or self.room.teaches(m.identity)
 
     # --- checks ----------------------------------------------------------------------------------
 
     def _need_teacher(self, a: Avatar) -> None:
-        if not rules.teaches(a.identity, self.room):
+        if not self.room.teaches(a.identity):
             raise BoardRefused(ErrorCode.ACCESS_DENIED, "réservé aux enseignants de la salle")
 
     def _sheet(self, question: int) -> Sheet:
@@ -163,6 +162,6 @@ class Answers:
         sheet = self._sheet(question)
         if not sheet.open:
             raise BoardRefused(ClassroomError.QUESTION_CLOSED, "la question est close")
-        if rules.teaches(a.identity, self.room):
+        if self.room.teaches(a.identity):
             raise BoardRefused(ErrorCode.ACCESS_DENIED, "les élèves répondent, les enseignants regardent")
         return sheet

@@ -198,5 +198,5 @@ class Breakouts:
         return GroupBoard(number, host, audience, pupils)
 
     def _need_teacher(self, a: Avatar) -> None:
-        if not rules.teaches(a.identity, self.room):
+        if not self.room.teaches(a.identity):
             raise BoardRefused(ErrorCode.ACCESS_DENIED, "réservé aux enseignants de la salle")

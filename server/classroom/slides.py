@@ -27,7 +27,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.rooms import Classroom
-from cybercollege.server.classroom.whiteboard import rules
 from cybercollege.server.classroom.whiteboard.host import BoardHost
 from cybercollege.server.core.feature import Route
 from cybercollege.server.core.identity import Identity
@@ -173,7 +172,7 @@ async def teacher_board(world: World, request: web.Request) -> tuple[Identity, B
     board_id = request.match_info["board"]
     for room in world.rooms.values():
         if isinstance(room, Classroom) and (host := room.host(board_id)) is not None:
-            if not rules.teaches(identity, room):
+            if not room.teaches(identity):
                 raise api_error(403, "teachers_only", "Réservé aux enseignants de la salle.")
             try:
                 await asyncio.wait_for(room.ready(), SAVE_TIMEOUT_S)

@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from cybercollege.server.core.session import Session
 
 
-def is_teacher_of(a: Avatar, room: Room) -> bool:
-    return a.identity.role is Role.STAFF or (a.identity.role is Role.TEACHER and room.allows(a.identity))
-
-
 class TeacherTools(Feature):
     """The teacher-tool messages, and what they control in each room (:class:`RoomControl`)."""
 
@@ -105,7 +101,7 @@ class TeacherTools(Feature):
     # --- the messages ---------------------------------------------------------------------------------
 
     def _teacher(self, a: Avatar, s: Session, msg: Any) -> bool:
-        if is_teacher_of(a, a.room):
+        if a.room.teaches(a.identity):
             return True
         s.error(ErrorCode.ACCESS_DENIED, "réservé aux enseignants de la salle", msg.__protocol__.code)
         return False
@@ -235,7 +231,7 @@ class TeacherTools(Feature):
         if not poll.anonymous:
             detailed = encode(poll.message(with_voters=True))
             for m in room.members.values():
-                if m.session is not None and is_teacher_of(m, room):
+                if m.session is not None and room.teaches(m.identity):
                     m.session.push(detailed)
 
 
@@ -245,7 +241,7 @@ async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
     room = tools.world.rooms.get(request.match_info["room"])
     if room is None:
         raise api_error(404, "room_unknown", "Salle inconnue.")
-    if identity.role is not Role.STAFF and not (identity.role is Role.TEACHER and room.allows(identity)):
+    if not room.teaches(identity):
         raise api_error(403, "attendance_forbidden", "Réservé aux enseignants de la salle.")
     return web.Response(
         text=tools.control(room).attendance_csv(),

@@ -36,7 +36,6 @@ from cybercollege.protocol.conference import Role as ConfRole
 from cybercollege.protocol.messages import schema_of
 from cybercollege.server.conference import Sfu
 from cybercollege.server.core.feature import Feature, Handler
-from cybercollege.server.core.identity import Role
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -113,7 +112,7 @@ class Conferencing(Feature):
         task = asyncio.get_running_loop().create_task(self._leave(attendance.conference, a.id, previous))
         self._leaving[a.id] = task
         task.add_done_callback(lambda t: self._leaving.pop(a.id, None) if self._leaving.get(a.id) is t else None)
-        if not any(_hosts(m, self.world.rooms[t.room]) for m, t in self._attendees(attendance.conference)):
+        if not any(self.world.rooms[t.room].teaches(m.identity) for m, t in self._attendees(attendance.conference)):
             self._drop_links(attendance.conference)
 
     def resumed(self, a: Avatar, room: Room) -> None:
@@ -146,7 +145,7 @@ class Conferencing(Feature):
         if a.identity.is_guest:
             s.error(ErrorCode.ACCESS_DENIED, "un invité ne peut pas inclure de salle dans la conférence", code)
             return
-        if not _hosts(a, self.world.rooms[attendance.room]):
+        if not self.world.rooms[attendance.room].teaches(a.identity):
             s.error(ErrorCode.ACCESS_DENIED, "seul l'hôte de la conférence peut y inclure une salle", code)
             return
         room = self.world.rooms.get(msg.room)
@@ -222,7 +221,7 @@ class Conferencing(Feature):
 
     async def _serve(self, a: Avatar, room: Room, attendance: Attendance) -> None:
         kept = self._kept.pop(a.id, ConfRole.AUDIENCE)
-        role = ConfRole.HOST if _hosts(a, room) else kept
+        role = ConfRole.HOST if room.teaches(a.identity) else kept
         conference = attendance.conference
         try:
             leaving = self._leaving.get(a.id)
@@ -294,11 +293,6 @@ class Conferencing(Feature):
         self.links.clear()
         with contextlib.suppress(Exception):
             await self.sfu.close()
-
-
-def _hosts(a: Avatar, room: Room) -> bool:
-    role = a.identity.role
-    return role is Role.STAFF or (role is Role.TEACHER and room.allows(a.identity))
 
 
 def _push(a: Avatar, msg: Any) -> None:

@@ -89,6 +89,11 @@ class Room:
             return role is Role.TEACHER
         return False
 
+    def teaches(self, identity: Identity) -> bool:
+        """A teacher of this room (its tools, slides, exports, questions, breakouts, the conference's hosts):
+        staff, or a teacher the room admits."""
+        return identity.role is Role.STAFF or (identity.role is Role.TEACHER and self.allows(identity))
+
     def on_join(self, a: Avatar) -> None:
         """``a`` entered (placed already). Tell it who is here, and tell the others about it."""
         self.members[a.id] = a

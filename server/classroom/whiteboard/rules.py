@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from cybercollege.server.core.identity import Identity, Role
 
 if TYPE_CHECKING:
-    from cybercollege.server.core.room import Room
+    pass
 
 TEACHERS = (Role.TEACHER, Role.STAFF)
 
@@ -31,8 +31,3 @@ def may_clear(identity: Identity) -> bool:
 
 def may_give_pen(identity: Identity) -> bool:
     return is_teacher(identity)
-
-
-def teaches(identity: Identity, room: Room) -> bool:
-    """A teacher of this room (slides, exports, questions, breakouts): staff, or a teacher it admits."""
-    return identity.role is Role.STAFF or (identity.role is Role.TEACHER and room.allows(identity))
