@@ -69,7 +69,7 @@ def scene(base, count: int):
     mirror.listeners.append(view.on_message)
     conn = ClientConnection()
     spots = _spots(room, count)
-    mirror.apply(conn.receive(_welcome()))
+    mirror.apply(conn.receive(_welcome())[0].message)  # type: ignore[union-attr]
     feed = Feed(conn, mirror, spots)
     feed.appear()
     for _ in range(20):  # warm up: shaders, textures, text
@@ -154,23 +154,24 @@ async def ping_run(base, count: int, pings: int) -> dict:
 
     from cybercollege.client.loop import FrameDriver
     from cybercollege.client.network import WorldConnection
-    from cybercollege.protocol import encode
-    from cybercollege.protocol.connection import ServerConnection
-    from cybercollege.protocol.messages import Avatar, Ping, Pong, Welcome
+    from cybercollege.protocol.connection import Send, ServerConnection, State
+    from cybercollege.protocol.messages import Avatar, Welcome
 
     async def ws_handler(request: web.Request) -> web.WebSocketResponse:  # answers PING at once
         ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
-        server = ServerConnection()
+        loop = asyncio.get_running_loop()
+        server = ServerConnection(loop.time())
         async for msg in ws:
             if msg.type != WSMsgType.BINARY:
                 continue
-            decoded = server.receive(msg.data)
-            if isinstance(decoded, Ping):
-                await ws.send_bytes(encode(Pong(decoded.nonce, 0)))
-            elif server.version is None:
+            events = server.receive(msg.data, loop.time())  # a PING is answered by a Send(PONG)
+            if server.state is State.CONNECTING and server.hello is not None:
                 you = Avatar(1, "Echo", "pupil", 0, 0, 0, 0)
-                await ws.send_bytes(server.accept(Welcome(1, you, "hall", "r1", "w", 20, {})))
+                events = server.accept(Welcome(1, you, "hall", "r1", "w", 20, {}))
+            for ev in events:
+                if isinstance(ev, Send):
+                    await ws.send_bytes(ev.data)
         return ws
 
     app = web.Application()
@@ -263,7 +264,7 @@ class Feed:
             encode(Appear(Avatar(100 + i, f"Élève {i + 1}", "pupil", to_cm(x), to_cm(y), heading_to_wire(h), anim)))
             for i, (x, y, h, anim) in enumerate(self.spots)
         ]
-        self.mirror.apply(self.conn.receive(encode_frame(0, events, [])))
+        self.mirror.apply(self.conn.receive(encode_frame(0, events, []))[0].message)
 
     def tick(self) -> None:
         from cybercollege.protocol import encode_frame, encode_update
@@ -279,7 +280,7 @@ class Feed:
                 x, y, h = x + 0.5 * math.cos(a), y + 0.5 * math.sin(a), math.degrees(a) % 360.0
             updates.append(encode_update(100 + i, to_cm(x), to_cm(y), heading_to_wire(h), anim))
         data = encode_frame(self.tick_no, [], updates)
-        self.mirror.apply(self.conn.receive(data))  # decode + mirror + view, as from the socket
+        self.mirror.apply(self.conn.receive(data)[0].message)  # decode + mirror + view, as from the socket
         self.updates += len(updates)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from cybercollege.protocol import ErrorCode, encode
+from cybercollege.protocol.messages import schema_of
 from cybercollege.protocol.teacher import (
     Freeze,
     Hand,
@@ -121,7 +122,7 @@ class TeacherTools(Feature):
         if msg.who is not None and msg.who != a.id:
             if msg.up or not self._teacher(a, s, msg):
                 if msg.up:
-                    s.error(ErrorCode.ACCESS_DENIED, "on ne lève que sa propre main", 112)
+                    s.error(ErrorCode.ACCESS_DENIED, "on ne lève que sa propre main", schema_of(msg).code)
                 return
             who = msg.who
         if msg.up and who not in control.hands:
@@ -171,7 +172,7 @@ class TeacherTools(Feature):
         if other is None:
             return
         if other.identity.role not in (Role.PUPIL, Role.GUEST):
-            s.error(ErrorCode.ACCESS_DENIED, "seuls les élèves et les invités peuvent être renvoyés", 116)
+            s.error(ErrorCode.ACCESS_DENIED, "seuls les élèves et les invités sont renvoyés", schema_of(msg).code)
             return
         self.world.send_out(other)
 
@@ -179,7 +180,7 @@ class TeacherTools(Feature):
         if not self._teacher(a, s, msg):
             return
         if not 2 <= len(msg.options) <= 8 or any(c >= len(msg.options) for c in msg.correct):
-            s.error(ErrorCode.INVALID_FIELD, "2 à 8 réponses, et des bonnes réponses parmi elles", 118)
+            s.error(ErrorCode.INVALID_FIELD, "2 à 8 réponses, et des bonnes réponses parmi elles", schema_of(msg).code)
             return
         poll = PollState(next_poll_id(), msg.question, list(msg.options), msg.multiple, msg.anonymous,
                          sorted(set(msg.correct)))  # fmt: skip
@@ -189,11 +190,11 @@ class TeacherTools(Feature):
     def vote(self, a: Avatar, s: Session, msg: Vote) -> None:
         poll = self.control(a.room).polls.get(msg.poll)
         if poll is None or not poll.open:
-            s.error(ErrorCode.UNEXPECTED_MESSAGE, "ce sondage est fermé ou inconnu", 119)
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, "ce sondage est fermé ou inconnu", schema_of(msg).code)
             return
         choices = sorted(set(msg.choices))
         if not choices or any(c >= len(poll.options) for c in choices) or (len(choices) > 1 and not poll.multiple):
-            s.error(ErrorCode.INVALID_FIELD, "réponse invalide pour ce sondage", 119)
+            s.error(ErrorCode.INVALID_FIELD, "réponse invalide pour ce sondage", schema_of(msg).code)
             return
         poll.votes[a.id] = choices
         self._publish(a.room, poll)
@@ -203,7 +204,7 @@ class TeacherTools(Feature):
             return
         poll = self.control(a.room).polls.get(msg.poll)
         if poll is None:
-            s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu", 120)
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu", schema_of(msg).code)
             return
         poll.open = False
         self._publish(a.room, poll)
@@ -215,7 +216,7 @@ class TeacherTools(Feature):
         poll = self.control(a.room).polls.get(msg.poll)
         boards = getattr(a.room, "boards", {})
         if poll is None or not boards:
-            s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu, ou pas de tableau dans cette salle", 121)
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu, ou pas de tableau ici", schema_of(msg).code)
             return
         counts = poll.message(with_voters=False).counts
         total = max(1, len(poll.votes))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from cybercollege.protocol import CloseCode, ErrorCode, encode
 from cybercollege.protocol.invitation import Admit, Dismiss, Guest, Lobby
+from cybercollege.protocol.messages import schema_of
 from cybercollege.server.core.feature import Feature, Handler, Route
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.logs import event
@@ -137,12 +138,12 @@ class Guests(Feature):
 
     def admit(self, teacher: Avatar, session: Session, msg: Admit) -> None:
         if teacher.identity.role not in (Role.TEACHER, Role.STAFF):
-            session.error(ErrorCode.ACCESS_DENIED, "seuls les enseignants admettent les invités", 96)
+            session.error(ErrorCode.ACCESS_DENIED, "seuls les enseignants admettent les invités", schema_of(msg).code)
             return
         waiting = {a.id: a for a in self.waiting_for(teacher.identity)}
         chosen = list(waiting.values()) if not msg.ids else [waiting[i] for i in msg.ids if i in waiting]
         if msg.ids and len(chosen) != len(msg.ids):
-            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu ou déjà admis", 96)
+            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu ou déjà admis", schema_of(msg).code)
         for guest in chosen:
             invitation = self._invitation(guest)
             assert invitation is not None
@@ -157,7 +158,7 @@ class Guests(Feature):
         guest = self.world.avatars.get(msg.id)
         invitation = self._invitation(guest) if guest is not None else None
         if guest is None or invitation is None or not invitation.may_manage(teacher.identity):
-            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu", 97)
+            session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu", schema_of(msg).code)
             return
         self.world.remove_user(guest.identity.user_id, CloseCode.REMOVED, "renvoyé par l'enseignant")
 

@@ -23,9 +23,8 @@ from aiohttp.test_utils import TestServer
 from panda3d.core import ConfigVariableBool
 
 from cybercollege.client.network import WorldConnection
-from cybercollege.protocol import encode
-from cybercollege.protocol.connection import ServerConnection
-from cybercollege.protocol.messages import Avatar, Ping, Pong, Welcome
+from cybercollege.protocol.connection import Send, ServerConnection, State
+from cybercollege.protocol.messages import Avatar, Welcome
 from tests.client.sessions import in_world, start, stop
 
 
@@ -33,16 +32,18 @@ async def immediate_pong_server() -> TestServer:
     async def ws_handler(request):
         ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
-        conn = ServerConnection()
+        loop = asyncio.get_running_loop()
+        conn = ServerConnection(loop.time())
         async for msg in ws:
             if msg.type != WSMsgType.BINARY:
                 continue
-            decoded = conn.receive(msg.data)
-            if isinstance(decoded, Ping):
-                await ws.send_bytes(encode(Pong(decoded.nonce, 0)))
-            elif conn.version is None:
+            events = conn.receive(msg.data, loop.time())  # a PING is answered by a Send(PONG)
+            if conn.state is State.CONNECTING and conn.hello is not None:
                 you = Avatar(1, "Echo", "pupil", 0, 0, 0, 0)
-                await ws.send_bytes(conn.accept(Welcome(1, you, "hall", "r1", "w", 20, {})))
+                events = conn.accept(Welcome(1, you, "hall", "r1", "w", 20, {}))
+            for ev in events:
+                if isinstance(ev, Send):
+                    await ws.send_bytes(ev.data)
         return ws
 
     app = web.Application()
