@@ -54,11 +54,11 @@ from aiortc.contrib.media import MediaRelay
 from benchmarks.procstat import cpu_seconds, rss_mb
 from cybercollege.protocol import Direction, decode, encode
 from cybercollege.protocol.conference import (
+    ConferenceRole,
     ConfPublish,
     ConfPublishAnswer,
     ConfSubscribeAnswer,
     ConfSubscribeOffer,
-    Role,
 )
 from cybercollege.server.conference import Sfu, SfuConfig
 from cybercollege.server.conference import aiortc_hooks as hooks
@@ -126,10 +126,10 @@ class RelayServer:
         self.participants: list[RelayParticipant] = []
         self.streams = 0
 
-    async def join(self, conference_id: str, pid: int, role: Role) -> RelayParticipant:
+    async def join(self, conference_id: str, pid: int, role: ConferenceRole) -> RelayParticipant:
         participant = RelayParticipant(self, pid)
         self.participants.append(participant)
-        if role is Role.AUDIENCE:
+        if role is ConferenceRole.AUDIENCE:
             await participant.subscribe()
         return participant
 
@@ -168,7 +168,7 @@ async def serve(path: str, mode: str) -> None:
         async for op, *args in read_frames(reader):
             if op == "join":
                 pid, role = args
-                participants[pid] = p = await server.join("bench", pid, Role(role))
+                participants[pid] = p = await server.join("bench", pid, ConferenceRole(role))
                 tasks.append(asyncio.create_task(pump(p)))
             elif op == "msg":
                 pid, data = args
@@ -249,7 +249,7 @@ async def browser_door(server: Any, path: str) -> Any:
                 break
             item = json.loads(raw.data)
             if "join" in item:
-                participant = await server.join("bench", int(item["join"]), Role.SPEAKER)
+                participant = await server.join("bench", int(item["join"]), ConferenceRole.SPEAKER)
                 relay = asyncio.create_task(pump())
             elif "publish" in item:
                 (reply,) = await participant.handle(ConfPublish(item["publish"]))
@@ -414,7 +414,7 @@ class Bench:
     async def publish(self, pid: int) -> BenchClient:
         client = self.clients[pid] = BenchClient(pid)
         self.replies[pid] = asyncio.Queue()
-        self.send("join", pid, Role.HOST.value if pid == 1 else Role.SPEAKER.value)
+        self.send("join", pid, ConferenceRole.HOST.value if pid == 1 else ConferenceRole.SPEAKER.value)
         client.pc.addTrack(MovingVideo())
         client.pc.addTrack(ToneAudio())
         await client.pc.setLocalDescription(await client.pc.createOffer())
@@ -425,7 +425,7 @@ class Bench:
 
     def subscribe(self, pid: int) -> BenchClient:
         client = self.clients[pid] = BenchClient(pid)
-        self.send("join", pid, Role.AUDIENCE.value)
+        self.send("join", pid, ConferenceRole.AUDIENCE.value)
         return client
 
     async def server_stats(self) -> dict[str, int]:

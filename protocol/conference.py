@@ -30,7 +30,7 @@ MAX_LINKED_ROOMS = 16
 """Most rooms a conference includes besides its own (``CONF_LINK``)."""
 
 
-class Role(StrEnum):
+class ConferenceRole(StrEnum):
     """A participant's role in a conference."""
 
     HOST = "host"  # runs the conference, always has the floor
@@ -44,7 +44,7 @@ class Kind(StrEnum):
 
 
 SDP = Str(MAX_SDP_CHARS, 1)
-ROLE = Str(16, 1, lambda s: s in Role.__members__.values(), "host, speaker or audience")
+ROLE = Str(16, 1, lambda s: s in ConferenceRole.__members__.values(), "host, speaker or audience")
 KIND = Str(8, 1, lambda s: s in Kind.__members__.values(), "audio or video")
 MID = Str(32, 1, lambda s: s.isascii() and s.isprintable(), "printable ASCII")
 VERSION = Int(1, 2**31 - 1)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cybercollege.protocol.conference import (
+    ConferenceRole,
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -27,7 +28,6 @@ from cybercollege.protocol.conference import (
     ConfSubscribeAnswer,
     ConfUnpublish,
     Kind,
-    Role,
 )
 from cybercollege.protocol.errors import ErrorCode
 from cybercollege.protocol.messages import Error
@@ -53,7 +53,9 @@ class Participant:
     """One person in a conference. Feed it their messages with :meth:`handle`; read ``outbox`` for the
     messages the server sends on its own (subscribe offers, track lists, roles, mutes, departures)."""
 
-    def __init__(self, conference: Conference, participant_id: int, role: Role, invitation: str | None = None) -> None:
+    def __init__(
+        self, conference: Conference, participant_id: int, role: ConferenceRole, invitation: str | None = None
+    ) -> None:
         self.conference = conference
         self.id = participant_id
         self.role = role
@@ -77,17 +79,17 @@ class Participant:
 
     @property
     def has_floor(self) -> bool:
-        return self.role in (Role.HOST, Role.SPEAKER)
+        return self.role in (ConferenceRole.HOST, ConferenceRole.SPEAKER)
 
     @property
     def guest_host(self) -> bool:
         """A guest made host of her class: her controls reach only her own invitation's guests."""
-        return self.role is Role.HOST and self.invitation is not None
+        return self.role is ConferenceRole.HOST and self.invitation is not None
 
     @property
     def college_host(self) -> bool:
         """A host of the college (staff, a teacher the room admits): every control, always the floor."""
-        return self.role is Role.HOST and self.invitation is None
+        return self.role is ConferenceRole.HOST and self.invitation is None
 
     async def handle(self, msg: Any) -> list[Any]:
         """Apply one conference message from this participant; return the direct replies."""
@@ -180,7 +182,7 @@ class Participant:
 
     def _hosting(self, target: int) -> Participant:
         """The participant ``target`` if I may control them (a guest host: only her own invitation's guests)."""
-        if self.role is not Role.HOST:
+        if self.role is not ConferenceRole.HOST:
             raise RequestRefused(ErrorCode.ACCESS_DENIED, "only the host may do that")
         try:
             other = self.conference.participants[target]
@@ -209,7 +211,9 @@ class Conference:
         self.recording: Recording | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def join(self, participant_id: int, role: Role, name: str = "", invitation: str | None = None) -> Participant:
+    async def join(
+        self, participant_id: int, role: ConferenceRole, name: str = "", invitation: str | None = None
+    ) -> Participant:
         if participant_id in self.participants:
             await self.remove(self.participants[participant_id], removed=False)
         newcomer = Participant(self, participant_id, role, invitation)
@@ -265,7 +269,7 @@ class Conference:
             return
         participant.role = role
         self.broadcast(ConfRole(participant.id, role.value))
-        if role is Role.AUDIENCE:
+        if role is ConferenceRole.AUDIENCE:
             await self.unpublish(participant)
 
     def mute(self, participant: Participant, kind: Kind, muted: bool) -> None:
@@ -339,7 +343,7 @@ class Conference:
             await self.remove(participant, removed=False)
 
 
-def _floor_role(participant: Participant, speaker: bool, host: bool, by: Participant | None) -> Role:
+def _floor_role(participant: Participant, speaker: bool, host: bool, by: Participant | None) -> ConferenceRole:
     """The role ``CONF_FLOOR`` gives ``participant``, or :class:`RequestRefused` saying why not."""
     college = by is None or by.college_host
     if participant.college_host:
@@ -349,5 +353,5 @@ def _floor_role(participant: Participant, speaker: bool, host: bool, by: Partici
     if host:
         if participant.invitation is None:
             raise RequestRefused(ErrorCode.INVALID_FIELD, "only a guest can be made a guest host")
-        return Role.HOST
-    return Role.SPEAKER if speaker else Role.AUDIENCE
+        return ConferenceRole.HOST
+    return ConferenceRole.SPEAKER if speaker else ConferenceRole.AUDIENCE

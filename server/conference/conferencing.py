@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cybercollege.protocol import ErrorCode, encode
 from cybercollege.protocol.conference import (
     MAX_LINKED_ROOMS,
+    ConferenceRole,
     ConfFloor,
     ConfLeft,
     ConfLink,
@@ -32,7 +33,6 @@ from cybercollege.protocol.conference import (
     ConfSubscribeAnswer,
     ConfUnpublish,
 )
-from cybercollege.protocol.conference import Role as ConfRole
 from cybercollege.protocol.messages import schema_of
 from cybercollege.server.conference import Sfu
 from cybercollege.server.core.feature import Feature, Handler
@@ -75,7 +75,7 @@ class Conferencing(Feature):
         self.links: dict[str, str] = {}
         """Included room id -> the conference (its own room id) it takes part in."""
         self._leaving: dict[int, asyncio.Task[None]] = {}
-        self._kept: dict[int, ConfRole] = {}
+        self._kept: dict[int, ConferenceRole] = {}
         """Roles given by a host (speaker, guest host) kept across a resume."""
 
     def handlers(self) -> Mapping[type, Handler]:
@@ -121,7 +121,7 @@ class Conferencing(Feature):
         if attendance is not None:
             conf = self.sfu.conferences.get(attendance.conference)
             participant = conf.participants.get(a.id) if conf is not None else None
-            if participant is not None and participant.role is not ConfRole.AUDIENCE:
+            if participant is not None and participant.role is not ConferenceRole.AUDIENCE:
                 self._kept[a.id] = participant.role
             self.left(a, room)
         self.joined(a, room)
@@ -220,8 +220,8 @@ class Conferencing(Feature):
         attendance.inbox.put_nowait(msg)
 
     async def _serve(self, a: Avatar, room: Room, attendance: Attendance) -> None:
-        kept = self._kept.pop(a.id, ConfRole.AUDIENCE)
-        role = ConfRole.HOST if room.teaches(a.identity) else kept
+        kept = self._kept.pop(a.id, ConferenceRole.AUDIENCE)
+        role = ConferenceRole.HOST if room.teaches(a.identity) else kept
         conference = attendance.conference
         try:
             leaving = self._leaving.get(a.id)

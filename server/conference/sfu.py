@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cybercollege.protocol.conference import Role
+from cybercollege.protocol.conference import ConferenceRole
 from cybercollege.server.conference import aiortc_hooks as hooks
 from cybercollege.server.conference.conference import Conference, Participant
 from cybercollege.server.conference.config import SfuConfig
@@ -23,13 +23,18 @@ class Sfu:
             hooks.limit_udp_ports(self.config.udp_ports)
 
     async def join(
-        self, conference_id: str, participant_id: int, role: Role, name: str = "", invitation: str | None = None
+        self,
+        conference_id: str,
+        participant_id: int,
+        role: ConferenceRole,
+        name: str = "",
+        invitation: str | None = None,
     ) -> Participant:
         """``invitation``: a guest's (None for the college's own people; see guest hosts in docs/conference.md)."""
         conference = self.conferences.get(conference_id)
         if conference is None:
             conference = self.conferences[conference_id] = Conference(conference_id, self.config)
-        return await conference.join(participant_id, Role(role), name, invitation)
+        return await conference.join(participant_id, ConferenceRole(role), name, invitation)
 
     async def leave(self, conference_id: str, participant_id: int) -> None:
         conference = self.conferences.get(conference_id)

@@ -12,7 +12,7 @@ from aiortc import RTCSessionDescription
 
 from cybercollege.client.network import WorldConnection
 from cybercollege.protocol import ErrorCode
-from cybercollege.protocol.conference import ConfMute, ConfMuted, ConfPublish, ConfSubscribeAnswer, Role
+from cybercollege.protocol.conference import ConferenceRole, ConfMute, ConfMuted, ConfPublish, ConfSubscribeAnswer
 from cybercollege.server.conference import Sfu
 from cybercollege.server.config import Settings
 from tests.server.conference.amphi import Amphi, give_floor
@@ -86,9 +86,9 @@ async def test_a_peer_connection_that_dies_is_unpublished_by_ice_consent(
     """The peer stops answering (its sockets black-holed) without closing anything: aioice's consent
     checks fail (6 in a row, every 5 s in production: ~30 s; every 0.2 s here) and its tracks go."""
     monkeypatch.setattr(aioice.ice, "CONSENT_INTERVAL", 0.2)
-    host = Client(await sfu.join("amphi", 1, Role.HOST))
-    speaker = Client(await sfu.join("amphi", 2, Role.SPEAKER))
-    viewer = Client(await sfu.join("amphi", 3, Role.AUDIENCE))
+    host = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    speaker = Client(await sfu.join("amphi", 2, ConferenceRole.SPEAKER))
+    viewer = Client(await sfu.join("amphi", 3, ConferenceRole.AUDIENCE))
     try:
         await host.publish()
         await speaker.publish()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cybercollege.protocol import ErrorCode
 from cybercollege.protocol.conference import (
+    ConferenceRole,
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -19,7 +20,6 @@ from cybercollege.protocol.conference import (
     ConfRemove,
     ConfRole,
     ConfSubscribeAnswer,
-    Role,
 )
 from cybercollege.protocol.messages import Error
 from cybercollege.server.conference import Participant, Sfu, SfuConfig
@@ -35,46 +35,46 @@ def drain(participant: Participant) -> list[Any]:
 
 
 async def test_everyone_learns_the_roles_of_everyone(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
-    pupil = await sfu.join("amphi", 2, Role.AUDIENCE)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
+    pupil = await sfu.join("amphi", 2, ConferenceRole.AUDIENCE)
     assert drain(host) == [ConfRole(1, "host"), ConfRole(2, "audience")]
     assert drain(pupil) == [ConfRole(2, "audience"), ConfRole(1, "host")]
 
 
 async def test_only_the_host_and_speakers_may_publish(sfu: Sfu) -> None:
-    pupil = await sfu.join("amphi", 2, Role.AUDIENCE)
+    pupil = await sfu.join("amphi", 2, ConferenceRole.AUDIENCE)
     assert await pupil.handle(ConfPublish("v=0\r\n")) == [
         Error(ErrorCode.ACCESS_DENIED, "only the host and speakers may publish", 64)
     ]
 
 
 async def test_an_unusable_offer_is_refused(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
     (reply,) = await host.handle(ConfPublish("v=0\r\nthis is not sdp\r\n"))
     assert isinstance(reply, Error) and reply.code == ErrorCode.INVALID_FIELD and reply.ref == 64
     assert host.publisher is None
 
 
 async def test_an_answer_to_no_offer_is_refused(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
     (reply,) = await host.handle(ConfSubscribeAnswer(3, "v=0\r\n"))
     assert reply.code == ErrorCode.UNEXPECTED_MESSAGE and reply.ref == 65
 
 
 async def test_host_gives_and_takes_the_floor(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
-    pupil = await sfu.join("amphi", 2, Role.AUDIENCE)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
+    pupil = await sfu.join("amphi", 2, ConferenceRole.AUDIENCE)
     drain(host), drain(pupil)
     assert await host.handle(ConfFloor(2, True)) == []
-    assert pupil.role is Role.SPEAKER
+    assert pupil.role is ConferenceRole.SPEAKER
     assert drain(pupil) == drain(host) == [ConfRole(2, "speaker")]
     assert await host.handle(ConfFloor(2, False)) == []
     assert drain(pupil) == [ConfRole(2, "audience")]
 
 
 async def test_only_the_host_controls_and_only_known_participants(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
-    speaker = await sfu.join("amphi", 2, Role.SPEAKER)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
+    speaker = await sfu.join("amphi", 2, ConferenceRole.SPEAKER)
     for msg in (ConfFloor(1, False), ConfMute(1, "audio", True), ConfRemove(1)):
         (reply,) = await speaker.handle(msg)
         assert reply.code == ErrorCode.ACCESS_DENIED
@@ -85,18 +85,18 @@ async def test_only_the_host_controls_and_only_known_participants(sfu: Sfu) -> N
 
 
 async def test_mute_is_announced_and_remembered_for_newcomers(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
-    speaker = await sfu.join("amphi", 2, Role.SPEAKER)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
+    speaker = await sfu.join("amphi", 2, ConferenceRole.SPEAKER)
     drain(speaker)
     assert await host.handle(ConfMute(2, "audio", True)) == []
     assert drain(speaker) == [ConfMuted(2, "audio", True)]
-    late = await sfu.join("amphi", 3, Role.AUDIENCE)
+    late = await sfu.join("amphi", 3, ConferenceRole.AUDIENCE)
     assert ConfMuted(2, "audio", True) in drain(late)
 
 
 async def test_host_removes_a_participant(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
-    pupil = await sfu.join("amphi", 2, Role.AUDIENCE)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
+    pupil = await sfu.join("amphi", 2, ConferenceRole.AUDIENCE)
     drain(host), drain(pupil)
     assert await host.handle(ConfRemove(2)) == []
     assert drain(pupil) == drain(host) == [ConfLeft(2, True)]
@@ -106,7 +106,7 @@ async def test_host_removes_a_participant(sfu: Sfu) -> None:
 
 
 async def test_last_one_out_closes_the_conference(sfu: Sfu) -> None:
-    await sfu.join("amphi", 1, Role.HOST)
+    await sfu.join("amphi", 1, ConferenceRole.HOST)
     await sfu.leave("amphi", 1)
     await sfu.leave("amphi", 1)
     assert sfu.conferences == {}
@@ -115,7 +115,7 @@ async def test_last_one_out_closes_the_conference(sfu: Sfu) -> None:
 async def test_media_ports_come_from_the_configured_range() -> None:
     sfu = Sfu(SfuConfig(udp_ports=(42000, 42049)))
     try:
-        client = Client(await sfu.join("amphi", 1, Role.HOST))
+        client = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
         await client.publish()
         answer = client.pub_pc.remoteDescription.sdp
         ports = {int(line.split()[5]) for line in answer.splitlines() if line.startswith("a=candidate:")}
@@ -126,7 +126,7 @@ async def test_media_ports_come_from_the_configured_range() -> None:
 
 
 async def test_video_must_be_sent_in_a_codec_the_server_forwards(sfu: Sfu) -> None:
-    host = await sfu.join("amphi", 1, Role.HOST)
+    host = await sfu.join("amphi", 1, ConferenceRole.HOST)
     pc = RTCPeerConnection(CONFIG)
     transceiver = pc.addTransceiver(CounterVideo(), direction="sendonly")
     transceiver.setCodecPreferences(
@@ -166,7 +166,7 @@ SDP_LINES = st.sampled_from(
 async def test_garbage_sdp_gets_an_error_reply_never_an_exception(lines: list[str]) -> None:
     sfu = Sfu()
     try:
-        host = await sfu.join("amphi", 1, Role.HOST)
+        host = await sfu.join("amphi", 1, ConferenceRole.HOST)
         sdp = "\r\n".join(lines) + "\r\n"
         (reply,) = await host.handle(ConfPublish(sdp))
         assert isinstance(reply, Error | ConfPublishAnswer)

@@ -13,6 +13,7 @@ from aiortc.codecs import opus, vpx
 
 from cybercollege.protocol import ErrorCode
 from cybercollege.protocol.conference import (
+    ConferenceRole,
     ConfFloor,
     ConfLeft,
     ConfMute,
@@ -20,7 +21,6 @@ from cybercollege.protocol.conference import (
     ConfSubscribeOffer,
     ConfTracks,
     Kind,
-    Role,
 )
 from cybercollege.server.conference import Participant, Sfu
 from cybercollege.server.conference import aiortc_hooks as hooks
@@ -72,9 +72,9 @@ async def test_two_speakers_reach_ten_subscribers_without_transcoding(
 ) -> None:
     used = count_codec_instances(monkeypatch)
     decodes, encodes = hooks.calls.decodes, hooks.calls.encodes
-    host = Client(await sfu.join("amphi", 1, Role.HOST))
-    speaker = Client(await sfu.join("amphi", 2, Role.SPEAKER))
-    audience = [Client(await sfu.join("amphi", 100 + i, Role.AUDIENCE)) for i in range(10)]
+    host = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    speaker = Client(await sfu.join("amphi", 2, ConferenceRole.SPEAKER))
+    audience = [Client(await sfu.join("amphi", 100 + i, ConferenceRole.AUDIENCE)) for i in range(10)]
     await host.publish()
     await speaker.publish()
     try:
@@ -108,15 +108,15 @@ async def test_two_speakers_reach_ten_subscribers_without_transcoding(
 
 async def test_late_subscriber_gets_a_picture_at_once(sfu: Sfu) -> None:
     """Not at the publisher's next periodic keyframe (minutes away): the SFU asks for one when it joins."""
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
-    early = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    early = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     await speaker.publish(audio=False)
     late = None
     try:
         await wait_for(lambda: len(early.seen[1].counters) > 30, timeout=10, what="two seconds of video")
         (video,) = [f for f in sfu.conferences["amphi"].forwarders if f.kind is Kind.VIDEO]
         asked, live = video.keyframes.sent, early.seen[1].counters[-1][1]
-        late = Client(await sfu.join("amphi", 3, Role.AUDIENCE))
+        late = Client(await sfu.join("amphi", 3, ConferenceRole.AUDIENCE))
         await wait_for(lambda: late.seen[1].counters, timeout=10, what="the late subscriber's first picture (hung)")
         _, first = late.seen[1].counters[0]
         assert video.keyframes.sent > asked, "the publisher was asked for a keyframe for it"
@@ -129,8 +129,8 @@ async def test_late_subscriber_gets_a_picture_at_once(sfu: Sfu) -> None:
 
 
 async def test_keyframe_request_of_a_subscriber_reaches_the_publisher(sfu: Sfu) -> None:
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
-    viewer = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    viewer = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     await speaker.publish(audio=False)
     try:
         await wait_for(lambda: len(viewer.seen[1].counters) > 5, timeout=10, what="video")
@@ -154,8 +154,8 @@ async def test_keyframe_request_of_a_subscriber_reaches_the_publisher(sfu: Sfu) 
 
 
 async def test_publisher_leaving_and_rejoining_is_seen_again(sfu: Sfu) -> None:
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
-    viewer = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    viewer = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     await speaker.publish()
     comeback = None
     try:
@@ -166,7 +166,7 @@ async def test_publisher_leaving_and_rejoining_is_seen_again(sfu: Sfu) -> None:
         await wait_for(lambda: ConfTracks([]) in viewer.events, timeout=2, what="empty track list")
         before = len(viewer.seen[1].counters)
 
-        comeback = Client(await sfu.join("amphi", 1, Role.HOST))
+        comeback = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
         await comeback.publish()
         await wait_for(lambda: len(viewer.seen[1].counters) > before + 5, timeout=5, what="the speaker again")
         after = [c for _, c in viewer.seen[1].counters[before:]]
@@ -181,8 +181,8 @@ async def test_publisher_leaving_and_rejoining_is_seen_again(sfu: Sfu) -> None:
 
 
 async def test_floor_and_mute_control_what_is_forwarded(sfu: Sfu) -> None:
-    host = Client(await sfu.join("amphi", 1, Role.HOST))
-    pupil = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    host = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    pupil = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     try:
         assert await host.send(ConfFloor(2, True)) == []
         await pupil.publish()
@@ -207,8 +207,8 @@ async def test_floor_and_mute_control_what_is_forwarded(sfu: Sfu) -> None:
 
 
 async def test_a_closed_publish_connection_unpublishes(sfu: Sfu) -> None:
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
-    viewer = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    viewer = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     await speaker.publish()
     try:
         await wait_for(lambda: len(viewer.seen[1].counters) > 5, timeout=10, what="video")
@@ -221,9 +221,9 @@ async def test_a_closed_publish_connection_unpublishes(sfu: Sfu) -> None:
 
 
 async def test_a_bad_answer_is_refused_and_a_good_one_still_accepted(sfu: Sfu) -> None:
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
     await speaker.publish()
-    viewer = await sfu.join("amphi", 2, Role.AUDIENCE)
+    viewer = await sfu.join("amphi", 2, ConferenceRole.AUDIENCE)
     try:
         offer = await wait_for_message(viewer, ConfSubscribeOffer)
         (reply,) = await viewer.handle(ConfSubscribeAnswer(offer.version, "v=0\r\nnot an answer\r\n"))
@@ -245,8 +245,8 @@ async def wait_for_message(participant: Participant, kind: type) -> Any:
 
 
 async def test_a_closed_subscribe_connection_is_replaced(sfu: Sfu) -> None:
-    speaker = Client(await sfu.join("amphi", 1, Role.HOST))
-    viewer = Client(await sfu.join("amphi", 2, Role.AUDIENCE))
+    speaker = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    viewer = Client(await sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     await speaker.publish()
     try:
         await wait_for(lambda: len(viewer.seen[1].counters) > 5, timeout=10, what="video")

@@ -9,7 +9,7 @@ import av
 from aiortc.codecs import h264
 from aiortc.sdp import SessionDescription
 
-from cybercollege.protocol.conference import Kind, Role
+from cybercollege.protocol.conference import ConferenceRole, Kind
 from cybercollege.server.conference import Sfu
 from cybercollege.server.conference import aiortc_hooks as hooks
 from cybercollege.server.conference.forwarding import H264, VP8, is_h264_keyframe
@@ -41,9 +41,9 @@ def slot_codecs(client: Client) -> dict[int, str]:
 
 async def test_an_h264_publisher_is_forwarded_in_h264_beside_a_vp8_one(sfu: Sfu) -> None:
     decodes, encodes = hooks.calls.decodes, hooks.calls.encodes
-    host = Client(await sfu.join("amphi", 1, Role.HOST))
-    browser = Client(await sfu.join("amphi", 2, Role.SPEAKER))
-    viewer = Client(await sfu.join("amphi", 3, Role.AUDIENCE))
+    host = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
+    browser = Client(await sfu.join("amphi", 2, ConferenceRole.SPEAKER))
+    viewer = Client(await sfu.join("amphi", 3, ConferenceRole.AUDIENCE))
     clients = [host, browser, viewer]
     try:
         await host.publish()
@@ -65,7 +65,7 @@ async def test_an_h264_publisher_is_forwarded_in_h264_beside_a_vp8_one(sfu: Sfu)
         clients.remove(browser)
         await browser.close()
         await sfu.leave("amphi", 2)
-        late = Client(await sfu.join("amphi", 4, Role.SPEAKER))
+        late = Client(await sfu.join("amphi", 4, ConferenceRole.SPEAKER))
         try:
             await late.publish()
             await wait_for(lambda: increasing(viewer.seen[4].counters), 20, "the new VP8 speaker")

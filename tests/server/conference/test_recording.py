@@ -12,7 +12,7 @@ import av
 import pytest
 
 from cybercollege.protocol import ErrorCode
-from cybercollege.protocol.conference import ConfRecord, ConfRecording, Role
+from cybercollege.protocol.conference import ConferenceRole, ConfRecord, ConfRecording
 from cybercollege.protocol.messages import Error
 from cybercollege.server.conference import Sfu, SfuConfig, aiortc_hooks
 from cybercollege.server.conference.recording import METADATA, purge, vp8_size
@@ -41,8 +41,8 @@ def decode(path: Path) -> tuple[list[int], int, float]:
 
 
 async def test_a_recording_is_a_playable_webm_with_metadata(recording_sfu: Sfu, tmp_path: Path) -> None:
-    host = Client(await recording_sfu.join("amphi", 1, Role.HOST, "Mme Durand"))
-    pupil = Client(await recording_sfu.join("amphi", 2, Role.AUDIENCE, "Léa Martin"))
+    host = Client(await recording_sfu.join("amphi", 1, ConferenceRole.HOST, "Mme Durand"))
+    pupil = Client(await recording_sfu.join("amphi", 2, ConferenceRole.AUDIENCE, "Léa Martin"))
     try:
         await host.publish()
         await wait_for(lambda: len(pupil.seen[1].counters) > 3, 10, "the pupil seeing the host")
@@ -53,7 +53,7 @@ async def test_a_recording_is_a_playable_webm_with_metadata(recording_sfu: Sfu, 
             5,
             "the pupil told about the recording",
         )
-        late = Client(await recording_sfu.join("amphi", 3, Role.AUDIENCE, "Giulia"))
+        late = Client(await recording_sfu.join("amphi", 3, ConferenceRole.AUDIENCE, "Giulia"))
         await wait_for(lambda: ConfRecording(True, 1) in late.events, 5, "a newcomer told")
         await wait_for(lambda: host.video is not None and host.video.counter > 45, 10, "3 s of media")
         assert await host.send(ConfRecord(False)) == []
@@ -78,8 +78,8 @@ async def test_a_recording_is_a_playable_webm_with_metadata(recording_sfu: Sfu, 
 
 
 async def test_only_the_host_records(recording_sfu: Sfu) -> None:
-    host = Client(await recording_sfu.join("amphi", 1, Role.HOST))
-    pupil = Client(await recording_sfu.join("amphi", 2, Role.AUDIENCE))
+    host = Client(await recording_sfu.join("amphi", 1, ConferenceRole.HOST))
+    pupil = Client(await recording_sfu.join("amphi", 2, ConferenceRole.AUDIENCE))
     try:
         (reply,) = await pupil.send(ConfRecord(True))
         assert isinstance(reply, Error) and reply.code == ErrorCode.ACCESS_DENIED
@@ -89,7 +89,7 @@ async def test_only_the_host_records(recording_sfu: Sfu) -> None:
 
 
 async def test_recording_needs_a_directory(sfu: Sfu) -> None:
-    host = Client(await sfu.join("amphi", 1, Role.HOST))
+    host = Client(await sfu.join("amphi", 1, ConferenceRole.HOST))
     try:
         (reply,) = await host.send(ConfRecord(True))
         assert isinstance(reply, Error) and reply.code == ErrorCode.ACCESS_DENIED
@@ -98,7 +98,7 @@ async def test_recording_needs_a_directory(sfu: Sfu) -> None:
 
 
 async def test_everyone_leaving_ends_the_recording(recording_sfu: Sfu, tmp_path: Path) -> None:
-    host = Client(await recording_sfu.join("amphi", 1, Role.HOST))
+    host = Client(await recording_sfu.join("amphi", 1, ConferenceRole.HOST))
     await host.send(ConfRecord(True))
     await host.close()
     await recording_sfu.leave("amphi", 1)

@@ -27,7 +27,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from cybercollege.client.network import WorldConnection
-from cybercollege.protocol.conference import ConfIce, Role
+from cybercollege.protocol.conference import ConferenceRole, ConfIce
 from cybercollege.server.conference import Sfu, SfuConfig
 from cybercollege.server.conference.config import turn_rest_credentials
 from cybercollege.server.edge.app import build
@@ -55,7 +55,7 @@ def host_side_ice(monkeypatch: pytest.MonkeyPatch, school_net: SchoolNetwork) ->
 
 @pytest.fixture
 async def host(sfu_with_turn: Sfu) -> AsyncIterator[Client]:
-    client = Client(await sfu_with_turn.join("amphi", HOST, Role.HOST))
+    client = Client(await sfu_with_turn.join("amphi", HOST, ConferenceRole.HOST))
     await client.publish()
     yield client
     await client.close()
@@ -74,7 +74,7 @@ def decoded(report: dict[str, Any], kind: str) -> int:
 
 async def call_through(sfu: Sfu, host: Client, net: SchoolNetwork, ice: ConfIce, env: dict[str, str]) -> dict:
     """The school joins as a speaker; returns its report once both sides decoded each other's media."""
-    async with RemotePeer(await sfu.join("amphi", SCHOOL, Role.SPEAKER), net.command, env) as peer:
+    async with RemotePeer(await sfu.join("amphi", SCHOOL, ConferenceRole.SPEAKER), net.command, env) as peer:
         peer.deliver(ice)
         report = await peer.wait(
             lambda r: r["pub"] == r["sub"] == "completed" and decoded(r, "video") > 10 and decoded(r, "audio") > 10,
@@ -112,7 +112,8 @@ async def test_without_turn_a_school_without_udp_does_not_connect(
 ) -> None:
     """Proves the block is real: the same call with host candidates only fails."""
     env = {**os.environ, "PEER_STUN_RETRIES": "3"}  # fail after 3.5 s of unanswered checks, not 31.5 s
-    async with RemotePeer(await sfu_with_turn.join("amphi", SCHOOL, Role.SPEAKER), school_net.command, env) as peer:
+    participant = await sfu_with_turn.join("amphi", SCHOOL, ConferenceRole.SPEAKER)
+    async with RemotePeer(participant, school_net.command, env) as peer:
         peer.deliver(ConfIce([]))
         report = await peer.wait(lambda r: r["pub"] == "failed", 60, "the school's publish connection to fail")
         assert report["pub_pair"] is None and decoded(report, "video") == 0
