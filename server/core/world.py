@@ -96,6 +96,9 @@ class World:
         if old is not None:  # dropped, and no or a wrong resume value: it leaves, a new avatar comes in its place
             place = Place(identity.user_id, old.room.id, old.x, old.y, old.heading)
             self.remove(old)
+        elif self.writer is not None and not identity.is_guest:
+            # left while this connection was loading her place (a rejoin right after BYE): what she left wins
+            place = self.writer.unwritten_place(identity.user_id) or place
         if resume is not None:
             session.error(ErrorCode.RESUME_FAILED, "reprise impossible (expirée ou inconnue) : nouvelle arrivée")
         room, (x, y, heading) = self._starting_place(identity, place)
@@ -333,6 +336,7 @@ class World:
             await asyncio.sleep(max(0.0, delay))
 
     def _record_tick(self, seconds: float) -> None:
+        self.counters.tick_seconds.observe(seconds)
         self.tick_seconds.append(seconds)
         if len(self.tick_seconds) > 4096:
             del self.tick_seconds[:2048]

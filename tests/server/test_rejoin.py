@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect, make_settings
+from tests.server.waits import until
 
 from .test_world_flow import go_through
 
@@ -24,5 +26,27 @@ async def test_rejoin_at_once_after_bye_keeps_the_last_place(connect: Connect, s
     await lea.close()  # BYE
     assert services.writer.pending > 0  # her place is still only in memory
     again = await connect("lea.martin")
+    assert again.mirror.room == "couloir"
+    assert abs(again.mirror.position[0] - x) < 0.05 and abs(again.mirror.position[1] - y) < 0.05
+
+
+async def test_rejoin_while_the_bye_is_still_closing_keeps_the_last_place(
+    connect: Connect, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new connection loads her place while the old one is still leaving: what she left wins."""
+    lea = await connect("lea.martin")
+    await go_through(lea, services, "hall-couloir")
+    x, y, _ = lea.mirror.position
+    loading = asyncio.Event()
+
+    async def load_place(user_id: str) -> None:  # the database answers once she has left, without her new place
+        loading.set()
+        await until(lambda: user_id not in services.world.by_user, "the old connection gone")
+
+    monkeypatch.setattr(services.store, "load_place", load_place)
+    second = asyncio.create_task(connect("lea.martin"))
+    await loading.wait()
+    await lea.close()  # BYE, while the second connection waits for the database
+    again = await second
     assert again.mirror.room == "couloir"
     assert abs(again.mirror.position[0] - x) < 0.05 and abs(again.mirror.position[1] - y) < 0.05
