@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cybercollege.protocol import encode_update
@@ -42,11 +42,6 @@ class Avatar:
     move_budget: float = 0.0
     last_move: float = 0.0
     disconnected_at: float | None = None
-    # grid interest: whom I see, near ones every tick, far ones every few ticks
-    near: list[Avatar] = field(default_factory=list)
-    far: list[Avatar] = field(default_factory=list)
-    seen: set[int] = field(default_factory=set)
-    far_sent_tick: int = 0
 
     def place(self, x: float, y: float, heading: float, budget: float = 0.0) -> None:
         """Teleport (join, door): set the position and its wire form, and the distance allowed at once."""

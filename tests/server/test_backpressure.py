@@ -20,7 +20,9 @@ from aiohttp.test_utils import TestServer
 from cybercollege.client.mirror import Mirror
 from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.protocol import CloseCode, Direction, decode, encode
+from cybercollege.protocol import limits as L
 from cybercollege.protocol.messages import Hello
+from cybercollege.server.config import Settings
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import make_settings
@@ -93,8 +95,15 @@ class RawClient:
 
 
 @pytest.fixture
-async def small_buffers(tmp_path: Path) -> AsyncIterator[TestServer]:
-    settings = make_settings(tmp_path, socket_send_buffer=4096, send_buffer=4096, max_pending_events=64)
+def max_pending_events() -> int:
+    return Settings.model_fields["max_pending_events"].default  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def small_buffers(tmp_path: Path, max_pending_events: int) -> AsyncIterator[TestServer]:
+    settings = make_settings(
+        tmp_path, socket_send_buffer=4096, send_buffer=4096, max_pending_events=max_pending_events
+    )
     srv = TestServer(build(settings), host="127.0.0.1")
     await srv.start_server()
     yield srv
@@ -133,13 +142,14 @@ async def test_slow_client_gets_coalesced_state(small_buffers: TestServer) -> No
         tick = services.world.tick_no
         await walk(others, 40, services)  # keep moving while it is slow
         lea = services.world.by_user["demo:lea.martin"]
-        assert lea.session is not None and lea.session.stale
-        assert lea.session.transport.get_write_buffer_size() < 4096 + 16 * 1024  # bounded: no growing queue
-        assert len(lea.session.pending) <= 64
+        assert lea.session is not None and lea.session.delivery.stale
+        assert lea.session.transport.buffered() < 4096 + 16 * 1024  # bounded: no growing queue
+        assert lea.session.delivery.queued_bytes < 4096 + L.MAX_SERVER_FRAME_BYTES
+        assert len(lea.session.delivery.pending) <= services.settings.max_pending_events
         # the others did not notice: the world ticked on and they are served while she is stuck
         await until(lambda: services.world.tick_no >= tick + 40, "40 ticks while a client is stuck")
         await answered(others[0])
-        assert lea.session.stale and lea.session.closing is None, "all that while, the slow client was stuck"
+        assert lea.session.delivery.stale and lea.session.closing is None, "all that while, she was stuck"
         # the slow client catches up: one snapshot brings everyone's latest position
         await slow.read_for(1.5)
         assert slow.close_code is None
@@ -153,6 +163,7 @@ async def test_slow_client_gets_coalesced_state(small_buffers: TestServer) -> No
             await conn.close()
 
 
+@pytest.mark.parametrize("max_pending_events", [64])
 async def test_too_many_undelivered_events_close_with_4008(small_buffers: TestServer) -> None:
     services = small_buffers.app[SERVICES]
     base = str(small_buffers.make_url("")).rstrip("/")

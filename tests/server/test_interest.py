@@ -11,6 +11,7 @@ from cybercollege.protocol import Direction, decode
 from cybercollege.protocol.messages import Appear, Frame
 from cybercollege.server.core.avatar import Avatar
 from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.interest import GridInterest
 from cybercollege.server.core.world import World
 from tests.server.conftest import make_settings
 
@@ -18,19 +19,19 @@ ARENA = Path(__file__).resolve().parents[2] / "benchmarks" / "arena"
 
 
 class FakeTransport:
-    """Stands in for a socket: always writable (the real path is tested in test_backpressure)."""
+    """Stands in for a connection: always writable (the real path is tested in test_backpressure)."""
 
-    def set_write_buffer_limits(self, high: int) -> None:
+    async def send(self, data: bytes) -> None:
         pass
 
-    def get_extra_info(self, name: str) -> None:
-        return None
+    async def close(self, code: int, reason: str) -> None:
+        pass
+
+    def buffered(self) -> int:
+        return 0
 
     def is_closing(self) -> bool:
         return False
-
-    def get_write_buffer_size(self) -> int:
-        return 0
 
 
 def arena(tmp_path: Path, n: int, **overrides: object) -> tuple[World, list[Avatar]]:
@@ -41,7 +42,7 @@ def arena(tmp_path: Path, n: int, **overrides: object) -> tuple[World, list[Avat
     rng = random.Random(3)
     avatars = []
     for i in range(n):
-        session = Session(None, FakeTransport(), settings)  # type: ignore[arg-type]
+        session = Session(FakeTransport(), settings)
         identity = Identity(f"demo:bot-{i}", f"Bot {i}", Role.PUPIL, "demo")
         a = world.attach(identity, session, None, None)
         a.place(rng.uniform(1, 99), rng.uniform(1, 99), 0.0)
@@ -57,8 +58,9 @@ def test_each_client_sees_at_most_the_cap(tmp_path: Path) -> None:
     world, avatars = arena(tmp_path, 200, interest_cap=30)
     frames = frames_by_avatar(world)
     for a in avatars:
-        appeared = [e for e in frames[a.id].events if isinstance(e, Appear)]
+        appeared = [e for e in frames[a.id].events if isinstance(e, Appear) and e.avatar.id != a.id]
         assert len(appeared) == 30
+        assert any(isinstance(e, Appear) and e.avatar.id == a.id for e in frames[a.id].events)  # itself too
         nearest = sorted(avatars, key=lambda o: (o.x - a.x) ** 2 + (o.y - a.y) ** 2)[1:31]
         assert {e.avatar.id for e in appeared} == {o.id for o in nearest}
 
@@ -81,8 +83,10 @@ def test_near_every_tick_far_at_a_lower_rate(tmp_path: Path) -> None:
     )
     world.step()
     observer = avatars[0]
-    near = {o.id for o in observer.near}
-    far = {o.id for o in observer.far}
+    interest = observer.room.interest
+    assert isinstance(interest, GridInterest)
+    near = {o.id for o in interest.views[observer.id].near}
+    far = {o.id for o in interest.views[observer.id].far}
     assert near and far
     seen_updates: dict[int, int] = {}
     for _ in range(8):
@@ -105,7 +109,7 @@ def test_one_encoding_per_change_in_room_interest(tmp_path: Path) -> None:
     cdi = world.rooms["cdi"]
     avatars = []
     for i in range(10):
-        s = Session(None, FakeTransport(), settings)  # type: ignore[arg-type]
+        s = Session(FakeTransport(), settings)
         a = world.attach(Identity(f"demo:p{i}", f"P {i}", Role.PUPIL, "demo"), s, None, None)
         world.move_to(a, cdi, cdi.spec.spawn_points[0][:3])
         avatars.append(a)
