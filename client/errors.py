@@ -19,14 +19,14 @@ _BY_CODE: dict[int, str] = {
     ErrorCode.MUTED: "err_muted",
     ErrorCode.SHUTTING_DOWN: "err_closing",
     ErrorCode.RESUME_FAILED: "err_lost",
-    # whiteboard refusals (protocol.whiteboard.BoardError, docs/whiteboard.md §3)
+    # whiteboard refusals (protocol.errors.ErrorCode 100-111, docs/whiteboard.md §3)
     101: "err_board_denied",
     102: "err_board_busy",
     104: "err_board_full",
     105: "err_board_full",
     110: "err_board_loading",
     **{code: "err_board_other" for code in (100, 103, 106, 107, 108, 109, 111)},
-    # answer layers and breakouts (protocol.classroom.ClassroomError, docs/classroom.md §3)
+    # answer layers and breakouts (protocol.errors.ErrorCode 144-148, docs/classroom.md §3)
     145: "err_question_closed",
     146: "err_layer_full",
     **{code: "err_board_other" for code in (144, 147, 148)},

@@ -148,9 +148,11 @@ class Mirror:
         self.avatars[a.id] = AvatarState(
             a.id, a.name, a.role, from_cm(a.x), from_cm(a.y), heading_from_wire(a.heading), a.anim, self.tick
         )
+        self.members[a.id] = Member(a.id, a.name, a.role)  # grid rooms: the people around are those in view
 
     def _vanish(self, m: Vanish) -> None:
         self.avatars.pop(m.id, None)
+        self.members.pop(m.id, None)
 
     def _presence(self, m: Presence) -> None:
         for member in m.joined:

@@ -9,7 +9,6 @@ the live parts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Annotated
 
 from cybercollege.protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
@@ -30,20 +29,6 @@ MAX_GROUP_MEMBERS = 40
 MIN_BREAKOUT_S = 30
 MAX_BREAKOUT_S = 4 * 3600
 SHA256 = Str(64, 0, lambda s: all(c in "0123456789abcdef" for c in s), "lowercase hex sha256, or empty")
-
-
-class ClassroomError(IntEnum):
-    """``ERROR.code`` values of these tools (role refusals are the protocol's ``ACCESS_DENIED``, 14)."""
-
-    NO_QUESTION = 144
-    """No such question in this room (a newer one replaced it)."""
-    QUESTION_CLOSED = 145
-    LAYER_FULL = 146
-    """``MAX_LAYER_ITEMS`` items or ``MAX_LAYER_POINTS`` points on my answer layer."""
-    BAD_GROUPS = 147
-    """Groups naming someone absent, a teacher, someone twice, or too many / too few groups."""
-    NO_BREAKOUT = 148
-    """No breakout running (or no such group)."""
 
 
 # --- records ----------------------------------------------------------------------------------------

@@ -29,6 +29,33 @@ class ErrorCode(IntEnum):
     RESUME_FAILED = 19
     SHUTTING_DOWN = 20
     INTERNAL = 21
+    # the whiteboard (protocol/whiteboard.py; ERROR's ``ref`` names the refused message)
+    UNKNOWN_BOARD = 100
+    NOT_ALLOWED = 101
+    """Your role may not do this (pupils draw only with the pen; only teachers clear and give the pen)."""
+    BOARD_RATE_LIMITED = 102
+    STROKE_TOO_LONG = 103
+    PAGE_FULL = 104
+    BOARD_FULL = 105
+    BAD_PAGE = 106
+    NO_STROKE = 107
+    """Points or end of a stroke that was not begun (or already ended)."""
+    NOTHING_TO_UNDO = 108
+    NOTHING_TO_REDO = 109
+    BOARD_NOT_READY = 110
+    """The board is still loading from the database: retry in a moment."""
+    BAD_TARGET = 111
+    """Pen given to someone who is not in the room."""
+    # answer layers and breakouts (protocol/classroom.py; role refusals are ACCESS_DENIED)
+    NO_QUESTION = 144
+    """No such question in this room (a newer one replaced it)."""
+    QUESTION_CLOSED = 145
+    LAYER_FULL = 146
+    """``MAX_LAYER_ITEMS`` items or ``MAX_LAYER_POINTS`` points on my answer layer."""
+    BAD_GROUPS = 147
+    """Groups naming someone absent, a teacher, someone twice, or too many / too few groups."""
+    NO_BREAKOUT = 148
+    """No breakout running (or no such group)."""
 
 
 class CloseCode(IntEnum):

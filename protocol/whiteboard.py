@@ -34,27 +34,6 @@ MAX_ITEMS_PER_EVENT = 512
 """Items in one BOARD_ITEMS event (a big board arrives in several)."""
 
 
-class BoardError(IntEnum):
-    """``ERROR.code`` values of the whiteboard (ERROR's ``ref`` names the refused message)."""
-
-    UNKNOWN_BOARD = 100
-    NOT_ALLOWED = 101
-    """Your role may not do this (pupils draw only with the pen; only teachers clear and give the pen)."""
-    BOARD_RATE_LIMITED = 102
-    STROKE_TOO_LONG = 103
-    PAGE_FULL = 104
-    BOARD_FULL = 105
-    BAD_PAGE = 106
-    NO_STROKE = 107
-    """Points or end of a stroke that was not begun (or already ended)."""
-    NOTHING_TO_UNDO = 108
-    NOTHING_TO_REDO = 109
-    BOARD_NOT_READY = 110
-    """The board is still loading from the database: retry in a moment."""
-    BAD_TARGET = 111
-    """Pen given to someone who is not in the room."""
-
-
 class Kind(IntEnum):
     STROKE = 0
     SHAPE = 1

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cybercollege.protocol import ErrorCode, encode
-from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.classroom import (
     MAX_LAYER_ITEMS,
     MAX_LAYER_POINTS,
@@ -20,7 +19,6 @@ from cybercollege.protocol.classroom import (
     AnswerLayer,
     AnswerUndo,
     AskQuestion,
-    ClassroomError,
     CloseQuestion,
     Question,
     RevealAnswer,
@@ -80,9 +78,9 @@ class Answers:
         self._need_teacher(a)
         host = self.room.host(m.board)
         if host is None:
-            raise BoardRefused(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {m.board!r} ici")
+            raise BoardRefused(ErrorCode.UNKNOWN_BOARD, f"pas de tableau {m.board!r} ici")
         if m.page >= host.board.pages:
-            raise BoardRefused(W.BoardError.BAD_PAGE, f"la page {m.page} n'existe pas")
+            raise BoardRefused(ErrorCode.BAD_PAGE, f"la page {m.page} n'existe pas")
         self.sheet = Sheet(next(_question_ids), m.board, m.page, m.text)
         self.room.tell(encode(self.sheet.message()))
 
@@ -111,7 +109,7 @@ class Answers:
         layer = sheet.layers.setdefault(a.id, Layer())
         points = len(m.points) // 2
         if len(layer.items) >= MAX_LAYER_ITEMS or layer.points + points > MAX_LAYER_POINTS:
-            raise BoardRefused(ClassroomError.LAYER_FULL, "réponse pleine : effacez-en une partie")
+            raise BoardRefused(ErrorCode.LAYER_FULL, "réponse pleine : effacez-en une partie")
         layer.items.append(BoardItem(layer.next_seq, sheet.page, m.kind, m.style, m.colour, m.width, m.points, m.text))
         layer.next_seq += 1
         layer.points += points
@@ -121,7 +119,7 @@ class Answers:
         sheet = self._open_sheet(a, m.question)
         layer = sheet.layers.get(a.id)
         if layer is None or not layer.items:
-            raise BoardRefused(W.BoardError.NOTHING_TO_UNDO, "rien à annuler")
+            raise BoardRefused(ErrorCode.NOTHING_TO_UNDO, "rien à annuler")
         layer.points -= len(layer.items.pop().points) // 2
         self._send_layer(sheet, a.id)
 
@@ -155,13 +153,13 @@ class Answers:
 
     def _sheet(self, question: int) -> Sheet:
         if self.sheet is None or self.sheet.id != question:
-            raise BoardRefused(ClassroomError.NO_QUESTION, f"pas de question {question} ici")
+            raise BoardRefused(ErrorCode.NO_QUESTION, f"pas de question {question} ici")
         return self.sheet
 
     def _open_sheet(self, a: Avatar, question: int) -> Sheet:
         sheet = self._sheet(question)
         if not sheet.open:
-            raise BoardRefused(ClassroomError.QUESTION_CLOSED, "la question est close")
+            raise BoardRefused(ErrorCode.QUESTION_CLOSED, "la question est close")
         if self.room.teaches(a.identity):
             raise BoardRefused(ErrorCode.ACCESS_DENIED, "les élèves répondent, les enseignants regardent")
         return sheet

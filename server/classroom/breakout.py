@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cybercollege.protocol import ErrorCode, encode
-from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.classroom import (
     MAX_GROUP_MEMBERS,
     Breakout,
@@ -28,7 +27,6 @@ from cybercollege.protocol.classroom import (
     CallToBoard,
     Group,
 )
-from cybercollege.protocol.classroom import ClassroomError as E
 from cybercollege.server.classroom.whiteboard import rules
 from cybercollege.server.classroom.whiteboard.board import BACKGROUND, Op
 from cybercollege.server.classroom.whiteboard.host import BoardHost, BoardRefused
@@ -108,7 +106,7 @@ class Breakouts:
     def join(self, a: Avatar, m: BreakoutJoin) -> None:
         self._need_teacher(a)
         if not self.active or m.group > len(self.groups):
-            raise BoardRefused(E.NO_BREAKOUT, f"pas de groupe {m.group} en cours")
+            raise BoardRefused(ErrorCode.NO_BREAKOUT, f"pas de groupe {m.group} en cours")
         for g in self.groups:
             g.teachers.discard(a.id)
         if m.group:
@@ -118,14 +116,14 @@ class Breakouts:
     def recall(self, a: Avatar, m: BreakoutRecall) -> None:
         self._need_teacher(a)
         if not self.active:
-            raise BoardRefused(E.NO_BREAKOUT, "pas de travail en groupes en cours")
+            raise BoardRefused(ErrorCode.NO_BREAKOUT, "pas de travail en groupes en cours")
         self.end()
 
     def call_to_board(self, a: Avatar, m: CallToBoard) -> None:
         """Every client turns its view to face ``m.board`` (the client knows where it is)."""
         self._need_teacher(a)
         if m.board not in self.room.boards:
-            raise BoardRefused(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {m.board!r} ici")
+            raise BoardRefused(ErrorCode.UNKNOWN_BOARD, f"pas de tableau {m.board!r} ici")
         self.room.tell(encode(CalledToBoard(m.board, a.id)))
 
     # --- time and endings ------------------------------------------------------------------------
@@ -174,13 +172,13 @@ class Breakouts:
         present = {m.id for m in self._pupils()}
         listed = [aid for g in groups for aid in g]
         if not all(groups) or len(listed) != len(set(listed)) or not set(listed) <= present:
-            raise BoardRefused(E.BAD_GROUPS, "groupes non vides, d'élèves présents, chacun dans un seul groupe")
+            raise BoardRefused(ErrorCode.BAD_GROUPS, "groupes non vides, d'élèves présents, chacun dans un seul groupe")
         return [list(g) for g in groups]
 
     def _random(self, count: int) -> list[list[int]]:
         pupils = [m.id for m in self._pupils()]
         if not 1 <= count <= len(pupils) or len(pupils) > count * MAX_GROUP_MEMBERS:
-            raise BoardRefused(E.BAD_GROUPS, f"{count} groupes pour {len(pupils)} élèves présents "
+            raise BoardRefused(ErrorCode.BAD_GROUPS, f"{count} groupes pour {len(pupils)} élèves présents "
                                f"({MAX_GROUP_MEMBERS} au plus par groupe)")  # fmt: skip
         random.shuffle(pupils)
         return [pupils[i::count] for i in range(count)]

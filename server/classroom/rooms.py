@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cybercollege import worlds
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.answers import Answers
 from cybercollege.server.classroom.breakout import Breakouts
@@ -147,7 +148,7 @@ class Classroom(Room):
             else:
                 self._board_for(a, msg.board).handle(a, msg)
         except BoardRefused as refused:
-            s.error(refused.code, refused.message, msg.__protocol__.code)  # type: ignore[arg-type]
+            s.error(refused.code, refused.message, msg.__protocol__.code)
 
     def _board_for(self, a: Avatar, board_id: str) -> BoardHost:
         host = self.boards.get(board_id)
@@ -155,9 +156,9 @@ class Classroom(Room):
             return host
         group = self.breakout.hosts.get(board_id)
         if group is None:
-            raise BoardRefused(W.BoardError.UNKNOWN_BOARD, f"pas de tableau {board_id!r} dans {self.id}")
+            raise BoardRefused(ErrorCode.UNKNOWN_BOARD, f"pas de tableau {board_id!r} dans {self.id}")
         if not group.audience.sees(a):
-            raise BoardRefused(W.BoardError.NOT_ALLOWED, "c'est le tableau d'un autre groupe")
+            raise BoardRefused(ErrorCode.NOT_ALLOWED, "c'est le tableau d'un autre groupe")
         return group.host
 
     def _take(self, a: Avatar) -> bool:
@@ -170,7 +171,7 @@ class Classroom(Room):
         now = time.monotonic()
         if a.session is not None and now - self.last_rate_error.get(a.id, 0.0) >= 1.0:
             self.last_rate_error[a.id] = now
-            a.session.error(W.BoardError.BOARD_RATE_LIMITED, "trop d'actions sur le tableau")  # type: ignore[arg-type]
+            a.session.error(ErrorCode.BOARD_RATE_LIMITED, "trop d'actions sur le tableau")
         return False
 
     # --- tick ----------------------------------------------------------------------------------------

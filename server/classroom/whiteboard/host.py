@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 
 from cybercollege import worlds
-from cybercollege.protocol import encode
+from cybercollege.protocol import ErrorCode, encode
 from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.classroom import PageBackground
 from cybercollege.server.classroom.whiteboard import rules
@@ -43,7 +43,7 @@ _packer = msgpack.Packer()
 
 
 class BoardRefused(Exception):
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -147,22 +147,22 @@ class BoardHost:
     def handle(self, a: Avatar, msg: Any) -> None:
         """Apply one board message of ``a``; raises :class:`BoardRefused`."""
         if not self.loaded:
-            raise BoardRefused(W.BoardError.BOARD_NOT_READY, "le tableau se charge, réessayez")
+            raise BoardRefused(ErrorCode.BOARD_NOT_READY, "le tableau se charge, réessayez")
         handler = _HANDLERS[type(msg)]
         handler(self, a, msg)
 
     def _need_pen(self, a: Avatar) -> None:
         if not rules.may_draw(a.identity, self.pens):
-            raise BoardRefused(W.BoardError.NOT_ALLOWED, "il faut le stylet du professeur pour écrire")
+            raise BoardRefused(ErrorCode.NOT_ALLOWED, "il faut le stylet du professeur pour écrire")
 
     def _need_room(self, page: int) -> None:
         b = self.board
         if page >= b.pages:
-            raise BoardRefused(W.BoardError.BAD_PAGE, f"la page {page} n'existe pas ({b.pages} pages)")
+            raise BoardRefused(ErrorCode.BAD_PAGE, f"la page {page} n'existe pas ({b.pages} pages)")
         if b.visible_on.get(page, 0) + self._live_on(page) >= W.MAX_ITEMS_PER_PAGE:
-            raise BoardRefused(W.BoardError.PAGE_FULL, "page pleine : ajoutez une page")
+            raise BoardRefused(ErrorCode.PAGE_FULL, "page pleine : ajoutez une page")
         if len(b.items) >= W.MAX_ITEMS_PER_BOARD:
-            raise BoardRefused(W.BoardError.BOARD_FULL, "tableau plein")
+            raise BoardRefused(ErrorCode.BOARD_FULL, "tableau plein")
 
     def _live_on(self, page: int) -> int:
         return sum(1 for s in self.live.values() if s.page == page)
@@ -180,13 +180,13 @@ class BoardHost:
     def _own_stroke(self, a: Avatar, cid: int) -> Live:
         stroke = self.live.get(a.id)
         if stroke is None or stroke.cid != cid:
-            raise BoardRefused(W.BoardError.NO_STROKE, f"pas de trait {cid} en cours")
+            raise BoardRefused(ErrorCode.NO_STROKE, f"pas de trait {cid} en cours")
         return stroke
 
     def stroke_points(self, a: Avatar, m: W.StrokePoints) -> None:
         stroke = self._own_stroke(a, m.cid)
         if len(stroke.points) + len(m.points) > 2 * W.MAX_POINTS_PER_STROKE:
-            raise BoardRefused(W.BoardError.STROKE_TOO_LONG, f"{W.MAX_POINTS_PER_STROKE} points au plus")
+            raise BoardRefused(ErrorCode.STROKE_TOO_LONG, f"{W.MAX_POINTS_PER_STROKE} points au plus")
         stroke.points.extend(m.points)
         self.broadcast(encode(W.LivePoints(self.id, stroke.live, m.points)))
 
@@ -217,35 +217,35 @@ class BoardHost:
         self._need_pen(a)
         target = self.board.undo_target(a.identity.user_id)
         if target is None:
-            raise BoardRefused(W.BoardError.NOTHING_TO_UNDO, "rien à annuler")
+            raise BoardRefused(ErrorCode.NOTHING_TO_UNDO, "rien à annuler")
         self._commit(a, UNDO, target, m.cid)
 
     def redo(self, a: Avatar, m: W.Redo) -> None:
         self._need_pen(a)
         target = self.board.redo_target(a.identity.user_id)
         if target is None:
-            raise BoardRefused(W.BoardError.NOTHING_TO_REDO, "rien à rétablir")
+            raise BoardRefused(ErrorCode.NOTHING_TO_REDO, "rien à rétablir")
         self._commit(a, REDO, target, m.cid)
 
     def clear(self, a: Avatar, m: W.ClearPage) -> None:
         if not rules.may_clear(a.identity):
-            raise BoardRefused(W.BoardError.NOT_ALLOWED, "seul le professeur efface le tableau")
+            raise BoardRefused(ErrorCode.NOT_ALLOWED, "seul le professeur efface le tableau")
         if m.page >= self.board.pages:
-            raise BoardRefused(W.BoardError.BAD_PAGE, f"la page {m.page} n'existe pas")
+            raise BoardRefused(ErrorCode.BAD_PAGE, f"la page {m.page} n'existe pas")
         self._commit(a, CLEAR, m.page, m.cid)
 
     def show_page(self, a: Avatar, m: W.ShowPage) -> None:
         self._need_pen(a)
         if m.page > self.board.pages:
-            raise BoardRefused(W.BoardError.BAD_PAGE, f"la page {m.page} n'existe pas")
+            raise BoardRefused(ErrorCode.BAD_PAGE, f"la page {m.page} n'existe pas")
         self._commit(a, PAGE, m.page, m.cid)
 
     def give_pen(self, a: Avatar, m: W.GivePen) -> None:
         if not rules.may_give_pen(a.identity):
-            raise BoardRefused(W.BoardError.NOT_ALLOWED, "seul le professeur donne le stylet")
+            raise BoardRefused(ErrorCode.NOT_ALLOWED, "seul le professeur donne le stylet")
         target = self.members.get(m.avatar)
         if target is None:
-            raise BoardRefused(W.BoardError.BAD_TARGET, f"l'avatar {m.avatar} n'est pas dans la salle")
+            raise BoardRefused(ErrorCode.BAD_TARGET, f"l'avatar {m.avatar} n'est pas dans la salle")
         if m.give:
             self.pens.add(target.identity.user_id)
         else:
@@ -264,7 +264,7 @@ class BoardHost:
 
         ``saved(seq)`` runs once the operation is in the database (HTTP callers wait for it)."""
         if page >= W.MAX_PAGES:
-            raise BoardRefused(W.BoardError.BAD_PAGE, f"{W.MAX_PAGES} pages au plus")
+            raise BoardRefused(ErrorCode.BAD_PAGE, f"{W.MAX_PAGES} pages au plus")
         return self._log(author, BACKGROUND, [page, *image], saved)
 
     def write_text(self, author: str, lines: list[str], colour: int = 0x1F4E79) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import classroom as K
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.edge.services import Services
@@ -63,7 +64,7 @@ async def test_the_teacher_reveals_one_answer_then_closes_the_question(
     await prof.send(K.CloseQuestion(q))
     await lea.wait_for(lambda m: not seen(lea).of(K.Question)[-1].open)
     await lea.send(answer(q))
-    await lea.wait_for(lambda m: K.ClassroomError.QUESTION_CLOSED in error_codes(lea))
+    await lea.wait_for(lambda m: ErrorCode.QUESTION_CLOSED in error_codes(lea))
     await prof.send(K.RevealAnswer(q))  # after closing, the teacher may still show them all
     await chloe.wait_for(lambda m: layers(chloe, hugo.mirror.me))
 
@@ -79,8 +80,8 @@ async def test_a_pupil_undoes_and_fills_her_layer(lesson: tuple[WorldConnection,
     for _ in range(K.MAX_LAYER_POINTS // K.MAX_ANSWER_POINTS + 1):
         await lea.send(answer(q, [v for i in range(K.MAX_ANSWER_POINTS) for v in (i * 9, i * 3)]))
         await asyncio.sleep(0.02)
-    await lea.wait_for(lambda m: K.ClassroomError.LAYER_FULL in error_codes(lea))
+    await lea.wait_for(lambda m: ErrorCode.LAYER_FULL in error_codes(lea))
     await lea.send(K.AnswerUndo(q + 1))
-    await lea.wait_for(lambda m: K.ClassroomError.NO_QUESTION in error_codes(lea))
+    await lea.wait_for(lambda m: ErrorCode.NO_QUESTION in error_codes(lea))
     await prof.send(answer(q))  # teachers look, they do not answer
     await prof.wait_for(lambda m: error_codes(prof) == [14])

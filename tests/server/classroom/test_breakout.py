@@ -8,8 +8,8 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from cybercollege.client.network import WorldConnection
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import classroom as K
-from cybercollege.protocol import whiteboard as W
 from cybercollege.server.edge.services import Services
 from tests.server.classroom.conftest import BLUE, RED, export, image, near, png_pixel, seen, upload
 from tests.server.waits import caught_up
@@ -44,7 +44,7 @@ async def test_each_group_sees_only_its_board_and_the_teacher_sees_all(
     await hugo.wait_for(lambda m: cid in m.boards[GROUP2].acks)
     await prof.wait_for(lambda m: m.boards[GROUP2].items)
     await lea.draw(GROUP2, stroke())  # not her group
-    await lea.wait_for(lambda m: W.BoardError.NOT_ALLOWED in error_codes(lea))
+    await lea.wait_for(lambda m: ErrorCode.NOT_ALLOWED in error_codes(lea))
     for conn in (lea, hugo, prof):  # what was sent to them has arrived
         await caught_up(conn, services)
     assert GROUP2 not in lea.mirror.boards and GROUP1 not in hugo.mirror.boards
@@ -65,12 +65,12 @@ async def test_the_recall_ends_the_groups_and_the_teacher_keeps_their_boards(
     await prof.send(K.BreakoutRecall())
     await hugo.wait_for(lambda m: not breakout(hugo).active)
     await hugo.draw(GROUP2, stroke())
-    await hugo.wait_for(lambda m: W.BoardError.NOT_ALLOWED in error_codes(hugo))
+    await hugo.wait_for(lambda m: ErrorCode.NOT_ALLOWED in error_codes(hugo))
     status, png = await export(http, server, "png", board=GROUP2)
     height = prof.mirror.boards[GROUP2].height
     assert status == 200 and png_pixel(png, 0.5, 1500 / height) == RED and near(png_pixel(png, 0.5, 0.9), BLUE)
     await prof.send(K.BreakoutRecall())
-    await prof.wait_for(lambda m: K.ClassroomError.NO_BREAKOUT in error_codes(prof))
+    await prof.wait_for(lambda m: ErrorCode.NO_BREAKOUT in error_codes(prof))
 
 
 async def test_random_groups_and_the_timer(lesson: tuple[WorldConnection, ...], services: Services) -> None:
@@ -93,9 +93,9 @@ async def test_groups_must_be_pupils_present_each_once(lesson: tuple[WorldConnec
                 K.BreakoutStart(60, [[lea.mirror.me], []]),  # empty group
                 K.BreakoutStart(60, count=3)):  # fmt: skip  # three groups, two pupils
         await prof.send(bad)
-    await prof.wait_for(lambda m: error_codes(prof).count(K.ClassroomError.BAD_GROUPS) == 5)
+    await prof.wait_for(lambda m: error_codes(prof).count(ErrorCode.BAD_GROUPS) == 5)
     await prof.send(K.BreakoutJoin(1))
-    await prof.wait_for(lambda m: K.ClassroomError.NO_BREAKOUT in error_codes(prof))
+    await prof.wait_for(lambda m: ErrorCode.NO_BREAKOUT in error_codes(prof))
     assert breakout(lea) is None
 
 
@@ -106,4 +106,4 @@ async def test_call_the_class_to_the_board(lesson: tuple[WorldConnection, ...]) 
         await conn.wait_for(lambda m, conn=conn: seen(conn).of(K.CalledToBoard))
         assert seen(conn).of(K.CalledToBoard)[0] == K.CalledToBoard(BOARD, prof.mirror.me)
     await prof.send(K.CallToBoard("tableau-999"))
-    await prof.wait_for(lambda m: W.BoardError.UNKNOWN_BOARD in error_codes(prof))
+    await prof.wait_for(lambda m: ErrorCode.UNKNOWN_BOARD in error_codes(prof))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.whiteboard.host import BoardHost, BoardRefused
 from cybercollege.server.core.identity import Role
@@ -11,7 +12,7 @@ from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.whiteboard.conftest import BOARD, avatar, begin, error_codes, seat, stroke
 
-E = W.BoardError
+E = ErrorCode
 
 
 async def test_unknown_board_and_rate_limit(connect: Connect, services: Services) -> None:

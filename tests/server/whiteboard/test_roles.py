@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import whiteboard as W
 from cybercollege.server.classroom.whiteboard.host import BoardHost, BoardRefused
 from cybercollege.server.core.identity import Role
@@ -12,7 +13,7 @@ from tests.server.conftest import Connect
 from tests.server.waits import caught_up
 from tests.server.whiteboard.conftest import BOARD, avatar, begin, error_codes, seat, stroke
 
-NOT_ALLOWED = W.BoardError.NOT_ALLOWED
+NOT_ALLOWED = ErrorCode.NOT_ALLOWED
 
 
 async def test_a_pupil_without_the_pen_cannot_draw_write_or_undo(connect: Connect, services: Services) -> None:
@@ -27,7 +28,7 @@ async def test_a_pupil_without_the_pen_cannot_draw_write_or_undo(connect: Connec
     await lea.send(W.ShowPage(BOARD, 5, 1))
     await lea.wait_for(lambda m: len(m.errors) >= 6)
     # begin refused; its end then names no stroke; the rest refused
-    assert error_codes(lea) == [NOT_ALLOWED, W.BoardError.NO_STROKE, *[NOT_ALLOWED] * 4]
+    assert error_codes(lea) == [NOT_ALLOWED, ErrorCode.NO_STROKE, *[NOT_ALLOWED] * 4]
     await caught_up(prof, services)  # anything drawn would have reached the teacher by now
     assert not prof.mirror.boards[BOARD].items and not prof.mirror.boards[BOARD].live
 
@@ -74,7 +75,7 @@ async def test_the_pen_given_lets_a_pupil_draw_and_taken_back_stops_her(connect:
     await lea.send(W.StrokeEnd(BOARD, 99))
     await lea.draw(BOARD, stroke())
     await lea.wait_for(lambda m: len(m.errors) >= 2)
-    assert error_codes(lea)[:3] == [W.BoardError.NO_STROKE, NOT_ALLOWED, W.BoardError.NO_STROKE]
+    assert error_codes(lea)[:3] == [ErrorCode.NO_STROKE, NOT_ALLOWED, ErrorCode.NO_STROKE]
     assert len(prof.mirror.boards[BOARD].items) == 1
 
 
@@ -84,7 +85,7 @@ async def test_the_pen_goes_only_to_someone_in_the_room(connect: Connect, servic
     await seat(prof, services)
     await prof.give_pen(BOARD, hugo.mirror.me)
     await prof.wait_for(lambda m: m.errors)
-    assert error_codes(prof) == [W.BoardError.BAD_TARGET]
+    assert error_codes(prof) == [ErrorCode.BAD_TARGET]
 
 
 # --- roles that cannot walk into salle-103 (guests) or are not in the demo directory (staff) -------
