@@ -26,18 +26,17 @@ ARENA = Path(__file__).resolve().parent / "arena"
 
 
 class Sink:
-    """A transport that takes everything."""
+    """A transport that takes everything (server/core/delivery.py's Transport)."""
 
-    def set_write_buffer_limits(self, high: int) -> None: ...
+    async def send(self, data: bytes) -> None: ...
 
-    def get_extra_info(self, name: str) -> None:
-        return None
+    async def close(self, code: int, reason: str) -> None: ...
+
+    def buffered(self) -> int:
+        return 0
 
     def is_closing(self) -> bool:
         return False
-
-    def get_write_buffer_size(self) -> int:
-        return 0
 
 
 def build(count: int, tmp: str) -> World:
@@ -45,7 +44,7 @@ def build(count: int, tmp: str) -> World:
     world = World(worlds.load_world(ARENA), settings)
     rng = random.Random(1)
     for i in range(count):
-        session = Session(None, Sink(), settings)  # type: ignore[arg-type]
+        session = Session(Sink(), settings)
         a = world.attach(Identity(f"demo:bot-{i}", f"Bot {i}", Role.PUPIL, "demo"), session, None, None)
         a.place(rng.uniform(2, 98), rng.uniform(2, 98), 0.0)
     return world
