@@ -40,8 +40,7 @@ class Classroom(Room):
 
     def __init__(self, spec: worlds.Room, settings: Settings, counters: Counters, journal: Journal) -> None:
         self.journal = journal
-        self.tick = 0
-        self.outbox = Outbox(lambda: self.tick)
+        self.outbox = Outbox()
         self.buckets: dict[int, TokenBucket] = {}
         self.last_rate_error: dict[int, float] = {}
         self._loading: asyncio.Task[None] | None = None
@@ -177,6 +176,5 @@ class Classroom(Room):
     # --- tick ----------------------------------------------------------------------------------------
 
     def flush(self, tick: int, out: Outgoing) -> None:
-        self.tick = tick
         self.breakout.tick(time.monotonic())
         super().flush(tick, out)

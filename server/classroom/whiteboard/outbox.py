@@ -11,7 +11,7 @@ This class only names that for the whiteboard, the answers and the breakouts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,10 +23,6 @@ FRAME_BYTES = 48 * 1024
 
 class Outbox:
     """Board events for members, through their deliveries."""
-
-    def __init__(self, tick: Callable[[], int] | None = None) -> None:
-        self.queues: dict[Session, object] = {}
-        """Always empty: nothing waits here any more (kept for the tests' ``caught_up``)."""
 
     def send(self, session: Session, *events: bytes) -> None:
         """Send events to one member at once."""

@@ -80,7 +80,7 @@ def avatar(aid: int, role: Role) -> Avatar:
 def host() -> BoardHost:
     """salle-103's board alone, in memory, without a network: for the roles nobody can log in as."""
     spec = WORLD.rooms["salle-103"].whiteboards[0]
-    return BoardHost(spec, {}, Journal(None), Outbox(lambda: 0))
+    return BoardHost(spec, {}, Journal(None), Outbox())
 
 
 def begin(cid: int = 1) -> StrokeBegin:
