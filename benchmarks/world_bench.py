@@ -1,7 +1,8 @@
 """World-server benchmark: N bots against a server process, against the naive baseline in the same run.
 
-    cybercollege bench                          # both servers at 50, 80, 120 bots (dense arena), then ours at 250-1000
-    cybercollege bench --compare 50 --counts 1000 --window 10
+    python -m benchmarks.world_bench            # both servers at 50, 80, 120 bots (dense arena), then ours at 250-1000
+    python -m benchmarks.world_bench --compare 50 --counts 1000 --window 10
+    python -m benchmarks.world_bench --before /tmp/before   # also our server from an older checkout, same load
 
 For each run it reports the server's CPU (% of one core), peak RSS, delivered updates/s, CPU per delivered
 update, bytes per update, and end-to-end latency p50/p99 (a bot's move to another bot's receipt).
@@ -58,14 +59,24 @@ def counters(kind: str, base: str) -> dict[str, float]:
     }
 
 
+BEFORE: Path | None = None
+"""``--before``: a checkout (``git worktree add /tmp/before <commit>``) whose server runs as kind ``before``."""
+
+
 def start_server(kind: str, port: int, tmp: Path, arena: Path) -> subprocess.Popen:
+    cwd = ROOT
     if kind == "baseline":
         cmd = [sys.executable, "-m", "benchmarks.baseline_server", "--port", str(port)]
     else:
+        module = "cybercollege.server"
+        if kind == "before":  # an older checkout: before the packages moved under cybercollege, its CLI was server.cli
+            assert BEFORE is not None
+            cwd = BEFORE
+            module = "server.cli" if (BEFORE / "server" / "cli.py").exists() else module
         cmd = [
             sys.executable,
             "-m",
-            "cybercollege.server",
+            module,
             "serve",
             "--port",
             str(port),
@@ -77,7 +88,7 @@ def start_server(kind: str, port: int, tmp: Path, arena: Path) -> subprocess.Pop
             "WARNING",
         ]
     log = open(tmp / f"{kind}.log", "wb")  # noqa: SIM115 - a file, not a pipe: a full pipe would block the server
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/" + ("stats" if kind == "baseline" else "health")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -102,7 +113,7 @@ def run_one(kind: str, count: int, arena_name: str, args: argparse.Namespace) ->
             "-m",
             "benchmarks.load",
             "--kind",
-            kind,
+            "ours" if kind == "before" else kind,
             "--url",
             base,
             "--count",
@@ -189,12 +200,20 @@ def ratios(rows: list[dict]) -> str:
                 f"- {r['bots']} bots, {r['arena']} arena: the baseline uses {ratio:.1f}x more CPU per delivered "
                 f"update than ours (p99 latency {r['latency_ms']['p99']} ms against {mine['latency_ms']['p99']} ms)"
             )
+        if r["kind"] == "before" and mine and r["cpu_us_per_update"] and mine["cpu_us_per_update"]:
+            ratio = r["cpu_us_per_update"] / mine["cpu_us_per_update"]
+            lines.append(
+                f"- {r['bots']} bots, {r['arena']} arena: before/now CPU per delivered update {ratio:.2f}x "
+                f"(p99 latency {r['latency_ms']['p99']} ms before, {mine['latency_ms']['p99']} ms now)"
+            )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="cybercollege bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m benchmarks.world_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--compare", default="50,80,120", help="bot counts for both servers, in the dense arena")
     p.add_argument("--counts", default="250,500,1000", help="bot counts for our server, in the wide arena")
@@ -203,11 +222,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--observers", type=int, default=20, help="bots that decode and time what they receive")
     p.add_argument("--hz", type=float, default=20.0, help="moves per second per bot")
     p.add_argument("--json", type=Path, default=None, help="also write the rows to this JSON file")
+    p.add_argument("--before", type=Path, default=None, help="an older checkout: its server is run beside ours")
     args = p.parse_args(argv)
+    global BEFORE
+    BEFORE = args.before
     rows = []
     compare = [int(n) for n in args.compare.split(",") if n]
     plan = [(kind, n, "dense") for n in compare for kind in ("baseline", "ours")]
     plan += [("ours", int(n), "wide") for n in args.counts.split(",") if n]
+    if BEFORE is not None:
+        plan = [step for kind, n, arena in plan for step in ([(kind, n, arena), ("before", n, arena)]
+                                                                if kind == "ours" else [(kind, n, arena)])]
     for kind, n, arena in plan:
         row = run_one(kind, n, arena, args)
         rows.append(row)
