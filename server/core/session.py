@@ -30,7 +30,6 @@ class Session:
         self.sid = ""
         self.moves = TokenBucket(settings.move_rate, settings.move_rate)
         self.chats = TokenBucket(settings.chat_rate, settings.chat_burst)
-        self.flood = TokenBucket(settings.flood_rate, settings.flood_rate)
         self.last_rate_error = 0.0
 
     def push(self, event: bytes) -> None:
