@@ -33,7 +33,7 @@ async def immediate_pong_server() -> TestServer:
         ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
         loop = asyncio.get_running_loop()
-        conn = ServerConnection(loop.time())
+        conn = ServerConnection(loop.time(), flood_rate=1e6)  # an echo for 600 pings in a row, not a flood
         async for msg in ws:
             if msg.type != WSMsgType.BINARY:
                 continue

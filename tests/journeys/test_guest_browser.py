@@ -335,7 +335,7 @@ async def test_guest_host_runs_her_class_from_the_browser(
             # the connection drops: a message and a rejoin button, and she is back where she was
             session = services.world.avatars[ids["Frau Schmidt"]].session
             assert session is not None
-            await session.ws.close(code=1011, message=b"test: network lost")
+            await session.close(1011, "test: network lost")
             await state(schmidt, "lost")
             assert "unterbrochen" in await schmidt.inner_text("#ended-message")
             await shot(schmidt, shots, "05-connection-lost")

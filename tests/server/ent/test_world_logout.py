@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from cybercollege.client.network import WorldConnection
+from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.protocol import CloseCode
 from cybercollege.server.auth.ent.routes import LOGIN_SERVICE
 from cybercollege.server.auth.tokens import TokenError
@@ -21,14 +21,14 @@ from tests.idp import browser
 
 from .flows import desktop_login, idp_logout, post_json, redeem
 from .test_backchannel_logout import logout_token
-from .test_world_sign_on import _demo_token, enter, world  # noqa: F401  (world is a fixture)
+from .test_world_sign_on import enter, world  # noqa: F401  (world is a fixture)
 
 
 async def _in_world(sp_url: str, http, b: browser.Browser, ent: str):
     got = await desktop_login(sp_url, b.login, ent, b)
     status, body = await redeem(sp_url, got["code"], got["verifier"])
     assert status == 200, body
-    demo = await enter(sp_url, http, await _demo_token(http, sp_url))
+    demo = await enter(sp_url, http, await fetch_demo_token(http, sp_url, "mme.durand"))
     conn = await enter(sp_url, http, body["access_token"])
     await demo.wait_for(lambda m: conn.mirror.me in m.avatars)
     return body, demo, conn
