@@ -34,7 +34,7 @@ from cybercollege.client.ui.login import LoginChoice, LoginScreen
 from cybercollege.client.ui.people import Person, Powers
 from cybercollege.client.ui.settings import SettingsDialog
 from cybercollege.client.view import WorldView
-from cybercollege.protocol.messages import Anim, Chat, Error, Presence, Room, Welcome
+from cybercollege.protocol.messages import Anim, Appear, Chat, Error, Presence, Room, Vanish, Welcome
 
 log = logging.getLogger("client")
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -416,7 +416,7 @@ class Session:
         kind = type(msg)
         if kind is Chat:
             hud.add_chat(msg.name, msg.text, msg.private)
-        elif kind is Presence or kind is Room:
+        elif kind in (Presence, Room, Appear, Vanish):  # in grid rooms, the people around are those in view
             self.refresh_people()
         elif kind is Error:
             hud.toast(tr(errors.message_key(msg.code)))

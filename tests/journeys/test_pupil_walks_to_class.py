@@ -26,6 +26,7 @@ async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots)
         await in_world(session)
         hud, me = session.hud, session.conn.mirror.me
         assert hud.room.getText() == "Hall d'entrée"
+        await until(lambda: "Léa M. (vous)" in hud.people.getText(), what="Léa in the hall's people list")
         await save_shot(base, shots / "1-hall.png")
 
         await keyboard.go_to_room(session, "couloir")
