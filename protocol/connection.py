@@ -36,7 +36,7 @@ class State(Enum):
     CLOSED = "closed"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per message received, and frozen dataclasses are slower to build
 class Received:
     """A decoded message for the application."""
 

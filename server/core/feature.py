@@ -162,7 +162,10 @@ class Features:
         return None
 
     def may_move(self, a: Avatar) -> bool:
-        return all(check(a) for check in self._may_move)
+        for check in self._may_move:  # every move asks: a plain loop, no generator
+            if not check(a):
+                return False
+        return True
 
     def may_chat(self, a: Avatar) -> Refused | None:
         for check in self._may_chat:
