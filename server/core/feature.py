@@ -162,7 +162,7 @@ class Features:
         return None
 
     def may_move(self, a: Avatar) -> bool:
-        for check in self._may_move:  # every move asks: a plain loop, no generator
+        for check in self._may_move:  # noqa: SIM110 - every move asks: a plain loop, no generator
             if not check(a):
                 return False
         return True
