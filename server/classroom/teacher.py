@@ -1,7 +1,9 @@
 """The teacher's tools in any room (a feature): hands, muting, freezing, locking, sending out, spotlight, polls,
 and attendance. Every action is checked here, on the server; pupils and guests get ``ACCESS_DENIED``.
 
-A room's teachers are the teachers allowed into it (the class's teachers) and staff.
+A room's teachers are the teachers allowed into it (the class's teachers) and staff. In the shared spaces
+(rooms open to everyone: the hall, the corridors, the CDI, the courtyard) only staff may lock, freeze or mute,
+and read who was there: a teacher with a class there must not close the college's entrance.
 """
 
 from __future__ import annotations
@@ -107,6 +109,15 @@ class TeacherTools(Feature):
         s.error(ErrorCode.ACCESS_DENIED, "réservé aux enseignants de la salle", msg.__protocol__.code)
         return False
 
+    def _controller(self, a: Avatar, s: Session, msg: Any) -> bool:
+        """Locking, freezing and muting: the room's teachers, and only staff in a shared space."""
+        if not self._teacher(a, s, msg):
+            return False
+        if shared(a.room) and a.identity.role is not Role.STAFF:
+            s.error(ErrorCode.ACCESS_DENIED, SHARED_REFUSAL, schema_of(msg).code)
+            return False
+        return True
+
     def _member(self, a: Avatar, s: Session, who: int, msg: Any) -> Avatar | None:
         other = a.room.members.get(who)
         if other is None:
@@ -134,7 +145,7 @@ class TeacherTools(Feature):
         self._changed(a.room)
 
     def mute(self, a: Avatar, s: Session, msg: Mute) -> None:
-        if not self._teacher(a, s, msg):
+        if not self._controller(a, s, msg):
             return
         control = self.control(a.room)
         if msg.who is None:
@@ -148,12 +159,12 @@ class TeacherTools(Feature):
         self._changed(a.room)
 
     def freeze(self, a: Avatar, s: Session, msg: Freeze) -> None:
-        if self._teacher(a, s, msg):
+        if self._controller(a, s, msg):
             self.control(a.room).frozen = msg.on
             self._changed(a.room)
 
     def lock(self, a: Avatar, s: Session, msg: Lock) -> None:
-        if self._teacher(a, s, msg):
+        if self._controller(a, s, msg):
             self.control(a.room).locked = msg.on
             self._changed(a.room)
 
@@ -242,8 +253,9 @@ async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
     room = tools.world.rooms.get(request.match_info["room"])
     if room is None:
         raise api_error(404, "room_unknown", "Salle inconnue.")
-    if not room.teaches(identity):
-        raise api_error(403, "attendance_forbidden", "Réservé aux enseignants de la salle.")
+    if not room.teaches(identity) or (shared(room) and identity.role is not Role.STAFF):
+        why = "Réservé à la vie scolaire dans les espaces communs." if shared(room) else "Réservé aux enseignants."
+        raise api_error(403, "attendance_forbidden", why)
     return web.Response(
         text=tools.control(room).attendance_csv(),
         content_type="text/csv",
@@ -251,3 +263,10 @@ async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
         headers={"Content-Disposition": f'attachment; filename="presence-{room.id}.csv"'},
     )
 
+
+SHARED_REFUSAL = "dans les espaces communs (hall, couloirs, CDI, cour), seule la vie scolaire verrouille ou fige"
+
+
+def shared(room: Room) -> bool:
+    """A space of the whole college (open to everyone), not one class's room."""
+    return room.spec.access.policy == "open"

@@ -238,3 +238,27 @@ async def test_results_on_the_board(lesson: tuple[WorldConnection, ...]) -> None
 
     await hugo.wait_for(lambda m: len(written(m)) == 3)
     assert written(hugo.mirror) == ["Capitale de l'Allemagne ?", "Munich : 1 (50 %)", "Berlin : 1 (50 %) ✓"]
+
+
+async def test_in_the_hall_only_staff_lock_freeze_or_mute(
+    connect: Connect, services: Services, server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    """A teacher must not close the college's entrance: in a shared space only staff (vie scolaire) may."""
+    teacher = await connect("mme.durand")
+    await in_room(teacher, services, "hall")
+    for msg in (Lock(True), Freeze(True), Mute(True)):
+        await teacher.send(msg)
+    await teacher.wait_for(lambda m: error_codes(teacher).count(ErrorCode.ACCESS_DENIED) == 3)
+    assert all("vie scolaire" in e.message for e in teacher.mirror.errors)
+    lea = await connect("lea.martin")  # the hall was not locked: she arrives
+    assert lea.mirror.room == "hall"
+    hall = server.make_url("/api/rooms/hall/attendance.csv")
+    async with http.get(hall, headers=await bearer(http, server, "mme.durand")) as r:
+        assert r.status == 403 and "vie scolaire" in (await r.json())["message"]
+    staff = await connect("m.leroy")
+    watch = await in_room(staff, services, "hall")
+    await staff.send(Lock(True))
+    await staff.wait_for(lambda m: bool(watch.states) and watch.states[-1].locked)
+    await staff.send(Lock(False))
+    async with http.get(hall, headers=await bearer(http, server, "m.leroy")) as r:
+        assert r.status == 200 and "Léa M.,pupil," in await r.text()
