@@ -87,8 +87,16 @@ class Invitation:
             "active": self.active(),
         }
 
+    def owned_by(self, identity: Identity) -> bool:
+        """Listed and revoked by: the inviting teacher, or the school's staff (not a colleague)."""
+        if identity.user_id == self.teacher:
+            return True
+        same_school = identity.school_uai is not None and identity.school_uai == self.school_uai
+        return same_school and identity.role is Role.STAFF
+
     def may_manage(self, identity: Identity) -> bool:
-        """The inviting teacher, or a teacher or staff member of the same school."""
+        """Admitted into the lesson and printed by: the inviting teacher, or a teacher or staff member of the same
+        school (a colleague in the amphitheatre may let the partner class in)."""
         if identity.user_id == self.teacher:
             return True
         same_school = identity.school_uai is not None and identity.school_uai == self.school_uai

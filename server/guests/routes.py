@@ -92,15 +92,15 @@ async def create(guests: Guests, request: web.Request) -> web.Response:
 
 async def list_invitations(guests: Guests, request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
-    mine = [i.public() for i in guests.book.by_id.values() if i.may_manage(teacher)]
+    mine = [i.public() for i in guests.book.by_id.values() if i.owned_by(teacher)]
     return web.json_response({"invitations": mine})
 
 
 async def revoke(guests: Guests, request: web.Request) -> web.Response:
     teacher = bearer_identity(request)
     invitation = guests.book.by_id.get(request.match_info["id"])
-    if invitation is None or not invitation.may_manage(teacher):
-        raise api_error(404, "invitation_unknown", "Invitation inconnue.")
+    if invitation is None or not invitation.owned_by(teacher):
+        raise api_error(404, "invitation_unknown", "Invitation inconnue.")  # a colleague's is not hers to see
     guests.book.revoke(invitation.id)
     await _save(guests)
     return web.json_response({"invitation": invitation.public()})

@@ -229,3 +229,25 @@ async def test_invitations_survive_a_restart(tmp_path, http: aiohttp.ClientSessi
         assert (await guest(http, second, created["code"], "Lena"))[1]["error"] == "invitation_full"
     finally:
         await second.close()
+
+
+async def test_a_colleague_neither_lists_nor_revokes_my_invitations_but_staff_do(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    _, made = await invite(http, server)  # Mme Durand's
+    mine = made["invitation"]["id"]
+
+    async def listed(login: str) -> list[str]:
+        async with http.get(server.make_url("/api/invitations"), headers=await bearer(http, server, login)) as r:
+            return [i["id"] for i in (await r.json())["invitations"]]
+
+    async def revoke(login: str) -> int:
+        url = server.make_url(f"/api/invitations/{mine}")
+        async with http.delete(url, headers=await bearer(http, server, login)) as r:
+            return r.status
+
+    assert mine in await listed("mme.durand")
+    assert mine not in await listed("m.bernard")  # a teacher of the same school
+    assert await revoke("m.bernard") == 404
+    assert mine in await listed("m.leroy")  # the school's staff
+    assert await revoke("m.leroy") == 200
