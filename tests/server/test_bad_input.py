@@ -209,6 +209,22 @@ async def test_the_last_malformed_message_gets_its_error_before_the_close(connec
     assert [e.code for e in lea.mirror.errors] == [ErrorCode.MALFORMED] * L.MALFORMED_BEFORE_CLOSE
 
 
+async def test_text_frames_count_as_malformed_and_toward_the_flood(connect: Connect) -> None:
+    """Text frames are no way around the limits: each is a MALFORMED error, the 20th closes (4000), and a
+    stream of them is a flood (4009) like any other message."""
+    lea = await welcomed(connect)
+    assert lea.ws is not None
+    for _ in range(L.MALFORMED_BEFORE_CLOSE):
+        await lea.ws.send_str("bonjour")
+    assert await lea.wait_closed() == CloseCode.PROTOCOL_ERROR
+    assert [e.code for e in lea.mirror.errors] == [ErrorCode.MALFORMED] * L.MALFORMED_BEFORE_CLOSE
+    hugo = await connect("hugo.moreau")
+    assert hugo.ws is not None
+    for i in range(400):  # valid messages mixed with text frames: all of them count toward the flood
+        await (hugo.ws.send_str("x") if i % 25 == 0 else hugo.ws.send_bytes(encode(Ping(i))))
+    assert await hugo.wait_closed() == CloseCode.FLOOD
+
+
 async def test_one_malformed_message_less_keeps_the_connection(connect: Connect) -> None:
     lea = await welcomed(connect)
     assert lea.ws is not None
