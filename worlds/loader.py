@@ -58,6 +58,8 @@ def _assemble(spec: WorldSpec, located: list[Located], files: list[Path]) -> Wor
     check = Checker(str(files[0]), drafts)
     check.unique_ids()
     check.spawn_room(spec.world.spawn_room)
+    for i, room_id in enumerate(spec.world.overflow_rooms):
+        check.spawn_room(room_id, f"world.overflow_rooms[{i}]")
     check.overlaps()
     for draft in drafts:
         check.room_contents(draft)
@@ -73,7 +75,8 @@ def _assemble(spec: WorldSpec, located: list[Located], files: list[Path]) -> Wor
         room.walls = cut_walls(room)
     header = spec.world
     return World(id=header.id, name=header.name, version=header.version, description=header.description,
-                 spawn_room=header.spawn_room, rooms=rooms, doors=doors, files=[f.absolute() for f in files])
+                 spawn_room=header.spawn_room, rooms=rooms, doors=doors, files=[f.absolute() for f in files],
+                 overflow_rooms=tuple(header.overflow_rooms))
 
 
 def cut_walls(room: Room) -> list[Wall]:

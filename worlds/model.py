@@ -204,9 +204,12 @@ class World:
     """A whole building: rooms by id, doors by id, the spawn room and the files it came from."""
 
     def __init__(self, *, id: str, name: str, version: int, description: str, spawn_room: str,
-                 rooms: dict[str, Room], doors: dict[str, Door], files: list[Path]) -> None:
+                 rooms: dict[str, Room], doors: dict[str, Door], files: list[Path],
+                 overflow_rooms: tuple[str, ...] = ()) -> None:
         self.id, self.name, self.version, self.description = id, name, version, description
         self.spawn_room, self.rooms, self.doors = spawn_room, rooms, doors
+        self.overflow_rooms = overflow_rooms
+        """Where newcomers appear, in order, when the spawn room is full."""
         self._files = files
 
     def __repr__(self) -> str:

@@ -59,11 +59,11 @@ class Checker:
             for i, p in enumerate(spec.platforms):
                 claim("platform", p.id, d, f".platforms[{i}].id")
 
-    def spawn_room(self, spawn_room: str) -> None:
-        """The spawn room exists and has at least one spawn point."""
+    def spawn_room(self, spawn_room: str, where: str = "world.spawn_room") -> None:
+        """The spawn room (or an overflow room) exists and has at least one spawn point."""
         draft = self.by_id.get(spawn_room)
         if draft is None:
-            self.issues.append(Issue(self.world_file, "world.spawn_room", f"unknown room '{spawn_room}'"))
+            self.issues.append(Issue(self.world_file, where, f"unknown room '{spawn_room}'"))
         elif not draft.room.spawn_points:
             self.add(draft, ".spawn_points", f"the spawn room '{spawn_room}' needs at least one spawn point")
 

@@ -208,6 +208,8 @@ class WorldHeader(Spec):
     version: Annotated[int, Field(strict=True, ge=1)]
     description: str = ""
     spawn_room: Id
+    overflow_rooms: list[Id] = []
+    """Where newcomers appear, in this order, when the spawn room is full (a whole school arriving at once)."""
     include: list[Annotated[str, StringConstraints(pattern=r"\.toml$")]] = []
 
 

@@ -143,10 +143,28 @@ class World:
                     return room, (place.x, place.y, place.heading)
                 except Refused:
                     pass
-        room = self.rooms[self.spec.spawn_room]
-        room.on_auth(identity)
+        room = self._spawn_room(identity)
         points = room.spec.spawn_points
         return room, points[len(self.avatars) % len(points)]
+
+    def _spawn_room(self, identity: Identity) -> Room:
+        """The spawn room, or when it is full the world's overflow rooms in order (a whole school at once);
+        raises the spawn room's :class:`Refused` if none has room."""
+        first = self.rooms[self.spec.spawn_room]
+        try:
+            first.on_auth(identity)
+            return first
+        except Refused as refused:
+            if refused.code != ErrorCode.ROOM_FULL:
+                raise
+            for room_id in self.spec.overflow_rooms:
+                room = self.rooms[room_id]
+                try:
+                    room.on_auth(identity)
+                    return room
+                except Refused:
+                    continue
+            raise
 
     def detach(self, a: Avatar, session: Session, *, leaving: bool) -> None:
         """The connection closed. Keep the avatar for ``resume_grace`` unless it said BYE."""

@@ -41,6 +41,12 @@ def test_entrance_hall_is_the_spawn_room(world: World) -> None:
     assert world.room_at(*hall.spawn_points[0][:2]) is hall
 
 
+def test_a_whole_school_fits_at_8_am(world: World) -> None:
+    """The hall holds 300; the courtyard takes the next arrivals (a collège of 600 to 1,000 pupils)."""
+    assert world.overflow_rooms == ("cour",)
+    assert world.rooms[world.spawn_room].capacity + world.rooms["cour"].capacity >= 1000
+
+
 def test_four_classrooms_with_desks_facing_the_board(world: World) -> None:
     names = {r.name for r in classrooms(world)}
     assert {"Salle 101 – Mathématiques", "Salle 102 – Français", "Salle 103 – Anglais",

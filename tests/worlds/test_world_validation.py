@@ -137,6 +137,11 @@ def test_unknown_spawn_room(make_world: MakeWorld) -> None:
     assert_issue(world_error(root), root / TOML, "world.spawn_room", "unknown room 'nowhere'")
 
 
+def test_unknown_overflow_room(make_world: MakeWorld) -> None:
+    root = make_world(replace={'spawn_room = "hall"': 'spawn_room = "hall"\noverflow_rooms = ["cour"]'})
+    assert_issue(world_error(root), root / TOML, "world.overflow_rooms[0]", "unknown room 'cour'")
+
+
 def test_spawn_room_without_spawn_points(make_world: MakeWorld) -> None:
     root = make_world(replace={"spawn_points = [[5.0, 5.0, 0.0]]": ""})
     assert_issue(world_error(root), root / TOML, "rooms[0].spawn_points", "at least one spawn point")
