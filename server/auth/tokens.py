@@ -21,6 +21,11 @@ class TokenError(Exception):
         self.reason = reason
 
 
+CLOCK_SKEW_S = 60
+"""A token issued (``iat``) or valid from (``nbf``) this many seconds in the future is still accepted: clocks of
+the processes of one platform differ a little; beyond that, a token from the future is forged or misissued."""
+
+
 class TokenService:
     """Issues and verifies session tokens. One secret per deployment (``CYBERCOLLEGE_SECRET``).
 
@@ -61,9 +66,16 @@ class TokenService:
         claims = decoded.claims
         if claims.get("iss") != self._issuer:
             raise TokenError("token_invalid", "wrong issuer")
+        now = time.time()
         exp = claims.get("exp")
-        if not isinstance(exp, int) or exp <= time.time():
+        if not isinstance(exp, int) or exp <= now:
             raise TokenError("token_expired", "token expired")
+        for claim in ("iat", "nbf"):  # iat is always issued; nbf only if someone sets it
+            value = claims.get(claim)
+            if (claim == "iat" and not isinstance(value, int)) or (value is not None and not isinstance(value, int)):
+                raise TokenError("token_invalid", f"bad {claim}")
+            if isinstance(value, int) and value > now + CLOCK_SKEW_S:
+                raise TokenError("token_invalid", f"token not valid yet ({claim} in the future)")
         sid = str(claims.get("sid", ""))
         if sid in self._revoked:
             raise TokenError("token_invalid", "session revoked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +15,7 @@ from cybercollege.protocol import CloseCode, Direction, ErrorCode, decode, encod
 from cybercollege.protocol import limits as L
 from cybercollege.protocol.messages import Error, Frame, Hello, Move, Ping
 from cybercollege.protocol.quantize import to_cm
+from cybercollege.server.auth import tokens
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.core.chat import whisper_refusal
 from cybercollege.server.core.identity import Identity, Role
@@ -98,6 +100,29 @@ async def test_forged_token(server: TestServer, http: aiohttp.ClientSession) -> 
     await ws.send_bytes(encode(Hello([1], forged)))
     error, close = await read_error_and_close(ws)
     assert (error.code, close) == (ErrorCode.TOKEN_INVALID, CloseCode.UNAUTHORIZED)
+
+
+@pytest.mark.parametrize("ahead", [3600, tokens.CLOCK_SKEW_S + 5])
+async def test_a_token_from_the_future_is_refused(
+    server: TestServer, http: aiohttp.ClientSession, services: Services, monkeypatch: pytest.MonkeyPatch, ahead: int
+) -> None:
+    """Signed with the right secret but issued in the future (a forged clock, a misissued token): refused."""
+    now = time.time()
+    monkeypatch.setattr(tokens.time, "time", lambda: now + ahead)
+    early = services.tokens.issue(LEA)
+    monkeypatch.undo()
+    ws = await raw(server, http)
+    await ws.send_bytes(encode(Hello([1], early)))
+    error, close = await read_error_and_close(ws)
+    assert (error.code, close) == (ErrorCode.TOKEN_INVALID, CloseCode.UNAUTHORIZED)
+
+
+def test_a_token_issued_within_the_clock_skew_is_accepted(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = time.time()
+    monkeypatch.setattr(tokens.time, "time", lambda: now + tokens.CLOCK_SKEW_S - 5)  # another process, its clock ahead
+    token = services.tokens.issue(LEA)
+    monkeypatch.undo()
+    assert services.tokens.verify(token)[0].user_id == LEA.user_id
 
 
 async def test_revoked_session(server: TestServer, http: aiohttp.ClientSession, services: Services) -> None:
