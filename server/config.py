@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     move_rate: float = Field(30.0, gt=0, description="MOVE messages per second allowed (burst: one second).")
     chat_rate: float = Field(0.5, gt=0, description="Chat lines per second allowed on average.")
     chat_burst: int = Field(5, ge=1, description="Chat lines allowed in a burst.")
+    door_rate: float = Field(
+        1.0, gt=0, description="Doors one avatar may go through per second on average (each is an audit row)."
+    )
+    door_burst: int = Field(5, ge=1, description="Doors allowed in a burst (walking through a few rooms at once).")
     flood_rate: float = Field(100.0, gt=0, description="Messages per second of any kind before a flood close.")
     send_buffer: int = Field(
         64 * 1024,

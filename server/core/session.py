@@ -30,6 +30,7 @@ class Session:
         self.sid = ""
         self.moves = TokenBucket(settings.move_rate, settings.move_rate)
         self.chats = TokenBucket(settings.chat_rate, settings.chat_burst)
+        self.doors = TokenBucket(settings.door_rate, settings.door_burst)
         self.last_rate_error = 0.0
 
     def push(self, event: bytes) -> None:

@@ -289,6 +289,9 @@ class World:
         if door.distance_to(a.x, a.y) > self.settings.door_reach:
             s.error(ErrorCode.DOOR_TOO_FAR, f"door {door.id} is too far away", ref)
             return
+        if not s.doors.take():  # back and forth through a door: each passage is an audit row and an attendance stay
+            self._rate_limited(s, "trop de passages de porte : patientez un peu", msg)
+            return
         target_id = door.rooms[1] if door.rooms[0] == a.room.id else door.rooms[0]
         target = self.rooms[target_id]
         try:
