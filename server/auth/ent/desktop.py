@@ -26,6 +26,8 @@ class DesktopRequest:
     code_challenge: str
     client_state: str
     browser: str
+    address: str = ""
+    """The client address that started it: pending logins are counted per address (server/auth/ent/store.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ def loopback_uri(value: str | None) -> str:
     return value
 
 
-def desktop_request(query: dict[str, str], browser: str) -> DesktopRequest:
+def desktop_request(query: dict[str, str], browser: str, address: str = "") -> DesktopRequest:
     """Check the parameters of ``/auth/desktop/start``."""
     if query.get("code_challenge_method", "S256") != "S256":
         raise LoginError("desktop_bad_challenge_method", BAD_REQUEST)
@@ -60,7 +62,7 @@ def desktop_request(query: dict[str, str], browser: str) -> DesktopRequest:
     state = query.get("state", "")
     if not _STATE.match(state):
         raise LoginError("desktop_bad_state", BAD_REQUEST)
-    return DesktopRequest(loopback_uri(query.get("redirect_uri")), challenge, state, browser)
+    return DesktopRequest(loopback_uri(query.get("redirect_uri")), challenge, state, browser, address)
 
 
 def redirect_with_code(request: DesktopRequest, code: str) -> str:

@@ -95,7 +95,7 @@ async def desktop_start(request: web.Request) -> web.StreamResponse:
     """``/auth/desktop/start?redirect_uri=&code_challenge=&state=``: bind the browser, show the ENT list."""
     service = service_of(request)
     browser = browser_of(request) or secrets.token_urlsafe(24)
-    request_id = service.open_request(desktop_request(dict(request.query), browser))
+    request_id = service.open_request(desktop_request(dict(request.query), browser, request.remote or ""))
     ent = request.query.get("ent")  # `cybercollege ent try NAME`: straight to that ENT
     if ent:
         service.ent(ent)

@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cybercollege.server.auth.ent.attributes import MappingPolicy
 from cybercollege.server.auth.ent.config import EntConfig, OidcConfig
@@ -26,7 +27,7 @@ from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.http import EntHttp
 from cybercollege.server.auth.ent.oidc import OidcClient
 from cybercollege.server.auth.ent.sessions import LoginSession, SessionRegistry
-from cybercollege.server.auth.ent.store import OneTimeStore
+from cybercollege.server.auth.ent.store import OneTimeStore, StoreFull
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.core.identity import Identity
 
@@ -105,7 +106,7 @@ class LoginService:
     def open_request(self, request: DesktopRequest) -> str:
         """Remember a desktop login request; returns its id (goes in the login page URL)."""
         request_id = secrets.token_urlsafe(24)
-        self.requests.put(request_id, request)
+        _bounded(self.requests, request_id, request, request.address)
         return request_id
 
     def request_for(self, request_id: str, browser: str | None) -> DesktopRequest:
@@ -125,7 +126,7 @@ class LoginService:
     ) -> str:
         """Record a login sent to an ENT; returns its single-use state."""
         state = state or self.new_state()
-        self.pending.put(state, Pending(request_id, request, ent_id, **extra))
+        _bounded(self.pending, state, Pending(request_id, request, ent_id, **extra), request.address)
         return state
 
     def take_pending(self, state: str | None, ent_id: str, browser: str | None) -> Pending:
@@ -229,3 +230,17 @@ class LoginService:
         for sid in sids:
             ended += await self.end_session(sid, why)
         return ended
+
+
+BUSY_ADDRESS = "Trop de connexions en cours depuis cette adresse : terminez-en une ou réessayez dans quelques minutes."
+BUSY_SERVER = "Le service de connexion est saturé : réessayez dans quelques minutes."
+
+
+def _bounded(store: OneTimeStore[Any], key: str, value: Any, address: str) -> None:
+    """Keep a pending login, bounded per client address; a flood from one address cannot evict anyone else's."""
+    try:
+        store.put(key, value, owner=address or "?")
+    except StoreFull as full:
+        if full.per_owner:
+            raise LoginError("too_many_pending_logins", BUSY_ADDRESS, status=429) from None
+        raise LoginError("login_store_full", BUSY_SERVER, status=503) from None
