@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     demo: bool = Field(True, description="Demo mode: the demo directory of fictitious users can log in.")
     production: bool = Field(False, description="Production: refuses demo mode unless allow_demo is set.")
     allow_demo: bool = Field(False, description="Allow demo mode in production (labelled, for trials).")
+    metrics_token: str = Field(
+        "",
+        description="Bearer token /metrics asks for (Prometheus: authorization credentials). Empty: /metrics "
+        "answers anyone, except in production, where it is then off (404).",
+    )
     ent_config: Path | None = Field(None, description="TOML file listing the ENTs (docs/sso.md).")
 
     # --- persistence ---

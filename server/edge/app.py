@@ -238,6 +238,14 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def metrics_route(request: web.Request) -> web.Response:
+    """``GET /metrics`` (Prometheus); with ``metrics_token``, only for ``Authorization: Bearer <token>``."""
+    settings = request.app[SERVICES].settings
+    if settings.metrics_token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not secrets.compare_digest(given.encode(), settings.metrics_token.encode()):
+            raise web.HTTPUnauthorized(text="metrics: Authorization: Bearer <metrics_token> expected")
+    elif settings.production:
+        raise web.HTTPNotFound(text="metrics are off in production without a metrics_token")
     body = metrics.render(request.app[SERVICES])
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 

@@ -84,3 +84,27 @@ async def test_home_page_says_what_this_is(server: TestServer, http: aiohttp.Cli
         text = await r.text()
     assert r.status == 200 and "Cybercollège" in text and "Mode démonstration" in text
     assert "cybercollege client --url" in text
+
+
+async def test_metrics_need_their_token_when_one_is_set_and_are_off_in_production_without(tmp_path) -> None:
+    """/metrics tells how many pupils are in which room: not for anyone on the internet."""
+    from aiohttp.test_utils import TestServer as Server
+
+    from cybercollege.server.edge.app import build
+    from tests.server.conftest import make_settings
+
+    async def status(settings_overrides: dict, headers: dict[str, str]) -> int:
+        srv = Server(build(make_settings(tmp_path, **settings_overrides)), host="127.0.0.1")
+        await srv.start_server()
+        try:
+            async with aiohttp.ClientSession() as http, http.get(srv.make_url("/metrics"), headers=headers) as r:
+                return r.status
+        finally:
+            await srv.close()
+
+    token = {"metrics_token": "m" * 32}
+    assert await status(token, {}) == 401
+    assert await status(token, {"Authorization": "Bearer wrong"}) == 401
+    assert await status(token, {"Authorization": f"Bearer {'m' * 32}"}) == 200
+    assert await status({"production": True, "demo": False}, {}) == 404
+    assert await status({"production": True, "demo": False, **token}, {"Authorization": f"Bearer {'m' * 32}"}) == 200
