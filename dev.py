@@ -78,7 +78,8 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_venv()
     if argv[0] == "run":
-        return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *argv[1:]], cwd=ROOT)
+        demo = [] if any(a.startswith("--demo") for a in argv[1:]) else ["--demo", "true"]  # the demo users, asked for
+        return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *demo, *argv[1:]], cwd=ROOT)
     ensure_test_system_packages()
     args = argv[1:]
     if len(argv) == 1 or argv[1:] == ["-q"]:  # the whole suite: the linters first, as CI runs them

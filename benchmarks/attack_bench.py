@@ -145,6 +145,7 @@ async def scenario(kind: str, walkers: int, seconds: float, attackers: int, tmp:
         socket_send_buffer=4096,
         send_buffer=4096,
         max_pending_events=64,
+        demo=True,
     )
     app = build(settings)
     runner = web.AppRunner(app, access_log=None)

@@ -46,7 +46,8 @@ def free_port() -> int:
 
 async def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    args = ["serve", "--port", str(port), "--secret", SECRET, "--database-url", f"sqlite+aiosqlite:///{db}"]
+    args = ["serve", "--port", str(port), "--secret", SECRET, "--database-url", f"sqlite+aiosqlite:///{db}",
+            "--demo", "true"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "cybercollege.server", *args],
         cwd=ROOT,

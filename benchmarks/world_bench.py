@@ -78,6 +78,8 @@ def start_server(kind: str, port: int, tmp: Path, arena: Path) -> subprocess.Pop
             "-m",
             module,
             "serve",
+            "--demo",
+            "true",
             "--port",
             str(port),
             "--world",

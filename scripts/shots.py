@@ -98,7 +98,7 @@ async def main(out: Path) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="cc-shots-"))
-    app = build(Settings(port=0, database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite"))
+    app = build(Settings(port=0, database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite", demo=True))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     url = str(server.make_url("")).rstrip("/")

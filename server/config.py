@@ -7,6 +7,7 @@ Every option can be set by an environment variable ``CYBERCOLLEGE_<NAME>`` (uppe
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 from typing import Literal
@@ -40,9 +41,15 @@ class Settings(BaseSettings):
         "Empty: a random one per start (demo mode only; tokens die with the process).",
     )
     token_ttl: int = Field(3600, ge=60, description="Lifetime of a session token, seconds.")
-    demo: bool = Field(True, description="Demo mode: the demo directory of fictitious users can log in.")
+    demo: bool = Field(
+        False,
+        description="Demo mode: the demo directory of fictitious users (a staff member among them) can log in. Only "
+        "when asked for (`python3 dev.py run` asks), and on a non-loopback address only with allow_demo.",
+    )
     production: bool = Field(False, description="Production: refuses demo mode unless allow_demo is set.")
-    allow_demo: bool = Field(False, description="Allow demo mode in production (labelled, for trials).")
+    allow_demo: bool = Field(
+        False, description="Allow demo mode in production or on a non-loopback address (labelled, for trials)."
+    )
     metrics_token: str = Field(
         "",
         description="Bearer token /metrics asks for (Prometheus: authorization credentials). Empty: /metrics "
@@ -155,6 +162,9 @@ class Settings(BaseSettings):
         problems = []
         if self.production and self.demo and not self.allow_demo:
             problems.append("demo mode is refused in production (set demo=false, or allow_demo=true)")
+        elif self.demo and not _loopback(self.host) and not self.allow_demo:
+            problems.append(f"demo mode on {self.host} would let anyone in as a demo staff member: listen on "
+                            "127.0.0.1, or set allow_demo=true for a labelled trial")
         if self.production and len(self.secret) < 32:
             problems.append("production needs a secret of at least 32 characters")
         if self.secret and len(self.secret) < 32:
@@ -164,6 +174,13 @@ class Settings(BaseSettings):
         except ValueError as exc:
             problems.append(str(exc))
         return problems
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def markdown() -> str:

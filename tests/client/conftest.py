@@ -49,7 +49,7 @@ def _yield_to_the_client(prefix: str) -> None:
 @pytest.fixture
 async def server(tmp_path):
     """A real world server on a loopback port, with demo users and a throwaway SQLite database."""
-    settings = Settings(port=0, database_url=f"sqlite+aiosqlite:///{tmp_path}/server.db", flush_interval=0.2)
+    settings = Settings(port=0, database_url=f"sqlite+aiosqlite:///{tmp_path}/server.db", flush_interval=0.2, demo=True)
     app = build(settings)
     test_server = TestServer(app, host="127.0.0.1", port=0)
     await test_server.start_server()

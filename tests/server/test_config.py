@@ -23,11 +23,21 @@ def test_every_option_is_described() -> None:
 
 
 def test_production_refuses_demo_and_weak_secrets() -> None:
-    problems = Settings(production=True).check()
+    problems = Settings(production=True, demo=True).check()
     assert any("demo mode is refused" in p for p in problems)
     assert any("secret" in p for p in problems)
-    assert Settings(production=True, demo=False, secret="x" * 40).check() == []
-    assert Settings(production=True, allow_demo=True, secret="x" * 40).check() == []
+    assert Settings(production=True, secret="x" * 40).check() == []
+    assert Settings(production=True, demo=True, allow_demo=True, secret="x" * 40).check() == []
+
+
+def test_demo_users_only_when_asked_for_and_on_loopback() -> None:
+    """A deployment that forgot production=true must not hand a demo staff token to anyone."""
+    assert Settings().demo is False
+    assert Settings(demo=True).check() == []  # 127.0.0.1: the developer's machine
+    problems = Settings(demo=True, host="0.0.0.0").check()
+    assert any("demo mode on 0.0.0.0" in p and "allow_demo" in p for p in problems)
+    assert Settings(demo=True, host="0.0.0.0", allow_demo=True).check() == []
+    assert Settings(demo=True, host="::1").check() == [] and Settings(demo=True, host="localhost").check() == []
 
 
 def test_out_of_range_values_are_refused() -> None:

@@ -39,6 +39,8 @@ async def start_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[b
             "-m",
             "cybercollege.server",
             "serve",
+            "--demo",
+            "true",
             "--port",
             str(port),
             "--secret",
@@ -95,7 +97,7 @@ async def test_sigterm_tells_clients_and_saves_state(tmp_path: Path) -> None:
 
 async def test_bad_configuration_is_refused_clearly(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cybercollege.server", "serve", "--production", "true", "--port", "0"],
+        [sys.executable, "-m", "cybercollege.server", "serve", "--production", "true", "--demo", "true", "--port", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
