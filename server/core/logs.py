@@ -44,7 +44,42 @@ def setup(fmt: str = "text", level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+WARNINGS_PER_MINUTE = 60
+"""Lines one kind of bad-input warning (a logger and an event name: ``bad_message``, ``flood``...) may write per
+minute, after a burst of as many: a flood of bad input cannot fill the disk. The next line written says how
+many were left out (``suppressed=N``)."""
+
+
+class _Budget:
+    __slots__ = ("last", "suppressed", "tokens")
+
+    def __init__(self, now: float) -> None:
+        self.tokens, self.last, self.suppressed = float(WARNINGS_PER_MINUTE), now, 0
+
+
+_budgets: dict[tuple[str, str], _Budget] = {}
+
+
 def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log ``name`` with structured ``fields``."""
     if logger.isEnabledFor(level):
         logger.log(level, name, extra=fields)
+
+
+def bad_input(logger: logging.Logger, name: str, **fields: Any) -> None:
+    """A warning about what a client sent (malformed, flood, refused): within :data:`WARNINGS_PER_MINUTE`."""
+    if not logger.isEnabledFor(logging.WARNING):
+        return
+    now = time.monotonic()
+    budget = _budgets.get((logger.name, name))
+    if budget is None:
+        budget = _budgets[(logger.name, name)] = _Budget(now)
+    budget.tokens = min(float(WARNINGS_PER_MINUTE), budget.tokens + (now - budget.last) * WARNINGS_PER_MINUTE / 60)
+    budget.last = now
+    if budget.tokens < 1.0:
+        budget.suppressed += 1
+        return
+    budget.tokens -= 1.0
+    if budget.suppressed:
+        fields["suppressed"], budget.suppressed = budget.suppressed, 0
+    logger.log(logging.WARNING, name, extra=fields)

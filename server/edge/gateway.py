@@ -19,7 +19,7 @@ from cybercollege.protocol import limits as L
 from cybercollege.protocol.connection import Close, Event, Received, Send, ServerConnection, State
 from cybercollege.protocol.messages import Hello, Welcome
 from cybercollege.server.auth.tokens import TokenError
-from cybercollege.server.core.logs import event
+from cybercollege.server.core.logs import bad_input, event
 from cybercollege.server.core.room import Refused
 from cybercollege.server.core.session import Session
 from cybercollege.server.edge.services import SERVICES
@@ -121,7 +121,7 @@ async def _serve(
     async for msg in ws:
         if msg.type not in _READ:
             if msg.type == WSMsgType.ERROR:
-                event(log, "ws_error", level=logging.WARNING, peer=peer, error=str(ws.exception()))
+                bad_input(log, "ws_error", peer=peer, error=str(ws.exception()))
                 break
             continue
         data = msg.data
@@ -139,15 +139,15 @@ async def _serve(
                     session.error(ErrorCode.INTERNAL, "internal error", ev.message.__protocol__.code)
             elif type(ev) is Send:  # an ERROR or a PONG: on its own, after what is pending
                 if ev.error is not None:
-                    event(log, "bad_message", level=logging.WARNING, code=ErrorCode(ev.error.code).name,
-                          why=ev.error.message, user=_user(session))
+                    bad_input(log, "bad_message", code=ErrorCode(ev.error.code).name, why=ev.error.message,
+                              user=_user(session))
                 session.delivery.answer(ev.data)
             elif type(ev) is Close:  # after what is queued (the last ERROR); reading on, conn drops everything
                 if ev.code == CloseCode.FLOOD:
-                    event(log, "flood", level=logging.WARNING, peer=peer, user=_user(session))
+                    bad_input(log, "flood", peer=peer, user=_user(session))
                 session.close_later(ev.code, ev.reason)
     if ws.close_code == CloseCode.MESSAGE_TOO_BIG:
-        event(log, "frame_too_large", level=logging.WARNING, user=_user(session))
+        bad_input(log, "frame_too_large", user=_user(session))
 
 
 async def _direct(ws: web.WebSocketResponse, events: list[Event]) -> None:
@@ -156,8 +156,7 @@ async def _direct(ws: web.WebSocketResponse, events: list[Event]) -> None:
         for ev in events:
             if isinstance(ev, Send):
                 if ev.error is not None:
-                    event(log, "refused", level=logging.WARNING, code=ErrorCode(ev.error.code).name,
-                          why=ev.error.message)
+                    bad_input(log, "refused", code=ErrorCode(ev.error.code).name, why=ev.error.message)
                 await ws.send_bytes(ev.data)
             elif isinstance(ev, Close):
                 await ws.close(code=ev.code, message=ev.reason.encode()[:120])
