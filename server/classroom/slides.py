@@ -80,22 +80,23 @@ class Slide:
 # --- rendering (worker thread) -------------------------------------------------------------------
 
 
-def render(data: bytes) -> list[Slide]:
-    """The slides of one file: every page of a PDF, or one image. Raises :class:`SlideError`."""
+def render(data: bytes, max_pages: int = MAX_SLIDES) -> list[Slide]:
+    """The slides of one file: every page of a PDF (at most ``max_pages``, counted before any is drawn), or one
+    image. Raises :class:`SlideError`."""
     if data[:5] == b"%PDF-":
-        return _pdf(data)
+        return _pdf(data, max_pages)
     return [_png(_image(data))]
 
 
-def _pdf(data: bytes) -> list[Slide]:
+def _pdf(data: bytes, max_pages: int) -> list[Slide]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise SlideError("pdf_unreadable", f"PDF illisible ou protégé par un mot de passe ({exc}).") from None
     try:
         count = len(pdf)
-        if not 1 <= count <= MAX_SLIDES:
-            raise SlideError("too_many_pages", f"{count} pages : de 1 à {MAX_SLIDES} pages par envoi.", 413)
+        if not 1 <= count <= max_pages:  # before rendering: a long PDF costs nothing to refuse
+            raise SlideError("too_many_pages", f"{count} pages : de 1 à {max_pages} pages ici.", 413)
         slides = []
         for i in range(count):
             page = pdf[i]
@@ -234,7 +235,10 @@ async def upload(world: World, store: Store, request: web.Request) -> web.Respon
         if not files:
             raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
         loop = asyncio.get_running_loop()
-        slides = [s for data in files for s in await loop.run_in_executor(RENDERER, render, data)]
+        room = min(MAX_SLIDES, W.MAX_PAGES - first_page(host, request.query.get("page")))  # checked before rendering
+        slides: list[Slide] = []
+        for data in files:
+            slides += await loop.run_in_executor(RENDERER, render, data, max(1, room - len(slides)))
         page = first_page(host, request.query.get("page"))  # the board as it is now, after rendering
         if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
             raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "

@@ -111,3 +111,18 @@ async def test_the_teacher_removes_a_slide_and_keeps_the_drawings(
     assert len(lea.mirror.boards[BOARD].items) == 1
     async with http.delete(url, headers=await bearer(http, server, "mme.durand")) as r:
         assert r.status == 404 and (await r.json())["error"] == "no_slide"
+
+
+async def test_a_pdf_longer_than_the_board_has_room_for_is_refused_before_any_page_is_drawn(
+    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession, monkeypatch
+) -> None:
+    """The page limits are checked first: a long PDF costs the server nothing to refuse (issue 12)."""
+    import pypdfium2
+
+    drawn: list[int] = []
+    real = pypdfium2.PdfPage.render
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", lambda page, *a, **k: drawn.append(1) or real(page, *a, **k))
+    status, body = await upload(http, server, pdf(*[RED] * (slides.MAX_SLIDES + 1), size=(20, 20)))
+    assert (status, body["error"]) == (413, "too_many_pages") and drawn == []
+    status, body = await upload(http, server, pdf(RED, GREEN), query="?page=0")
+    assert status == 201 and len(drawn) == 2  # within the limits, the pages are drawn
