@@ -9,7 +9,7 @@ Pupils of the invited classes enter the invited ``conference`` room while the in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -91,6 +91,15 @@ class Guests(Feature):
             except Exception:
                 book.changed.add(invitation.id)
                 raise
+
+    def member_names(self) -> Iterator[str]:
+        """The names of the school's people this server knows (connected, or in the demo directory): a guest's
+        name must not look like one of them (server/guests/names.py)."""
+        for a in self.world.avatars.values():
+            if not a.identity.is_guest:
+                yield a.identity.display_name
+        if self.directory is not None:
+            yield from (i.display_name for i in self.directory.users.values())
 
     def attempt(self, address: str | None) -> bool:
         """Spend one of ``address``'s code attempts; False when it has none left this minute."""

@@ -21,6 +21,7 @@ from cybercollege.server.core.feature import Route
 from cybercollege.server.core.identity import Role
 from cybercollege.server.guests import page, sheet
 from cybercollege.server.guests.invitation import InvitationError, display_code
+from cybercollege.server.guests.names import impersonation
 from cybercollege.server.http import api_error, bearer_identity, json_body
 
 if TYPE_CHECKING:
@@ -113,6 +114,9 @@ async def guest_login(guests: Guests, request: web.Request) -> web.Response:
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not isinstance(name, str) or len(code) > 64 or len(name) > 64:
         raise api_error(400, "guest_invalid", "« code » et « name » sont attendus.")
+    why = impersonation(name, guests.member_names())
+    if why is not None:
+        raise api_error(400, "guest_name_impersonates", why)
     try:
         identity = guests.book.redeem(code, name)
     except InvitationError as exc:
