@@ -78,7 +78,8 @@ async def test_protocol_version_mismatch(base, server, http, driver, tmp_path, m
 
 
 async def test_room_full(base, server, http, driver, tmp_path):
-    server.world.rooms["hall"].spec.capacity = 0
+    for room_id in ("hall", *server.world.spec.overflow_rooms):  # the hall and the courtyard it overflows to
+        server.world.rooms[room_id].spec.capacity = 0
     session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
     try:
         await error_shown(session, "err_full")
