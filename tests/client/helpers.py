@@ -9,8 +9,9 @@ from panda3d.core import PNMImage
 
 
 async def until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
-    """Wait (rendering goes on) until ``predicate()`` is true."""
-    deadline = time.monotonic() + timeout
+    """Wait (rendering goes on) until ``predicate()`` is true. ``timeout`` only detects a hang, so it is never
+    shorter than 15 s: on a shared 2-core machine one frame of software GL can take a second."""
+    deadline = time.monotonic() + max(timeout, 15.0)
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

@@ -55,7 +55,9 @@ async def start_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[b
     )
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
-        for _ in range(100):
+        for _ in range(600):  # a hang detector (60 s): a loaded machine takes a while to import and start
+            if proc.poll() is not None:
+                break  # it stopped: say why below
             try:
                 async with http.get(f"{base}/health") as r:
                     if r.status == 200:

@@ -7,8 +7,6 @@ A real LemonLDAP::NG portal, the real world server (``cybercollege.server.edge.a
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
@@ -18,6 +16,7 @@ from cybercollege.protocol import CloseCode
 from cybercollege.server.auth.ent.routes import LOGIN_SERVICE
 from cybercollege.server.auth.tokens import TokenError
 from tests.idp import browser
+from tests.server.waits import until
 
 from .flows import desktop_login, idp_logout, post_json, redeem
 from .test_backchannel_logout import logout_token
@@ -37,10 +36,7 @@ async def _in_world(sp_url: str, http, b: browser.Browser, ent: str):
 async def _assert_gone(
     server: TestServer, sp_url: str, body: dict, demo: WorldConnection, conn: WorldConnection
 ) -> None:
-    for _ in range(100):
-        if conn.closed:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: conn.closed, "the logged-out connection closed")
     assert conn.close_code == CloseCode.LOGGED_OUT
     await demo.wait_for(lambda m: conn.mirror.me not in m.members)
     service = server.app[LOGIN_SERVICE]

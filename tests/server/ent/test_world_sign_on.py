@@ -5,7 +5,6 @@ A real LemonLDAP::NG portal (CAS, OIDC, SAML), the real world server, a real Web
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
 from tests.idp import browser
 from tests.server.conftest import make_settings
+from tests.server.waits import until
 
 from .conftest import llng_ents
 from .flows import desktop_login, redeem
@@ -84,10 +84,7 @@ async def test_ent_single_logout_removes_the_avatar(world: TestServer, sp_url: s
                 await answer.read()
         finally:
             await b.close()
-        for _ in range(100):
-            if rose.closed:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: rose.closed, "the logged-out connection closed")
         assert rose.close_code == CloseCode.LOGGED_OUT
         await demo.wait_for(lambda m: rose.mirror.me not in m.members)
         await demo.close()
