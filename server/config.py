@@ -126,6 +126,21 @@ class Settings(BaseSettings):
         30, ge=1, description="Conference recordings are deleted after this many days."
     )
 
+    # --- sandbox (uploaded slides, board exports: docs/security.md) ---
+    sandbox_workers: int = Field(
+        2, ge=1, le=32, description="Worker processes that convert slides and draw board exports, each one job at once."
+    )
+    sandbox_queue: int = Field(
+        8, ge=0, description="Jobs waiting for a worker; one more gets 503 'serveur occupé' at once."
+    )
+    sandbox_memory_mb: int = Field(
+        1024, ge=256, description="Memory (address space) of one worker, MiB; a file needing more is refused."
+    )
+    sandbox_cpu_seconds: float = Field(60.0, gt=0, description="CPU seconds one conversion or export may use.")
+    sandbox_wall_seconds: float = Field(
+        120.0, gt=0, description="Seconds one conversion or export may last before its worker is killed and replaced."
+    )
+
     # --- scale-out ---
     broker_url: str = Field("", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence.")
 

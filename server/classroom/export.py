@@ -1,17 +1,17 @@
 """Export a board to PNG (one page) or PDF (every page, or one), for the room's teachers.
 
 ``GET /api/boards/{board}/export.png?page=N&width=W`` and ``GET /api/boards/{board}/export.pdf[?page=N]``.
-Each page is drawn with Pillow, in a worker thread: white, the page's slide fitted inside it (centred,
+Each page is drawn with Pillow, in a sandboxed worker process (server/sandbox), after the items and pixels
+to draw were counted (``MAX_ITEMS``, ``MAX_PIXELS``): white, the page's slide fitted inside it (centred,
 aspect kept), then its visible strokes, shapes and texts in ``seq`` order, as the clients draw them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +21,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.whiteboard import BoardItem
-from cybercollege.server.classroom.slides import RENDERER, load, teacher_board
+from cybercollege.server.classroom.slides import SlideError, load, refusal, teacher_board
 from cybercollege.server.classroom.whiteboard.host import BoardHost
 from cybercollege.server.core.feature import Route
 from cybercollege.server.http import api_error
+from cybercollege.server.sandbox import Pool, SandboxError
 
 if TYPE_CHECKING:
     from cybercollege.server.core.world import World
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 DEFAULT_WIDTH = 2000
 """Pixels across an exported page."""
 MAX_WIDTH = 4000
+MAX_ITEMS = 20_000
+"""Strokes, shapes and texts in one export, counted before drawing."""
+MAX_PIXELS = 250_000_000
+"""Pixels of all the pages of one export together (50 pages of 2000 pixels across fit), counted before drawing."""
 HIGHLIGHTER_ALPHA = 96
 """Opacity (0..255) of highlighter strokes."""
 PDF_DPI = 200.0
@@ -41,7 +46,20 @@ JPEG_QUALITY = 90
 FONT = Path(__file__).resolve().parents[2] / "assets" / "fonts" / "DejaVuSans.ttf"
 
 
-# --- drawing (worker thread) ----------------------------------------------------------------------
+# --- drawing (in a sandbox worker) -----------------------------------------------------------------
+
+Page = tuple[list[BoardItem], bytes | None]
+"""What one page needs: its visible items in ``seq`` order, its slide (PNG) or None."""
+
+
+def png_job(height: int, page: Page, width: int) -> bytes:
+    """One page as PNG (run it in the sandbox)."""
+    return to_png(draw_page(height, page[0], page[1], width))
+
+
+def pdf_job(height: int, pages: list[Page], width: int) -> bytes:
+    """The pages as one PDF, drawn one at a time (run it in the sandbox)."""
+    return to_pdf(draw_page(height, items, background, width) for items, background in pages)
 
 
 def draw_page(height: int, items: list[BoardItem], background: bytes | None, width: int) -> Image.Image:
@@ -68,20 +86,42 @@ def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float)
     points = [(item.points[i] * scale, item.points[i + 1] * scale) for i in range(0, len(item.points), 2)]
     width = max(1, round(item.width * scale))
     colour = _rgb(item.colour)
-    if item.kind == W.Kind.STROKE and item.style == W.Tool.HIGHLIGHTER:
-        layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-        _line(ImageDraw.Draw(layer), points, (*colour, HIGHLIGHTER_ALPHA), width)
-        canvas.alpha_composite(layer)
-    elif item.kind == W.Kind.STROKE and item.style == W.Tool.ERASER:
-        mask = Image.new("L", canvas.size, 0)
-        _line(ImageDraw.Draw(mask), points, 255, width)
-        canvas.paste(base, mask=mask)  # the eraser paints the board's background (the slide)
+    if item.kind == W.Kind.STROKE and item.style in (W.Tool.HIGHLIGHTER, W.Tool.ERASER):
+        _translucent(canvas, base, item.style, points, colour, width)
     elif item.kind == W.Kind.STROKE:
         _line(ImageDraw.Draw(canvas), points, colour, width)
     elif item.kind == W.Kind.SHAPE:
         _shape(ImageDraw.Draw(canvas), item.style, points, colour, width)
     else:
         ImageDraw.Draw(canvas).text(points[0], item.text, fill=colour, font=_font(width))
+
+
+def _translucent(canvas: Image.Image, base: Image.Image, tool: int, points: list[tuple[float, float]],
+                 colour: tuple[int, int, int], width: int) -> None:  # fmt: skip
+    """A highlighter or eraser stroke, drawn in its bounding box only (a full-page layer per stroke took seconds
+    at 4000 pixels across)."""
+    box = _box(points, width, canvas.size)
+    if box is None:
+        return  # nothing of it on the page
+    x0, y0, x1, y1 = box
+    shifted = [(x - x0, y - y0) for x, y in points]
+    if tool == W.Tool.HIGHLIGHTER:
+        layer = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+        _line(ImageDraw.Draw(layer), shifted, (*colour, HIGHLIGHTER_ALPHA), width)
+        canvas.alpha_composite(layer, (x0, y0))
+    else:
+        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+        _line(ImageDraw.Draw(mask), shifted, 255, width)
+        canvas.paste(base.crop(box), (x0, y0), mask=mask)  # the eraser paints the board's background (the slide)
+
+
+def _box(points: list[tuple[float, float]], width: int, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The pixels a stroke of ``width`` through ``points`` may touch, within the page; None if none."""
+    r = width / 2 + 2
+    x0, y0 = max(0, math.floor(min(x for x, _ in points) - r)), max(0, math.floor(min(y for _, y in points) - r))
+    x1 = min(size[0], math.ceil(max(x for x, _ in points) + r))
+    y1 = min(size[1], math.ceil(max(y for _, y in points) + r))
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
 @functools.lru_cache(maxsize=32)
@@ -155,15 +195,31 @@ def to_pdf(pages: Iterable[Image.Image]) -> bytes:
 # --- routes ---------------------------------------------------------------------------------------
 
 
-async def _pages(store: Store, host: BoardHost, pages: list[int], width: int) -> Iterator[Image.Image]:
-    """The board's ``pages`` as they are now, drawn lazily (iterate in the ``RENDERER`` thread)."""
+async def _pages(store: Store, host: BoardHost, pages: list[int], width: int) -> list[Page]:
+    """The board's ``pages`` as they are now; refused (413) past ``MAX_ITEMS`` or ``MAX_PIXELS``."""
     b = host.board
-    slides = {sha: await load(store, sha) for sha, _w, _h in b.backgrounds.values()}
     items: dict[int, list[BoardItem]] = {page: [] for page in pages}
     for item in b.visible():
         items.get(item.wire.page, []).append(item.wire)
-    jobs = [(items[page], slides.get(b.backgrounds.get(page, ("",))[0])) for page in pages]
-    return (draw_page(b.height, page_items, slide, width) for page_items, slide in jobs)
+    count = sum(len(page_items) for page_items in items.values())
+    if count > MAX_ITEMS:
+        raise SlideError("too_many_items", f"{count} tracés à dessiner : {MAX_ITEMS} au plus par export. "
+                         "Exportez une page à la fois.", 413).response()  # fmt: skip
+    pixels = len(pages) * width * max(1, round(b.height * width / W.BOARD_UNITS))
+    if pixels > MAX_PIXELS:
+        raise SlideError("too_many_pixels", f"{len(pages)} pages de {width} pixels de large : trop grand. "
+                         "Choisissez une largeur plus petite ou une seule page.", 413).response()  # fmt: skip
+    shas = {page: b.backgrounds[page][0] for page in pages if b.backgrounds.get(page, ("",))[0]}
+    slides = {sha: await load(store, sha) for sha in set(shas.values())}
+    return [(items[page], slides.get(shas.get(page, ""))) for page in pages]
+
+
+async def _drawn(sandbox: Pool, job: Callable[..., bytes], *args: object) -> bytes:
+    try:
+        return await sandbox.run(job, *args)
+    except SandboxError as error:
+        advice = "exportez une page à la fois, ou choisissez une largeur plus petite."
+        raise refusal(error, "Cet export", sandbox, advice).response() from None
 
 
 def _page(request: web.Request, host: BoardHost) -> int | None:
@@ -182,23 +238,25 @@ def _width(request: web.Request) -> int:
     return int(asked)
 
 
-async def export_png(world: World, store: Store, request: web.Request) -> web.Response:
+async def export_png(world: World, store: Store, sandbox: Pool, request: web.Request) -> web.Response:
     """``GET /api/boards/{board}/export.png``: one page (``?page=``, default the page shown)."""
     _identity, host = await teacher_board(world, request)
     page = _page(request, host)
     page = host.board.page if page is None else page
-    pages = await _pages(store, host, [page], _width(request))
-    png = await asyncio.get_running_loop().run_in_executor(RENDERER, lambda: to_png(next(pages)))
+    width = _width(request)
+    (drawn,) = await _pages(store, host, [page], width)
+    png = await _drawn(sandbox, png_job, host.board.height, drawn, width)
     return _download(png, "image/png", f"{host.id}-page{page + 1}.png")
 
 
-async def export_pdf(world: World, store: Store, request: web.Request) -> web.Response:
+async def export_pdf(world: World, store: Store, sandbox: Pool, request: web.Request) -> web.Response:
     """``GET /api/boards/{board}/export.pdf``: every page (or ``?page=``), one PDF page each."""
     _identity, host = await teacher_board(world, request)
     page = _page(request, host)
     pages = list(range(host.board.pages)) if page is None else [page]
-    drawn = await _pages(store, host, pages, _width(request))
-    pdf = await asyncio.get_running_loop().run_in_executor(RENDERER, to_pdf, drawn)
+    width = _width(request)
+    drawn = await _pages(store, host, pages, width)
+    pdf = await _drawn(sandbox, pdf_job, host.board.height, drawn, width)
     return _download(pdf, "application/pdf", f"{host.id}.pdf")
 
 
@@ -207,8 +265,8 @@ def _download(body: bytes, media_type: str, name: str) -> web.Response:
     return web.Response(body=body, content_type=media_type, headers=headers)
 
 
-def routes(world: World, store: Store) -> list[Route]:
+def routes(world: World, store: Store, sandbox: Pool) -> list[Route]:
     return [
-        Route("GET", "/api/boards/{board}/export.png", functools.partial(export_png, world, store)),
-        Route("GET", "/api/boards/{board}/export.pdf", functools.partial(export_pdf, world, store)),
+        Route("GET", "/api/boards/{board}/export.png", functools.partial(export_png, world, store, sandbox)),
+        Route("GET", "/api/boards/{board}/export.pdf", functools.partial(export_pdf, world, store, sandbox)),
     ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cybercollege import worlds
 from cybercollege.protocol import ErrorCode
+from cybercollege.server import sandbox
 from cybercollege.server.classroom import export, slides
 from cybercollege.server.classroom.answers import ANSWER_MESSAGES
 from cybercollege.server.classroom.breakout import BREAKOUT_MESSAGES
@@ -21,6 +22,7 @@ from cybercollege.server.core.room import Room
 if TYPE_CHECKING:
     from cybercollege.server.core.avatar import Avatar
     from cybercollege.server.core.session import Session
+    from cybercollege.server.core.world import World
     from cybercollege.server.persistence import Store, WriteBehind
 
 
@@ -43,8 +45,17 @@ class Classrooms(Feature):
     def handlers(self) -> Mapping[type, Handler]:
         return {kind: self._in_classroom for kind in (*MESSAGES, *ANSWER_MESSAGES, *BREAKOUT_MESSAGES)}
 
+    def bind(self, world: World) -> None:
+        super().bind(world)
+        self.sandbox = sandbox.from_settings(world.settings)
+        """Where slides are converted and exports drawn (worker processes, started at the first job)."""
+
     def routes(self) -> Iterable[Route]:
-        return (*slides.routes(self.world, self.store), *export.routes(self.world, self.store))
+        return (*slides.routes(self.world, self.store, self.sandbox),
+                *export.routes(self.world, self.store, self.sandbox))  # fmt: skip
+
+    async def stop(self) -> None:
+        await self.sandbox.close()
 
     @property
     def store(self) -> Store:

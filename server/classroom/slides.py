@@ -2,7 +2,8 @@
 
 ``POST /api/boards/{board}/slides[?page=N]`` (bearer token, the room's teachers), raw body or
 multipart/form-data (one or more files). PDF pages are rendered with pypdfium2 and images resized with
-Pillow, in a worker thread, to PNG of at most ``MAX_SIDE`` pixels; each PNG is stored once by its sha256
+Pillow, in a sandboxed worker process (server/sandbox: memory, CPU and wall time bounded; a bomb gets a
+clear error, the world does not notice), to PNG of at most ``MAX_SIDE`` pixels; each PNG is stored once by its sha256
 (table ``slide_images``), served at ``GET /slides/{sha256}``, and set as a page background through the
 board's operation log (durable, live to everyone in the room). See docs/classroom.md.
 """
@@ -15,7 +16,6 @@ import hashlib
 import io
 import json
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ from cybercollege.server.http import api_error, bearer_identity
 from cybercollege.server.persistence import Store
 from cybercollege.server.persistence.records import utcnow
 from cybercollege.server.persistence.schema import slide_images
+from cybercollege.server.sandbox import Pool, SandboxError
 
 if TYPE_CHECKING:
     from cybercollege.server.core.world import World
@@ -46,10 +47,10 @@ MAX_SIDE = 1920
 """Longest side of a rendered slide, pixels."""
 MAX_SOURCE_PIXELS = 40_000_000
 """An image larger than this is refused from its header, before it is decoded (no image bombs)."""
+MAX_PAGE_POINTS = 14_400
+"""Longest side of a PDF page, points (200 inches, the PDF format's own limit): checked before rendering."""
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 SAVE_TIMEOUT_S = 10.0
-RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
-"""Slides and exports are drawn here, one at a time: the other core belongs to the tick."""
 
 
 class SlideError(Exception):
@@ -59,14 +60,34 @@ class SlideError(Exception):
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
 
+    def __reduce__(self) -> tuple[type[SlideError], tuple[str, str, int]]:
+        return SlideError, (self.code, self.message, self.status)  # raised in a worker, re-raised here
+
     def response(self) -> web.HTTPException:
         body = json.dumps({"error": self.code, "message": self.message}, ensure_ascii=False)
-        cls = {413: web.HTTPRequestEntityTooLarge, 415: web.HTTPUnsupportedMediaType}.get(self.status)
-        if cls is web.HTTPRequestEntityTooLarge:
+        if self.status == 413:
             return web.HTTPRequestEntityTooLarge(MAX_UPLOAD_BYTES, 0, text=body, content_type="application/json")
+        if self.status == 503:
+            return web.HTTPServiceUnavailable(text=body, content_type="application/json", headers={"Retry-After": "30"})
+        cls = {415: web.HTTPUnsupportedMediaType, 422: web.HTTPUnprocessableEntity}.get(self.status)
         if cls is not None:
             return cls(text=body, content_type="application/json")
         return api_error(self.status, self.code, self.message)
+
+
+def refusal(error: SandboxError, what: str, pool: Pool, advice: str) -> SlideError:
+    """What the teacher reads when the sandbox stopped a job on ``what`` ("Ce PDF", "Cet export"...)."""
+    if error.reason == "busy":
+        return SlideError("busy", "Serveur occupé : d'autres fichiers sont en cours de conversion. Réessayez dans "
+                          "une minute.", 503)  # fmt: skip
+    if error.reason == "memory":
+        message = f"{what} demande trop de mémoire pour être converti (plus de {pool.limits.memory_mb} Mo)"
+        return SlideError("too_much_memory", f"{message} : {advice}", 422)
+    if error.reason == "time":
+        message = f"{what} est trop long à convertir (plus de {pool.limits.wall_seconds:g} s)"
+        return SlideError("too_slow", f"{message} : {advice}", 422)
+    return SlideError("conversion_failed", f"{what} n'a pas pu être converti (le convertisseur s'est arrêté) : "
+                      f"{advice}", 422)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +98,13 @@ class Slide:
     sha256: str
 
 
-# --- rendering (worker thread) -------------------------------------------------------------------
+# --- rendering (in a sandbox worker) ---------------------------------------------------------------
 
 
 def render(data: bytes, max_pages: int = MAX_SLIDES) -> list[Slide]:
-    """The slides of one file: every page of a PDF (at most ``max_pages``, counted before any is drawn), or one
-    image. Raises :class:`SlideError`."""
+    """The slides of one file: every page of a PDF (at most ``max_pages`` pages of at most ``MAX_PAGE_POINTS``,
+    checked before any is drawn), or one image. Raises :class:`SlideError`. Run it in the sandbox."""
+    Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow's own guard, behind the header check of _image
     if data[:5] == b"%PDF-":
         return _pdf(data, max_pages)
     return [_png(_image(data))]
@@ -97,11 +119,15 @@ def _pdf(data: bytes, max_pages: int) -> list[Slide]:
         count = len(pdf)
         if not 1 <= count <= max_pages:  # before rendering: a long PDF costs nothing to refuse
             raise SlideError("too_many_pages", f"{count} pages : de 1 à {max_pages} pages ici.", 413)
+        sizes = [pdf.get_page_size(i) for i in range(count)]  # from the page tree: no page is loaded yet
+        for i, (width, height) in enumerate(sizes):
+            if not (0 < width <= MAX_PAGE_POINTS and 0 < height <= MAX_PAGE_POINTS):
+                size = f"{width / 72 * 2.54:.0f} x {height / 72 * 2.54:.0f} cm"
+                raise SlideError("page_too_large", f"Page {i + 1} de {size} : 508 cm de côté au plus.", 413)
         slides = []
-        for i in range(count):
+        for i, (width, height) in enumerate(sizes):
             page = pdf[i]
-            width, height = page.get_size()
-            scale = MAX_SIDE / max(width, height, 1.0)
+            scale = MAX_SIDE / max(width, height, 1.0)  # at most MAX_SIDE x MAX_SIDE pixels
             slides.append(_png(page.render(scale=scale).to_pil()))
             page.close()
         return slides
@@ -227,18 +253,17 @@ def first_page(host: BoardHost, asked: str | None) -> int:
     return int(asked)
 
 
-async def upload(world: World, store: Store, request: web.Request) -> web.Response:
+async def upload(world: World, store: Store, sandbox: Pool, request: web.Request) -> web.Response:
     """``POST /api/boards/{board}/slides``: render, store, and show the slides as page backgrounds."""
     identity, host = await teacher_board(world, request)
     try:
         files = await read_upload(request)
         if not files:
             raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
-        loop = asyncio.get_running_loop()
         room = min(MAX_SLIDES, W.MAX_PAGES - first_page(host, request.query.get("page")))  # checked before rendering
         slides: list[Slide] = []
         for data in files:
-            slides += await loop.run_in_executor(RENDERER, render, data, max(1, room - len(slides)))
+            slides += await _rendered(sandbox, data, max(1, room - len(slides)))
         page = first_page(host, request.query.get("page"))  # the board as it is now, after rendering
         if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
             raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "
@@ -250,6 +275,16 @@ async def upload(world: World, store: Store, request: web.Request) -> web.Respon
     pages = [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
               "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
     return web.json_response({"board": host.id, "pages": pages}, status=201)
+
+
+async def _rendered(sandbox: Pool, data: bytes, max_pages: int) -> list[Slide]:
+    try:
+        return await sandbox.run(render, data, max_pages)
+    except SandboxError as error:
+        if data[:5] == b"%PDF-":
+            raise refusal(error, "Ce PDF", sandbox, "réenregistrez-le en PDF « taille réduite », ou envoyez ses "
+                          "pages en images.") from None  # fmt: skip
+        raise refusal(error, "Ce fichier", sandbox, "envoyez une image PNG ou JPEG plus petite.") from None
 
 
 def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]]) -> asyncio.Future[int]:
@@ -291,9 +326,9 @@ async def slide_route(store: Store, request: web.Request) -> web.Response:
     return web.Response(body=png, content_type="image/png", headers=headers)
 
 
-def routes(world: World, store: Store) -> list[Route]:
+def routes(world: World, store: Store, sandbox: Pool) -> list[Route]:
     return [
-        Route("POST", "/api/boards/{board}/slides", functools.partial(upload, world, store)),
+        Route("POST", "/api/boards/{board}/slides", functools.partial(upload, world, store, sandbox)),
         Route("DELETE", "/api/boards/{board}/slides/{page}", functools.partial(remove, world)),
         Route("GET", "/slides/{sha256}", functools.partial(slide_route, store)),
     ]
