@@ -8,9 +8,13 @@ the server. It keeps a :class:`Mirror` up to date and lets callers wait for a co
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
-from collections.abc import Callable
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -18,11 +22,18 @@ from cybercollege.client.mirror import Mirror
 from cybercollege.protocol import ErrorCode
 from cybercollege.protocol import limits as L
 from cybercollege.protocol.connection import ClientConnection, Close, Event, Received, Send, State
-from cybercollege.protocol.messages import Error, Move, Say, UseDoor, Welcome, Whisper
+from cybercollege.protocol.messages import Error, Move, Reauth, Reauthed, Say, UseDoor, Welcome, Whisper
 from cybercollege.protocol.quantize import heading_to_wire, to_cm
 from cybercollege.protocol.whiteboard import GivePen, StrokeBegin, StrokeEnd, StrokePoints
 
 _nonces = itertools.count(1)
+log = logging.getLogger("cybercollege.client.network")
+
+Refresh = Callable[[], Awaitable[str]]
+"""Returns a fresh access token for the same user (e.g. :func:`refresher`'s ``POST /auth/refresh``)."""
+REFRESH_AHEAD_S = 60.0
+"""Refresh this long before the token expires (or halfway through a shorter token's life)."""
+RETRY_S = 5.0
 
 
 class ConnectionRefused(Exception):
@@ -44,18 +55,68 @@ async def fetch_demo_token(http: aiohttp.ClientSession, url: str, login: str) ->
         return (await resp.json())["access_token"]
 
 
+async def fetch_demo_tokens(http: aiohttp.ClientSession, url: str, login: str) -> tuple[str, str]:
+    """The access and refresh tokens of a demo user (demo mode servers only)."""
+    async with http.post(f"{url}/auth/demo", json={"login": login}) as resp:
+        if resp.status != 200:
+            raise ConnectionRefused(f"connexion de démonstration refusée ({resp.status}) : {await resp.text()}")
+        data = await resp.json()
+        return data["access_token"], data["refresh_token"]
+
+
+def refresher(http: aiohttp.ClientSession, url: str, refresh_token: str) -> Refresh:
+    """A :data:`Refresh` through ``POST /auth/refresh``; it keeps the rotated refresh token."""
+    current = refresh_token
+
+    async def refresh() -> str:
+        nonlocal current
+        async with http.post(f"{url.rstrip('/')}/auth/refresh", json={"refresh_token": current}) as resp:
+            data = await resp.json(content_type=None)
+            if resp.status != 200 or not isinstance(data, dict):
+                message = data.get("message") if isinstance(data, dict) else None
+                raise ConnectionRefused(message or f"renouvellement refusé (HTTP {resp.status})")
+        current = str(data["refresh_token"])
+        return str(data["access_token"])
+
+    return refresh
+
+
+def token_times(token: str) -> tuple[int, int] | None:
+    """When a session token was issued and when it expires (its ``iat`` and ``exp``, read, not verified)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return int(claims["iat"]), int(claims["exp"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
 class WorldConnection:
     """One live connection. ``await connect()``, then send and ``wait_for`` what you expect.
 
     Every protocol rule (handshake, deadline, resume value, PING round trips, BYE) is the state machine's,
     :class:`~cybercollege.protocol.connection.ClientConnection` (``self.protocol``); this class moves bytes.
+
+    With ``refresh``, the connection outlives its token: before the token expires it gets a fresh one and sends
+    ``REAUTH`` (the server closes a connection whose token expired with 4013).
     """
 
-    def __init__(self, http: aiohttp.ClientSession, url: str, token: str, client: str = "cybercollege") -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        url: str,
+        token: str,
+        client: str = "cybercollege",
+        refresh: Refresh | None = None,
+    ) -> None:
         self.http = http
         self.url = url.rstrip("/")
         self.token = token
         self.client = client
+        self.refresh = refresh
+        self.reauthed = 0
+        """REAUTHED answers received (the server accepted a fresh token)."""
+        self._renewer: asyncio.Task[None] | None = None
         self.mirror = Mirror()
         self.protocol = ClientConnection()
         self.ws: aiohttp.ClientWebSocketResponse | None = None
@@ -100,7 +161,41 @@ class WorldConnection:
                 raise ConnectionRefused("connexion fermée pendant la poignée de main", close_code=ws.close_code)
             raise ConnectionRefused(refusal.message, refusal.code, ws.close_code)
         self._reader = asyncio.create_task(self._read())
+        if self.refresh is not None and self._renewer is None:
+            if self._on_message not in self.mirror.listeners:
+                self.mirror.listeners.append(self._on_message)
+            self._renewer = asyncio.create_task(self._keep_fresh())
         return welcome
+
+    def _on_message(self, msg: object) -> None:
+        if isinstance(msg, Reauthed):
+            self.reauthed += 1
+
+    async def _keep_fresh(self) -> None:
+        """Refresh the token before it expires and send it (REAUTH); retry a failed refresh every few seconds."""
+        assert self.refresh is not None
+        while not self.closed:
+            times = token_times(self.token)
+            if times is None:
+                log.warning("the session token says no expiry: it will not be refreshed")
+                return
+            issued, expires = times
+            ahead = min(REFRESH_AHEAD_S, (expires - issued) / 2)
+            await asyncio.sleep(max(0.0, expires - ahead - time.time()))
+            if self.closed:
+                return
+            try:
+                token = await self.refresh()
+                fresh = token_times(token)
+                if fresh is None or fresh[1] <= expires:
+                    raise ConnectionRefused("le jeton renouvelé n'expire pas plus tard")
+            except Exception:
+                log.warning("could not refresh the session token; retrying", exc_info=True)
+                await asyncio.sleep(min(RETRY_S, max(0.1, (expires - time.time()) / 4)))
+                continue
+            self.token = token
+            with contextlib.suppress(ConnectionError, RuntimeError, AssertionError):
+                await self.send(Reauth(token))
 
     async def _handshake(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Read until WELCOME or a refusal."""
@@ -143,6 +238,7 @@ class WorldConnection:
                 async with self._changed:
                     self._changed.notify_all()
         finally:
+            self._stop_renewing()
             self.close_code = self.ws.close_code
             self.protocol.closed(self.close_code)
             async with self._changed:
@@ -212,8 +308,14 @@ class WorldConnection:
         await self.wait_for(lambda m: any(p.nonce == nonce for p in m.pongs))
         return self.protocol.rtt or 0.0
 
+    def _stop_renewing(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
+
     async def drop(self) -> None:
         """Lose the connection without saying goodbye (the avatar stays for the grace period)."""
+        self._stop_renewing()
         if self._reader:
             self._reader.cancel()
         if self.ws is not None:
@@ -221,10 +323,12 @@ class WorldConnection:
 
     async def close(self) -> None:
         """Leave for good (BYE: no resume)."""
+        self._stop_renewing()
         if self.ws is not None and not self.ws.closed:
             await self._act(self.protocol.bye())
         if self._reader:
             await asyncio.gather(self._reader, return_exceptions=True)
 
 
-__all__ = ["ConnectionRefused", "ErrorCode", "WorldConnection", "fetch_demo_token"]
+__all__ = ["ConnectionRefused", "ErrorCode", "Refresh", "WorldConnection", "fetch_demo_token", "fetch_demo_tokens",
+           "refresher", "token_times"]

@@ -29,6 +29,8 @@ class ErrorCode(IntEnum):
     RESUME_FAILED = 19
     SHUTTING_DOWN = 20
     INTERNAL = 21
+    ACCOUNT_DISABLED = 22
+    """The school's administrator disabled this account: no token of it is accepted."""
     # the whiteboard (protocol/whiteboard.py; ERROR's ``ref`` names the refused message)
     UNKNOWN_BOARD = 100
     NOT_ALLOWED = 101
@@ -74,6 +76,10 @@ class CloseCode(IntEnum):
     REPLACED = 4010
     LOGGED_OUT = 4011
     REMOVED = 4012
+    SESSION_EXPIRED = 4013
+    """« session expirée »: the connection's token expired and no REAUTH brought a fresh one."""
+    ACCOUNT_DISABLED = 4014
+    """« compte désactivé »: the school's administrator disabled the account."""
 
 
 class ProtocolError(Exception):

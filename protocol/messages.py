@@ -219,6 +219,15 @@ class Bye:
     """I am leaving for good (no resume)."""
 
 
+@message(9, C)
+@dataclass(slots=True, frozen=True)
+class Reauth:
+    """A fresh session token for the same user (from ``POST /auth/refresh``), before the current one expires:
+    the connection stays open until the new token's expiry (``REAUTHED``), else it is closed with 4013."""
+
+    token: Annotated[str, Str(L.MAX_TOKEN_CHARS, 1)]
+
+
 # --- server -> client ------------------------------------------------------------------------------
 
 
@@ -319,6 +328,14 @@ class Closing:
 class Pong:
     nonce: Annotated[int, U32]
     server_ms: Annotated[int, Int(0, 2**53)]
+
+
+@message(26, S)
+@dataclass(slots=True, frozen=True)
+class Reauthed:
+    """My ``REAUTH`` token was accepted: the connection now lasts until ``expires_at`` (Unix seconds)."""
+
+    expires_at: Annotated[int, Int(0, 2**53)]
 
 
 class EventField(Field):

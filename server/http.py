@@ -51,5 +51,5 @@ def bearer_identity(request: web.Request) -> Identity:
     try:
         identity, _sid = request.app[TOKENS].verify(header.removeprefix("Bearer ").strip())
     except TokenError as exc:
-        raise api_error(401, exc.code, "Jeton refusé : reconnectez-vous.") from None
+        raise api_error(401, exc.code, exc.message) from None  # revoked, expired, a disabled account: in French
     return identity

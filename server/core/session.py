@@ -6,6 +6,7 @@ Everything a client is sent goes through its :class:`~cybercollege.server.core.d
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from cybercollege.protocol import ErrorCode, encode
@@ -28,6 +29,8 @@ class Session:
         self.delivery = Delivery(transport, settings)
         self.avatar: Avatar | None = None
         self.sid = ""
+        self.expires_at = math.inf
+        """When this connection's token expires (Unix seconds): closed with 4013 then, unless a REAUTH extends it."""
         self.moves = TokenBucket(settings.move_rate, settings.move_rate)
         self.chats = TokenBucket(settings.chat_rate, settings.chat_burst)
         self.doors = TokenBucket(settings.door_rate, settings.door_burst)

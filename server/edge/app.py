@@ -20,6 +20,7 @@ from cybercollege.protocol.messages import Closing
 from cybercollege.server.auth.directory import DemoDirectory
 from cybercollege.server.auth.ent.config import EntConfig, load_ents
 from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.feature import Authorization
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.classroom.feature import Classrooms
 from cybercollege.server.classroom.teacher import TeacherTools
@@ -118,6 +119,7 @@ def features_of(
         Guests(tokens, directory),
         Conferencing(Sfu(sfu_config(settings))),
         cluster,
+        Authorization(tokens, writer.store, settings.broker_url),
     ]
 
 

@@ -1,5 +1,5 @@
-"""The ``cybercollege`` command: serve, ent, user export|forget, world check, client. (Bots and benchmarks are not
-part of the product: ``python -m benchmarks.bot``, ``python -m benchmarks.world_bench``.)"""
+"""The ``cybercollege`` command: serve, ent, user export|forget|disable|enable, world check, client. (Bots and
+benchmarks are not part of the product: ``python -m benchmarks.bot``, ``python -m benchmarks.world_bench``.)"""
 
 from __future__ import annotations
 
@@ -77,11 +77,13 @@ PASS_THROUGH = {"client": _client}
 
 
 def _add_user_parser(sub: argparse._SubParsersAction) -> None:
-    user = sub.add_parser("user", help="a user's data in the database: export it, or erase it (right to erasure)")
+    user = sub.add_parser("user", help="a user's data in the database: export or erase it; disable or enable them")
     commands = user.add_subparsers(dest="user_command", required=True)
     for name, text in (
         ("export", "print as JSON what the database holds about a user (place, chat lines, audit events)"),
         ("forget", "erase a user's place, chat lines and audit events; the erasure itself is audited"),
+        ("disable", "refuse every token of a user from now on and close their connections (docs/adr/0010)"),
+        ("enable", "let a disabled user sign in again"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("user_id", help="the user's id, as in the audit log (e.g. demo:lea.martin)")
@@ -102,6 +104,10 @@ def _user(args: argparse.Namespace) -> int:
         if args.user_command == "export":
             data = asyncio.run(_export(url, args.user_id))
             print(json.dumps(data, ensure_ascii=False, indent=2))
+            return 0
+        if args.user_command in ("disable", "enable"):
+            changed = asyncio.run(_switch(url, args.user_id, args.user_command == "disable"))
+            print(_SWITCHED[args.user_command, changed].format(user=args.user_id))
             return 0
         erased = asyncio.run(_forget(url, args.user_id))
     except ValueError as exc:
@@ -137,6 +143,22 @@ async def _forget(url: str, user_id: str) -> Erased:
 
     async with Store(url) as store:
         return await store.forget_user(user_id, by=f"cli:{_operator()}")
+
+
+_SWITCHED = {
+    ("disable", True): "{user} disabled: their tokens are refused and their connections closed within seconds",
+    ("disable", False): "{user} was already disabled",
+    ("enable", True): "{user} enabled: they may sign in again (their old sessions stay closed)",
+    ("enable", False): "{user} was not disabled",
+}
+
+
+async def _switch(url: str, user_id: str, disable: bool) -> bool:
+    from cybercollege.server.persistence import Store
+
+    async with Store(url) as store:
+        by = f"cli:{_operator()}"
+        return await (store.disable_user(user_id, by=by) if disable else store.enable_user(user_id, by=by))
 
 
 def _operator() -> str:

@@ -88,13 +88,13 @@ async def _welcome(
 ) -> bool:
     """Authenticate HELLO and place the avatar; True once WELCOME is on its way."""
     try:
-        identity, sid = services.tokens.verify(hello.token)
+        verified = services.tokens.check(hello.token)
     except TokenError as exc:
-        event(log, "auth_refused", reason=exc.code, peer=peer)
-        code = ErrorCode.TOKEN_EXPIRED if exc.code == "token_expired" else ErrorCode.TOKEN_INVALID
-        await _direct(ws, conn.refuse(code, exc.reason, CloseCode.UNAUTHORIZED))
+        event(log, "auth_refused", reason=exc.code, why=exc.reason, peer=peer)
+        await _direct(ws, conn.refuse(exc.error_code, exc.message, CloseCode.UNAUTHORIZED))
         return False
-    session.sid = sid
+    identity = verified.identity
+    session.sid, session.expires_at = verified.sid, verified.expires_at
     place = await services.load_place(identity)
     try:
         a = services.world.attach(identity, session, hello.resume, place)

@@ -141,3 +141,23 @@ invitations = Table(
     Column("data", Text, nullable=False),
 )
 """Guest invitations as JSON (the code only as its SHA-256 hash), kept until a day after they end."""
+
+# --- session tokens (server/auth, migration 0005) ---
+
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("sid", String(MAX_ID_CHARS), primary_key=True),
+    Column("until", UTCDateTime, nullable=False),
+    Index(None, "until"),
+)
+"""Revoked login sessions (logout, single logout), kept until the longest token of the session could expire."""
+
+disabled_users = Table(
+    "disabled_users",
+    metadata,
+    Column("user_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(MAX_ID_CHARS), nullable=False),
+)
+"""Users the school's administrator disabled (``cybercollege user disable``): every token of theirs is refused."""

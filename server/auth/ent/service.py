@@ -8,6 +8,7 @@ starts a session and returns the loopback URL with a one-time code; the client r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,12 @@ log = logging.getLogger("cybercollege.ent")
 REQUEST_TTL = 15 * 60.0
 PENDING_TTL = 10 * 60.0
 EXPIRED = "Cette demande de connexion a expiré ou a déjà servi. Relancez la connexion depuis l'application."
+DISABLED = (
+    "Votre compte Cybercollège a été désactivé par votre établissement. "
+    "Adressez-vous à la vie scolaire si vous pensez que c'est une erreur."
+)
+SAVE_TIMEOUT = 5.0
+"""Seconds a logout waits for its revocation to be saved."""
 FOREIGN = (
     "Cette connexion a été commencée dans un autre navigateur. "
     "Relancez la connexion depuis l'application, dans ce navigateur."
@@ -152,6 +159,7 @@ class LoginService:
         (see :func:`cybercollege.server.auth.ent.sessions.ent_session_key` and
         :func:`cybercollege.server.auth.ent.sessions.subject_key`)."""
         self.requests.pop(request_id)
+        self.refuse_disabled(identity)
         session = self.sessions.start(identity, ent_session, subject)
         code = secrets.token_urlsafe(32)
         self.codes.put(code, DesktopGrant(session.sid, request.code_challenge, request.redirect_uri))
@@ -170,12 +178,21 @@ class LoginService:
             raise LoginError("session_ended", "La session a pris fin.")
         return self.issue(session)
 
+    def refuse_disabled(self, identity: Identity) -> None:
+        """A login or a refresh of a user the school's administrator disabled is refused (docs/adr/0010)."""
+        if self.tokens.is_disabled(identity.user_id):
+            log.info("login refused: account disabled user=%s", identity.user_id)
+            raise LoginError("account_disabled", DISABLED, status=403)
+
     def issue(self, session: LoginSession) -> Tokens:
+        """Tokens for a live session (never for a disabled user)."""
+        self.refuse_disabled(session.identity)
         access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
         return Tokens(access, self.sessions.new_refresh_token(session.sid), self._access_ttl)
 
     def start_direct(self, identity: Identity) -> Tokens:
         """A session without browser (demo bots)."""
+        self.refuse_disabled(identity)
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
         return self.issue(self.sessions.start(identity))
 
@@ -206,6 +223,10 @@ class LoginService:
         """Revoke every token of ``sid`` and tell the world server; False if it was not live."""
         session = self.sessions.end(sid)
         self.tokens.revoke(sid)
+        try:  # durable before the logout answers: a restart right after it still refuses the tokens
+            await asyncio.wait_for(self.tokens.saved(), SAVE_TIMEOUT)
+        except TimeoutError:
+            log.error("revocation not saved in %s s (refused by this process until it restarts)", SAVE_TIMEOUT)
         if session is None:
             return False
         log.info("logout reason=%s user=%s", why, session.identity.user_id)
