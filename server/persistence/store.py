@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .engine import DEFAULT_URL, create_engine, resolve_url
 from .migrate import current_revision, upgrade
 from .records import AuditEvent, ChatRecord, Place, as_utc, check_id, utcnow
-from .schema import audit, chat, invitations, places
+from .schema import audit, chat, disabled_users, invitations, places, revocations
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +204,54 @@ class Store:
         *,
         chat_retention: timedelta = CHAT_RETENTION,
         audit_retention: timedelta = AUDIT_RETENTION,
+    # -- session tokens: revoked sessions and disabled users (server/auth/revocations.py, server/auth/feature.py)
+
+    async def save_revocation(self, sid: str, until: datetime) -> None:
+        """Record that session ``sid`` is revoked until ``until`` (idempotent; the later ``until`` wins)."""
+        check_id(sid, "sid")
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(revocations).values(sid=sid, until=as_utc(until, "until"))
+        statement = statement.on_conflict_do_update(
+            index_elements=[revocations.c.sid], set_={"until": statement.excluded.until}
+        )
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def load_revocations(self, now: datetime | None = None) -> dict[str, datetime]:
+        """Sessions still revoked at ``now``, with their end; those past their end are deleted."""
+        now = utcnow() if now is None else as_utc(now, "now")
+        await self._delete(revocations, revocations.c.until <= now)
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(select(revocations.c.sid, revocations.c.until))).all()
+        return {row.sid: row.until for row in rows}
+
+    async def disable_user(self, user_id: str, *, by: str = "") -> bool:
+        """Disable a user (every token of theirs refused) and audit it; False if they were disabled already."""
+        check_id(user_id, "user_id")
+        async with self.engine.begin() as connection:
+            query = select(disabled_users.c.user_id).where(disabled_users.c.user_id == user_id)
+            if (await connection.execute(query)).first() is not None:
+                return False
+            await connection.execute(insert(disabled_users).values(user_id=user_id, at=utcnow(), by=by[:128]))
+            record = AuditEvent("user_disabled", user_id, None, f"by={by}" if by else "")
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+        return True
+
+    async def enable_user(self, user_id: str, *, by: str = "") -> bool:
+        """Enable a disabled user again and audit it; False if they were not disabled."""
+        check_id(user_id, "user_id")
+        async with self.engine.begin() as connection:
+            if not await _count_deleted(connection, disabled_users, disabled_users.c.user_id == user_id):
+                return False
+            record = AuditEvent("user_enabled", user_id, None, f"by={by}" if by else "")
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+        return True
+
+    async def disabled_users(self) -> set[str]:
+        """Every disabled user id."""
+        async with self.engine.connect() as connection:
+            return {row[0] for row in (await connection.execute(select(disabled_users.c.user_id))).all()}
+
     ) -> tuple[int, int]:
         """Apply the retention periods; returns (chat lines, audit events) deleted. The server calls it hourly."""
         now = utcnow() if now is None else as_utc(now, "now")
