@@ -16,8 +16,13 @@ from cybercollege.server.core.identity import Identity
 from cybercollege.server.core.world import World
 from cybercollege.server.edge import content
 from cybercollege.server.persistence import Place, Store, WriteBehind
+from cybercollege.server.persistence.places import PlaceLoader
 
 log = logging.getLogger("cybercollege.app")
+
+PLACE_WAIT_S = 10.0
+"""How long a connection waits for her last place before she starts at the spawn instead. Loads are batched
+(:class:`PlaceLoader`), so only a database that does not answer at all reaches this."""
 
 
 @dataclass
@@ -39,18 +44,23 @@ class Services:
     stopping: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     audit_handler: logging.Handler | None = None
+    places: PlaceLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.places = PlaceLoader(self.store)
 
     async def load_place(self, identity: Identity) -> Place | None:
-        """The user's last place, or None (guests, first visit, or the database not answering in 2 s)."""
+        """The user's last place, or None (guests, first visit, or the database failing or silent for
+        ``PLACE_WAIT_S``: that must not keep anyone out; the loader logs the failure once per batch)."""
         if identity.is_guest:
             return None
         unwritten = self.writer.unwritten_place(identity.user_id)  # left a moment ago: not in the database yet
         if unwritten is not None:
             return unwritten
         try:
-            return await asyncio.wait_for(self.store.load_place(identity.user_id), 2.0)
-        except Exception:  # the database being slow or down must not keep anyone out
-            log.warning("could not load the last place", extra={"user": identity.user_id}, exc_info=True)
+            return await asyncio.wait_for(self.places.load(identity.user_id), PLACE_WAIT_S)
+        except Exception:
+            self.places.failures += 1
             return None
 
     async def logout(self, sid: str) -> None:

@@ -126,10 +126,18 @@ class Store:
 
     async def load_place(self, user_id: str) -> Place | None:
         """Where ``user_id`` last stood, or None for a newcomer."""
+        return (await self.load_places([user_id])).get(user_id)
+
+    async def load_places(self, user_ids: Sequence[str]) -> dict[str, Place]:
+        """The last places of these users (newcomers are absent), in one query per ``CHUNK`` users."""
         query = select(places.c.user_id, places.c.room_id, places.c.x, places.c.y, places.c.heading)
+        found: dict[str, Place] = {}
         async with self.engine.connect() as connection:
-            row = (await connection.execute(query.where(places.c.user_id == user_id))).first()
-        return None if row is None else Place(**row._mapping)
+            for start in range(0, len(user_ids), CHUNK):
+                chunk = user_ids[start : start + CHUNK]
+                rows = await connection.execute(query.where(places.c.user_id.in_(chunk)))
+                found.update((row.user_id, Place(**row._mapping)) for row in rows)
+        return found
 
     # -- chat
 
@@ -196,14 +204,6 @@ class Store:
             rows = (await connection.execute(select(invitations.c.data))).all()
         return [row[0] for row in rows]
 
-    # -- retention and erasure (docs/persistence.md)
-
-    async def purge_expired(
-        self,
-        now: datetime | None = None,
-        *,
-        chat_retention: timedelta = CHAT_RETENTION,
-        audit_retention: timedelta = AUDIT_RETENTION,
     # -- session tokens: revoked sessions and disabled users (server/auth/revocations.py, server/auth/feature.py)
 
     async def save_revocation(self, sid: str, until: datetime) -> None:
@@ -252,6 +252,14 @@ class Store:
         async with self.engine.connect() as connection:
             return {row[0] for row in (await connection.execute(select(disabled_users.c.user_id))).all()}
 
+    # -- retention and erasure (docs/persistence.md)
+
+    async def purge_expired(
+        self,
+        now: datetime | None = None,
+        *,
+        chat_retention: timedelta = CHAT_RETENTION,
+        audit_retention: timedelta = AUDIT_RETENTION,
     ) -> tuple[int, int]:
         """Apply the retention periods; returns (chat lines, audit events) deleted. The server calls it hourly."""
         now = utcnow() if now is None else as_utc(now, "now")

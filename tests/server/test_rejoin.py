@@ -39,11 +39,12 @@ async def test_rejoin_while_the_bye_is_still_closing_keeps_the_last_place(
     x, y, _ = lea.mirror.position
     loading = asyncio.Event()
 
-    async def load_place(user_id: str) -> None:  # the database answers once she has left, without her new place
+    async def load_places(user_ids: list[str]) -> dict:  # the database answers once she has left, without her place
         loading.set()
-        await until(lambda: user_id not in services.world.by_user, "the old connection gone")
+        await until(lambda: user_ids[0] not in services.world.by_user, "the old connection gone")
+        return {}
 
-    monkeypatch.setattr(services.store, "load_place", load_place)
+    monkeypatch.setattr(services.store, "load_places", load_places)
     second = asyncio.create_task(connect("lea.martin"))
     await loading.wait()
     await lea.close()  # BYE, while the second connection waits for the database
