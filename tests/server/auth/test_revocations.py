@@ -103,7 +103,8 @@ async def test_a_process_started_after_a_logout_refuses_the_token(tmp_path: Path
             await later.start_server()
             refused = await refused_hello(http, url_of(later), token)
             assert (refused.code, str(refused)) == (ErrorCode.TOKEN_INVALID, REVOKED)
-            assert await invitations(http, url_of(later), token) == (401, {"error": "token_invalid", "message": REVOKED})
+            answer = await invitations(http, url_of(later), token)
+            assert answer == (401, {"error": "token_invalid", "message": REVOKED})
     finally:
         await first.close()
         if later is not None:
