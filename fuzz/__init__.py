@@ -1,0 +1,1 @@
+"""Fuzzers of the wire decoders (see fuzz/decode.py and docs/security.md)."""
