@@ -14,7 +14,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cybercollege import worlds
@@ -28,6 +28,7 @@ from cybercollege.server.core.feature import Feature, Features, Handler
 from cybercollege.server.core.identity import Identity
 from cybercollege.server.core.interest import Counters, Outgoing
 from cybercollege.server.core.logs import event
+from cybercollege.server.core.moves import MoveAudit
 from cybercollege.server.core.room import Refused, Room
 from cybercollege.server.core.session import Session
 from cybercollege.server.persistence import AuditEvent, ChatRecord, Place, WriteBehind
@@ -48,7 +49,11 @@ class World:
         self.spec = spec
         self.settings = settings
         self.writer = writer
+        self.chatlog: chat.ChatLog | None = writer.chatlog if writer is not None else None
+        """Chat lines are written here before anyone sees them; None: shown at once (memory only)."""
         self.counters = Counters()
+        self.moves = MoveAudit(settings.room_change_audit_window)
+        """Room changes in the audit log, a pupil pacing through a door coalesced into one row."""
         self.features = Features(features)
         for feature in self.features.all:
             feature.bind(self)
@@ -188,6 +193,9 @@ class World:
         a.room.on_leave(a)
         if self.writer is not None and not a.identity.is_guest:
             self.writer.place(Place(a.identity.user_id, a.room.id, a.x, a.y, a.heading))
+        row = self.moves.left(a.id)
+        if row is not None:
+            self._audit("room_change", a, row.room, row.detail)
         self._audit(reason, a, a.room.id)
         if a.session is not None:
             a.session.avatar = None
@@ -247,9 +255,9 @@ class World:
         text = chat.clean(msg.text)
         if not text:
             return
-        a.room.events.append(encode(Chat(a.id, a.identity.display_name, False, text, _now_ms())))
-        if self.writer is not None:
-            self.writer.chat(ChatRecord(a.room.id, a.identity.user_id, None, text))
+        room, record = a.room, ChatRecord(a.room.id, a.identity.user_id, None, text)
+        line = encode(Chat(a.id, a.identity.display_name, False, text, _ms(record)))
+        self._durable(s, msg, record, lambda: room.events.append(line))
 
     def _chat_refused(self, a: Avatar, s: Session, msg: Say | Whisper) -> bool:
         """The features' rules for any chat, room or private (no chat in the lobby, a teacher may mute)."""
@@ -274,11 +282,22 @@ class World:
             s.error(ErrorCode.CHAT_FORBIDDEN, refusal, schema_of(msg).code)
             return
         text = chat.clean(msg.text)
-        line = encode(Chat(a.id, a.identity.display_name, True, text, _now_ms()))
-        other.session.push(line)
-        s.push(line)
-        if self.writer is not None:
-            self.writer.chat(ChatRecord(None, a.identity.user_id, other.identity.user_id, text))
+        record = ChatRecord(None, a.identity.user_id, other.identity.user_id, text)
+        line = encode(Chat(a.id, a.identity.display_name, True, text, _ms(record)))
+
+        def show() -> None:  # to their connections of the moment it is written (one may have resumed)
+            for who in (other, a):
+                if who.session is not None:
+                    who.session.push(line)
+
+        self._durable(s, msg, record, show)
+
+    def _durable(self, s: Session, msg: Say | Whisper, record: ChatRecord, show: Callable[[], None]) -> None:
+        """Show a chat line once it is written (docs/persistence.md); at once without a database."""
+        if self.chatlog is None:
+            show()
+        elif not self.chatlog.add(record, show):
+            s.error(ErrorCode.RATE_LIMITED, chat.BACKLOG_FULL, schema_of(msg).code)
 
     def _use_door(self, a: Avatar, s: Session, msg: UseDoor) -> None:
         ref = schema_of(msg).code
@@ -310,7 +329,9 @@ class World:
         if a.session is not None:
             a.session.push(encode(RoomMsg(target.id, a.xq, a.yq, a.hq)))
         target.on_join(a)
-        self._audit("room_change", a, target.id, f"from {old.id}")
+        row = self.moves.moved(a.id, old.id, target.id, time.monotonic())
+        if row is not None:
+            self._audit("room_change", a, row.room, row.detail)
 
     def send_out(self, a: Avatar) -> None:
         """Out of its room: to its home (a guest's lobby), else to the world's spawn room (the entrance hall)."""
@@ -366,6 +387,9 @@ class World:
         if self.tick_no % self.settings.tick_hz:
             return  # once a second is enough
         self.features.every_second()
+        for row in self.moves.due(time.monotonic()):
+            if (moved := self.avatars.get(row.user_key)) is not None:
+                self._audit("room_change", moved, row.room, row.detail)
         limit = time.monotonic() - self.settings.resume_grace
         for a in [a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit]:
             self.remove(a, "leave")
@@ -388,8 +412,9 @@ class World:
             self.writer.audit(AuditEvent(what, a.identity.user_id, room_id, detail))
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _ms(record: ChatRecord) -> int:
+    """A chat line's time on the wire: the stored one, in milliseconds."""
+    return int(record.created_at.timestamp() * 1000)
 
 
 def _same(resume: str | None, token: str) -> bool:

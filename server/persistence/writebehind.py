@@ -5,6 +5,10 @@ seconds a background task writes each kind in one transaction. When the database
 is kept and retried (backing off up to ``max_backoff``), within bounded memory: places coalesce per
 user and the stalest are dropped past ``max_places``; chat and audit are only dropped past
 ``max_items`` each, with an error log giving the counts.
+
+The world's chat lines do not go through ``chat()``: they must be on disk before anyone sees them, so
+they go through ``chatlog`` (:class:`~cybercollege.server.persistence.chatlog.ChatJournal`, a group
+commit), which ``stop()`` also drains. ``chat()`` remains for lines nobody is shown.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
+from .chatlog import ChatJournal
 from .records import AuditEvent, ChatRecord, Place
 from .store import Store
 
@@ -121,6 +126,8 @@ class WriteBehind:
         self.places = Latest(max_places)
         self.chats: Queue[ChatRecord] = Queue(max_items)
         self.audits: Queue[AuditEvent] = Queue(max_items)
+        self.chatlog = ChatJournal(store)
+        """The world's chat lines: written before they are shown (docs/persistence.md)."""
         self.failures = 0
         """Consecutive failed flushes (0: the database is keeping up)."""
         self._lock = asyncio.Lock()
@@ -146,7 +153,7 @@ class WriteBehind:
     @property
     def pending(self) -> int:
         """Records waiting to be written."""
-        return len(self.places) + len(self.chats) + len(self.audits)
+        return len(self.places) + len(self.chats) + len(self.audits) + self.chatlog.pending
 
     # -- background flushing
 
@@ -162,12 +169,13 @@ class WriteBehind:
         if self._task is not None:
             task, self._task = self._task, None
             await task
-        written = await self.flush()
+        written = await self.chatlog.stop()
+        written = await self.flush() and written
         if not written:
             log.error(
                 "write-behind stopped with unsaved data: %d places, %d chat lines, %d audit events",
                 len(self.places),
-                len(self.chats),
+                len(self.chats) + self.chatlog.pending,
                 len(self.audits),
             )
         return written
