@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         1.0, gt=0, description="Doors one avatar may go through per second on average (each is an audit row)."
     )
     door_burst: int = Field(5, ge=1, description="Doors allowed in a burst (walking through a few rooms at once).")
+    room_change_audit_window: float = Field(
+        30.0,
+        ge=0,
+        description="Room changes of one avatar within this many seconds of the last one written to the audit log "
+        "are counted and written as one row ('from hall, 12 passages') when the window ends or she leaves.",
+    )
     flood_rate: float = Field(100.0, gt=0, description="Messages per second of any kind before a flood close.")
     send_buffer: int = Field(
         64 * 1024,
