@@ -107,7 +107,12 @@ class Pool:
                 worker.kill()
                 worker = None
         if worker is None:
-            worker = await loop.run_in_executor(self._io, _Worker, self.limits)
+            starting = self._io.submit(_Worker, self.limits)
+            try:
+                worker = await asyncio.wrap_future(starting)
+            except asyncio.CancelledError:  # the worker still starts: end it
+                starting.add_done_callback(_kill_started)
+                raise
         try:
             kind, value = await worker.run(loop, self._io, fn, args, limits)
         except SandboxError as error:
@@ -134,6 +139,11 @@ class Pool:
         for worker in idle:
             worker.kill()
         self._io.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill_started(starting: Future[_Worker]) -> None:
+    if starting.exception() is None:
+        starting.result().kill()
 
 
 def context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
