@@ -6,11 +6,12 @@ import csv
 import io
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cybercollege.protocol.teacher import Poll, RoomState, Voter
-from cybercollege.server.core.identity import Role
+from cybercollege.server.core.identity import Identity, Role
 
 if TYPE_CHECKING:
     from cybercollege.server.core.avatar import Avatar
@@ -59,6 +60,8 @@ class Stay:
     role: str
     arrived: float
     left: float | None = None
+    who: Identity | None = None
+    """Who it was (for whom a teacher may see the stay: her pupils, her guests)."""
 
 
 @dataclass
@@ -98,7 +101,7 @@ class RoomControl:
                     stay.left = None  # back at once: the same stay goes on
                     return
                 break
-        self.attendance.append(Stay(i.user_id, i.display_name, i.role.value, now))
+        self.attendance.append(Stay(i.user_id, i.display_name, i.role.value, now, who=i))
         if len(self.attendance) > MAX_STAYS:
             oldest = next((k for k, stay in enumerate(self.attendance) if stay.left is not None), 0)
             del self.attendance[oldest]
@@ -114,11 +117,12 @@ class RoomControl:
         if self.spotlight == a.id:
             self.spotlight = None
 
-    def attendance_csv(self) -> str:
+    def attendance_csv(self, shown: Callable[[Stay], bool] = lambda stay: True) -> str:
+        """The stays as CSV; ``shown`` picks the rows a reader may see."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["nom", "rôle", "arrivée", "départ", "minutes"])
-        for stay in self.attendance:
+        for stay in filter(shown, self.attendance):
             left = stay.left or time.time()
             writer.writerow([
                 stay.name, stay.role, _clock(stay.arrived), _clock(stay.left) if stay.left else "",

@@ -28,7 +28,7 @@ from cybercollege.protocol.teacher import (
     Spotlight,
     Vote,
 )
-from cybercollege.server.classroom.control import PollState, RoomControl, next_poll_id
+from cybercollege.server.classroom.control import PollState, RoomControl, Stay, next_poll_id
 from cybercollege.server.core.feature import Feature, Handler, Route
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.room import Refused, Room
@@ -65,6 +65,15 @@ class TeacherTools(Feature):
         return [Route("GET", "/api/rooms/{room}/attendance.csv", functools.partial(attendance, self))]
 
     # --- the room's rules -----------------------------------------------------------------------------
+
+    def answers_for(self, teacher: Identity, person: Identity) -> bool:
+        """A teacher answers for the pupils of her classes (same school)."""
+        return (
+            teacher.role is Role.TEACHER
+            and person.role is Role.PUPIL
+            and teacher.school_uai == person.school_uai
+            and bool(set(teacher.classes) & set(person.classes))
+        )
 
     def may_enter(self, identity: Identity, room: Room) -> None:
         control = self.controls.get(room.id)
@@ -256,8 +265,19 @@ async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
     if not room.teaches(identity) or (shared(room) and identity.role is not Role.STAFF):
         why = "Réservé à la vie scolaire dans les espaces communs." if shared(room) else "Réservé aux enseignants."
         raise api_error(403, "attendance_forbidden", why)
+    control = tools.control(room)
+    if room.spec.access.policy == "conference" and identity.role is not Role.STAFF:
+        # the amphitheatre is open to every class: a teacher sees herself, her pupils and her guests only
+        def shown(stay: Stay) -> bool:
+            return stay.user_id == identity.user_id or (
+                stay.who is not None and tools.world.features.answers_for(identity, stay.who)
+            )
+
+        text = control.attendance_csv(shown)
+    else:
+        text = control.attendance_csv()
     return web.Response(
-        text=tools.control(room).attendance_csv(),
+        text=text,
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="presence-{room.id}.csv"'},

@@ -85,6 +85,11 @@ class Feature:
         """Where ``identity`` starts and is sent back to, if not the world's spawn room (a guest's lobby)."""
         return None
 
+    def answers_for(self, teacher: Identity, person: Identity) -> bool:
+        """``teacher`` is responsible for ``person`` (her class's pupil, her invitation's guest): she may see
+        where that person was in a room open to every class, such as the amphitheatre."""
+        return False
+
     # --- what happens (every room, every avatar) -----------------------------------------------------
 
     def joined(self, a: Avatar, room: Room) -> None:
@@ -149,6 +154,10 @@ class Features:
             if isinstance(feature, kind):
                 return feature
         raise LookupError(f"no {kind.__name__} in this world")
+
+    def answers_for(self, teacher: Identity, person: Identity) -> bool:
+        """Any feature says ``teacher`` is responsible for ``person`` (asked rarely: no dispatch table)."""
+        return any(feature.answers_for(teacher, person) for feature in self.all)
 
     def may_enter(self, identity: Identity, room: Room) -> None:
         for check in self._may_enter:

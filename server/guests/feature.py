@@ -115,6 +115,11 @@ class Guests(Feature):
 
     # --- the rules ------------------------------------------------------------------------------------
 
+    def answers_for(self, teacher: Identity, person: Identity) -> bool:
+        """A teacher answers for the guests of her own invitations."""
+        invitation = self.book.by_id.get(person.invitation or "") if person.role is Role.GUEST else None
+        return invitation is not None and invitation.teacher == teacher.user_id
+
     def allows(self, identity: Identity, room: Room) -> bool | None:
         """Guests go only where a teacher admitted them; pupils of an invited class enter the invited room."""
         if room is self.lobby:

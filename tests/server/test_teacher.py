@@ -262,3 +262,33 @@ async def test_in_the_hall_only_staff_lock_freeze_or_mute(
     await staff.send(Lock(False))
     async with http.get(hall, headers=await bearer(http, server, "m.leroy")) as r:
         assert r.status == 200 and "Léa M.,pupil," in await r.text()
+
+
+async def test_in_the_amphitheatre_a_teacher_reads_the_attendance_of_her_own_pupils_and_guests(
+    connect: Connect, services: Services, server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    """The amphitheatre is open to every class: its attendance lists every class's pupils, so a teacher reads
+    only herself, the pupils of her classes and the guests she invited; the school's staff read it all."""
+    durand = await connect("mme.durand")  # teaches 6A, 5B, 4A, 3C; invites a partner class
+    lobby = watch_lobby(durand)
+    await in_room(durand, services, "amphi")
+    _, created = await invite(http, server)
+    _, login = await guest(http, server, created["code"], "Emma")
+    emma = await connect("", token=login["access_token"])
+    await durand.wait_for(lambda m: names(lobby) == ["Emma"])
+    await durand.send(Admit([]))
+    await emma.wait_for(lambda m: m.room == "amphi")
+    for pupil in ("lea.martin", "nathan.roux"):  # 4A and 5B
+        await in_room(await connect(pupil), services, "amphi")
+    bernard = await connect("m.bernard")  # teaches 4A and 3C
+    await in_room(bernard, services, "amphi")
+    url = server.make_url("/api/rooms/amphi/attendance.csv")
+
+    async def read(login: str) -> set[str]:
+        async with http.get(url, headers=await bearer(http, server, login)) as r:
+            assert r.status == 200
+            return {row.split(",")[0] for row in (await r.text()).splitlines()[1:]}
+
+    assert await read("m.bernard") == {"Karim Bernard", "Léa M."}
+    assert await read("mme.durand") == {"Claire Durand", "Léa M.", "Nathan R.", "Emma"}
+    assert await read("m.leroy") == {"Claire Durand", "Karim Bernard", "Léa M.", "Nathan R.", "Emma"}
