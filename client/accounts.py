@@ -9,6 +9,18 @@ import aiohttp
 log = logging.getLogger("client")
 
 
+class SessionToken(str):
+    """An access token; ``refresh_token`` is set when the login gave one (demo and ENT; guests get none)."""
+
+    refresh_token: str | None = None
+
+
+def _with_refresh(access_token: str, refresh_token: object) -> SessionToken:
+    token = SessionToken(access_token)
+    token.refresh_token = refresh_token if isinstance(refresh_token, str) else None
+    return token
+
+
 class LoginFailed(Exception):
     """We could not get a token; ``key`` is the catalogue key explaining why."""
 
@@ -34,7 +46,8 @@ async def token_for(http: aiohttp.ClientSession, url: str, kind: str, value: str
 async def _post_token(http: aiohttp.ClientSession, url: str, body: dict, off: str, refused: str) -> str:
     async with http.post(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as resp:
         if resp.status == 200:
-            return (await resp.json())["access_token"]
+            data = await resp.json()
+            return _with_refresh(data["access_token"], data.get("refresh_token"))
         error = await _error_code(resp)
         if resp.status == 404 and not error:  # no such route: this server does not offer it
             raise LoginFailed(off)
@@ -65,7 +78,7 @@ async def _ent_token(http: aiohttp.ClientSession, url: str, ent_id: str) -> str:
     except Exception as exc:  # a failed browser flow must not crash the client
         log.warning("ENT login failed", exc_info=True)
         raise LoginFailed("err_ent", str(exc)) from exc
-    return tokens.access_token
+    return _with_refresh(tokens.access_token, tokens.refresh_token)
 
 
 async def list_ents(http: aiohttp.ClientSession, url: str) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from cybercollege.client.conference import Conference
 from cybercollege.client.controls import Controls
 from cybercollege.client.i18n import tr
 from cybercollege.client.loop import FrameDriver
-from cybercollege.client.network import ConnectionRefused, WorldConnection
+from cybercollege.client.network import ConnectionRefused, Refresh, WorldConnection, refresher
 from cybercollege.client.sources import Devices
 from cybercollege.client.ui import layout
 from cybercollege.client.ui.dialogs import MessageScreen
@@ -83,6 +83,8 @@ class Session:
         self.view: WorldView | None = None
         self.hud: Hud | None = None
         self.conn: WorldConnection | None = None
+        self._refresh: tuple[str, Refresh] | None = None
+        """The login's refresh token and the refresher that rotates it (demo and ENT logins)."""
         self.world: worlds.World | None = None
         self.world_url = ""
         self.screen = None
@@ -213,7 +215,16 @@ class Session:
                 self.view = None
 
     async def _connect(self, url: str, token: str, resume: str | None = None) -> WorldConnection:
-        conn = WorldConnection(self.http, url, token)
+        refresh_token = getattr(token, "refresh_token", None)  # the login's: the connection outlives its token
+        if refresh_token is None:
+            self._refresh = None
+        elif self._refresh is None or self._refresh[0] != refresh_token:
+            self._refresh = (refresh_token, refresher(self.http, url, refresh_token))
+        refresh = self._refresh[1] if self._refresh else None
+        previous = self.conn
+        if refresh is not None and previous is not None and previous.refresh is refresh:
+            token = previous.token  # a reconnect of the same login: its latest token
+        conn = WorldConnection(self.http, url, token, refresh=refresh)
         conn.mirror.listeners.append(self._on_message)
         self.conn = conn
         self.welcome = await conn.connect(resume=resume)

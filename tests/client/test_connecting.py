@@ -136,8 +136,8 @@ async def test_a_wait_that_expires_says_so(base, server, http, driver, silent, n
 def _silent_world(url: str):
     original = session_module.WorldConnection.__init__
 
-    def init(self, http, _url, token):
-        original(self, http, url, token)
+    def init(self, http, _url, token, **options):
+        original(self, http, url, token, **options)
 
     return init
 

@@ -104,3 +104,15 @@ async def test_the_client_refreshes_before_expiry(
     await caught_up(lea, services)
     assert not lea.closed and "demo:lea.martin" in services.world.by_user
     await lea.close()
+
+
+async def test_the_desktop_client_keeps_the_refresh_token_of_its_login(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    """The Panda3D client's login (client/accounts.py) hands its connection the refresh token (guests get none)."""
+    from cybercollege.client import accounts
+
+    url = str(server.make_url("")).rstrip("/")
+    token = await accounts.token_for(http, url, "demo", "lea.martin")
+    assert isinstance(token, accounts.SessionToken) and token.refresh_token
+    assert (await refresher(http, url, token.refresh_token)()) != token
