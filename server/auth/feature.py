@@ -5,7 +5,7 @@
 * Once a second (the tick's housekeeping), a connection whose token has expired is closed with 4013 « session
   expirée », unless its client sent ``REAUTH`` with a fresh token of the same user, which moves the deadline.
 * Every few seconds the disabled users are read again (``cybercollege user disable`` writes them from another
-  process): their connections are closed with 4014 « compte désactivé » and their tokens refused (docs/adr/0010).
+  process): their connections are closed with 4014 « compte désactivé » and their tokens refused (docs/adr/0011).
 """
 
 from __future__ import annotations

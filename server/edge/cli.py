@@ -82,7 +82,7 @@ def _add_user_parser(sub: argparse._SubParsersAction) -> None:
     for name, text in (
         ("export", "print as JSON what the database holds about a user (place, chat lines, audit events)"),
         ("forget", "erase a user's place, chat lines and audit events; the erasure itself is audited"),
-        ("disable", "refuse every token of a user from now on and close their connections (docs/adr/0010)"),
+        ("disable", "refuse every token of a user from now on and close their connections (docs/adr/0011)"),
         ("enable", "let a disabled user sign in again"),
     ):
         command = commands.add_parser(name, help=text)

@@ -179,7 +179,7 @@ class LoginService:
         return self.issue(session)
 
     def refuse_disabled(self, identity: Identity) -> None:
-        """A login or a refresh of a user the school's administrator disabled is refused (docs/adr/0010)."""
+        """A login or a refresh of a user the school's administrator disabled is refused (docs/adr/0011)."""
         if self.tokens.is_disabled(identity.user_id):
             log.info("login refused: account disabled user=%s", identity.user_id)
             raise LoginError("account_disabled", DISABLED, status=403)

@@ -1,5 +1,5 @@
 """A user the school's administrator disables: connections closed, every token refused, no refresh, no login
-(``cybercollege user disable``, docs/adr/0010), and the same after a restart; ``enable`` lets them back in."""
+(``cybercollege user disable``, docs/adr/0011), and the same after a restart; ``enable`` lets them back in."""
 
 from __future__ import annotations
 
