@@ -340,10 +340,12 @@ def _log_since(log: Path, start: int) -> tuple[int, int, int]:
     return text.count(b"\n"), len(text), text.count(b"Traceback (most recent call last)")
 
 
-async def measure(walkers: int, seconds: float, attackers: int, kinds: list[str]) -> list[dict]:
+async def measure(
+    walkers: int, seconds: float, attackers: int, kinds: list[str], keep_log: Path | None = None
+) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "server.log"
+        log = keep_log or Path(tmp) / "server.log"
         logs.setup("text", "INFO")  # as `cybercollege serve` does, into a file: the server logs each attack
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler):
@@ -394,13 +396,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"misbehaving clients per scenario (default 1; fuzz: {FUZZ_ATTACKERS})")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, 'none' first")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--log", type=Path, help="keep the server's log in this file (appended to)")
     parser.add_argument("--attacker", choices=SCENARIOS[1:], help=argparse.SUPPRESS)  # the subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.attacker:
         asyncio.run(attack(args.attacker, args.url, args.attackers))
         return 0
-    rows = asyncio.run(measure(args.walkers, args.seconds, args.attackers, args.scenarios.split(",")))
+    rows = asyncio.run(measure(args.walkers, args.seconds, args.attackers, args.scenarios.split(","), args.log))
     print(json.dumps(rows, indent=2) if args.json else report(rows))
     return 0
 

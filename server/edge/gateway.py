@@ -31,16 +31,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("cybercollege.gateway")
 
 _READ = (WSMsgType.BINARY, WSMsgType.TEXT)
+CONNECTS_REFUSED = "trop de connexions en peu de temps : réessayez dans une minute"
 MAX_MSG_SIZE = L.MAX_FRAME_BYTES + 1
 """aiohttp's reader closes with 1009 at this many bytes (it refuses ``len >= max_msg_size``): a message of
 MAX_FRAME_BYTES is still read, one byte more closes."""
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
+async def websocket(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     settings = services.settings
     ws = web.WebSocketResponse(max_msg_size=MAX_MSG_SIZE, compress=False, heartbeat=20.0)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:  # the client left before the upgrade was answered: nothing to log
+        return web.Response(status=400)  # never sent (aiohttp ignores the closed transport's error)
     loop = asyncio.get_running_loop()
     conn = ServerConnection(
         loop.time(), handshake_timeout=settings.handshake_timeout, flood_rate=settings.flood_rate
@@ -94,6 +98,13 @@ async def _welcome(
         await _direct(ws, conn.refuse(exc.error_code, exc.message, CloseCode.UNAUTHORIZED))
         return False
     identity = verified.identity
+    if not services.connects.take(identity.user_id):  # reconnecting in a loop: refused before any work
+        error, *close = conn.refuse(ErrorCode.RATE_LIMITED, CONNECTS_REFUSED, CloseCode.FLOOD)
+        await _direct(ws, [error])
+        if isinstance(session.transport, WebSocketTransport):
+            await session.transport.hold()  # and kept waiting, unread, before it may try again
+        await _direct(ws, close)
+        return False
     session.sid, session.expires_at = verified.sid, verified.expires_at
     place = await services.load_place(identity)
     try:

@@ -13,6 +13,7 @@ from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.cluster.feature import Cluster
 from cybercollege.server.config import Settings
 from cybercollege.server.core.identity import Identity
+from cybercollege.server.core.ratelimit import KeyedBuckets, connect_budget
 from cybercollege.server.core.world import World
 from cybercollege.server.edge import content
 from cybercollege.server.persistence import Place, Store, WriteBehind
@@ -45,6 +46,8 @@ class Services:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     audit_handler: logging.Handler | None = None
     places: PlaceLoader = field(init=False)
+    connects: KeyedBuckets = field(default_factory=connect_budget)
+    """Connections per user (checked at HELLO, before the place is loaded)."""
 
     def __post_init__(self) -> None:
         self.places = PlaceLoader(self.store)
