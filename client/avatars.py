@@ -14,6 +14,7 @@ from panda3d.core import LODNode, NodePath, TextNode
 from panda3d.direct import CLerpInterval, CLerpNodePathInterval
 
 from cybercollege.client import figures, style
+from cybercollege.client.i18n import tr
 from cybercollege.protocol.messages import Anim
 
 BUFFER = 0.1  # seconds of interpolation delay
@@ -93,12 +94,12 @@ class AvatarView:
 
 
 def name_tag(name: str, role: str) -> TextNode:
-    """A name on a plate in the role's colour."""
+    """A name on a plate in the role's colour; a guest's says so on a second line (her school is in her name)."""
     node = TextNode("tag")
     font = style.font(bold=True)
     if font is not None:
         node.set_font(font)
-    node.set_text(name)
+    node.set_text(f"{name}\n{tr('role_guest')}" if role == "guest" else name)
     node.set_align(TextNode.A_center)
     node.set_text_color(1, 1, 1, 1)
     node.set_card_color(*style.role_color(role))

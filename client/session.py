@@ -426,7 +426,8 @@ class Session:
             self.classroom.on_message(msg)
         kind = type(msg)
         if kind is Chat:
-            hud.add_chat(msg.name, msg.text, msg.private)
+            sender = self.conn.mirror.members.get(msg.sender) if self.conn is not None else None
+            hud.add_chat(msg.name, msg.text, msg.private, guest=sender is not None and sender.role == "guest")
         elif kind in (Presence, Room, Appear, Vanish):  # in grid rooms, the people around are those in view
             self.refresh_people()
         elif kind is Error:

@@ -139,8 +139,11 @@ class Hud:
             self.waiting.hide()
         self.layout_people()
 
-    def add_chat(self, name: str, text: str, private: bool = False) -> None:
+    def add_chat(self, name: str, text: str, private: bool = False, guest: bool = False) -> None:
+        """One line; a guest's is marked (her partner school is in her name)."""
         prefix = f"[{tr('private')}] " if private else ""
+        if guest:
+            prefix += f"[{tr('role_guest')}] "
         self.lines.append(f"{prefix}{name} : {text}")
         self.lines = self.lines[-CHAT_LINES:]
         self.chat.setText("\n".join(self.lines[-CHAT_LINES:]))

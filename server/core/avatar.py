@@ -55,10 +55,10 @@ class Avatar:
 
     def record(self) -> AvatarRecord:
         i = self.identity
-        return AvatarRecord(self.id, i.display_name, i.role.value, self.xq, self.yq, self.hq, self.anim)
+        return AvatarRecord(self.id, i.shown_name, i.role.value, self.xq, self.yq, self.hq, self.anim)
 
     def member(self) -> Member:
-        return Member(self.id, self.identity.display_name, self.identity.role.value)
+        return Member(self.id, self.identity.shown_name, self.identity.role.value)
 
     @property
     def connected(self) -> bool:

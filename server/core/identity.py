@@ -6,6 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cybercollege.protocol.limits import MAX_NAME_CHARS
+
+SEPARATOR = " · "
+"""Between a guest's name and her school."""
+
 
 class Role(StrEnum):
     """A user's role in the college. Parents are not admitted by default (see docs/sso.md)."""
@@ -32,6 +37,19 @@ class Identity:
     classes: tuple[str, ...] = field(default=())
     groups: tuple[str, ...] = field(default=())
     invitation: str | None = None
+    affiliation: str | None = None
+    """A guest's partner school: shown with her name to everyone (a guest never passes for one of ours)."""
+
+    @property
+    def shown_name(self) -> str:
+        """The name others see: a guest's comes with her partner school (cut to fit the protocol's limit)."""
+        if not self.affiliation:
+            return self.display_name
+        room = MAX_NAME_CHARS - len(self.display_name) - len(SEPARATOR)
+        if room < 4:
+            return self.display_name
+        school = self.affiliation if len(self.affiliation) <= room else self.affiliation[: room - 1] + "…"
+        return f"{self.display_name}{SEPARATOR}{school}"
 
     @property
     def is_pupil(self) -> bool:
@@ -61,6 +79,8 @@ class Identity:
             claims["grp"] = list(self.groups)
         if self.invitation:
             claims["inv"] = self.invitation
+        if self.affiliation:
+            claims["aff"] = self.affiliation
         return claims
 
     @classmethod
@@ -76,6 +96,7 @@ class Identity:
                 classes=_strings(claims.get("cls")),
                 groups=_strings(claims.get("grp")),
                 invitation=str(claims["inv"]) if claims.get("inv") else None,
+                affiliation=str(claims["aff"]) if claims.get("aff") else None,
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"malformed identity claims: {exc}") from exc

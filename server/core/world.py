@@ -256,7 +256,7 @@ class World:
         if not text:
             return
         room, record = a.room, ChatRecord(a.room.id, a.identity.user_id, None, text)
-        line = encode(Chat(a.id, a.identity.display_name, False, text, _ms(record)))
+        line = encode(Chat(a.id, a.identity.shown_name, False, text, _ms(record)))
         self._durable(s, msg, record, lambda: room.events.append(line))
 
     def _chat_refused(self, a: Avatar, s: Session, msg: Say | Whisper) -> bool:
@@ -283,7 +283,7 @@ class World:
             return
         text = chat.clean(msg.text)
         record = ChatRecord(None, a.identity.user_id, other.identity.user_id, text)
-        line = encode(Chat(a.id, a.identity.display_name, True, text, _ms(record)))
+        line = encode(Chat(a.id, a.identity.shown_name, True, text, _ms(record)))
 
         def show() -> None:  # to their connections of the moment it is written (one may have resumed)
             for who in (other, a):

@@ -209,7 +209,10 @@ class InvitationBook:
         user_id = f"guest:{secrets.token_urlsafe(9)}"
         invitation.guests.add(user_id)
         self.changed.add(invitation.id)
-        return Identity(user_id, display_name, Role.GUEST, "invitation", invitation=invitation.id)
+        return Identity(
+            user_id, display_name, Role.GUEST, "invitation", invitation=invitation.id,
+            affiliation=invitation.partner_school,
+        )  # fmt: skip
 
     def revoke(self, invitation_id: str) -> Invitation | None:
         invitation = self.by_id.get(invitation_id)

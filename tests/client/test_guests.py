@@ -90,6 +90,16 @@ async def test_the_host_makes_a_guest_host_and_sends_her_back_to_the_lobby(base,
         await until(lambda: gid in hud.people.rows and "host" in hud.people.rows[gid].buttons, 10,
                     "Emma's row with the make-host button")
         assert hud.people.rows[gid].buttons["remove"]["text"] == tr("conf_to_lobby")
+        shown = "Emma · Gesamtschule Köln"  # a guest never passes for one of ours: her school in every view
+        assert hud.people.rows[gid].name.getText().startswith(shown)
+        await until(lambda: gid in session.view.layer.views, 10, "Emma's avatar drawn")
+        tag = session.view.layer.views[gid].tag.find("**/+TextNode").node()
+        assert tag.get_text() == f"{shown}\n{tr('role_guest')}"
+        await emma.conn.say("Hallo !")
+        await until(lambda: any("Hallo !" in line for line in hud.lines), 10, "her line in the chat")
+        assert f"[{tr('role_guest')}] {shown} : Hallo !" in hud.lines
+        await driver.frames_later(3)
+        session.screenshot(SHOTS / "test_the_host_makes_a_guest_host" / "guest-marked.png")
         for size in ((800, 600), (1280, 720)):  # the controls' labels fit the column (look at these)
             resize(base, size)
             await driver.frames_later(15)
