@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from cybercollege import worlds
-from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.client.network import WorldConnection, fetch_demo_tokens, refresher
 from cybercollege.protocol.messages import Chat, Correction, Frame, Move, Room
 from cybercollege.protocol.quantize import heading_to_wire, to_cm
 from cybercollege.server.core import logs
@@ -77,8 +77,11 @@ class Bot:
         self.chats: list[Chat] = []
 
     async def run(self, http: aiohttp.ClientSession, duration: float) -> None:
-        token = await fetch_demo_token(http, self.options.url, self.login)
-        self.conn = conn = WorldConnection(http, self.options.url, token, client="cybercollege-bot")
+        token, refresh_token = await fetch_demo_tokens(http, self.options.url, self.login)
+        self.conn = conn = WorldConnection(  # a bot may run for hours: it renews its token as the client does
+            http, self.options.url, token, client="cybercollege-bot",
+            refresh=refresher(http, self.options.url, refresh_token),
+        )  # fmt: skip
         conn.mirror.listeners.append(self._on_message)
         try:
             welcome = await conn.connect()

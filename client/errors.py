@@ -19,6 +19,7 @@ _BY_CODE: dict[int, str] = {
     ErrorCode.MUTED: "err_muted",
     ErrorCode.SHUTTING_DOWN: "err_closing",
     ErrorCode.RESUME_FAILED: "err_lost",
+    ErrorCode.ACCOUNT_DISABLED: "err_disabled",
     # whiteboard refusals (protocol.errors.ErrorCode 100-111, docs/whiteboard.md §3)
     101: "err_board_denied",
     102: "err_board_busy",
@@ -38,9 +39,11 @@ _BY_CLOSE: dict[int, str] = {
     CloseCode.REMOVED: "err_removed",
     CloseCode.REPLACED: "err_replaced",
     CloseCode.GOING_AWAY: "err_closing",
+    CloseCode.SESSION_EXPIRED: "err_token",
+    CloseCode.ACCOUNT_DISABLED: "err_disabled",
 }
 # After these, retrying with the same token is pointless: go back to the login screen.
-NEEDS_LOGIN = {"err_token", "err_removed", "err_replaced", "err_version"}
+NEEDS_LOGIN = {"err_token", "err_removed", "err_replaced", "err_version", "err_disabled"}
 
 
 def message_key(code: int | None) -> str:

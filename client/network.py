@@ -47,12 +47,7 @@ class ConnectionRefused(Exception):
 
 async def fetch_demo_token(http: aiohttp.ClientSession, url: str, login: str) -> str:
     """A session token for a demo user (demo mode servers only)."""
-    async with http.post(f"{url}/auth/demo", json={"login": login}) as resp:
-        if resp.status != 200:
-            raise ConnectionRefused(
-                f"connexion de démonstration refusée ({resp.status}) : {await resp.text()}"
-            )
-        return (await resp.json())["access_token"]
+    return (await fetch_demo_tokens(http, url, login))[0]
 
 
 async def fetch_demo_tokens(http: aiohttp.ClientSession, url: str, login: str) -> tuple[str, str]:

@@ -19,3 +19,10 @@ def test_in_world_errors_and_closes():
     assert errors.close_key(CloseCode.REMOVED) == "err_removed"
     assert errors.close_key(None) == "err_lost"
     assert "err_removed" in errors.NEEDS_LOGIN
+
+
+def test_an_expired_session_or_a_disabled_account_sends_back_to_the_login_screen():
+    assert errors.close_key(CloseCode.SESSION_EXPIRED) == "err_token"
+    assert errors.close_key(CloseCode.ACCOUNT_DISABLED) == "err_disabled"
+    assert errors.refusal_key(ConnectionRefused("x", ErrorCode.ACCOUNT_DISABLED, 4001)) == "err_disabled"
+    assert {"err_token", "err_disabled"} <= errors.NEEDS_LOGIN
