@@ -18,6 +18,7 @@ malformed message with anything but an ERROR (and the close 4000 at the 20th).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -129,13 +130,27 @@ def make_corpus(folder: Path, count: int = 400) -> int:
     return written
 
 
+def instrument(atheris: Any) -> None:
+    """Coverage of the protocol's Python code and of the shapes (msgpack is C: its coverage is not seen). Only
+    those: ``atheris.instrument_all()`` takes 40 s here for the 3,900 functions loaded."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("cybercollege.protocol", "fuzz")):
+            continue
+        for item in list(vars(module).values()):
+            for func in [item, *vars(item).values()] if inspect.isclass(item) else [item]:
+                if inspect.isfunction(func) and func.__module__ == name:
+                    atheris.instrument_func(func)
+                elif isinstance(func, property) and inspect.isfunction(func.fget):
+                    atheris.instrument_func(func.fget)
+
+
 def main(argv: list[str]) -> None:
     if argv[1:2] == ["--make-corpus"]:
         print(make_corpus(Path(argv[2]), 200), "seed inputs")
         return
     import atheris
 
-    atheris.instrument_all()  # the protocol's Python code (msgpack is C: its coverage is not seen)
+    instrument(atheris)
     atheris.Setup(argv, one_input)
     atheris.Fuzz()
 
