@@ -1,7 +1,8 @@
 """The poll window: the question, one button per answer (a click votes) and the live counts.
 
 Everyone in the room sees it while a poll is open (docs/teacher-tools.md); a closed poll shows its final
-counts, and a quiz its correct answers (✓), for ``RESULT_SECONDS``.
+counts, and a quiz its correct answers (✓), for ``RESULT_SECONDS``. During a quiz pupils get no counts (the
+server sends none until it closes): their buttons show the answers only.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class PollWindow:
                                      fg=style.TEXT, align=TextNode.A_center, wordwrap=18)
         for i, option in enumerate(poll.options):
             mark = "✓ " if i in poll.correct else ("● " if i in self.chosen else "")
-            label = f"{mark}{option} — {poll.counts[i] if i < len(poll.counts) else 0}"
+            label = f"{mark}{option} — {poll.counts[i]}" if i < len(poll.counts) else f"{mark}{option}"
             b = button(frame, label, self._pick, (0, -0.15 - i * ROW), width=WIDTH - 0.08, scale=0.036,
                        ring=self.ring if poll.open else None, extra=(i,))
             self.widgets.append(b)

@@ -287,12 +287,17 @@ async def _rendered(sandbox: Pool, data: bytes, max_pages: int) -> list[Slide]:
         raise refusal(error, "Ce fichier", sandbox, "envoyez une image PNG ou JPEG plus petite.") from None
 
 
-def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]]) -> asyncio.Future[int]:
-    """Set ``images`` (sha256, width, height) behind pages ``page``, ``page + 1``...; resolved once saved."""
+def show(host: BoardHost, author: str, page: int, images: list[tuple[str, int, int]],
+         turn: bool = True) -> asyncio.Future[int]:
+    """Set ``images`` (sha256, width, height) behind pages ``page``, ``page + 1``..., and (``turn``) show the
+    first of them: the board switches to the new slide. Resolved once saved (acks come in order)."""
     saved: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    acks: list[Callable[[int], None]] = [lambda _seq: None] * (len(images) - 1) + [saved.set_result]
-    for i, (image, ack) in enumerate(zip(images, acks, strict=True)):
-        host.set_background(author, page + i, image, ack)  # acks come in order
+    acks: list[Callable[[int], None]] = [lambda _seq: None] * (len(images) - (0 if turn else 1))
+    acks.append(saved.set_result)
+    for i, image in enumerate(images):
+        host.set_background(author, page + i, image, acks[i])
+    if turn:
+        host.turn_to(author, page, acks[-1])
     return saved
 
 
@@ -310,7 +315,7 @@ async def remove(world: World, request: web.Request) -> web.Response:
     page = request.match_info["page"]
     if not page.isdigit() or int(page) not in host.board.backgrounds:
         raise api_error(404, "no_slide", "Pas de diapositive sur cette page.")
-    await _saved(show(host, identity.user_id, int(page), [("", 0, 0)]))
+    await _saved(show(host, identity.user_id, int(page), [("", 0, 0)], turn=False))
     return web.Response(status=204)
 
 

@@ -8,6 +8,7 @@ and read who was there: a teacher with a class there must not close the college'
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -230,7 +231,8 @@ class TeacherTools(Feature):
         self._publish(a.room, poll)
 
     def poll_show(self, a: Avatar, s: Session, msg: PollShow) -> None:
-        """Results on the board: one line per answer with its count and share (✓ for a quiz's right ones)."""
+        """Results on the board, on a page of their own (never over a slide's title): one line per answer with
+        its count and share (✓ for a quiz's right ones). A quiz's results wait until it is closed."""
         if not self._teacher(a, s, msg):
             return
         poll = self.control(a.room).polls.get(msg.poll)
@@ -238,22 +240,28 @@ class TeacherTools(Feature):
         if poll is None or not boards:
             s.error(ErrorCode.UNEXPECTED_MESSAGE, "sondage inconnu, ou pas de tableau ici", schema_of(msg).code)
             return
+        if poll.open and poll.correct:
+            s.error(ErrorCode.UNEXPECTED_MESSAGE, "fermez le quiz avant d'en montrer les résultats",
+                    schema_of(msg).code)
+            return
         counts = poll.message(with_voters=False).counts
         total = max(1, len(poll.votes))
         lines = [poll.question]
         for i, (option, count) in enumerate(zip(poll.options, counts, strict=True)):
             mark = " ✓" if not poll.open and i in poll.correct else ""
             lines.append(f"{option} : {count} ({round(100 * count / total)} %){mark}")
-        next(iter(boards.values())).write_text(a.identity.user_id, lines)
+        next(iter(boards.values())).write_results(a.identity.user_id, lines)
 
     def _publish(self, room: Room, poll: PollState) -> None:
-        """Live results: counts to everyone; who answered what only to the room's teachers."""
-        room.events.append(encode(poll.message(with_voters=False)))
-        if not poll.anonymous:
-            detailed = encode(poll.message(with_voters=True))
-            for m in room.members.values():
-                if m.session is not None and room.teaches(m.identity):
-                    m.session.push(detailed)
+        """Live results: counts to everyone, except during a quiz (counts only once it is closed, or the first
+        answers would give the right one away); who answered what only to the room's teachers."""
+        hidden = poll.open and bool(poll.correct)
+        public = poll.message(with_voters=False)
+        pupils = encode(dataclasses.replace(public, counts=[]) if hidden else public)
+        teachers = encode(poll.message(with_voters=True)) if not poll.anonymous else encode(public)
+        for m in room.members.values():
+            if m.session is not None:
+                m.session.push(teachers if room.teaches(m.identity) else pupils)
 
 
 async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:

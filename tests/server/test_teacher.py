@@ -25,6 +25,7 @@ from cybercollege.protocol.teacher import (
     Spotlight,
     Vote,
 )
+from cybercollege.protocol.whiteboard import WriteText
 from cybercollege.server.edge.services import Services
 from tests.server.conftest import Connect
 from tests.server.test_invitation import bearer, guest, invite, names, watch_lobby
@@ -164,26 +165,45 @@ async def test_send_out_and_spotlight(lesson: tuple[WorldConnection, ...]) -> No
     await hugo.wait_for(lambda m: ErrorCode.ACCESS_DENIED in error_codes(hugo))
 
 
-async def test_quiz_with_live_results(lesson: tuple[WorldConnection, ...]) -> None:
+async def test_a_poll_has_live_counts(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(PollOpen("On sort dans la cour ?", ["oui", "non"], anonymous=False))
+    await lea.wait_for(lambda m: lea.watch.polls)
+    poll = lea.watch.polls[-1]
+    assert poll.open and poll.counts == [0, 0]
+    await lea.send(Vote(poll.id, [1]))
+    await hugo.send(Vote(poll.id, [0]))
+    await hugo.wait_for(lambda m: hugo.watch.polls[-1].voters == 2)
+    assert hugo.watch.polls[-1].counts == [1, 1] and hugo.watch.polls[-1].by_voter == []  # pupils: counts only
+    await teacher.wait_for(lambda m: any(p.by_voter and len(p.by_voter) == 2 for p in teacher.watch.polls))
+    detailed = next(p for p in reversed(teacher.watch.polls) if len(p.by_voter) == 2)
+    assert {(v.id, tuple(v.choices)) for v in detailed.by_voter} == {(lea.mirror.me, (1,)), (hugo.mirror.me, (0,))}
+
+
+async def test_a_quiz_shows_pupils_its_counts_only_once_closed(lesson: tuple[WorldConnection, ...]) -> None:
     teacher, lea, hugo = lesson
     await teacher.send(
         PollOpen("Capitale de l'Allemagne ?", ["Munich", "Berlin", "Hambourg"], anonymous=False, correct=[1])
     )
     await lea.wait_for(lambda m: lea.watch.polls)
     poll = lea.watch.polls[-1]
-    assert poll.open and poll.correct == [] and poll.counts == [0, 0, 0]
+    assert poll.open and poll.correct == [] and poll.counts == []  # no counts: the first answers give nothing away
     await lea.send(Vote(poll.id, [1]))
     await hugo.send(Vote(poll.id, [0]))
     await hugo.wait_for(lambda m: hugo.watch.polls[-1].voters == 2)
-    assert hugo.watch.polls[-1].counts == [1, 1, 0] and hugo.watch.polls[-1].by_voter == []  # pupils: counts only
+    assert all(p.counts == [] and p.by_voter == [] for p in hugo.watch.polls + lea.watch.polls)
     await teacher.wait_for(lambda m: any(p.by_voter and len(p.by_voter) == 2 for p in teacher.watch.polls))
     detailed = next(p for p in reversed(teacher.watch.polls) if len(p.by_voter) == 2)
+    assert detailed.counts == [1, 1, 0], "the teacher follows the answers live"
     assert {(v.id, tuple(v.choices)) for v in detailed.by_voter} == {(lea.mirror.me, (1,)), (hugo.mirror.me, (0,))}
+    await teacher.send(PollShow(poll.id))  # not while it is open: the board would tell the class
+    await teacher.wait_for(lambda m: ErrorCode.UNEXPECTED_MESSAGE in error_codes(teacher))
     await lea.send(Vote(poll.id, [0, 2]))  # one answer only in this poll
     await lea.wait_for(lambda m: ErrorCode.INVALID_FIELD in error_codes(lea))
     await teacher.send(PollClose(poll.id))
     await lea.wait_for(lambda m: not lea.watch.polls[-1].open)
-    assert lea.watch.polls[-1].correct == [1]
+    assert lea.watch.polls[-1].correct == [1] and lea.watch.polls[-1].counts == [1, 1, 0]
+    await hugo.wait_for(lambda m: not hugo.watch.polls[-1].open and hugo.watch.polls[-1].counts == [1, 1, 0])
     await hugo.send(Vote(poll.id, [1]))
     await hugo.wait_for(lambda m: ErrorCode.UNEXPECTED_MESSAGE in error_codes(hugo))
 
@@ -238,6 +258,25 @@ async def test_results_on_the_board(lesson: tuple[WorldConnection, ...]) -> None
 
     await hugo.wait_for(lambda m: len(written(m)) == 3)
     assert written(hugo.mirror) == ["Capitale de l'Allemagne ?", "Munich : 1 (50 %)", "Berlin : 1 (50 %) ✓"]
+    assert hugo.mirror.boards["tableau-103"].pages == 1, "a blank page takes them where it is"
+
+
+async def test_results_go_on_a_page_of_their_own_when_the_board_is_used(lesson: tuple[WorldConnection, ...]) -> None:
+    teacher, lea, hugo = lesson
+    await teacher.send(WriteText("tableau-103", 1, 0, 0x000000, 300, 400, 300, "Leçon 4 : les capitales"))
+    await hugo.wait_for(lambda m: len(m.boards["tableau-103"].items) == 1)
+    await teacher.send(PollOpen("Capitale de l'Allemagne ?", ["Munich", "Berlin"]))
+    await lea.wait_for(lambda m: lea.watch.polls)
+    poll = lea.watch.polls[-1]
+    await lea.send(Vote(poll.id, [1]))
+    await teacher.wait_for(lambda m: teacher.watch.polls[-1].voters == 1)
+    await teacher.send(PollShow(poll.id))
+    board = hugo.mirror.boards["tableau-103"]
+    await hugo.wait_for(lambda m: len(board.items) == 4 and board.page == 1)
+    by_page = sorted((i.page, i.text) for i in board.items.values())
+    assert by_page == [(0, "Leçon 4 : les capitales"), (1, "Berlin : 1 (100 %)"), (1, "Capitale de l'Allemagne ?"),
+                       (1, "Munich : 0 (0 %)")], "the lesson's title is not written over"
+    assert board.pages == 2
 
 
 async def test_in_the_hall_only_staff_lock_freeze_or_mute(

@@ -267,10 +267,19 @@ class BoardHost:
             raise BoardRefused(ErrorCode.BAD_PAGE, f"{W.MAX_PAGES} pages au plus")
         return self._log(author, BACKGROUND, [page, *image], saved)
 
-    def write_text(self, author: str, lines: list[str], colour: int = 0x1F4E79) -> int:
-        """Write ``lines`` on the page shown, from the top left (the server's own writing: poll results)."""
-        page, size = self.board.page, 220
-        seq = 0
+    def turn_to(self, author: str, page: int, saved: Callable[[int], None]) -> int:
+        """Show ``page`` to everyone (the server's doing: the first of the slides just sent)."""
+        return self._log(author, PAGE, page, saved)
+
+    def write_results(self, author: str, lines: list[str], colour: int = 0x1F4E79) -> int:
+        """Write ``lines`` from the top left of a page of their own (the server's writing: poll results): the
+        page shown if it is blank, else a new page, shown to everyone; the page shown if the board is full."""
+        b = self.board
+        page = b.page
+        if (b.visible_on.get(page, 0) or page in b.backgrounds) and b.pages < W.MAX_PAGES:
+            page = b.pages
+            self.turn_to(author, page, lambda seq: None)
+        size, seq = 220, 0
         for i, line in enumerate(lines):
             y = min(W.BOARD_UNITS - size, 300 + i * int(size * 1.4))
             seq = self._log(author, ITEM, [page, W.Kind.TEXT, 0, colour, size, [400, y], line[:W.MAX_TEXT_CHARS]],

@@ -52,6 +52,8 @@ async def test_images_in_a_multipart_upload_are_added_after_the_lesson_so_far(
     assert (body["pages"][1]["width"], body["pages"][1]["height"]) == (1920, 480)  # resized, aspect kept
     await lea.wait_for(lambda m: m.boards[BOARD].pages == 3 and len(seen(lea).of(PageBackground)) == 2)
     assert len(lea.mirror.boards[BOARD].items) == 1  # the drawing is still there, on page 0
+    await lea.wait_for(lambda m: m.boards[BOARD].page == 1)  # the board switched to the first new slide
+    await prof.wait_for(lambda m: m.boards[BOARD].page == 1)
 
 
 async def test_slides_survive_in_the_board_state_sent_to_a_newcomer(
