@@ -313,10 +313,19 @@ class Conference:
             elif self.recording is not None:
                 recording, self.recording = self.recording, None
                 recording.stop()
+                if host is not None:  # (everyone left: nobody to tell)
+                    self.spawn(self._stopped(recording, host))
+                return
         except OSError as exc:
             log.exception("conference %s: recording failed", self.id)
             raise RequestRefused(ErrorCode.INTERNAL, f"recording failed: {exc.strerror}") from None
         self.broadcast(ConfRecording(on, host.id if host is not None else 0))
+
+    async def _stopped(self, recording: Recording, host: Participant) -> None:
+        """Everyone is told the recording stopped once its muxer has closed the files."""
+        await asyncio.shield(recording.finished)  # cancelled at close: the recording still finishes
+        if self.recording is None:  # not started again meanwhile
+            self.broadcast(ConfRecording(False, host.id))
 
     def broadcast(self, msg: Any) -> None:
         for participant in self.participants.values():
@@ -339,8 +348,11 @@ class Conference:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        recording = self.recording
         for participant in list(self.participants.values()):
             await self.remove(participant, removed=False)
+        if recording is not None:  # stopped as the last one left: its muxer closes the files first
+            await asyncio.shield(recording.finished)
 
 
 def _floor_role(participant: Participant, speaker: bool, host: bool, by: Participant | None) -> ConferenceRole:

@@ -4,17 +4,24 @@ A :class:`Recording` attaches one sink to every forwarder, like a subscriber wou
 go to one file per *take* (``<participant>-<n>.webm``: from the moment they publish, or the recording
 starts, until they unpublish or it stops). ``recording.json`` next to the files says who recorded, when,
 in which room, who took part, and when the recording expires; :func:`purge` deletes expired ones.
+
+The files are written by the recording's own muxer process (server/conference/muxer.py), never on the event
+loop: a take only decides which frames go in (from the first keyframe, timestamps rebased and increasing) and
+queues them. A take **fails** (it is not a gap: the file stops there, and is closed so that it plays up to
+that point) when its muxer falls behind by more than ``queue_bytes`` of frames, when the muxer cannot write
+its file, or when the muxer process dies; ``recording.json`` gives each file's ``failed`` reason (or null).
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +29,12 @@ import av
 
 from cybercollege.protocol.conference import Kind
 from cybercollege.server.conference.forwarding import OPUS, TIME_BASES, VP8, Forwarder
+from cybercollege.server.conference.muxer import Muxer, Stream
+from cybercollege.server.sandbox.pool import Limits
 
 log = logging.getLogger(__name__)
 
 METADATA = "recording.json"
-CODECS = {Kind.VIDEO: "libvpx", Kind.AUDIO: "libopus"}
 
 
 def vp8_size(keyframe: bytes) -> tuple[int, int]:
@@ -45,14 +53,15 @@ class RecordingSink:
         self.source: Forwarder | None = None
         self.waiting_keyframe = kind is Kind.VIDEO
         self.reading = True  # attach() asks the publisher for a keyframe at once
-        self.stream: Any = None
+        self.index: int | None = None
+        """This track's stream in the take's file (None: not in it)."""
         self.last_pts = -1
 
     def push(self, packet: av.Packet, keyframe: bool) -> None:
         self.take.write(self, packet, keyframe)
 
     def drop(self) -> None:
-        """Nothing is queued here: each frame is written as it comes."""
+        """Nothing is queued here: each frame goes to the muxer as it comes."""
 
 
 @dataclass
@@ -61,89 +70,99 @@ class Take:
 
     path: Path
     participant: int
+    muxer: Muxer
+    number: int
+    """The take's number in its muxer (unique in the recording)."""
     sinks: list[RecordingSink] = field(default_factory=list)
-    container: Any = None
+    opened: bool = False
     origin: float = 0.0  # seconds on the forwarders' shared clock at the file's first keyframe
     started: float = field(default_factory=time.time)
-    failed: bool = False
+    failure: str | None = None
+    """Why the take failed (its file stops there), or None."""
+    closed: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
 
     def write(self, sink: RecordingSink, packet: av.Packet, keyframe: bool) -> None:
-        if self.failed:
+        if self.failure is not None or self.closed:
             return
-        data = bytes(packet)  # the forwarder's packet is shared with subscribers: mux a copy
-        try:
-            pts = packet.pts
-            if pts is None:  # the forwarder stamps every packet it makes
-                raise ValueError("a forwarded packet has no timestamp")
-            if self.container is None and not self._open(sink, data, keyframe, pts, packet.time_base):
-                return
-            if sink.stream is None:  # a track added after the file started: not in this take
-                return
-            self._mux(sink, data, pts, keyframe)
-        except (av.FFmpegError, OSError, ValueError):
-            log.exception("recording %s failed", self.path)
-            self.failed = True
-            self.close()
-
-    def _open(self, sink: RecordingSink, data: bytes, keyframe: bool, pts: int, time_base: Fraction) -> bool:
-        """Start the file on the first video keyframe (or the first audio frame if audio only)."""
-        has_video = any(s.kind is Kind.VIDEO for s in self.sinks)
-        if (has_video and sink.kind is not Kind.VIDEO) or not keyframe:
-            return False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.container = av.open(str(self.path), "w", format="webm")
-        for s in self.sinks:
-            if s.kind is Kind.VIDEO:
-                s.stream = self.container.add_stream(CODECS[Kind.VIDEO], rate=30)
-                s.stream.width, s.stream.height = vp8_size(data) if s is sink else (640, 480)
-                s.stream.pix_fmt = "yuv420p"
-            else:
-                s.stream = self.container.add_stream(CODECS[Kind.AUDIO], rate=48000)
-                s.stream.layout = "stereo"
-        self.origin = float(pts * time_base)
-        self.started = time.time()
-        return True
-
-    def _mux(self, sink: RecordingSink, data: bytes, pts: int, keyframe: bool) -> None:
-        time_base: Fraction = TIME_BASES[sink.kind]
+        pts = packet.pts
+        if pts is None:  # the forwarder stamps every packet it makes
+            self.fail("a forwarded packet has no timestamp")
+            return
+        if not self.opened and not self._open(sink, packet, keyframe, pts):
+            return
+        if sink.index is None:  # a track added after the file started: not in this take
+            return
+        time_base = TIME_BASES[sink.kind]
         pts -= round(self.origin / time_base)
         if pts < 0 or pts <= sink.last_pts:
             return
         sink.last_pts = pts
-        out = av.Packet(data)
-        out.pts = out.dts = pts
-        out.time_base = time_base
-        out.stream = sink.stream
-        out.is_keyframe = keyframe
-        self.container.mux(out)
+        data = bytes(packet)  # the forwarder's packet is shared with subscribers: send a copy
+        if not self.muxer.frame(self.number, sink.index, data, pts, time_base, keyframe):
+            self.fail(f"the muxer fell behind (over {self.muxer.queue_bytes // 1024} KiB of frames waiting)")
+
+    def _open(self, sink: RecordingSink, packet: av.Packet, keyframe: bool, pts: int) -> bool:
+        """Start the file on the first video keyframe (or the first audio frame if audio only)."""
+        has_video = any(s.kind is Kind.VIDEO for s in self.sinks)
+        if (has_video and sink.kind is not Kind.VIDEO) or not keyframe:
+            return False
+        streams = []
+        for index, s in enumerate(self.sinks):
+            s.index = index
+            if s.kind is Kind.VIDEO:
+                streams.append(Stream("video", *(vp8_size(bytes(packet)) if s is sink else (640, 480))))
+            else:
+                streams.append(Stream("audio"))
+        if not self.muxer.open(self.number, self.path, streams):
+            self.fail(self.muxer.failure or "the recording has stopped", logged=True)
+            return False
+        self.opened = True
+        self.origin = float(pts * packet.time_base)
+        self.started = time.time()
+        return True
+
+    def fail(self, reason: str, logged: bool = False) -> None:
+        """The take stops here (``logged``: the muxer said so already); its file is closed."""
+        if self.failure is not None:
+            return
+        self.failure = reason
+        if not logged:
+            log.warning("recording %s failed: %s", self.path, reason)
+        self.close()
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for sink in self.sinks:
             if sink.source is not None:
                 sink.source.detach(sink)  # type: ignore[arg-type]
-        if self.container is not None:
-            try:
-                self.container.close()
-            except (av.FFmpegError, OSError):
-                log.exception("closing recording %s failed", self.path)
-            self.container = None
+        if self.opened:
+            self.muxer.close(self.number)
 
     def describe(self, names: dict[int, str]) -> dict[str, Any] | None:
-        if not self.path.exists():
+        if not self.opened:
             return None
         return {
             "file": self.path.name,
             "participant": self.participant,
             "name": names.get(self.participant, ""),
             "started_at": _iso(self.started),
-            "kinds": sorted(s.kind.value for s in self.sinks if s.stream is not None),
+            "kinds": sorted(s.kind.value for s in self.sinks if s.index is not None),
+            "failed": self.failure,
         }
 
 
 class Recording:
-    """A conference being recorded into ``directory`` (created); :meth:`stop` writes the metadata."""
+    """A conference being recorded into ``directory`` (created) by its own muxer process; :meth:`stop` writes
+    the metadata, and ``finished`` is done once the muxer has closed the files (the metadata is then final)."""
 
-    def __init__(self, directory: Path, room: str, host: int, names: dict[int, str], retention_days: int) -> None:
+    def __init__(self, directory: Path, room: str, host: int, names: dict[int, str], retention_days: int,
+                 limits: Limits | None = None, queue_bytes: int | None = None) -> None:  # fmt: skip
         self.directory = directory
         self.room = room
         self.host = host
@@ -151,11 +170,16 @@ class Recording:
         self.participants: set[int] = set(names)
         self.retention_days = retention_days
         self.started = time.time()
+        self.stopped: float | None = None
         self.takes: dict[int, Take] = {}
         self.done: list[Take] = []
         self._counts: dict[int, int] = {}
+        self._numbers = itertools.count(1)
+        self._numbered: dict[int, Take] = {}
         directory.mkdir(parents=True, exist_ok=True)
-        self._write_metadata(None)
+        self._write_metadata()
+        self.muxer = Muxer(self._failed, room, limits, queue_bytes)
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def joined(self, participant: int, name: str) -> None:
         self.participants.add(participant)
@@ -169,8 +193,9 @@ class Recording:
         take = self.takes.get(forwarder.publisher)
         if take is None:
             n = self._counts[forwarder.publisher] = self._counts.get(forwarder.publisher, 0) + 1
-            take = Take(self.directory / f"{forwarder.publisher}-{n}.webm", forwarder.publisher)
-            self.takes[forwarder.publisher] = take
+            number = next(self._numbers)
+            take = Take(self.directory / f"{forwarder.publisher}-{n}.webm", forwarder.publisher, self.muxer, number)
+            self.takes[forwarder.publisher] = self._numbered[number] = take
         sink = RecordingSink(take, forwarder.kind)
         take.sinks.append(sink)
         forwarder.attach(sink)  # type: ignore[arg-type]
@@ -183,19 +208,36 @@ class Recording:
             self.done.append(take)
 
     def stop(self) -> Path:
-        """Close every file and write the metadata; returns the metadata file."""
+        """Close every file, tell the muxer to finish, and write the metadata; returns the metadata file."""
         for publisher in list(self.takes):
             self.remove(publisher)
-        return self._write_metadata(time.time())
+        self.stopped = time.time()
+        self.muxer.finish()
+        self.muxer.finished.add_done_callback(self._finished)
+        return self._write_metadata()
 
-    def _write_metadata(self, stopped: float | None) -> Path:
+    def _failed(self, number: int, reason: str) -> None:
+        """The muxer says a take failed (it logged why)."""
+        take = self._numbered.get(number)
+        if take is not None:
+            take.fail(reason, logged=True)
+
+    def _finished(self, _muxer: asyncio.Future[None]) -> None:
+        try:
+            self._write_metadata()  # with what the muxer said at the end
+        except OSError:
+            log.exception("recording %s: writing its metadata failed", self.directory)
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+    def _write_metadata(self) -> Path:
         expires = self.started + self.retention_days * 86400
         files = [d for d in (t.describe(self.names) for t in self.done) if d is not None]
         meta = {
             "room": self.room,
             "started_by": {"id": self.host, "name": self.names.get(self.host, "")},
             "started_at": _iso(self.started),
-            "stopped_at": _iso(stopped) if stopped is not None else None,
+            "stopped_at": _iso(self.stopped) if self.stopped is not None else None,
             "participants": [{"id": p, "name": self.names.get(p, "")} for p in sorted(self.participants)],
             "files": files,
             "retention_days": self.retention_days,

@@ -188,12 +188,7 @@ class _Worker:
 
     def _died(self) -> SandboxError:
         self.process.join(5)
-        code = self.process.exitcode
-        if code == -signal.SIGXCPU:
-            return SandboxError("time", "over its CPU time")
-        if code == -signal.SIGABRT:  # PDFium and other C++ libraries abort when an allocation fails
-            return SandboxError("memory", "aborted (an allocation failed)")
-        return SandboxError("crash", f"exit code {code}")
+        return ended(self.process.exitcode)
 
     def kill(self) -> None:
         """End the process, then close the pipe (once no thread is reading it: its descriptor may be reused)."""
@@ -210,13 +205,27 @@ class _Worker:
             self.conn.close()
 
 
-def _serve(conn: Connection, memory_mb: int, nice: int) -> None:
-    """The worker: set its limits, then run jobs until the pipe closes."""
+def ended(exitcode: int | None) -> SandboxError:
+    """Why a sandboxed process that exited with ``exitcode`` ended (memory, time or crash)."""
+    if exitcode == -signal.SIGXCPU:
+        return SandboxError("time", "over its CPU time")
+    if exitcode == -signal.SIGABRT:  # PDFium and other C++ libraries abort when an allocation fails
+        return SandboxError("memory", "aborted (an allocation failed)")
+    return SandboxError("crash", f"exit code {exitcode}")
+
+
+def limit_self(memory_mb: int, nice: int) -> None:
+    """In a sandboxed process, first thing: ``memory_mb`` MiB of address space, no core file, ``nice`` added."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a killed worker leaves no core file
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     with contextlib.suppress(OSError):
         os.nice(nice)
+
+
+def _serve(conn: Connection, memory_mb: int, nice: int) -> None:
+    """The worker: set its limits, then run jobs until the pipe closes."""
+    limit_self(memory_mb, nice)
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     while True:
         try:
