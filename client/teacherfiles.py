@@ -13,6 +13,8 @@ from pathlib import Path
 
 import aiohttp
 
+from cybercollege.client.i18n import language
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """The server's limit for one upload (server/classroom/slides.py)."""
 
@@ -59,7 +61,8 @@ async def _refusal(resp: aiohttp.ClientResponse) -> FileRefused:
 async def download(http: aiohttp.ClientSession, url: str, token: str, path: str) -> tuple[str, bytes]:
     """``GET url + path`` with my token: (the server's file name, the body)."""
     try:
-        async with http.get(url + path, headers={"Authorization": f"Bearer {token}"}) as resp:
+        headers = {"Authorization": f"Bearer {token}", "Accept-Language": language()}  # the attendance's words
+        async with http.get(url + path, headers=headers) as resp:
             if resp.status != 200:
                 raise await _refusal(resp)
             name = resp.content_disposition.filename if resp.content_disposition else None

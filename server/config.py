@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # --- content ---
     world: Path | None = Field(None, description="World directory (see docs/worlds.md). Default: the college.")
     assets: Path = Field(ROOT / "assets", description="Assets directory served by content hash.")
+    timezone: str = Field(
+        "Europe/Paris",
+        description="The college's time zone (an IANA name, e.g. Europe/Paris or America/Cayenne): times in "
+        "attendance lists carry its UTC offset.",
+    )
 
     # --- identity ---
     secret: str = Field(
@@ -154,6 +159,17 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field("text", description="Log line format.")
     log_level: str = Field("INFO", description="Python logging level.")
     uvloop: bool = Field(True, description="Run on uvloop when it is installed (10-15% less CPU).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Europe/Paris)") from None
+        return value
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from cybercollege.protocol.teacher import Poll, RoomState, Voter
 from cybercollege.server.core.identity import Identity, Role
@@ -117,19 +122,61 @@ class RoomControl:
         if self.spotlight == a.id:
             self.spotlight = None
 
-    def attendance_csv(self, shown: Callable[[Stay], bool] = lambda stay: True) -> str:
-        """The stays as CSV; ``shown`` picks the rows a reader may see."""
+    def attendance_csv(
+        self,
+        shown: Callable[[Stay], bool] = lambda stay: True,
+        words: AttendanceWords | None = None,
+        zone: tzinfo | None = None,
+    ) -> str:
+        """The stays as CSV in ``words``' language (French by default), times in ISO 8601 with ``zone``'s offset
+        (the college's; Paris by default); ``shown`` picks the rows a reader may see. Starts with a BOM: Excel
+        then reads it as UTF-8."""
+        words = words or attendance_words("fr")
+        zone = zone or ZoneInfo("Europe/Paris")
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["nom", "rôle", "arrivée", "départ", "minutes"])
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=words.delimiter, lineterminator="\r\n")
+        writer.writerow(words.headers)
         for stay in filter(shown, self.attendance):
             left = stay.left or time.time()
+            minutes = f"{(left - stay.arrived) / 60:.1f}".replace(".", words.decimal)
             writer.writerow([
-                stay.name, stay.role, _clock(stay.arrived), _clock(stay.left) if stay.left else "",
-                round((left - stay.arrived) / 60, 1),
+                stay.name, words.roles.get(stay.role, stay.role), _clock(stay.arrived, zone),
+                _clock(stay.left, zone) if stay.left else "", minutes,
             ])  # fmt: skip
         return out.getvalue()
 
 
-def _clock(t: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+@dataclass(frozen=True)
+class AttendanceWords:
+    """An attendance CSV's words in one language: its headers, its role names, and how its spreadsheets read
+    numbers (Excel in French, German, Spanish or Italian splits columns on ``;`` and writes ``12,5``)."""
+
+    headers: tuple[str, ...]
+    roles: dict[str, str]
+    delimiter: str = ";"
+    decimal: str = ","
+
+
+ATTENDANCE_KEYS = ("attendance.name", "attendance.role", "attendance.arrived", "attendance.left",
+                   "attendance.minutes")  # fmt: skip
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "client" / "locale"
+
+
+@cache
+def attendance_words(lang: str) -> AttendanceWords:
+    """The words of ``lang``'s catalogue (client/locale/), French for an unknown language or a missing key."""
+    def load(code: str) -> dict[str, str]:
+        path = LOCALE_DIR / f"{code}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    strings = load("fr") | load(lang if lang.isalpha() else "fr")
+    roles = {role.value: strings[f"role_{role.value}"] for role in Role}
+    english = lang == "en"
+    return AttendanceWords(tuple(strings[k] for k in ATTENDANCE_KEYS), roles, "," if english else ";",
+                           "." if english else ",")  # fmt: skip
+
+
+def _clock(t: float, zone: tzinfo) -> str:
+    """``2026-12-02T09:05:12+01:00``: the local time of the college, with its offset from UTC."""
+    return datetime.fromtimestamp(t, zone).isoformat(timespec="seconds")

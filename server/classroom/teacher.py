@@ -12,6 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -29,10 +30,11 @@ from cybercollege.protocol.teacher import (
     Spotlight,
     Vote,
 )
-from cybercollege.server.classroom.control import PollState, RoomControl, Stay, next_poll_id
+from cybercollege.server.classroom.control import PollState, RoomControl, Stay, attendance_words, next_poll_id
 from cybercollege.server.core.feature import Feature, Handler, Route
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.room import Refused, Room
+from cybercollege.server.guests.page import language_of
 from cybercollege.server.http import api_error, bearer_identity
 
 if TYPE_CHECKING:
@@ -265,7 +267,9 @@ class TeacherTools(Feature):
 
 
 async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
-    """``GET /api/rooms/{room}/attendance.csv``: who was in the room when (the room's teachers only)."""
+    """``GET /api/rooms/{room}/attendance.csv[?lang=de]``: who was in the room when (the room's teachers only),
+    in the teacher's language (``lang``, else her browser's Accept-Language, else French), times with the
+    offset of the college's time zone (``timezone`` setting)."""
     identity = bearer_identity(request)
     room = tools.world.rooms.get(request.match_info["room"])
     if room is None:
@@ -274,16 +278,16 @@ async def attendance(tools: TeacherTools, request: web.Request) -> web.Response:
         why = "Réservé à la vie scolaire dans les espaces communs." if shared(room) else "Réservé aux enseignants."
         raise api_error(403, "attendance_forbidden", why)
     control = tools.control(room)
-    if room.spec.access.policy == "conference" and identity.role is not Role.STAFF:
-        # the amphitheatre is open to every class: a teacher sees herself, her pupils and her guests only
-        def shown(stay: Stay) -> bool:
-            return stay.user_id == identity.user_id or (
-                stay.who is not None and tools.world.features.answers_for(identity, stay.who)
-            )
+    everyone = room.spec.access.policy != "conference" or identity.role is Role.STAFF
 
-        text = control.attendance_csv(shown)
-    else:
-        text = control.attendance_csv()
+    def shown(stay: Stay) -> bool:
+        """The amphitheatre is open to every class: a teacher sees herself, her pupils and her guests only."""
+        return everyone or stay.user_id == identity.user_id or (
+            stay.who is not None and tools.world.features.answers_for(identity, stay.who)
+        )
+
+    words = attendance_words(language_of(request.query.get("lang"), request.headers.get("Accept-Language", "")))
+    text = control.attendance_csv(shown, words, ZoneInfo(tools.world.settings.timezone))
     return web.Response(
         text=text,
         content_type="text/csv",

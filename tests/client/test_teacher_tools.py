@@ -93,8 +93,8 @@ async def test_attendance_slides_and_exports(base, server, http, driver, tmp_pat
         press(tools.buttons["attendance"])
         await until(lambda: tools.saved is not None, what="the attendance saved")
         assert tools.saved == folder / "presence-salle-103.csv"
-        csv = tools.saved.read_text(encoding="utf-8")
-        assert csv.startswith("nom,rôle") and session.conn.mirror.members[lea.mirror.me].name in csv
+        csv = tools.saved.read_text(encoding="utf-8-sig")
+        assert csv.startswith("nom;rôle") and session.conn.mirror.members[lea.mirror.me].name in csv
         assert str(tools.saved) in tools.saved_text.getText()
 
         slide = tmp_path / "fiche.png"

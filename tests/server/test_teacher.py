@@ -228,10 +228,10 @@ async def test_attendance_csv(
     url = server.make_url("/api/rooms/salle-103/attendance.csv")
     async with http.get(url, headers=await bearer(http, server, "mme.durand")) as r:
         assert r.status == 200 and r.content_type == "text/csv"
-        rows = (await r.text()).splitlines()
-    assert rows[0] == "nom,rôle,arrivée,départ,minutes"
-    assert any(row.startswith("Léa M.,pupil,") for row in rows)
-    assert any(row.startswith("Claire Durand,teacher,") for row in rows)
+        rows = (await r.text(encoding="utf-8-sig")).splitlines()  # the languages: test_attendance_csv.py
+    assert rows[0] == "nom;rôle;arrivée;départ;minutes"
+    assert any(row.startswith("Léa M.;élève;") for row in rows)
+    assert any(row.startswith("Claire Durand;enseignant·e;") for row in rows)
     async with http.get(url, headers=await bearer(http, server, "lea.martin")) as r:
         assert r.status == 403
     async with http.get(
@@ -300,7 +300,7 @@ async def test_in_the_hall_only_staff_lock_freeze_or_mute(
     await staff.wait_for(lambda m: bool(watch.states) and watch.states[-1].locked)
     await staff.send(Lock(False))
     async with http.get(hall, headers=await bearer(http, server, "m.leroy")) as r:
-        assert r.status == 200 and "Léa M.,pupil," in await r.text()
+        assert r.status == 200 and "Léa M.;élève;" in await r.text()
 
 
 async def test_in_the_amphitheatre_a_teacher_reads_the_attendance_of_her_own_pupils_and_guests(
@@ -326,7 +326,7 @@ async def test_in_the_amphitheatre_a_teacher_reads_the_attendance_of_her_own_pup
     async def read(login: str) -> set[str]:
         async with http.get(url, headers=await bearer(http, server, login)) as r:
             assert r.status == 200
-            return {row.split(",")[0] for row in (await r.text()).splitlines()[1:]}
+            return {row.split(";")[0] for row in (await r.text()).splitlines()[1:]}
 
     assert await read("m.bernard") == {"Karim Bernard", "Léa M."}
     assert await read("mme.durand") == {"Claire Durand", "Léa M.", "Nathan R.", "Emma"}
