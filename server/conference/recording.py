@@ -132,7 +132,7 @@ class Take:
         self.failure = reason
         if not logged:
             log.warning("recording %s failed: %s", self.path, reason)
-        self.close()
+        asyncio.get_running_loop().call_soon(self.close)  # not now: a forwarder may be iterating its sinks
 
     def close(self) -> None:
         if self.closed:

@@ -190,7 +190,7 @@ async def test_a_stopped_muxer_fails_the_take_instead_of_blocking(tmp_path: Path
                 break
         assert take.failure is not None and "the muxer fell behind (over 64 KiB" in take.failure, take.failure
         assert pushed < len(later) - 1
-        assert not forwarders[Kind.VIDEO].sinks and not forwarders[Kind.AUDIO].sinks  # no more frames for it
+        await until(lambda: not forwarders[Kind.VIDEO].sinks and not forwarders[Kind.AUDIO].sinks, "detached")
     finally:
         os.kill(pid, signal.SIGCONT)
     recording.stop()
