@@ -1,6 +1,9 @@
 """Procedural low-poly geometry: boxes, cylinders and spheres baked into one vertex-coloured Geom.
 
-Everything static in a room goes into one :class:`MeshBuilder`, so a room costs one draw call.
+Everything static in a room goes into one :class:`MeshBuilder`, so a room costs one draw call. Each vertex
+also carries texture coordinates (its position in metres, projected on the face's main plane, over
+``UV_TILE``), a ``material`` number (client/lighting.py picks a detail texture with it) and a ``part``
+number (the avatar shader moves an arm or a leg with it, client/figures.py).
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from panda3d.core import (
     Geom,
     GeomNode,
     GeomTriangles,
+    GeomVertexArrayFormat,
     GeomVertexData,
     GeomVertexFormat,
     GeomVertexWriter,
+    InternalName,
     LColor,
     LMatrix4f,
     LPoint3f,
@@ -21,6 +26,21 @@ from panda3d.core import (
 )
 
 Color = tuple[float, float, float, float]
+UV_TILE = 2.0  # metres covered by one repeat of a detail texture
+
+
+def _format() -> GeomVertexFormat:
+    array = GeomVertexArrayFormat()
+    array.add_column(InternalName.get_vertex(), 3, Geom.NT_float32, Geom.C_point)
+    array.add_column(InternalName.get_normal(), 3, Geom.NT_float32, Geom.C_normal)
+    array.add_column(InternalName.get_color(), 4, Geom.NT_uint8, Geom.C_color)
+    array.add_column(InternalName.get_texcoord(), 2, Geom.NT_float32, Geom.C_texcoord)
+    array.add_column(InternalName.make("material"), 1, Geom.NT_float32, Geom.C_other)
+    array.add_column(InternalName.make("part"), 1, Geom.NT_float32, Geom.C_other)
+    return GeomVertexFormat.register_format(GeomVertexFormat(array))
+
+
+FORMAT = _format()
 
 
 def hex_color(value: str | None, default: str = "#999999") -> Color:
@@ -44,13 +64,19 @@ class MeshBuilder:
     """Accumulates triangles with normals and vertex colours; ``node()`` makes one GeomNode."""
 
     def __init__(self) -> None:
-        fmt = GeomVertexFormat.get_v3n3c4()
-        self.data = GeomVertexData("mesh", fmt, Geom.UH_static)
+        self.data = GeomVertexData("mesh", FORMAT, Geom.UH_static)
         self._vertex = GeomVertexWriter(self.data, "vertex")
         self._normal = GeomVertexWriter(self.data, "normal")
         self._color = GeomVertexWriter(self.data, "color")
+        self._uv = GeomVertexWriter(self.data, "texcoord")
+        self._material = GeomVertexWriter(self.data, "material")
+        self._part = GeomVertexWriter(self.data, "part")
         self.tris = GeomTriangles(Geom.UH_static)
         self.count = 0
+        self.material = 0
+        """The material of what is added next (client/lighting.py: FLOOR, WALL, WOOD...)."""
+        self.part = 0
+        """The body part of what is added next (client/figures.py)."""
 
     def quad(self, corners: list[tuple[float, float, float]], color: Color,
              mat: LMatrix4f | None = None) -> None:
@@ -118,10 +144,18 @@ class MeshBuilder:
         if normal.length_squared() > 0:
             normal.normalize()
         colour = LColor(*color)
+        up = abs(normal.z) > 0.7
+        across_x = abs(normal.y) >= abs(normal.x)
         for p in pts:
             self._vertex.add_data3f(p)
             self._normal.add_data3f(normal)
             self._color.add_data4f(colour)
+            if up:
+                self._uv.add_data2f(p.x / UV_TILE, p.y / UV_TILE)
+            else:
+                self._uv.add_data2f((p.x if across_x else p.y) / UV_TILE, p.z / UV_TILE)
+            self._material.add_data1f(self.material)
+            self._part.add_data1f(self.part)
         base, self.count = self.count, self.count + len(pts)
         return base
 

@@ -16,7 +16,7 @@ from panda3d.core import (
     Triangulator,
 )
 
-from cybercollege.client import furniture, style
+from cybercollege.client import furniture, lighting, style
 from cybercollege.client.mesh import Color, MeshBuilder, hex_color, shade
 from cybercollege.worlds import Door, Room, World, geometry
 
@@ -43,11 +43,18 @@ def build_world(world: World, parent: NodePath) -> NodePath:
         _room_signs(room, signs)
     signs.set_light_off()  # signs keep their exact colours, easy to read
     signs.flatten_strong()
+    root.set_python_tag("world", world)  # for light(): the new looks' windows and sun (client/lighting.py)
     return root
 
 
 def light(render: NodePath) -> None:
-    """A soft ambient light and a sun from the south-west."""
+    """A soft ambient light and a sun from the south-west; in the new looks, client/lighting.py's."""
+    world_root = render.find("world-*")
+    if lighting.LOOKS != "old" and not world_root.is_empty():
+        from direct.showbase import ShowBaseGlobal
+
+        lighting.apply(ShowBaseGlobal.base, world_root.get_python_tag("world"), render, world_root)
+        return
     ambient = AmbientLight("ambient")
     ambient.set_color((0.72, 0.72, 0.74, 1))
     sun = DirectionalLight("sun")
@@ -68,7 +75,9 @@ def build_room(room: Room):
     mesh = MeshBuilder()
     floor = hex_color(room.floor_color)
     wall = hex_color(room.wall_color)
+    mesh.material = lighting.FLOOR
     _polygon(mesh, room.polygon, 0.0, floor, up=True)
+    mesh.material = lighting.WALL
     if not room.outdoor:
         _polygon(mesh, room.polygon, room.wall_height, CEILING, up=False)
     for w in room.walls:
