@@ -34,13 +34,15 @@ FAST_CHAT = ("--chat-rate", "100", "--chat-burst", "100")  # continuous chat: no
 async def join(http: aiohttp.ClientSession, base: str, login: str) -> WorldConnection:
     conn = WorldConnection(http, base, await fetch_demo_token(http, base, login))
     await conn.connect()
-    await conn.wait_for(lambda m: m.tick > 0 and m.members)
+    await conn.wait_for(lambda m: m.tick > 0 and m.members, HANG)
     return conn
 
 
 async def talk(conn: WorldConnection, login: str, kill: int, said: list[str], whisper_to: int | None) -> None:
     """Say lines (every third one a whisper, if ``whisper_to``) until the connection dies."""
     for i in range(10_000):
+        if conn.closed:
+            return
         text = f"k{kill} {login} {i}"
         said.append(text)  # before sending: a line the server got may be shown even if the send then fails
         try:

@@ -191,7 +191,7 @@ async def test_no_client_gets_the_line_before_it_is_in_the_database(
     assert await services.store.recent_chat("hall") == []
     gated.gate.set()
     for conn in (lea, tom):
-        await conn.wait_for(lambda m: len(m.chat) == 2)
+        await conn.wait_for(lambda m: len(m.chat) == 2, HANG)
         assert sorted(c.text for c in conn.mirror.chat) == ["bonjour la classe", "salut Léa"]
     assert [c.text for c in await services.store.recent_chat("hall")] == ["bonjour la classe"]
     assert [c.text for c in (await services.store.export_user("demo:lea.martin")).chat] == [
@@ -211,7 +211,7 @@ async def test_while_the_database_is_down_lines_wait_and_past_the_bound_the_send
     await lea.say("deux")
     await until(lambda: gated.attempts >= 2, "two failed writes")
     await lea.say("trois")  # two lines wait already: refused, and Léa is told
-    await lea.wait_for(lambda m: m.errors)
+    await lea.wait_for(lambda m: m.errors, HANG)
     error: Error = lea.mirror.errors[0]
     assert error.code == ErrorCode.RATE_LIMITED and error.message == BACKLOG_FULL
     for conn in (lea, tom):
@@ -219,7 +219,7 @@ async def test_while_the_database_is_down_lines_wait_and_past_the_bound_the_send
         assert conn.mirror.chat == []
     gated.down = False  # the database is back: the waiting lines appear, in order; the refused one never
     for conn in (lea, tom):
-        await conn.wait_for(lambda m: len(m.chat) == 2)
+        await conn.wait_for(lambda m: len(m.chat) == 2, HANG)
     await caught_up(tom, services)
     assert [c.text for c in tom.mirror.chat] == ["un", "deux"]
     assert [c.text for c in await services.store.recent_chat("hall")] == ["un", "deux"]
