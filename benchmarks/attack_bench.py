@@ -22,13 +22,13 @@ a subprocess (``--attacker KIND``), as it would on another machine (on a 2-core 
 Measured after a 2 s warm-up over ``--seconds``: tick time p50/p90/max (5 s is about 100 ticks: a p99 would
 be the max), ticks per second, the observer's ping p50/p99, the walkers' move→update p50/p99 (from a walker's
 MOVE to its update in the observer's FRAME), and the ratios of the tick p90, the ping p99 and the move→update
-p99 to the baseline's; the frames the attackers sent, and the lines, bytes and tracebacks the server's log got
-during the scenario (lines per minute). The server logs as ``cybercollege serve`` does (into a file), since
-logging each attack is part of its cost.
+p99 to the baseline's; the CPU this process used (server and its clients: ``cpu``, % of one core); the frames
+the attackers sent and those the server read; the lines, bytes and tracebacks the server's log got during the
+scenario (``log/min``, ``tb``). The server logs as ``cybercollege serve`` does (into a file, ``--log`` keeps
+it), since logging each attack is part of its cost. It replaces the wall-clock thresholds that
+tests/server/test_backpressure.py and tests/server/test_bad_input.py used to assert (docs/benchmarks.md).
 
     python -m benchmarks.attack_bench --scenarios none,fuzz --seconds 10     # the fuzz attack of issue 12
- It replaces the wall-clock thresholds that
-tests/server/test_backpressure.py and tests/server/test_bad_input.py used to assert (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -100,27 +100,35 @@ async def slow_client(port: int, token: str) -> socket.socket:
 
 
 async def misbehave(kind: str, base: str, http: aiohttp.ClientSession, token: str, stats: dict) -> None:
-    """Connect, misbehave until closed, count the close code; forever."""
+    """Connect, misbehave until closed, count the close code (or the refusal); forever."""
     while True:
-        ws = await http.ws_connect(f"{base}/ws", compress=0)
-        await ws.send_bytes(encode(Hello([1], token)))
-        first = await ws.receive(10)
-        if first.type != aiohttp.WSMsgType.BINARY or not isinstance(decode(first.data, Direction.TO_CLIENT), Welcome):
-            await ws.close()
+        try:
+            await _misbehave_once(kind, base, http, token, stats)
+        except (ConnectionError, RuntimeError, TimeoutError, aiohttp.ClientError):
+            stats["closes"]["reset"] = stats["closes"].get("reset", 0) + 1  # dropped by the server
             await asyncio.sleep(0.1)
-            continue
-        stats["connections"] += 1
-        for i in range(400):
-            if kind == "flood":
-                await ws.send_bytes(encode(Ping(i)))
-            else:
-                await ws.send_bytes(b"\xc1\x00garbage")
-                await ws.send_bytes(msgpack.packb([3, "a", [], {}, None, 1.5]))
-            if ws.closed:
-                break
-        while (await ws.receive(10)).type == aiohttp.WSMsgType.BINARY:
-            pass
-        stats["closes"][str(ws.close_code)] = stats["closes"].get(str(ws.close_code), 0) + 1
+
+
+async def _misbehave_once(kind: str, base: str, http: aiohttp.ClientSession, token: str, stats: dict) -> None:
+    ws = await http.ws_connect(f"{base}/ws", compress=0)
+    await ws.send_bytes(encode(Hello([1], token)))
+    first = await ws.receive(10)
+    if first.type != aiohttp.WSMsgType.BINARY or not isinstance(decode(first.data, Direction.TO_CLIENT), Welcome):
+        stats["refused"] += 1  # reconnecting too often (RATE_LIMITED): held, then closed
+        await ws.close()
+        return
+    stats["connections"] += 1
+    for i in range(400):
+        if kind == "flood":
+            await ws.send_bytes(encode(Ping(i)))
+        else:
+            await ws.send_bytes(b"\xc1\x00garbage")
+            await ws.send_bytes(msgpack.packb([3, "a", [], {}, None, 1.5]))
+        if ws.closed:
+            break
+    while (await ws.receive(10)).type == aiohttp.WSMsgType.BINARY:
+        pass
+    stats["closes"][str(ws.close_code)] = stats["closes"].get(str(ws.close_code), 0) + 1
 
 
 def fuzz_frames(seed: int, count: int = 3000) -> list[bytes | str]:
@@ -277,12 +285,14 @@ async def scenario(kind: str, walkers: int, seconds: float, attackers: int, tmp:
             measuring = True
             rng = random.Random(3)
             first_tick, tick0, slow0 = len(world.tick_seconds), world.tick_no, world.counters.slow
+            read0, cpu0 = world.messages_in, time.process_time()
             started = time.perf_counter()
             pings = []
             while time.perf_counter() - started < seconds:
                 pings.append(await observer.ping())
                 await asyncio.sleep(rng.uniform(0.0, 0.02))
             elapsed = time.perf_counter() - started
+            cpu, read = time.process_time() - cpu0, world.messages_in - read0
             measuring = False
             ticks = sorted(world.tick_seconds[first_tick:])
             ticked, slow = world.tick_no - tick0, world.counters.slow - slow0
@@ -318,9 +328,12 @@ async def scenario(kind: str, walkers: int, seconds: float, attackers: int, tmp:
         "update_ms_p99": round(pct(latencies, 0.99) * 1000, 3) if latencies else None,
         "updates": len(latencies),
         "slow_ticks": slow,
+        "server_cpu_pct": round(cpu / elapsed * 100),
+        "frames_read": read,
         "attacker_connections": attacker.get("connections", 0),
         "attacker_closes": attacker.get("closes", {}),
         "attacker_frames": attacker.get("frames", 0),
+        "attacker_refused": attacker.get("refused", 0),
         "log_lines": log_lines,
         "log_bytes": log_bytes,
         "log_lines_per_min": round(log_lines / logged_for * 60),
@@ -368,14 +381,16 @@ def report(rows: list[dict]) -> str:
         f"attack benchmark: {rows[0]['walkers']} walkers at 20 Hz, one observer pinging; ratios against 'none'",
         f"{'attacker':<9} {'tick p50':>9} {'p90':>8} {'max':>8} {'ticks/s':>8} {'ping p50':>9} {'p99':>8}"
         f" {'upd p50':>8} {'p99':>8} {'tick p90×':>9} {'ping p99×':>9} {'upd p99×':>8} {'log/min':>7} {'tb':>3}"
-        "  attack",
+        f" {'cpu':>4}  attack",
     ]
     for r in rows:
         attack = (
             f"{r['slow_ticks']} slow deliveries" if r["attacker"] == "slow"
-            else f"{r['attacker_frames']} frames, {r['attacker_connections']} connections,"
+            else f"{r['attacker_frames']} frames sent, {r['frames_read']} read,"
+            f" {r['attacker_connections']} connections,"
             f" closes {r['attacker_closes']}" if r["attacker"] == "fuzz"
-            else f"{r['attacker_connections']} connections, closes {r['attacker_closes']}" if r["attacker"] != "none"
+            else f"{r['attacker_connections']} connections, {r['attacker_refused']} refused,"
+            f" closes {r['attacker_closes']}" if r["attacker"] != "none"
             else ""
         )
         lines.append(
@@ -383,7 +398,7 @@ def report(rows: list[dict]) -> str:
             f" {r['ticks_per_s']:>8} {r['ping_ms_p50']:>6} ms {r['ping_ms_p99']:>5} ms"
             f" {r['update_ms_p50']!s:>5} ms {r['update_ms_p99']!s:>5} ms"
             f" {r.get('tick_p90_ratio', ''):>9} {r.get('ping_p99_ratio', ''):>9} {r.get('update_p99_ratio', ''):>8}"
-            f" {r['log_lines_per_min']:>7} {r['tracebacks']:>3}  {attack}"
+            f" {r['log_lines_per_min']:>7} {r['tracebacks']:>3} {r['server_cpu_pct']:>3}%  {attack}"
         )
     return "\n".join(lines)
 
