@@ -19,7 +19,7 @@ from cybercollege.protocol import limits as L
 from cybercollege.protocol.connection import Close, Event, Received, Send, ServerConnection, State
 from cybercollege.protocol.messages import Hello, Welcome
 from cybercollege.server.auth.tokens import TokenError
-from cybercollege.server.core.logs import bad_input, event
+from cybercollege.server.core.logs import bad_input
 from cybercollege.server.core.room import Refused
 from cybercollege.server.core.session import Session
 from cybercollege.server.edge.services import SERVICES
@@ -94,7 +94,7 @@ async def _welcome(
     try:
         verified = services.tokens.check(hello.token)
     except TokenError as exc:
-        event(log, "auth_refused", reason=exc.code, why=exc.reason, peer=peer)
+        bad_input(log, "auth_refused", reason=exc.code, why=exc.reason, peer=peer)  # a loop of bad tokens: bounded
         await _direct(ws, conn.refuse(exc.error_code, exc.message, CloseCode.UNAUTHORIZED))
         return False
     identity = verified.identity
