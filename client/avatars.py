@@ -8,12 +8,12 @@ update. Panda3D's interval manager steps all of them in C++; no Python loop runs
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from panda3d.core import LODNode, NodePath, TextNode
+from panda3d.core import ClockObject, LODNode, LVecBase4f, NodePath, TextNode
 from panda3d.direct import CLerpInterval, CLerpNodePathInterval
 
-from cybercollege.client import figures, style
+from cybercollege.client import figures, lighting, markers, style
 from cybercollege.client.i18n import tr
 from cybercollege.protocol.messages import Anim
 
@@ -22,12 +22,17 @@ SNAP_DISTANCE = 4.0  # metres: farther jumps (doors, resume) teleport
 TAG_HEIGHT = 1.95
 TAG_SCALE = 0.12
 TAG_NEAR, TAG_FAR = 1.0, 30.0  # metres from the camera
+# New looks: tags grow with distance, so that they stay small near (they no longer hide the class) and
+# readable far: TAG_MIN up to TAG_GROW metres from the camera, then TAG_MIN * d / TAG_GROW, at most TAG_MAX.
+TAG_MIN, TAG_GROW, TAG_MAX = 0.065, 4.0, 0.16
+MARKER_HEIGHT = 2.3  # spotlight star, raised hand, speaking: above the name tag
 
 
 class AvatarView:
     """One avatar's nodes."""
 
-    __slots__ = ("anim", "body", "id", "ival", "name", "palette", "role", "root", "seated", "tag")
+    __slots__ = ("anim", "body", "id", "ival", "marks", "motion", "name", "palette", "pose", "role", "root",
+                 "seated", "tag", "text")
 
     def __init__(self, parent: NodePath, avatar_id: int, name: str, role: str) -> None:
         self.id, self.name, self.role = avatar_id, name, role
@@ -38,16 +43,27 @@ class AvatarView:
         self.seated = False
         self.body: NodePath | None = None
         self.ival: CLerpNodePathInterval | None = None
+        self.pose = (0.0, 0.0, 0.0, 0.0)  # new looks: the pose blended to, and when the blend began
+        self.motion = LVecBase4f(-10.0, (avatar_id * 0.618) % 1.0, figures.WALK_RATE, 0.0)
+        self.marks: markers.Marks | None = None
+        if lighting.LOOKS != "old":
+            self.body = figures.person(self.palette).instance_to(self.root)
+            self.root.set_tag(lighting.LOOKS_TAG, "figure")
+            self.root.set_shader_input("pose_from", LVecBase4f(*self.pose))
+            self.root.set_shader_input("pose_to", LVecBase4f(*self.pose))
+            self.root.set_shader_input("motion", self.motion)
+            self.marks = markers.Marks(self.root, MARKER_HEIGHT)
         lod = LODNode("tag-lod")  # hide the tag when very close or far (evaluated in C++ at cull time)
         lod.add_switch(TAG_FAR, TAG_NEAR)
         self.tag = self.root.attach_new_node(lod)
         self.tag.set_pos(0, 0, TAG_HEIGHT)
-        text = self.tag.attach_new_node(name_tag(name, role))
-        text.set_scale(TAG_SCALE)
-        text.set_billboard_point_eye()
+        self.text = self.tag.attach_new_node(name_tag(name, role))
+        self.text.set_scale(TAG_SCALE)
+        self.text.set_billboard_point_eye()
         self.tag.set_bin("fixed", 10)  # after the scene; depth tested so walls and heads hide it
         self.tag.set_depth_write(False)
         self.tag.set_light_off()  # the role colour, exactly
+        self.tag.hide(lighting.SHADOW_MASK)
 
     def set_anim(self, anim: int, seated: bool | None = None) -> None:
         """Show ``anim``; a hand raised right after sitting stays seated unless ``seated`` says otherwise."""
@@ -55,12 +71,43 @@ class AvatarView:
             seated = anim == Anim.SIT or (anim == Anim.HAND_UP and self.seated)
         if anim == self.anim and seated == self.seated:
             return
+        first = self.anim == -1
         self.anim, self.seated = anim, seated
+        self.tag.set_z(TAG_HEIGHT - (0.35 if seated else 0.0))
+        if self.marks is not None:
+            self._blend(figures.pose_of(anim, seated), anim == Anim.RUN, first)
+            self.marks.set_z(MARKER_HEIGHT - (0.35 if seated else 0.0))
+            self.marks.hand(anim == Anim.HAND_UP)
+            return
         if self.body is not None:
             self.body.remove_node()
         self.body = figures.figure(self.palette, anim, seated)
         self.body.reparent_to(self.root)
-        self.tag.set_z(TAG_HEIGHT - (0.35 if seated else 0.0))
+
+    def _blend(self, pose: tuple[float, float, float, float], running: bool, first: bool = False) -> None:
+        """New looks: blend from the pose shown now to ``pose`` over figures.BLEND seconds (in the shader);
+        the first pose is shown at once."""
+        now = ClockObject.get_global_clock().get_frame_time()
+        shown = pose if first else figures.blended(
+            tuple(self.root.get_shader_input("pose_from").get_vector()), self.pose, now - self.motion.x)
+        self.pose = pose
+        self.motion.x = now
+        self.motion.z = figures.WALK_RATE * (1.6 if running else 1.0)
+        self.root.set_shader_input("pose_from", LVecBase4f(*shown))
+        self.root.set_shader_input("pose_to", LVecBase4f(*pose))
+        self.root.set_shader_input("motion", self.motion)
+
+    def set_speaking(self, on: bool) -> None:
+        """New looks: the mouth moves and a sound-wave icon shows above the head."""
+        if self.marks is not None and self.marks.speaking != on:
+            self.motion.w = 1.0 if on else 0.0
+            self.root.set_shader_input("motion", self.motion)
+            self.marks.speak(on)
+
+    def set_spotlight(self, on: bool) -> None:
+        """New looks: a gold star above the head and a ring of light around the feet."""
+        if self.marks is not None:
+            self.marks.spotlight(on)
 
     def place(self, x: float, y: float, z: float, heading: float) -> None:
         """Jump there at once."""
@@ -90,6 +137,8 @@ class AvatarView:
 
     def destroy(self) -> None:
         self._stop()
+        if self.marks is not None:
+            self.marks.destroy()
         self.root.remove_node()
 
 
@@ -116,6 +165,17 @@ class AvatarLayer:
         self.floor = floor or (lambda x, y: 0.0)
         self.on_hand: Callable[[], None] = lambda: None
         """Called when someone raises or lowers a hand (or leaves with it up)."""
+        self.me: AvatarView | None = None
+        """My own avatar (drawn by the view, outside ``views``): marked like the others."""
+        self.spotlit: int | None = None
+        self.speaking: Callable[[], Iterable[int]] = tuple
+        """Who speaks now (the conference's media, set by the session), polled a few times a second."""
+        self._speakers: set[int] = set()
+        self.task = None
+        if lighting.LOOKS != "old":
+            from direct.showbase import ShowBaseGlobal
+
+            self.task = ShowBaseGlobal.base.taskMgr.add(self._frame, "avatar-marks", sort=40)
 
     def add(self, avatar_id: int, name: str, role: str, x: float, y: float, heading: float,
             anim: int) -> AvatarView:
@@ -123,8 +183,35 @@ class AvatarLayer:
         view = AvatarView(self.root, avatar_id, name, role)
         view.set_anim(anim)
         view.place(x, y, self.floor(x, y), heading)
+        view.set_spotlight(avatar_id == self.spotlit)
+        view.set_speaking(avatar_id in self._speakers)
         self.views[avatar_id] = view
         return view
+
+    def set_spotlight(self, who: int | None) -> None:
+        """Mark the member in the spotlight (RoomState.spotlight; None: nobody), me included."""
+        self.spotlit = who
+        for view in self._all():
+            view.set_spotlight(view.id == who)
+
+    def _all(self) -> list[AvatarView]:
+        return [*self.views.values(), *([self.me] if self.me is not None else [])]
+
+    def _frame(self, task):
+        """New looks, each frame: name tags sized by distance; every 6th frame, who speaks."""
+        from direct.showbase import ShowBaseGlobal
+
+        cam = ShowBaseGlobal.base.camera
+        for view in self.views.values():
+            d = view.tag.get_distance(cam)
+            view.text.set_scale(min(TAG_MAX, TAG_MIN * max(1.0, d / TAG_GROW)))
+        if task.frame % 6 == 0:
+            speakers = set(self.speaking())
+            if speakers != self._speakers:
+                self._speakers = speakers
+                for view in self._all():
+                    view.set_speaking(view.id in speakers)
+        return task.cont
 
     def update(self, avatar_id: int, x: float, y: float, heading: float, anim: int) -> None:
         view = self.views.get(avatar_id)
@@ -155,6 +242,10 @@ class AvatarLayer:
         return len(self.views)
 
     def destroy(self) -> None:
+        if self.task is not None:
+            from direct.showbase import ShowBaseGlobal
+
+            ShowBaseGlobal.base.taskMgr.remove(self.task)
         self.clear()
         self.root.remove_node()
 

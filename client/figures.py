@@ -10,7 +10,7 @@ from functools import cache
 
 from panda3d.core import NodePath, SequenceNode
 
-from cybercollege.client.mesh import Color, MeshBuilder, placement
+from cybercollege.client.mesh import Color, MeshBuilder, placement, shade
 from cybercollege.protocol.messages import Anim
 
 SHIRTS: tuple[Color, ...] = (
@@ -101,3 +101,174 @@ def _bake(palette: int, swing: float = 0.0, sit: bool = False,
         m.box(0, 0, -0.55, 0.1, 0.11, 0.55, shirt, arm)
         m.box(0, 0, -0.64, 0.09, 0.09, 0.09, skin, arm)
     return m.node(f"pose-{palette}")
+
+
+# --- the new looks (issue 13): one Geom per palette, posed by the vertex shader ----------------------------
+#
+# Every vertex carries the number of its body part (client/mesh.py ``part``). The shader turns arms about the
+# shoulders, thighs about the hips and shins about the knees from four pose weights (walk, sit, hand, wave),
+# blended from the previous pose over ``BLEND`` seconds, and opens the mouth while ``speaking``: changing
+# pose only sets shader inputs on the avatar's node, and nothing runs in Python per frame.
+
+BODY, HEAD, ARM_L, ARM_R, THIGH_L, THIGH_R, SHIN_L, SHIN_R, MOUTH = range(9)
+BLEND = 0.2  # seconds from one pose to the next
+HIP_Z, KNEE_Z, SHOULDER_Z, HEAD_Z = 0.84, 0.45, 1.3, 1.52
+HIP_X, SHOULDER_X = 0.085, 0.2
+MOUTH_Y, MOUTH_Z = 0.118, 1.465
+WALK_RATE = 1.5  # steps per second (one step of each leg)
+TROUSERS_ALL: tuple[Color, ...] = ((0.22, 0.26, 0.38, 1.0), (0.15, 0.15, 0.18, 1.0), (0.55, 0.48, 0.36, 1.0),
+                                   (0.3, 0.38, 0.55, 1.0))
+SHOES: Color = (0.16, 0.15, 0.17, 1.0)
+EYE_WHITE: Color = (0.97, 0.97, 0.97, 1.0)
+IRIS: Color = (0.12, 0.1, 0.09, 1.0)
+LIPS: Color = (0.55, 0.2, 0.2, 1.0)
+HAIR_STYLES = ("short", "long", "bun", "curly")
+POSES: dict[int, tuple[float, float, float, float]] = {
+    Anim.IDLE: (0.0, 0.0, 0.0, 0.0), Anim.WALK: (1.0, 0.0, 0.0, 0.0), Anim.RUN: (1.0, 0.0, 0.0, 0.0),
+    Anim.SIT: (0.0, 1.0, 0.0, 0.0), Anim.HAND_UP: (0.0, 0.0, 1.0, 0.0), Anim.WAVE: (0.0, 0.0, 0.0, 1.0),
+}
+
+POSE_GLSL = """
+uniform float osg_FrameTime;
+uniform vec4 pose_from;   // walk, sit, hand, wave
+uniform vec4 pose_to;
+uniform vec4 motion;      // x: blend start (s), y: walk phase, z: steps per second, w: speaking (0..1)
+in float part;
+const float HIP_Z = %(HIP_Z)s, KNEE_Z = %(KNEE_Z)s, SHOULDER_Z = %(SHOULDER_Z)s, SEAT_Z = %(SEAT)s;
+const float MOUTH_Y = %(MOUTH_Y)s, MOUTH_Z = %(MOUTH_Z)s;
+mat3 rx(float a) { float c = cos(a), s = sin(a); return mat3(1.0, 0.0, 0.0, 0.0, c, s, 0.0, -s, c); }
+mat3 ry(float a) { float c = cos(a), s = sin(a); return mat3(c, 0.0, -s, 0.0, 1.0, 0.0, s, 0.0, c); }
+void pose(inout vec3 v, inout vec3 n) {
+    float k = clamp((osg_FrameTime - motion.x) / %(BLEND)s, 0.0, 1.0);
+    vec4 p = mix(pose_from, pose_to, k * k * (3.0 - 2.0 * k));
+    float cycle = sin(6.2831853 * (osg_FrameTime * motion.z * 0.5 + motion.y));
+    float swing = p.x * cycle * 0.5;
+    int i = int(part + 0.5);
+    float side = (i == 2 || i == 4 || i == 6) ? -1.0 : 1.0;
+    mat3 r = mat3(1.0);
+    vec3 pivot = vec3(0.0);
+    if (i == 4 || i == 5 || i == 6 || i == 7) {          // legs
+        float thigh = side * swing + p.y * 1.5708;
+        vec3 hip = vec3(v.x > 0.0 ? %(HIP_X)s : -%(HIP_X)s, 0.0, HIP_Z);
+        if (i >= 6) {
+            float knee = -p.y * 1.5708 - p.x * max(0.0, -side * cycle) * 0.6;
+            vec3 kp = vec3(hip.x, 0.0, KNEE_Z);
+            mat3 rk = rx(knee);
+            v = kp + rk * (v - kp);
+            n = rk * n;
+        }
+        r = rx(thigh);
+        pivot = hip;
+    } else if (i == 2 || i == 3) {                        // arms
+        float pitch = -side * swing * 0.8 + p.y * 0.45;
+        float roll = 0.0;
+        if (i == 3) {
+            pitch = mix(pitch, 2.97, p.z);
+            pitch = mix(pitch, 2.6, p.w);
+            roll = p.w * 0.35 * sin(osg_FrameTime * 7.0);
+        }
+        r = ry(roll) * rx(pitch);
+        pivot = vec3(side * %(SHOULDER_X)s, 0.0, SHOULDER_Z);
+    } else if (i == 8) {                                  // the mouth opens and closes while speaking
+        float open = mix(0.35, 0.5 + 0.9 * abs(sin(osg_FrameTime * 9.0)), motion.w);
+        v.z = MOUTH_Z + (v.z - MOUTH_Z) * open;
+    }
+    v = pivot + r * (v - pivot);
+    n = r * n;
+    v.z -= p.y * (HIP_Z - SEAT_Z);                        // sitting lowers the hips onto the seat
+}
+"""
+for _name, _value in {"HIP_Z": HIP_Z, "KNEE_Z": KNEE_Z, "SHOULDER_Z": SHOULDER_Z, "SEAT": SEAT_HEIGHT + 0.04,
+                      "BLEND": BLEND, "HIP_X": HIP_X, "SHOULDER_X": SHOULDER_X, "MOUTH_Y": MOUTH_Y,
+                      "MOUTH_Z": MOUTH_Z}.items():
+    POSE_GLSL = POSE_GLSL.replace(f"%({_name})s", f"{_value:.4f}")
+
+
+def pose_of(anim: int, seated: bool) -> tuple[float, float, float, float]:
+    """The pose weights (walk, sit, hand, wave) of ``anim``; a seated hand keeps sitting."""
+    walk, sit, hand, wave = POSES.get(anim, POSES[Anim.IDLE])
+    return (walk, 1.0 if seated else sit, hand, wave)
+
+
+def blended(start: tuple, end: tuple, since: float) -> tuple[float, float, float, float]:
+    """The pose shown ``since`` seconds after a blend from ``start`` to ``end`` began (as the shader does)."""
+    k = min(1.0, max(0.0, since / BLEND))
+    k = k * k * (3 - 2 * k)
+    return tuple(a + (b - a) * k for a, b in zip(start, end, strict=True))
+
+
+@cache
+def person(palette: int) -> NodePath:
+    """The shared figure of ``palette`` (instance it: ``person(p).instance_to(parent)``), standing, arms down."""
+    from cybercollege.client import lighting
+
+    np = NodePath(_person_geom(palette))
+    np.set_shader(lighting.figure_shader())
+    np.set_shader_input("details", lighting.details())
+    return np
+
+
+def hair_style(palette: int) -> str:
+    return HAIR_STYLES[(palette // 3) % len(HAIR_STYLES)]
+
+
+def _person_geom(palette: int):
+    from cybercollege.client.lighting import FABRIC, PLAIN
+
+    shirt = SHIRTS[palette % len(SHIRTS)]
+    skin = SKINS[(palette // len(SHIRTS)) % len(SKINS)]
+    hair = HAIR[(palette // 2) % len(HAIR)]
+    trousers = TROUSERS_ALL[(palette // 5) % len(TROUSERS_ALL)]
+    style = hair_style(palette)
+    m = MeshBuilder()
+    m.material = FABRIC
+    for side, thigh, shin in ((-1, THIGH_L, SHIN_L), (1, THIGH_R, SHIN_R)):
+        x = side * HIP_X
+        m.part = thigh
+        m.box(x, 0, KNEE_Z, 0.13, 0.15, HIP_Z - KNEE_Z + 0.03, trousers)
+        m.part = shin
+        m.box(x, 0, 0.07, 0.12, 0.13, KNEE_Z - 0.07 + 0.01, trousers)
+        m.box(x, 0.03, 0.0, 0.12, 0.23, 0.075, SHOES)
+    m.part = BODY
+    m.box(0, 0, HIP_Z - 0.06, 0.32, 0.18, 0.14, trousers)  # hips
+    m.box(0, 0, HIP_Z + 0.06, 0.34, 0.2, SHOULDER_Z - HIP_Z - 0.04, shirt)  # chest
+    m.box(0, 0.005, SHOULDER_Z - 0.02, 0.4, 0.19, 0.08, shade(shirt, 0.95))  # shoulders
+    m.box(0, 0.101, SHOULDER_Z - 0.06, 0.1, 0.01, 0.04, shade(shirt, 0.8))  # collar
+    m.material = PLAIN
+    m.cylinder(0, 0, SHOULDER_Z + 0.02, 0.045, 0.1, skin, sides=6)  # neck
+    for side, arm in ((-1, ARM_L), (1, ARM_R)):
+        m.part = arm
+        x = side * SHOULDER_X
+        m.material = FABRIC
+        m.box(x, 0, SHOULDER_Z - 0.3, 0.095, 0.1, 0.33, shirt)  # sleeve
+        m.material = PLAIN
+        m.box(x, 0, SHOULDER_Z - 0.56, 0.08, 0.085, 0.27, skin)  # forearm
+        m.box(x, 0.005, SHOULDER_Z - 0.66, 0.085, 0.06, 0.1, shade(skin, 0.95))  # hand
+    m.part = HEAD
+    m.sphere(0, 0, HEAD_Z, 0.13, skin, rings=6, sides=10)
+    m.box(0, 0.128, HEAD_Z - 0.035, 0.03, 0.03, 0.04, shade(skin, 0.9))  # nose
+    for side in (-1, 1):
+        m.box(side * 0.13, 0, HEAD_Z - 0.02, 0.03, 0.05, 0.06, shade(skin, 0.95))  # ears
+        m.box(side * 0.045, 0.118, HEAD_Z + 0.005, 0.045, 0.012, 0.04, EYE_WHITE)
+        m.box(side * 0.045, 0.126, HEAD_Z + 0.0, 0.022, 0.008, 0.028, IRIS)
+        m.box(side * 0.047, 0.122, HEAD_Z + 0.045, 0.05, 0.01, 0.012, shade(hair, 0.9))  # eyebrows
+    m.part = MOUTH
+    m.box(0, MOUTH_Y, MOUTH_Z - 0.016, 0.06, 0.012, 0.032, LIPS)
+    m.part = HEAD
+    _hair(m, style, hair)
+    return m.node(f"person-{palette}")
+
+
+def _hair(m: MeshBuilder, style: str, hair: Color) -> None:
+    top = HEAD_Z + 0.02
+    if style == "curly":
+        m.sphere(0, -0.02, top + 0.03, 0.155, hair, rings=5, sides=10)
+        return
+    m.sphere(0, -0.025, top + 0.015, 0.14, hair, rings=5, sides=10)  # the cap, a bit back and up
+    m.box(0, 0.075, HEAD_Z + 0.08, 0.24, 0.06, 0.06, hair)  # fringe
+    if style == "long":
+        m.box(0, -0.08, HEAD_Z - 0.2, 0.28, 0.07, 0.3, hair)
+        for side in (-1, 1):
+            m.box(side * 0.125, -0.01, HEAD_Z - 0.12, 0.04, 0.16, 0.22, hair)
+    elif style == "bun":
+        m.sphere(0, -0.15, HEAD_Z + 0.06, 0.065, hair, rings=4, sides=8)

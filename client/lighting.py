@@ -42,6 +42,8 @@ from cybercollege.worlds import Room, World, geometry
 LOOKS = os.environ.get("CYBERCOLLEGE_LOOKS", "new")
 """"new" or "old" (read when a view is built)."""
 SHADOW_SIZE = 1024
+LOOKS_TAG = "looks"
+"""An avatar's root has this tag set to "figure" (the sun's shadow camera draws it with its pose)."""
 SHADOW_MASK = BitMask32.bit(5)
 """Nodes hidden from the sun's shadow camera (name tags, markers, signs) hide this bit."""
 SUN_HPR = (-35.0, -50.0, 0.0)
@@ -127,6 +129,40 @@ void main() { o_color = vec4(1.0); }
 """
 
 
+def _posed(vertex: str) -> str:
+    """``vertex`` with the avatar's pose applied first (client/figures.py POSE_GLSL)."""
+    from cybercollege.client.figures import POSE_GLSL
+
+    head, body = vertex.split("void main() {", 1)
+    prologue = """
+    vec3 posed = p3d_Vertex.xyz;
+    vec3 posed_normal = p3d_Normal;
+    pose(posed, posed_normal);
+    vec4 vertex = vec4(posed, 1.0);"""
+    body = body.replace("p3d_Vertex", "vertex").replace("p3d_Normal)", "posed_normal)")
+    return head + POSE_GLSL + "void main() {" + prologue + body
+
+
+FIGURE_DEPTH_VERTEX = """#version 130
+uniform mat4 p3d_ModelViewProjectionMatrix;
+in vec4 p3d_Vertex;
+in vec3 p3d_Normal;
+void main() { gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex; }
+"""
+
+
+@cache
+def figure_shader() -> Shader:
+    """The avatars' shader: the world's, with the pose applied in the vertex shader."""
+    return Shader.make(Shader.SL_GLSL, _posed(VERTEX), FRAGMENT)
+
+
+@cache
+def figure_depth_shader() -> Shader:
+    """The avatars in the sun's shadow camera: posed, so that a seated pupil's shadow sits too."""
+    return Shader.make(Shader.SL_GLSL, _posed(FIGURE_DEPTH_VERTEX), DEPTH_FRAGMENT)
+
+
 @cache
 def lit_shader() -> Shader:
     """The world's shader: sun with shadow, ambient, detail texture by material."""
@@ -174,6 +210,8 @@ class Daylight:
         sun.set_shadow_caster(True, SHADOW_SIZE, SHADOW_SIZE)
         sun.set_camera_mask(SHADOW_MASK)
         sun.set_initial_state(RenderState.make(ShaderAttrib.make(depth_shader(), 100)))
+        sun.set_tag_state_key(LOOKS_TAG)  # avatars (tagged "figure") cast posed shadows
+        sun.set_tag_state("figure", RenderState.make(ShaderAttrib.make(figure_depth_shader(), 101)))
         lens = OrthographicLens()
         lens.set_film_size(20, 20)
         lens.set_near_far(0.0, 14.0)
