@@ -19,6 +19,7 @@ from cybercollege.client.boards import BoardLayer
 from cybercollege.client.walker import Walker
 from cybercollege.protocol.messages import Anim, Appear, Correction, Frame, Room, Vanish
 from cybercollege.protocol.quantize import from_cm, heading_from_wire
+from cybercollege.protocol.teacher import RoomState
 
 SEND_INTERVAL = 0.05  # seconds between MOVE messages while moving (20 Hz)
 CAMERA_DISTANCE = 4.0
@@ -69,6 +70,7 @@ class WorldView:
         if self.me is None:
             self.me = AvatarView(self.root, me, name, role)
             self.me.tag.hide()
+            self.layer.me = self.me  # marked too (spotlight, speaking)
         self.me.set_anim(Anim.IDLE)
         self._enter_room(room, x, y, heading)
 
@@ -117,6 +119,8 @@ class WorldView:
             self.boards.event(msg, self.board_state())
         elif kind is Room and self.me is not None:
             self._enter_room(msg.room, from_cm(msg.x), from_cm(msg.y), heading_from_wire(msg.heading))
+        elif kind is RoomState:
+            self.layer.set_spotlight(msg.spotlight)
         elif kind is Correction and self.walker is not None:
             w = self.walker
             w.place(w.room, from_cm(msg.x), from_cm(msg.y), heading_from_wire(msg.heading))
