@@ -1,16 +1,21 @@
 """Scripted avatars that walk the college over real WebSockets: for demos, tests and the benchmark.
 
-``python -m benchmarks.bot --count N`` logs N demo users in (``bot-1``...), and each walks between random
-points of its room, sometimes goes through a door, and sometimes says something.
+``python -m benchmarks.bot --count N`` (or ``cybercollege bot`` from a checkout) logs N demo users in (``bot-1``...),
+and each walks between random points of its room, sometimes goes through a door, and sometimes says something.
+It says what it does: a line at the start (how many, which server, how long), a line a minute (``--every``) with
+counts, a summary at the end. Ctrl+C or SIGTERM stops it: every bot says BYE and its avatar leaves at once.
+SIGKILL cannot be caught: the server then keeps the avatars for its resume grace period (``resume_grace``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import math
 import random
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +46,12 @@ class Probe:
     bytes: int = 0
     corrections: int = 0
     errors: int = 0
+    connected: int = 0
+    """Bots in the world now."""
+    moves: int = 0
+    doors: int = 0
+    said: int = 0
+    failed: int = 0
 
     def expire(self, older_than: float) -> None:
         for key in [k for k, t in self.sent.items() if t < older_than]:
@@ -76,23 +87,31 @@ class Bot:
         self.seq = 0
         self.chats: list[Chat] = []
 
-    async def run(self, http: aiohttp.ClientSession, duration: float) -> None:
+    async def run(self, http: aiohttp.ClientSession, duration: float, stop: asyncio.Event | None = None) -> None:
+        """Walk for ``duration`` seconds, or until ``stop`` is set; then leave (BYE)."""
+        stop = stop or asyncio.Event()
         token, refresh_token = await fetch_demo_tokens(http, self.options.url, self.login)
+        if stop.is_set():
+            return
         self.conn = conn = WorldConnection(  # a bot may run for hours: it renews its token as the client does
             http, self.options.url, token, client="cybercollege-bot",
             refresh=refresher(http, self.options.url, refresh_token),
         )  # fmt: skip
         conn.mirror.listeners.append(self._on_message)
+        inside = False
         try:
             welcome = await conn.connect()
+            self.probe.connected += 1
+            inside = True
             self.avatar_id, self.room_id = welcome.you.id, welcome.room
             self.x, self.y = welcome.you.x / 100, welcome.you.y / 100
-            await self._walk(conn, time.monotonic() + duration)
+            await self._walk(conn, time.monotonic() + duration, stop)
         finally:
             self.probe.frames += conn.received
             self.probe.bytes += conn.received_bytes
             self.probe.errors += conn.protocol.invalid
-            await conn.close()
+            await conn.close()  # BYE: the avatar leaves now, not after the server's resume grace period
+            self.probe.connected -= inside
 
     def _on_message(self, msg: Any) -> None:
         """A mirror listener: each message, a FRAME's events before the FRAME."""
@@ -114,11 +133,11 @@ class Bot:
         elif isinstance(msg, Chat):
             self.chats.append(msg)
 
-    async def _walk(self, conn: WorldConnection, until: float) -> None:
+    async def _walk(self, conn: WorldConnection, until: float, stop: asyncio.Event) -> None:
         period = 1.0 / self.options.move_hz
         await asyncio.sleep(self.rng.random() * period)  # spread bots over the tick
         target = self._pick_target()
-        while time.monotonic() < until and not conn.closed:
+        while time.monotonic() < until and not conn.closed and not stop.is_set():
             if target is None or math.hypot(target[0] - self.x, target[1] - self.y) < 0.2:
                 await self._arrived(conn, target)
                 target = self._pick_target()
@@ -140,13 +159,16 @@ class Bot:
         xq, yq = to_cm(self.x), to_cm(self.y)
         self.probe.sent[(self.avatar_id, xq, yq)] = time.monotonic()
         await conn.send(Move(self.seq, xq, yq, heading_to_wire(self.heading), anim))
+        self.probe.moves += 1
 
     async def _arrived(self, conn: WorldConnection, target: tuple[float, float, str | None] | None) -> None:
         if target is not None and target[2] is not None:
             await conn.use_door(target[2])
+            self.probe.doors += 1
             await asyncio.sleep(0.2)
         elif self.options.chat_chance and self.rng.random() < self.options.chat_chance:
             await conn.say(self.rng.choice(PHRASES))
+            self.probe.said += 1
         await self._send_move(conn, anim=0)
         await asyncio.sleep(self.rng.uniform(0.0, 0.5))
 
@@ -176,10 +198,14 @@ async def run_bots(
     first: int = 1,
     seed: int = 1,
     on_start: Callable[[list[Bot]], None] | None = None,
+    stop: asyncio.Event | None = None,
+    probe: Probe | None = None,
 ) -> tuple[list[Bot], Probe]:
-    """Run ``count`` bots for ``duration`` seconds; returns them and what they measured."""
+    """Run ``count`` bots for ``duration`` seconds (or until ``stop`` is set); returns them and what they measured
+    (in ``probe``, if given, as they go)."""
     world = world or worlds.load_world(worlds.default_world_path())
-    probe = Probe()
+    stop = stop or asyncio.Event()
+    probe = probe or Probe()
     rng = random.Random(seed)
     bots = [Bot(f"bot-{first + i}", world, options, probe, random.Random(rng.random())) for i in range(count)]
     connector = aiohttp.TCPConnector(limit=0)
@@ -189,12 +215,15 @@ async def run_bots(
             on_start(bots)
         tasks = []
         for i, bot in enumerate(bots):
-            tasks.append(asyncio.create_task(bot.run(http, duration)))
+            if stop.is_set():
+                break
+            tasks.append(asyncio.create_task(bot.run(http, duration, stop)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)  # do not stampede the handshake
         results = await asyncio.gather(*tasks, return_exceptions=True)
         janitor.cancel()
     failures = [r for r in results if isinstance(r, BaseException)]
+    probe.failed = len(failures)
     if failures:
         log.warning("%d bots failed; first: %r", len(failures), failures[0])
     return bots, probe
@@ -214,17 +243,67 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bot", description=main.__doc__)
     parser.add_argument("--count", type=int, default=10, help="how many bots (default 10)")
     parser.add_argument("--url", default="http://127.0.0.1:8765", help="server URL")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds to run (default 60)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds to run (default 60; 0: until stopped)")
     parser.add_argument("--chat", type=float, default=0.05, help="chance to say something at each stop")
     parser.add_argument("--first", type=int, default=1, help="number of the first bot login (bot-N)")
     parser.add_argument("--world", type=Path, default=None, help="world directory (default: the college)")
+    parser.add_argument("--every", type=float, default=60.0, help="seconds between two progress lines (default 60)")
     args = parser.parse_args(argv)
     logs.setup()
-    world = worlds.load_world(args.world or worlds.default_world_path())
-    options = BotOptions(url=args.url.rstrip("/"), chat_chance=args.chat)
-    bots, probe = asyncio.run(run_bots(args.count, args.duration, options, world, first=args.first))
-    print(f"{len(bots)} bots ran {args.duration:.0f} s: {probe.frames} frames, {probe.bytes} bytes received")
-    return 0
+    try:
+        world = worlds.load_world(args.world or worlds.default_world_path())
+        options = BotOptions(url=args.url.rstrip("/"), chat_chance=args.chat)
+        return asyncio.run(_run(args, world, options))
+    except KeyboardInterrupt:  # before the bots started (or on Windows): nobody is left in the world
+        say("stopped")
+        return 130
+
+
+async def _run(args: argparse.Namespace, world: worlds.World, options: BotOptions) -> int:
+    """The command: the bots, a progress line every ``args.every`` seconds, and a clean exit on SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    stopped_by: list[str] = []
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stopping(sig: signal.Signals) -> None:
+        say(f"{sig.name}: every bot says BYE and leaves (again to stop at once)")
+        stopped_by.append(sig.name)
+        stop.set()
+        for other in signals:  # a second signal does what it does by default
+            loop.remove_signal_handler(other)
+
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C cancels asyncio.run instead
+            loop.add_signal_handler(sig, stopping, sig)
+    duration = args.duration if args.duration > 0 else math.inf
+    how_long = f"for {args.duration:.0f} s" if args.duration > 0 else "until stopped"
+    say(f"{args.count} bots (bot-{args.first}…bot-{args.first + args.count - 1}) → {options.url}, {how_long}; "
+        "Ctrl+C or SIGTERM: they leave at once")  # fmt: skip
+    started = time.monotonic()
+    probe = Probe()
+    progress = asyncio.create_task(_progress(args.every, started, probe))
+    try:
+        bots, _ = await run_bots(args.count, duration, options, world, first=args.first, stop=stop, probe=probe)
+    finally:
+        progress.cancel()
+    elapsed = time.monotonic() - started
+    why = f"stopped by {stopped_by[0]}" if stopped_by else "time is up"
+    say(f"done ({why}) after {elapsed:.0f} s: {len(bots)} bots, {probe.moves} moves, {probe.doors} doors, "
+        f"{probe.said} chat lines sent; {probe.frames} frames, {probe.bytes} bytes received; {probe.corrections} "
+        f"corrections, {probe.failed} bots failed; all have left")  # fmt: skip
+    return 1 if probe.failed == len(bots) and bots else 0
+
+
+async def _progress(every: float, started: float, probe: Probe) -> None:
+    while True:
+        await asyncio.sleep(every)
+        say(f"{time.monotonic() - started:.0f} s: {probe.connected} bots in the world, {probe.moves} moves, "
+            f"{probe.doors} doors, {probe.said} chat lines sent, {probe.corrections} corrections")  # fmt: skip
+
+
+def say(line: str) -> None:
+    print(f"[bots] {line}", flush=True)
 
 
 if __name__ == "__main__":

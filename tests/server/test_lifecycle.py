@@ -173,7 +173,7 @@ async def test_bot_command_walks_bots(tmp_path: Path) -> None:
             timeout=60,
         )
         assert result.returncode == 0, result.stderr
-        assert "5 bots ran" in result.stdout
+        assert "[bots] done (time is up)" in result.stdout and ": 5 bots," in result.stdout
         async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as r:
             text = await r.text()
         moves = next(float(x.split()[1]) for x in text.splitlines() if x.startswith("cybercollege_messages_in_total"))
