@@ -1,5 +1,7 @@
-"""The ``cybercollege`` command: serve, ent, user export|forget|disable|enable, world check, client. (Bots and
-benchmarks are not part of the product: ``python -m benchmarks.bot``, ``python -m benchmarks.world_bench``.)"""
+"""The ``cybercollege`` command: serve, ent, user export|forget|disable|enable, world check, client, bot. (Bots and
+benchmarks are not part of the product: ``cybercollege bot`` runs ``benchmarks/bot.py`` from a checkout only.)
+
+Its help is in the user's language (French by default; LANG, LC_ALL...: server/edge/cli_text.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cybercollege.server.config import Settings
-from cybercollege.server.edge import ent_commands
+from cybercollege.server.edge import cli_text, ent_commands
 
 if TYPE_CHECKING:
     from cybercollege.server.persistence import Erased
@@ -23,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASS_THROUGH:  # their own parsers take every option that follows
         return PASS_THROUGH[argv[0]](argv[1:])
-    args = build_parser().parse_args(argv)
+    lang = cli_text.language()
+    with cli_text.argparse_language(lang):
+        args = build_parser(lang).parse_args(argv)
     if args.command == "serve":
         return _serve(args)
     if args.command == "ent":
@@ -37,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every subcommand but the pass-through one (``client``)."""
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The parser of every subcommand but the pass-through ones (``client``, ``bot``), its help in ``lang``
+    (call it inside ``cli_text.argparse_language(lang)`` for argparse's own words)."""
     parser = argparse.ArgumentParser(prog="cybercollege", description="Cybercollège: the virtual college server")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -57,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     client = sub.add_parser("client", help="run the Panda3D desktop client")
     client.add_argument("args", nargs=argparse.REMAINDER, help="client arguments (see cybercollege client --help)")
+    bot = sub.add_parser("bot", help="scripted demo pupils who walk the college (from a checkout: benchmarks/bot.py)")
+    bot.add_argument("args", nargs=argparse.REMAINDER, help="bot arguments (see cybercollege bot --help)")
+    options = {name: (f"CYBERCOLLEGE_{name.upper()}", "" if f.default in ("", None) else str(f.default))
+               for name, f in Settings.model_fields.items()}  # fmt: skip
+    cli_text.localise(parser, lang, options)
     return parser
 
 
@@ -70,7 +80,24 @@ def _client(argv: list[str]) -> int:
     return client_app.main(argv)
 
 
-PASS_THROUGH = {"client": _client}
+def _bot(argv: list[str]) -> int:
+    """``cybercollege bot``: ``benchmarks/bot.py`` of the checkout this package is installed from (editable)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "benchmarks" / "bot.py").is_file():
+        why = cli_text.translate(
+            "the bots are not installed with the product: run them from a checkout of the repository",
+            cli_text.language(),
+        )
+        print(f"cybercollege bot: {why} (python -m benchmarks.bot)", file=sys.stderr)
+        return 2
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    from benchmarks import bot
+
+    return bot.main(argv)
+
+
+PASS_THROUGH = {"client": _client, "bot": _bot}
 
 
 # --- cybercollege user export | forget ----------------------------------------------------------------------
