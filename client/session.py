@@ -271,6 +271,8 @@ class Session:
                                      where=lambda: (view.walker.x, view.walker.y) if view.walker else None,
                                      ring=self.hud.ring if self.hud is not None else None)
         self.conference.world = view.world  # the rooms a host may include in the conference
+        media = self.conference.media
+        view.layer.speaking = lambda: media.speaking() if media.joined else ()  # waves above their heads
 
     def _stop_conference(self) -> None:
         if self.conference is not None:
