@@ -42,6 +42,15 @@ SEND_HZ = 60.0
 MIN_STEP = 6
 """Board units the mouse must move before a new point is taken."""
 TEACHER_ROLES = ("teacher", "staff")
+READABLE_TEXT = 460
+"""A text's letter size (board units) with the finest pen: from the farthest seat of salle 103, about 8 m
+from its board, its capitals are at least 12 pixels high at 1280×720 (tests/client/test_board_text.py)."""
+
+
+def text_size(width: int) -> int:
+    """The letter size of a text written with a pen of ``width``: readable from the back row, larger with
+    a thicker pen."""
+    return min(MAX_WIDTH, READABLE_TEXT + 2 * width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,8 @@ class Pen(DirectObject):
         self.writing = False
         """The text tool: a click places the text, ``on_text()`` asks for it, :meth:`write` sends it."""
         self.text_at: tuple[str, int, int, int] | None = None
+        self.text_screen = (0.0, 0.0)
+        """Where the text tool was clicked on the window (-1..1 both ways): its input box goes there."""
         self.on_text: Callable[[], None] = lambda: None
         self.answering: tuple[int, str] | None = None
         """(question, board) while a question is open to me: I draw on my private answer layer."""
@@ -165,6 +176,7 @@ class Pen(DirectObject):
         if self.writing:
             state = self.boards().get(self.board)
             self.text_at = (self.board, hit[1], hit[2], state.page if state is not None else 0)
+            self.text_screen = (mx, my)
             self.on_text()
         elif self.shape is not None:
             self.corner = self.end = (hit[1], hit[2])
@@ -237,13 +249,13 @@ class Pen(DirectObject):
                                 [x0, y0, x1, y1]))
 
     def write(self, text: str) -> bool:
-        """The text for the point clicked last (``WRITE_TEXT``); its letters are as high as 4 widths."""
+        """The text for the point clicked last (``WRITE_TEXT``), at :func:`text_size`."""
         text = " ".join(text.split())[:MAX_TEXT_CHARS]
         if self.text_at is None or not text or not text.isprintable():
             return False
         board, x, y, page = self.text_at
         self.text_at = None
-        size = min(MAX_WIDTH, max(60, self.width * 4))
+        size = text_size(self.width)
         if not self._answer(2, 0, size, [x, y], text):
             self.send(WriteText(board, self.new_cid(), page, self.colour, size, x, y, text))
         return True

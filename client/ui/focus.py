@@ -1,19 +1,32 @@
 """Keyboard navigation for DirectGUI: Tab / Shift+Tab move the focus, Enter or Space activates it.
 
-While a text field has the keyboard focus (:func:`typing`), every key is the field's: Enter and Space
-press no button, and the world's shortcuts and movement keys (client/controls.py) do nothing.
+One focus model: while a text field has the keyboard focus, or a modal dialog is open (:func:`typing`), every
+key is theirs: Enter and Space press no button behind them, and the world's shortcuts and movement keys
+(client/controls.py, :func:`unless_typing`) do nothing. Escape leaves the field. Every field scrolls
+sideways as one types (Panda3D's overflow mode) and takes up to its limit, shown by a counter near the end.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+
 from direct.gui.DirectGui import DirectButton, DirectEntry
+from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.DirectObject import DirectObject
-from panda3d.core import ClockObject, NodePath, PGEntry, PGItem
+from panda3d.core import ClockObject, NodePath, PGEntry, PGItem, TextNode
 
 from cybercollege.client import style
 
 HIGHLIGHT = (0.93, 0.55, 0.1, 1.0)
 FIELD = (0.9, 0.93, 0.97, 1.0)
+FIELD_LIMIT = 500
+"""Characters a field takes unless told otherwise: the protocol's longest text (chat, board text, questions)."""
+COUNTER_FROM = 0.8
+"""The counter shows once a field holds this share of its limit (red at the limit: no more is taken)."""
+FULL = (1.0, 0.45, 0.4, 1.0)
+_modal: list[object] = []
+"""The open modal dialogs (their Tab rings), newest last: they take the keys from the world and other rings."""
 
 
 def focused_entry() -> PGEntry | None:
@@ -28,8 +41,19 @@ def focused_entry() -> PGEntry | None:
 
 
 def typing() -> bool:
-    """A text field has the keyboard focus: no key may reach a button, a shortcut or the avatar."""
-    return focused_entry() is not None
+    """A text field has the keyboard focus, or a modal dialog is open: no key may reach a button behind it, a
+    shortcut or the avatar."""
+    return focused_entry() is not None or bool(_modal)
+
+
+def unless_typing(action: Callable[..., object]) -> Callable[..., None]:
+    """A shortcut (F2, M, Ctrl+Z...) that does nothing while a field or a dialog has the keys."""
+
+    def shortcut(*args: object) -> None:
+        if not typing():
+            action(*args)
+
+    return shortcut
 
 
 def blur() -> None:
@@ -42,8 +66,12 @@ def blur() -> None:
 class FocusRing(DirectObject):
     """The widgets of one screen in Tab order; the focused one is outlined."""
 
-    def __init__(self) -> None:
+    def __init__(self, modal: bool = False) -> None:
+        """``modal``: a dialog's ring, which takes the keys until :meth:`destroy` (the others wait)."""
         super().__init__()
+        self.modal = modal
+        if modal:
+            _modal.append(self)
         self.widgets: list = []
         self.index = -1
         self.pressed_frame = -1
@@ -56,8 +84,12 @@ class FocusRing(DirectObject):
     def add(self, widget) -> None:
         self.widgets.append(widget)
 
+    def waiting(self) -> bool:
+        """A modal dialog above this ring has the keys."""
+        return bool(_modal) and _modal[-1] is not self
+
     def move(self, step: int) -> None:
-        if not self.widgets:
+        if not self.widgets or self.waiting():
             return
         self._follow_click()
         self._show(False)
@@ -102,7 +134,7 @@ class FocusRing(DirectObject):
 
     def activate(self, space: bool = False) -> None:
         """Enter / Space press the focused button, unless a text field has the keys (its own Enter)."""
-        if typing():
+        if focused_entry() is not None or self.waiting():
             return
         widget = self.current
         if isinstance(widget, DirectButton) and widget["command"]:
@@ -123,6 +155,8 @@ class FocusRing(DirectObject):
     def destroy(self) -> None:
         self.ignore_all()
         self.widgets.clear()
+        if self in _modal:
+            _modal.remove(self)
 
 
 def button(parent, text: str, command, pos: tuple[float, float], width: float = 0.5, scale: float = 0.055,
@@ -139,11 +173,53 @@ def button(parent, text: str, command, pos: tuple[float, float], width: float = 
 
 
 def entry(parent, pos: tuple[float, float], width: float, initial: str = "", command=None,
-          scale: float = 0.05, ring: FocusRing | None = None, obscured: bool = False) -> DirectEntry:
-    """A one-line text field ``width`` aspect2d units wide."""
+          scale: float = 0.05, ring: FocusRing | None = None, obscured: bool = False,
+          limit: int = FIELD_LIMIT) -> DirectEntry:
+    """A one-line text field ``width`` aspect2d units wide that scrolls sideways as one types and takes up to
+    ``limit`` characters (a counter shows near the limit)."""
     e = DirectEntry(parent=parent, initialText=initial, pos=(pos[0], 0, pos[1]), scale=scale,
-                    width=width / scale, numLines=1, command=command, focus=0, obscured=obscured,
+                    width=width / scale, numLines=1, command=command, focus=0, obscured=obscured, overflow=1,
                     frameColor=FIELD, relief=2, borderWidth=(0.1, 0.1), text_fg=style.TEXT_DARK)
+    e.guiItem.set_max_chars(limit)
+    Counter(e, limit)
     if ring is not None:
         ring.add(e)
     return e
+
+
+class Counter:
+    """``450/500`` above the right end of a field once it is nearly full; red when it takes no more."""
+
+    def __init__(self, field: DirectEntry, limit: int) -> None:
+        self.field, self.limit = field, limit
+        self.text = OnscreenText(parent=field, text="", pos=(field["width"], 1.05), scale=0.7,
+                                 fg=style.TEXT, align=TextNode.A_right, mayChange=True)
+        self.shown = ""
+        field.setPythonTag("counter", self)
+        _counters.add(self)
+        if not _counters_task:
+            from direct.showbase import ShowBaseGlobal
+
+            _counters_task.append(ShowBaseGlobal.base.taskMgr.add(_follow_counters, "field-counters", sort=50))
+
+    def follow(self) -> None:
+        n = self.field.guiItem.get_num_characters()
+        text = f"{n}/{self.limit}" if n >= self.limit * COUNTER_FROM else ""
+        if text != self.shown:
+            self.shown = text
+            self.text.setText(text)
+            self.text.setFg(FULL if n >= self.limit else style.TEXT)
+
+
+_counters: weakref.WeakSet[Counter] = weakref.WeakSet()
+_counters_task: list = []
+
+
+def _follow_counters(task):
+    """Once a frame: each live field's counter follows what it holds."""
+    for counter in list(_counters):
+        if getattr(counter.field, "guiItem", None) is None or counter.field.is_empty():
+            _counters.discard(counter)
+        else:
+            counter.follow()
+    return task.cont

@@ -15,6 +15,7 @@ from cybercollege.client.ui import focus
 from cybercollege.client.ui.focus import FocusRing, button, entry
 from cybercollege.client.ui.layout import Rect, column
 from cybercollege.client.ui.people import PeopleList, Person, Powers
+from cybercollege.protocol.limits import MAX_CHAT_CHARS
 
 CHAT_LINES = 9
 CHAT_BOTTOM = 0.16  # baseline of the newest chat line
@@ -81,7 +82,8 @@ class Hud:
                      TextNode.A_right)
         hint.setText(tr("chat_hint"))
         self.chat = _text(panel, (0.04, CHAT_BOTTOM), 0.038, wrap=31)
-        self.entry = entry(panel, (0.03, 0.075), 1.19, "", self._send, scale=0.04, ring=self.ring)
+        self.entry = entry(panel, (0.03, 0.075), 1.19, "", self._send, scale=0.04, ring=self.ring,
+                           limit=MAX_CHAT_CHARS)
 
     def _buttons(self, base, on_hand, on_sit, on_menu) -> None:
         self.buttons_root = base.a2dBottomRight.attach_new_node("hud-buttons")

@@ -15,7 +15,7 @@ from cybercollege.client import style
 from cybercollege.client.drawing import Pen
 from cybercollege.client.i18n import tr
 from cybercollege.client.ui.focus import FocusRing, button, entry, typing
-from cybercollege.protocol.whiteboard import Shape, Tool
+from cybercollege.protocol.whiteboard import MAX_TEXT_CHARS, Shape, Tool
 
 TOOLS = (("tool_pen", Tool.PEN), ("tool_highlighter", Tool.HIGHLIGHTER), ("tool_eraser", Tool.ERASER))
 SHAPES = (("shape_line", Shape.LINE), ("shape_arrow", Shape.ARROW), ("shape_rect", Shape.RECTANGLE),
@@ -27,6 +27,8 @@ CHECK_SECONDS = 0.25
 BUTTON = 0.25  # width of a button, aspect2d units
 ROW = 0.065
 TOP = -0.27
+TEXT_BOX = 1.0
+"""The text tool's input box (aspect2d units), where the board was clicked; longer text scrolls in it."""
 
 
 def _swatch(rgb: int) -> tuple[float, float, float, float]:
@@ -51,9 +53,7 @@ class Toolbar(DirectObject):
         if pen.teacher:
             actions.append(("clear_page", pen.clear_page, (), style.ERROR))
         self._column(0.05 + BUTTON * 1.5, [(key, self._set, ("width", w), style.ACCENT) for key, w in WIDTHS] + actions)
-        rows = len(TOOLS) + len(SHAPES) + 1 + len(COLOURS)
-        self.text_entry = entry(self.root, (0.03, TOP - rows * ROW - 0.01), 2 * BUTTON + 0.02, "", self._write,
-                                scale=0.035)
+        self.text_entry = entry(base.aspect2d, (0, 0), TEXT_BOX, "", self._write, scale=0.045, limit=MAX_TEXT_CHARS)
         self.text_entry.hide()
         pen.on_text = self.ask_text
         self.accept("escape", self.close_text)
@@ -84,6 +84,10 @@ class Toolbar(DirectObject):
     def ask_text(self) -> None:
         """The text tool clicked on the board: type the text (Enter writes it, Escape gives up)."""
         self.text_entry.enterText("")
+        mx, my = self.pen.text_screen  # where the board was clicked: the box's left end, just below
+        ratio = self.base.getAspectRatio()
+        x = max(-ratio + 0.02, min(ratio - TEXT_BOX - 0.02, mx * ratio))
+        self.text_entry.set_pos(x, 0, max(-0.95, min(0.9, my - 0.03)))
         self.text_entry.show()
         if self.text_entry not in self.ring.widgets:
             self.ring.add(self.text_entry)
