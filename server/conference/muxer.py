@@ -2,10 +2,11 @@
 
 The event loop never touches the files. :class:`Muxer` puts each message (bytes and integers, no av objects)
 on a queue that a writer thread sends in batches; the process (:func:`_serve`) creates, opens, writes and
-closes the files with PyAV, which it imports only after setting the sandbox's limits (``RLIMIT_AS``, no core
-file, ``nice``; docs/adr/0010-sandbox.md). The frames waiting are bounded in bytes (``queue_bytes``): a frame
-that does not fit is refused, and the recording fails the take it belongs to (a stalled disk or a stopped
-muxer never blocks the loop nor grows the world's memory). Opening and closing are never refused.
+closes the files with PyAV, under the sandbox's limits (``RLIMIT_AS``, no core file, ``nice``; set before it
+reads its first message; docs/adr/0010-sandbox.md). The frames waiting are bounded in bytes
+(``queue_bytes``): a frame that does not fit is refused, and the recording fails the take it belongs to (a
+stalled disk or a stopped muxer never blocks the loop nor grows the world's memory). Opening and closing are
+never refused.
 
 When the process ends before it has closed every file (killed, crashed, out of memory), every take it had
 open fails with the reason, logged once; the world is not touched. After :meth:`Muxer.finish`, the process
@@ -215,7 +216,7 @@ class Muxer:
 
 
 def _serve(conn: Connection, memory_mb: int, nice: int) -> None:
-    """The muxer process: set its limits, load PyAV, then handle messages until ``finish`` or the pipe closes."""
+    """The muxer process: set its limits, then handle messages until ``finish`` or the pipe closes."""
     limit_self(memory_mb, nice)
     files: _Files | None = None
     try:
@@ -235,7 +236,8 @@ def _serve(conn: Connection, memory_mb: int, nice: int) -> None:
             if answers:
                 _tell(conn, answers)
     except (MemoryError, ImportError) as exc:  # a library that no longer maps is out of address space too
-        _tell(conn, [("lost", 0, f"out of memory within {memory_mb} MiB: {type(exc).__name__}: {exc}")])
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _tell(conn, [("lost", 0, f"out of memory within {memory_mb} MiB: {error}")])
         raise SystemExit(1) from None
     finally:
         for take in list(files.containers if files is not None else ()):
@@ -252,7 +254,7 @@ class _Files:
     """The open files of one muxer process, by take."""
 
     def __init__(self) -> None:
-        import av  # here, under the process's memory limit
+        import av  # (already loaded with the package; a submodule may load later, under the limit)
 
         self.av = av
         self.containers: dict[int, Any] = {}

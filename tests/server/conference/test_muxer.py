@@ -154,14 +154,39 @@ async def test_the_muxer_writes_what_the_world_process_wrote(tmp_path: Path) -> 
     assert meta["stopped_at"] is not None
 
 
-async def test_a_muxer_past_its_memory_limit_fails_the_take(tmp_path: Path) -> None:
-    recording, forwarders = recording_of(tmp_path / "recording", limits=Limits(memory_mb=200))
+def address_space_mib(pid: int) -> int:
+    """A process's peak address space (what ``RLIMIT_AS`` bounds), MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmPeak:")[1].split()[0]) // 1024
+
+
+async def opened(recording: Recording, forwarders: dict[Kind, Forwarder], frames: list[Frame]) -> Take:
+    """Push ``frames``; returns the take once the muxer has created its file."""
     take = take_of(recording)
-    for _ in push(forwarders, encoded(seconds=1.0)):
+    for _ in push(forwarders, frames):
+        pass
+    await until(lambda: take.path.exists() or take.failed, "the file created")
+    return take
+
+
+async def test_a_muxer_past_its_memory_limit_fails_the_take(tmp_path: Path) -> None:
+    frames = encoded(seconds=1.0)
+    probe, forwarders = recording_of(tmp_path / "probe")
+    await opened(probe, forwarders, frames)
+    assert probe.muxer.pid is not None
+    needs = address_space_mib(probe.muxer.pid)  # what a muxer with a file open uses, without a big frame
+    probe.stop()
+    await until(probe.finished.done, "the probe finished")
+
+    limit = needs + 32
+    recording, forwarders = recording_of(tmp_path / "recording", limits=Limits(memory_mb=limit), queue_bytes=1 << 30)
+    take = await opened(recording, forwarders, frames)
+    assert not take.failed
+    huge = (Kind.VIDEO, b"\x01" + bytes(64 << 20), frames[-1][2] + 90000)  # a 64 MiB frame: past the limit
+    for _ in push(forwarders, [huge]):
         pass
     await until(lambda: take.failed, "the take failed")
-    assert take.failure is not None and take.failure.startswith("the muxer process ended (")
-    assert "out of memory within 200 MiB" in take.failure, take.failure  # PyAV loads under the limit
+    assert take.failure == f"the muxer process ended (out of memory within {limit} MiB: MemoryError)", take.failure
     recording.stop()
     await until(recording.finished.done, "the recording finished")
     (entry,) = json.loads((tmp_path / "recording" / METADATA).read_text())["files"]
