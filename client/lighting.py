@@ -224,7 +224,10 @@ class Daylight:
         self.task = base.taskMgr.add(self._follow, "daylight-follow", sort=45)
 
     def _follow(self, task):
-        """Every 10th frame: aim the shadow camera at the room the camera is in (the first frame at once)."""
+        """Every 10th frame: aim the shadow camera at the room the camera is in (the first frame at once);
+        ends with the view."""
+        if self.root.is_empty() or self.sun.is_empty():
+            return task.done
         if task.frame % 10 == 0:
             pos = self.base.camera.get_pos(self.root)
             room = self.room

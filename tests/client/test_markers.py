@@ -1,0 +1,121 @@
+"""Markers above heads (new looks): the teacher's spotlight, a raised hand, and speaking, seen in 3D.
+
+The spotlight is set by a teacher through the server (``SPOTLIGHT``); the pupil's own client and another
+pupil's both show the gold star above her and the ring at her feet, inside the frame (screenshots in
+var/journeys/<test>/). A raised hand is the H key: the arm goes up (the pose the shader blends to) and a
+hand icon shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from panda3d.core import NodePath, Point2, Point3
+
+from cybercollege.client import figures
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.protocol.teacher import Spotlight
+from tests.client.helpers import until
+from tests.client.sessions import in_room, in_world, start, stop
+
+ROOT = Path(__file__).resolve().parents[2]
+ROOM = "salle-103"
+
+
+def shots(name: str) -> Path:
+    folder = ROOT / "var" / "journeys" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def on_screen(base, np: NodePath) -> bool:
+    """``np``'s origin projects inside the window."""
+    p = base.cam.get_relative_point(np, Point3(0, 0, 0))
+    film = Point2()
+    return bool(base.camLens.project(p, film)) and -1 < film.x < 1 and -1 < film.y < 1
+
+
+def shown(np: NodePath | None) -> bool:
+    return np is not None and not np.is_empty() and not np.is_hidden() and np.has_parent()
+
+
+async def connect(http, server, login: str) -> WorldConnection:
+    conn = WorldConnection(http, server.url, await fetch_demo_token(http, server.url, login))
+    await conn.connect()
+    return conn
+
+
+async def test_the_spotlight_shows_above_the_pupil_in_her_view_and_in_the_others(base, server, http, driver,
+                                                                                 tmp_path):
+    world, folder = server.world, shots("test_spotlight_markers")
+    teacher = await connect(http, server, "mme.durand")
+    lea = await connect(http, server, "lea.martin")
+    world.move_to(world.avatars[teacher.mirror.me], world.rooms[ROOM], (36.0, 12.5, 270.0))
+    world.move_to(world.avatars[lea.mirror.me], world.rooms[ROOM], (38.0, 13.6, 90.0))
+    # Hugo's client, at the back of the class facing the board: Léa stands between him and the board.
+    session, task = await start(base, http, driver, server.url, "hugo.moreau", tmp_path)
+    try:
+        await in_world(session)
+        world.move_to(world.avatars[session.conn.mirror.me], world.rooms[ROOM], (41.5, 15.0, 90.0))
+        await in_room(session, driver, ROOM)
+        lea_id = lea.mirror.me
+        await until(lambda: lea_id in session.view.layer.views, what="Léa drawn in Hugo's view")
+        await teacher.send(Spotlight(lea_id))
+        await until(lambda: session.conn.mirror.room_state is not None
+                    and session.conn.mirror.room_state.spotlight == lea_id, what="the spotlight in Hugo's mirror")
+        marks = session.view.layer.views[lea_id].marks
+        await until(lambda: "star" in marks.nodes, what="the star above Léa")
+        await driver.frames_later(3)
+        assert shown(marks.nodes["star"]) and shown(marks.nodes["ring"])
+        assert on_screen(base, marks.nodes["star"]), "the star is inside Hugo's frame"
+        session.screenshot(folder / "1-hugo-sees-lea-in-the-spotlight.png")
+        others = [v for i, v in session.view.layer.views.items() if i != lea_id]
+        assert all("star" not in v.marks.nodes for v in others), "only Léa is marked"
+    finally:
+        await stop(session, task)
+    await lea.close()
+
+    # Léa's own client: she comes back (a new avatar), the teacher spotlights her again.
+    session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
+    try:
+        await in_world(session)
+        world.move_to(world.avatars[session.conn.mirror.me], world.rooms[ROOM], (38.5, 15.0, 90.0))
+        await in_room(session, driver, ROOM)
+        me = session.conn.mirror.me
+        await teacher.send(Spotlight(me))
+        await until(lambda: session.conn.mirror.room_state is not None
+                    and session.conn.mirror.room_state.spotlight == me, what="the spotlight in Léa's mirror")
+        marks = session.view.me.marks
+        await until(lambda: "star" in marks.nodes, what="the star above Léa in her own view")
+        await driver.frames_later(3)
+        assert shown(marks.nodes["star"]) and on_screen(base, marks.nodes["star"])
+        session.screenshot(folder / "2-lea-sees-herself-in-the-spotlight.png")
+        await teacher.send(Spotlight(None))
+        await until(lambda: "star" not in marks.nodes, what="the star gone when the spotlight ends")
+        session.screenshot(folder / "3-spotlight-off.png")
+    finally:
+        await stop(session, task)
+        await teacher.close()
+
+
+async def test_a_raised_hand_lifts_the_arm_and_shows_a_hand(base, server, http, driver, tmp_path):
+    world, folder = server.world, shots("test_hand_marker")
+    session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
+    try:
+        await in_world(session)
+        world.move_to(world.avatars[session.conn.mirror.me], world.rooms[ROOM], (39.0, 15.0, 90.0))
+        await in_room(session, driver, ROOM)
+        me = session.view.me
+        base.messenger.send("h")  # the key, as a pupil presses it
+        await until(lambda: "hand" in me.marks.nodes, what="the hand icon above my head")
+        assert me.pose == figures.POSES[figures.Anim.HAND_UP]
+        assert tuple(me.root.get_shader_input("pose_to").get_vector()) == (0.0, 0.0, 1.0, 0.0)
+        start_time = me.motion.x
+        await until(lambda: base.clock.get_frame_time() > start_time + figures.BLEND, what="the blend's end")
+        await driver.frames_later(2)
+        assert shown(me.marks.nodes["hand"]) and on_screen(base, me.marks.nodes["hand"])
+        session.screenshot(folder / "1-hand-up.png")
+        base.messenger.send("h")
+        await until(lambda: "hand" not in me.marks.nodes, what="the hand icon gone")
+    finally:
+        await stop(session, task)
