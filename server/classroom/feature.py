@@ -3,6 +3,8 @@ sender's classroom; the teacher's tools work in every room; slides and board exp
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +15,7 @@ from cybercollege.server.classroom import export, slides
 from cybercollege.server.classroom.answers import ANSWER_MESSAGES
 from cybercollege.server.classroom.breakout import BREAKOUT_MESSAGES
 from cybercollege.server.classroom.rooms import Classroom
+from cybercollege.server.classroom.whiteboard import retention
 from cybercollege.server.classroom.whiteboard.host import MESSAGES
 from cybercollege.server.classroom.whiteboard.journal import Journal
 from cybercollege.server.classroom.whiteboard.storage import BoardStorage
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from cybercollege.server.core.world import World
     from cybercollege.server.persistence import Store, WriteBehind
 
+log = logging.getLogger("cybercollege.classroom")
+
 
 class Classrooms(Feature):
     """Rooms with whiteboards become :class:`Classroom`; board, answer and breakout messages go to the sender's
@@ -36,6 +41,7 @@ class Classrooms(Feature):
         self.writer = writer
         self.journal = Journal(BoardStorage(writer.store) if writer is not None else None)
         """The world's whiteboard journal: in the writer's database, or in memory without one."""
+        self._retention: asyncio.Task[None] | None = None
 
     def room(self, spec: worlds.Room) -> Room | None:
         if not spec.whiteboards:
@@ -54,8 +60,23 @@ class Classrooms(Feature):
         return (*slides.routes(self.world, self.store, self.sandbox),
                 *export.routes(self.world, self.store, self.sandbox))  # fmt: skip
 
+    async def start(self) -> None:
+        if self.writer is not None:
+            self._retention = asyncio.create_task(self._purge_hourly(self.writer.store), name="slide-retention")
+
     async def stop(self) -> None:
+        if self._retention is not None:
+            self._retention.cancel()
         await self.sandbox.close()
+
+    async def _purge_hourly(self, store: Store) -> None:
+        """Slide images no board shows any more go (server/classroom/whiteboard/retention.py)."""
+        while True:
+            try:
+                await retention.purge_unshown(store)
+            except Exception as exc:
+                log.warning("slide image retention failed: %s", type(exc).__name__)
+            await asyncio.sleep(3600)
 
     @property
     def store(self) -> Store:
