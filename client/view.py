@@ -16,15 +16,13 @@ from cybercollege import worlds
 from cybercollege.client import scene
 from cybercollege.client.avatars import AvatarLayer, AvatarView
 from cybercollege.client.boards import BoardLayer
+from cybercollege.client.camera import Boom, Shot
 from cybercollege.client.walker import Walker
 from cybercollege.protocol.messages import Anim, Appear, Correction, Frame, Room, Vanish
 from cybercollege.protocol.quantize import from_cm, heading_from_wire
 from cybercollege.protocol.teacher import RoomState
 
 SEND_INTERVAL = 0.05  # seconds between MOVE messages while moving (20 Hz)
-CAMERA_DISTANCE = 4.0
-CAMERA_HEIGHT = 2.35
-LOOK_AHEAD = 6.0
 
 
 class WorldView:
@@ -49,6 +47,8 @@ class WorldView:
         self.keys: dict[str, bool] = {}
         self.target: tuple[float, float] | None = None  # autopilot
         self.pitch = -12.0
+        self.boom: Boom | None = None  # the camera's arm in my room (client/camera.py)
+        self.shot: Shot | None = None  # the camera's last placement, for tests
         self._sent = (0.0, 0.0, 0.0, -1)
         self._since_send = 0.0
         self._door_wait = 0.0
@@ -96,6 +96,7 @@ class WorldView:
             self.walker = Walker(room, x, y, heading)
         else:
             self.walker.place(room, x, y, heading)
+        self.boom = Boom(room)
         self._place_me()
         self.on_room(room)
 
@@ -182,7 +183,7 @@ class WorldView:
         w = self.walker
         if w is not None:
             self._drive(w, dt)
-            self._camera(w)
+            self._camera(w, dt)
         return task.cont
 
     def _drive(self, w: Walker, dt: float) -> None:
@@ -230,19 +231,14 @@ class WorldView:
             self.pitch = max(-60.0, min(20.0, self.pitch + (my - self._mouse[1]) * 60.0))
         self._mouse = (mx, my)
 
-    def _camera(self, w: Walker) -> None:
-        """Behind my avatar, pulled in so it stays inside the room."""
-        fx, fy = -math.sin(math.radians(w.heading)), math.cos(math.radians(w.heading))
-        distance = CAMERA_DISTANCE
-        while distance > 0.6 and not w.room.contains(w.x - fx * distance, w.y - fy * distance):
-            distance -= 0.3
-        z = self.floor(w.x, w.y)
-        eye_z = z + CAMERA_HEIGHT - math.sin(math.radians(self.pitch)) * distance * 0.5
-        eye_z = min(eye_z, z + w.room.wall_height - 0.3) if not w.room.outdoor else eye_z
+    def _camera(self, w: Walker, dt: float) -> None:
+        """Behind my avatar, pulled in front of the walls (client/camera.py)."""
+        if self.boom is None or self.boom.room is not w.room:
+            self.boom = Boom(w.room)
+        shot = self.shot = self.boom.aim(w.x, w.y, self.floor(w.x, w.y), w.heading, self.pitch, dt)
         cam = self.base.camera
-        cam.set_pos(w.x - fx * distance, w.y - fy * distance, eye_z)
-        cam.look_at(NodePath(), w.x + fx * LOOK_AHEAD, w.y + fy * LOOK_AHEAD,
-                    z + 0.9 + LOOK_AHEAD * math.sin(math.radians(self.pitch + 12.0)))
+        cam.set_pos(*shot.eye)
+        cam.look_at(NodePath(), *shot.target)
 
     async def walk_to(self, x: float, y: float, timeout: float = 20.0) -> None:
         """Autopilot: walk in a straight line to (x, y) with the normal controls and collisions."""
