@@ -23,6 +23,8 @@ CODE_LENGTH = 16
 """16 characters of a 30-letter alphabet: 78 bits."""
 MAX_VALIDITY = 14 * 24 * 3600
 MAX_GUESTS = 60
+MAX_OPEN_PER_TEACHER = 50
+"""Invitations of one teacher not ended yet (not revoked, not past their end): the store cannot grow without bound."""
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’-]){0,29}$")
 
 
@@ -165,6 +167,16 @@ class InvitationBook:
             raise InvitationError("invitation_window_invalid", "La période de validité est déjà passée.")
         if not 1 <= max_guests <= MAX_GUESTS:
             raise InvitationError("invitation_guests_invalid", f"Entre 1 et {MAX_GUESTS} invités.")
+        now = time.time()
+        open_ones = sum(1 for i in self.by_id.values() if i.teacher == teacher.user_id and not i.revoked
+                        and i.valid_until > now)  # fmt: skip
+        if open_ones >= MAX_OPEN_PER_TEACHER:
+            raise InvitationError(
+                "invitation_too_many",
+                f"Vous avez déjà {MAX_OPEN_PER_TEACHER} invitations en cours : "
+                "révoquez-en une avant d'en créer une autre.",
+                409,
+            )
         code = new_code()
         invitation = Invitation(
             id=secrets.token_urlsafe(9),

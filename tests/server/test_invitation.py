@@ -251,3 +251,13 @@ async def test_a_colleague_neither_lists_nor_revokes_my_invitations_but_staff_do
     assert await revoke("m.bernard") == 404
     assert mine in await listed("m.leroy")  # the school's staff
     assert await revoke("m.leroy") == 200
+
+
+async def test_a_teacher_has_at_most_fifty_open_invitations(server: TestServer, http: aiohttp.ClientSession) -> None:
+    from cybercollege.server.guests.invitation import MAX_OPEN_PER_TEACHER
+
+    for _ in range(MAX_OPEN_PER_TEACHER):
+        assert (await invite(http, server))[0] == 201
+    status, body = await invite(http, server)
+    assert (status, body["error"]) == (409, "invitation_too_many") and "révoquez" in body["message"]
+    assert (await invite(http, server, "m.bernard"))[0] == 201  # a colleague's are her own
