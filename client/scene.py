@@ -17,7 +17,7 @@ from panda3d.core import (
 )
 
 from cybercollege.client import furniture, lighting, style
-from cybercollege.client.mesh import Color, MeshBuilder, hex_color, shade
+from cybercollege.client.mesh import Color, MeshBuilder, hex_color, placement, shade
 from cybercollege.worlds import Door, Room, World, geometry
 
 WALL_THICKNESS = 0.015  # drawn inside each room; boards hang 2 cm from the wall line
@@ -26,6 +26,9 @@ CEILING: Color = (0.97, 0.97, 0.95, 1.0)
 DOOR_FRAME: Color = (0.45, 0.32, 0.22, 1.0)
 GROUND: Color = (0.55, 0.68, 0.45, 1.0)
 SIGN_BG = (0.16, 0.33, 0.55, 1.0)
+SIGN_EDGE = (0.1, 0.2, 0.34, 1.0)
+PLATE_DEPTH = 0.06  # a door's sign stands this far out of the wall
+FLAG_WIDTH, FLAG_HEIGHT, FLAG_THICKNESS = 0.95, 0.42, 0.04  # the sign standing square from the wall
 
 
 def build_world(world: World, parent: NodePath) -> NodePath:
@@ -40,7 +43,7 @@ def build_world(world: World, parent: NodePath) -> NodePath:
     root.attach_new_node(ground.node("ground"))
     signs = root.attach_new_node("signs")
     for room in world.rooms.values():
-        _room_signs(room, signs)
+        _room_signs(world, room, signs)
     signs.set_light_off()  # signs keep their exact colours, easy to read
     signs.flatten_strong()
     root.set_python_tag("world", world)  # for light(): the new looks' windows and sun (client/lighting.py)
@@ -156,19 +159,21 @@ def _inward(room: Room, door: Door) -> tuple[float, float]:
     return (nx, ny) if door.rooms[1] == room.id else (-nx, -ny)
 
 
-def _room_signs(room: Room, parent: NodePath) -> None:
+def leads_to(world: World, door: Door, room_id: str) -> str:
+    """What the sign of ``door`` says, read from ``room_id``: where the door leads.
+
+    A door's ``label`` is read from the room it is written in (``rooms[0]``); from the other side, the sign
+    names that room (docs/worlds.md)."""
+    return door.label if room_id == door.rooms[0] else world.rooms[door.rooms[0]].name
+
+
+def _room_signs(world: World, room: Room, parent: NodePath) -> None:
+    plates = MeshBuilder()
     for door in room.doors:
-        other = door.other(room.id)
-        nx, ny = _inward(room, door)
-        label = door.label
-        node = sign(label, wordwrap=14)
-        np = parent.attach_new_node(node)
-        np.set_scale(0.2)
-        np.set_pos(door.x + nx * (FRAME_DEPTH + 0.02), door.y + ny * (FRAME_DEPTH + 0.02),
-                   door.height + 0.3 if door.height + 0.55 < room.wall_height else door.height * 0.82)
-        np.set_h(geometry.heading_of(-nx, -ny))
-        np.set_tag("door", door.id)
-        np.set_tag("to", other)
+        text = leads_to(world, door, room.id)
+        _over_door(plates, parent, room, door, text)
+        _flag(plates, parent, room, door, text)
+    parent.attach_new_node(plates.node(f"sign-plates-{room.id}"))
     for f in room.furniture:
         if f.label:
             np = parent.attach_new_node(sign(f.label, wordwrap=12))
@@ -179,8 +184,56 @@ def _room_signs(room: Room, parent: NodePath) -> None:
             np.set_h(f.heading + 180.0)
 
 
-def sign(text: str, wordwrap: float = 14.0, bg=SIGN_BG) -> TextNode:
-    """A readable sign: white text on a blue plate."""
+def _over_door(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, text: str) -> None:
+    """A plate over the opening, standing :data:`PLATE_DEPTH` out of the wall, facing into the room."""
+    nx, ny = _inward(room, door)
+    z = door.height + 0.3 if door.height + 0.55 < room.wall_height else door.height * 0.82
+    node = sign(text, wordwrap=14)
+    np = parent.attach_new_node(node)
+    np.set_scale(0.2)
+    out = FRAME_DEPTH + PLATE_DEPTH
+    np.set_pos(door.x + nx * (out + 0.005), door.y + ny * (out + 0.005), z)
+    np.set_h(geometry.heading_of(-nx, -ny))
+    np.set_tag("door", door.id)
+    np.set_tag("to", door.other(room.id))
+    np.set_tag("reads", text)
+    left, right, bottom, top = node.get_card_actual()
+    mat = placement(door.x + nx * (FRAME_DEPTH + PLATE_DEPTH / 2), door.y + ny * (FRAME_DEPTH + PLATE_DEPTH / 2),
+                    z, geometry.heading_of(-nx, -ny))
+    plates.box((left + right) / 2 * 0.2, 0, bottom * 0.2, (right - left) * 0.2 + 0.04, PLATE_DEPTH,
+               (top - bottom) * 0.2, SIGN_EDGE, mat)
+
+
+def _flag(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, text: str) -> None:
+    """A plate standing out square from the wall beside the door, read from both ways along the wall."""
+    nx, ny = _inward(room, door)
+    a, b = _along(room, door)
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    ux, uy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+    cx = b[0] + ux * 0.25 + nx * (0.06 + FLAG_WIDTH / 2)
+    cy = b[1] + uy * 0.25 + ny * (0.06 + FLAG_WIDTH / 2)
+    z = max(2.25, min(door.height + 0.3, room.wall_height - 0.3))
+    heading = geometry.heading_of(ux, uy)  # the plate's faces look along the wall
+    plates.box(0, 0, -FLAG_HEIGHT / 2, FLAG_WIDTH, FLAG_THICKNESS, FLAG_HEIGHT, SIGN_BG, placement(cx, cy, z, heading))
+    plates.box(0, 0, FLAG_HEIGHT / 2, 0.02, 0.02, room.wall_height - z - FLAG_HEIGHT / 2, SIGN_EDGE,
+               placement(cx - nx * FLAG_WIDTH * 0.4, cy - ny * FLAG_WIDTH * 0.4, z, heading))  # its rod
+    for side in (1.0, -1.0):
+        node = sign(text, wordwrap=9, card=False)
+        scale = min(0.1, (FLAG_WIDTH - 0.08) / max(node.get_width(), 1e-6),
+                    (FLAG_HEIGHT - 0.06) / max(node.get_height(), 1e-6))
+        np = parent.attach_new_node(node)
+        np.set_scale(scale)
+        off = FLAG_THICKNESS / 2 + 0.005
+        np.set_pos(cx - ux * off * side, cy - uy * off * side, z - (node.get_top() + node.get_bottom()) / 2 * scale)
+        np.set_h(heading if side > 0 else heading + 180.0)
+        np.set_tag("door", door.id)
+        np.set_tag("to", door.other(room.id))
+        np.set_tag("reads", text)
+        np.set_tag("flag", "1")
+
+
+def sign(text: str, wordwrap: float = 14.0, bg=SIGN_BG, card: bool = True) -> TextNode:
+    """A readable sign: white text on a blue plate (``card``), or on the plate it is put on."""
     node = TextNode("sign")
     font = style.font(bold=True)
     if font is not None:
@@ -189,9 +242,10 @@ def sign(text: str, wordwrap: float = 14.0, bg=SIGN_BG) -> TextNode:
     node.set_wordwrap(wordwrap)
     node.set_align(TextNode.A_center)
     node.set_text_color(1, 1, 1, 1)
-    node.set_card_color(*bg)
-    node.set_card_as_margin(0.4, 0.4, 0.25, 0.25)
-    node.set_card_decal(True)
+    if card:
+        node.set_card_color(*bg)
+        node.set_card_as_margin(0.4, 0.4, 0.25, 0.25)
+        node.set_card_decal(True)
     return node
 
 
