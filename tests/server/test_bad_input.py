@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from cybercollege.client.network import ConnectionRefused, WorldConnection
 from cybercollege.protocol import CloseCode, Direction, ErrorCode, decode, encode
 from cybercollege.protocol import limits as L
-from cybercollege.protocol.messages import Error, Frame, Hello, Move, Ping
+from cybercollege.protocol.messages import Error, Frame, Hello, Move, Ping, Welcome
 from cybercollege.protocol.quantize import to_cm
 from cybercollege.server.auth import tokens
 from cybercollege.server.auth.tokens import TokenService
@@ -324,3 +324,29 @@ async def test_a_bad_token_is_refused_through_the_client_library(
     with pytest.raises(ConnectionRefused) as info:
         await conn.connect()
     assert (info.value.code, info.value.close_code) == (ErrorCode.TOKEN_INVALID, CloseCode.UNAUTHORIZED)
+
+
+async def test_reconnecting_in_a_loop_is_refused_before_any_work(
+    server: TestServer, http: aiohttp.ClientSession, services: Services
+) -> None:
+    """A user may open 5 connections at once, then 6 a minute: a client reconnecting in a loop (to send garbage
+    again) is refused right after its token is checked, before her place is loaded or an avatar placed, while
+    another pupil still gets in."""
+    from cybercollege.server.core.ratelimit import CONNECT_BURST
+
+    token = services.tokens.issue(LEA)
+    for _ in range(CONNECT_BURST):
+        ws = await raw(server, http)
+        await ws.send_bytes(encode(Hello([1], token)))
+        assert isinstance(decode(await ws.receive_bytes(timeout=HANG), Direction.TO_CLIENT), Welcome)
+        await ws.close()
+    ws = await raw(server, http)
+    await ws.send_bytes(encode(Hello([1], token)))
+    error = decode(await ws.receive_bytes(timeout=HANG), Direction.TO_CLIENT)
+    assert isinstance(error, Error) and error.code == ErrorCode.RATE_LIMITED and "réessayez" in error.message
+    closing = await ws.receive(HANG)  # held a moment unread, then closed: a loop cannot spin fast
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and ws.close_code == CloseCode.FLOOD
+    other = Identity("demo:hugo.moreau", "Hugo M.", Role.PUPIL, "demo", "0699990Z", ("4A",))
+    ws = await raw(server, http)
+    await ws.send_bytes(encode(Hello([1], services.tokens.issue(other))))
+    assert isinstance(decode(await ws.receive_bytes(timeout=HANG), Direction.TO_CLIENT), Welcome)
