@@ -3,8 +3,8 @@
 A modal dialog (it takes the keys, client/ui/focus.py) lists the folders of the current folder, then its
 files of the kinds asked for (``.pdf .png .jpg`` for slides). ↑ ↓ (Page Up / Down, the wheel) choose a line,
 Enter or a click on the chosen line opens a folder or takes a file, Backspace goes to the parent folder,
-Escape cancels. To save, a name field holds the suggested file name; Enter there (or "Enregistrer") saves in
-the folder shown. ``on_done(path)`` gets the path chosen, or None if cancelled.
+Escape cancels. To save, a name field holds the suggested file name, and Enter (no line chosen, or in the
+field, or "Enregistrer") saves it in the folder shown. ``on_done(path)`` gets the path chosen, or None if cancelled.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class FilePicker(DirectObject):
             return
         self.folder = folder
         self.lines = [(n, True) for n in listing.folders] + [(n, False) for n in listing.files]
-        self.selected, self.top = 0, 0
+        self.selected, self.top = (-1 if self.saving else 0), 0  # to save, Enter first means "here"
         path = str(folder)
         self.path_text.setText(path if len(path) <= PATH_CHARS else "…" + path[-PATH_CHARS + 1:])
         kinds = " ".join(e.lstrip(".").upper() for e in self.extensions if e != ".jpeg")
@@ -174,7 +174,7 @@ class FilePicker(DirectObject):
     def _step(self, step: int) -> None:
         if focused_entry() is not None or not self.lines:  # the name field's cursor keys
             return
-        self.select(max(0, min(len(self.lines) - 1, self.selected + step)))
+        self.select(max(0, min(len(self.lines) - 1, max(self.selected, 0 if step > 0 else -1) + step)))
 
     def select(self, n: int) -> None:
         """Choose line ``n`` (the list scrolls to show it); a file's name goes into the name field."""
@@ -203,9 +203,11 @@ class FilePicker(DirectObject):
             self.parent()
 
     def open(self) -> None:
-        """Enter the chosen folder, or take the chosen file (to save: over its name)."""
+        """Enter the chosen folder, or take the chosen file (to save: over its name; no line chosen: here)."""
         line = self.chosen
         if line is None:
+            if self.name is not None:
+                self.choose()
             return
         name, is_folder = line
         if is_folder:
