@@ -116,11 +116,11 @@ class FilePicker(DirectObject):
                               lambda text: self.choose(), scale=0.045, limit=200)
             z -= 0.1
         self.buttons = {
-            "parent": button(card, tr("picker_parent"), self.parent, (-half + 0.3, z), width=0.5, scale=0.045,
+            "parent": button(card, tr("picker_parent"), self.parent, (-0.56, z), width=0.5, scale=0.045,
                              color=(0.4, 0.45, 0.55, 1), ring=self.ring),
-            "open": button(card, tr("picker_save" if self.saving else "picker_open"), self.choose, (0.15, z),
+            "open": button(card, tr("picker_save" if self.saving else "picker_open"), self.choose, (0.0, z),
                            width=0.5, scale=0.045, ring=self.ring),
-            "cancel": button(card, tr("picker_cancel"), self.cancel, (half - 0.3, z), width=0.5, scale=0.045,
+            "cancel": button(card, tr("picker_cancel"), self.cancel, (0.56, z), width=0.5, scale=0.045,
                              color=(0.4, 0.45, 0.55, 1), ring=self.ring),
         }
         if self.name is not None:
