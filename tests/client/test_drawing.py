@@ -193,7 +193,7 @@ async def test_text_written_on_the_board(base, server, http, driver, tmp_path):
 
         await pupil.wait_for(lambda m: m.boards["tableau-103"].items)
         item = next(iter(pupil.mirror.boards["tableau-103"].items.values()))
-        assert (item.kind, item.text, item.width) == (2, "Le présent simple", 120)
+        assert (item.kind, item.text, item.width) == (2, "Le présent simple", 520)  # drawing.text_size(30)
         assert abs(item.points[0] - 1500) <= 12 and abs(item.points[1] - 900) <= 12
         texts = session.view.boards.panels["tableau-103"].texts
         await until(lambda: texts.get_num_children() == 1, what="the text on the teacher's board")
