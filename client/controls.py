@@ -1,13 +1,15 @@
-"""What I do in the world: keys, chat lines (and whispers), raising a hand, sitting, the menu."""
+"""What I do in the world: keys, chat lines (and whispers), raising a hand, sitting, the map, the menu."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from cybercollege.client import scripts
 from cybercollege.client.i18n import tr
 from cybercollege.client.ui import focus
 from cybercollege.client.ui.dialogs import MessageScreen
+from cybercollege.client.ui.map import MapScreen
 from cybercollege.client.ui.settings import SettingsDialog
 from cybercollege.protocol.messages import Anim
 
@@ -24,6 +26,7 @@ class Controls:
 
     def __init__(self, session) -> None:
         self.session = session
+        self.autopilot: asyncio.Task | None = None  # "go to my class", walking
 
     def spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -77,6 +80,8 @@ class Controls:
             focus.blur()
         elif conference is not None and conference.media.connecting() is not None and self.session.screen is None:
             conference.media.give_up()
+        elif isinstance(self.session.screen, MapScreen):
+            self.session.show(None)
         else:
             self.menu()
 
@@ -91,6 +96,59 @@ class Controls:
             (tr("quit"), lambda: (self.session.show(None), self.session.quit(0))),
         ], backdrop=False))
 
+    def toggle_map(self) -> None:
+        """M: the plan with "you are here" (and "go to my class" for a pupil); M or Escape close it."""
+        session, view, hud = self.session, self.session.view, self.session.hud
+        if focus.typing():
+            return
+        if isinstance(session.screen, MapScreen):
+            session.show(None)
+            return
+        if session.screen is not None or view is None or view.walker is None or (hud is not None and hud.in_lobby):
+            return
+
+        def where():
+            w = view.walker
+            return (w.room.id, w.x, w.y, w.heading) if w is not None else None
+
+        mine = self.my_class()
+        session.show(MapScreen(session.base, session.world, where, mine, self.go_to_class if mine else None,
+                               lambda: session.show(None)))
+
+    def my_class(self):
+        """A pupil's class room (client/scripts.py class_room), or None."""
+        session = self.session
+        if session.welcome is None or session.welcome.you.role != "pupil" or session.conn is None:
+            return None
+        return scripts.class_room(session.world, scripts.classes_in(session.conn.token))
+
+    def go_to_class(self) -> None:
+        """Walk me to my class's room with the autopilot (any movement key takes over)."""
+        room = self.my_class()
+        self.session.show(None)
+        if room is None:
+            return
+        if self.autopilot is not None:
+            self.autopilot.cancel()
+        self.session.hud.toast(tr("map_on_the_way", room=room.name))
+        self.autopilot = asyncio.get_running_loop().create_task(self._walk_to(room))
+
+    async def _walk_to(self, room) -> None:
+        try:
+            await scripts.go_to_room(self.session, room.id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a door refused, the connection dropped, walked off the way: say so, in a sentence
+            log.info("the autopilot to %s stopped", room.id, exc_info=True)
+            if self.session.hud is not None:
+                self.session.hud.toast(tr("map_lost", room=room.name))
+            return
+        finally:
+            if self.session.view is not None:
+                self.session.view.target = None
+        if self.session.hud is not None:
+            self.session.hud.toast(tr("map_arrived", room=room.name))
+
     def bind(self) -> None:
         for key, action in KEYS.items():
             self.session.base.accept(key, self._key, [action, True])
@@ -101,12 +159,15 @@ class Controls:
         self.session.base.accept("enter", self._unless_typing, [self.session.hud.focus_chat])
         self.session.base.accept("escape", self.escape)
         self.session.base.accept("f1", self._unless_typing, [self.session.hud.toggle_help])
+        self.session.base.accept("m", self.toggle_map)
 
     def unbind(self) -> None:
         for key in KEYS:
             for event in (key, f"{key}-up", f"shift-{key}"):
                 self.session.base.ignore(event)
-        for event in ("e", "h", "enter", "escape", "f1"):
+        if self.autopilot is not None:
+            self.autopilot.cancel()
+        for event in ("e", "h", "enter", "escape", "f1", "m"):
             self.session.base.ignore(event)
 
     def _key(self, action: str, down: bool) -> None:
@@ -114,6 +175,10 @@ class Controls:
         if self.session.view is None:
             return
         self.session.view.keys[action] = down and (action == "look" or not focus.typing())
+        if down and action not in ("look", "run") and not focus.typing() and self.autopilot is not None:
+            self.autopilot.cancel()  # I walk myself: the autopilot lets go
+            self.autopilot = None
+            self.session.view.target = None
 
     def _unless_typing(self, action) -> None:
         """A shortcut (E, H, Enter, F1): only with no text field focused and no screen over the world; in the

@@ -7,9 +7,11 @@ waypoints, doors used by walking into them).
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 
 from cybercollege.client.walker import plan_path
-from cybercollege.worlds import geometry
+from cybercollege.worlds import Room, World, geometry
 
 
 async def go(session, x: float, y: float) -> None:
@@ -58,6 +60,25 @@ def route(world, start: str, goal: str) -> list[str]:
         doors.append(door_id)
         step = previous[room]
     return doors[::-1]
+
+
+def classes_in(token: str) -> list[str]:
+    """The classes a session token says I am in (its ``cls`` claim; read, not verified: the server checks
+    every door anyway)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return [str(c) for c in claims.get("cls", [])]
+    except (IndexError, AttributeError, TypeError, ValueError):
+        return []
+
+
+def class_room(world: World, classes: list[str]) -> Room | None:
+    """My class's room: the first room open to one of my classes (there is no timetable in the world)."""
+    for room in world.rooms.values():
+        if room.access.policy == "class" and set(room.access.classes) & set(classes):
+            return room
+    return None
 
 
 async def go_to_room(session, room_id: str) -> None:
