@@ -1,12 +1,16 @@
-"""Léa (4A) logs in with the keyboard, walks from the hall to her English class, sits down, raises her hand."""
+"""Léa (4A) logs in with the keyboard, opens the map in the hall (M), lets "go to my class" walk her to her English
+class, sits down, raises her hand. The walking by arrow keys through the corridor is tests/journeys/test_corridor.py."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from cybercollege.client.i18n import tr
 from cybercollege.client.session import Options, Session
 from cybercollege.client.ui.login import LoginScreen
+from cybercollege.client.ui.map import MapScreen
 from cybercollege.protocol.messages import Anim
 from cybercollege.server.classroom.teacher import TeacherTools
 from tests.client.helpers import until
@@ -29,12 +33,7 @@ async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots)
         await until(lambda: "Léa M. (vous)" in hud.people.getText(), what="Léa in the hall's people list")
         await save_shot(base, shots / "1-hall.png")
 
-        await keyboard.go_to_room(session, "couloir")
-        assert hud.room.getText() == "Couloir des salles"
-        await keyboard.hold(base, keyboard.FORWARD, 45)  # a few steps on, so that the camera is behind her
-        await save_shot(base, shots / "2-corridor.png")
-
-        await keyboard.go_to_room(session, "salle-103")
+        await map_to_my_class(session, shots)
         assert hud.room.getText() == "Salle 103 – Anglais"
         await save_shot(base, shots / "3-classroom.png")
 
@@ -59,3 +58,25 @@ async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots)
         await save_shot(base, shots / "5-hand-up.png")
     finally:
         await stop(session, task)
+
+
+async def map_to_my_class(session, shots) -> None:
+    """M in the hall: the map, "you are here" on her; Enter on "go to my class": the autopilot walks her to salle
+    103 (her class 4A's room), the map's marker following on the way."""
+    base, walker = session.base, session.view.walker
+    await keyboard.press(base, "m")
+    await until(lambda: isinstance(session.screen, MapScreen), what="the map")
+    screen = session.screen
+    marker = screen.marker.get_pos(screen.plan)
+    assert (marker[0], marker[2]) == pytest.approx(screen.to_map(walker.x, walker.y), abs=1e-4)
+    assert screen.here_label.getText() == tr("map_here")
+    assert screen.ring.current is screen.go and "Salle 103" in screen.go["text"]
+    await save_shot(base, shots / "2a-map-you-are-here.png")
+    await keyboard.press(base, "enter")
+    await until(lambda: session.screen is None, what="the map closes as she sets off")
+    await until(lambda: walker.room.id == "couloir", timeout=60, what="the autopilot takes her into the corridor")
+    await keyboard.frames(base, 30)
+    await save_shot(base, shots / "2b-on-the-way.png")
+    await until(lambda: walker.room.id == "salle-103", timeout=90, what="the autopilot takes her into salle 103")
+    await until(lambda: session.hud.toast_text.getText() == tr("map_arrived", room="Salle 103 – Anglais"),
+                what="'here you are'")
