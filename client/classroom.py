@@ -12,6 +12,7 @@ import math
 from cybercollege.client.drawing import Pen, Sender
 from cybercollege.client.slides import SlideError, Slides
 from cybercollege.client.teacherfiles import documents_dir
+from cybercollege.client.ui import layout
 from cybercollege.client.ui.classstate import ClassState
 from cybercollege.client.ui.poll import PollWindow
 from cybercollege.client.ui.teacher import TeacherPanel
@@ -55,6 +56,7 @@ class ClassroomTools:
             self.panel = TeacherPanel(session.base, hud.ring, self.send, session.http, lambda: self.conn.url,
                                       lambda: self.conn.token, lambda: self.conn.mirror.room,
                                       self.pen.current, self._page, self._pens, hud.toast)
+            self.panel.board_rects = lambda: layout.room_rects(session.base, session.view.root, self._room())
             self.tools = TeacherTools(self.panel, lambda: list(self.conn.mirror.members.values()),
                                       lambda: self.conn.mirror.me, documents_dir, self.watch)
 
@@ -160,6 +162,11 @@ class ClassroomTools:
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def _room(self):
+        """The room I am in as the view draws it (None in the waiting room)."""
+        view = self.session.view
+        return view.walker.room if view is not None and view.walker is not None else None
 
     def _page(self) -> int:
         state = self.conn.mirror.boards.get(self.pen.current())

@@ -1,4 +1,5 @@
-"""The user's own settings, kept between runs: which camera and microphone conferences use.
+"""The user's own settings, kept between runs: which camera and microphone conferences use, and the
+accessibility options (large text, high contrast; client/style.py).
 
 A small JSON file in the platform's configuration directory (``$CYBERCOLLEGE_CONFIG`` if set). A missing,
 unreadable or invalid file means the defaults (logged, never fatal); it is written whole, atomically.
@@ -24,6 +25,10 @@ class Preferences:
     """``auto`` (the platform's default camera), ``none``, or a device name (client/sources.py)."""
     microphone: str = "auto"
     """Same for the microphone."""
+    large_text: bool = False
+    """Every UI text larger (client/style.py ``LARGE``)."""
+    high_contrast: bool = False
+    """Black, white and yellow panels and buttons."""
 
 
 def config_path() -> Path:
@@ -58,7 +63,14 @@ def load(path: Path) -> Preferences:
             values[key] = value
         else:
             log.warning("settings %s: %s ignored (%r)", path, key, value)
-    return Preferences(**values)
+    flags = {}
+    for key in ("large_text", "high_contrast"):
+        flag = data.get(key, False)
+        if isinstance(flag, bool):
+            flags[key] = flag
+        else:
+            log.warning("settings %s: %s ignored (%r)", path, key, flag)
+    return Preferences(values.get("camera", "auto"), values.get("microphone", "auto"), **flags)
 
 
 def save(prefs: Preferences, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Where the people column goes: beside or below the room's big screen as the camera sees it, never over it.
+"""Where the side columns go: the people column beside or below the room's big screen as the camera sees it,
+never over it; the teacher's panel beside the room's boards (:func:`side_panel`).
 
 Rectangles are ``(left, right, bottom, top)`` in aspect2d units (the window is ``-aspect..aspect`` across,
 ``-1..1`` high when it is wider than high).
@@ -10,7 +11,8 @@ import math
 
 from panda3d.core import Point2, Point3
 
-from cybercollege.worlds import Screen
+from cybercollege.worlds import Room
+from cybercollege.worlds.model import Panel
 
 Rect = tuple[float, float, float, float]
 
@@ -27,8 +29,9 @@ def column_width(aspect: float) -> float:
     return max(MIN_WIDTH, min(0.9, aspect - MARGIN))
 
 
-def screen_rect(base, parent, screen: Screen | None) -> Rect | None:
-    """The screen's bounds on the window (clipped to it), or None when it is not in front of the camera."""
+def screen_rect(base, parent, screen: Panel | None) -> Rect | None:
+    """A screen's (or a board's) bounds on the window (clipped to it), or None when it is not in front of the
+    camera."""
     if screen is None:
         return None
     h = math.radians(screen.heading + 180.0)  # client/screen.py turns the surface to face the room
@@ -88,3 +91,39 @@ def _snap(rect: Rect) -> Rect:
     """Shrunk to a 0.05 grid, so that the column is laid out again only when the camera moved noticeably."""
     left, right, bottom, top = rect
     return (math.ceil(left / STEP) * STEP, right, math.ceil(bottom / STEP) * STEP, math.floor(top / STEP) * STEP)
+
+
+PANEL_TOP = 1.0 - 0.03
+PANEL_BOTTOM = BOTTOM
+"""The right side's room: below the window's top, above the hand / sit / menu buttons (the left side has the
+drawing toolbar and the chat)."""
+MIN_SCALE = 0.55
+COMFORT = 0.85
+"""Beside the big screen too if the panel keeps this much of its size there; else beside the boards only."""
+
+
+def room_rects(base, parent, room: Room | None) -> tuple[list[Rect], list[Rect]]:
+    """The room's boards, and its big screen, on the window (those in front of the camera)."""
+    if room is None:
+        return [], []
+    boards = [r for b in room.whiteboards if (r := screen_rect(base, parent, b)) is not None]
+    screen = screen_rect(base, parent, room.screen)
+    return boards, [screen] if screen is not None else []
+
+
+def side_panel(aspect: float, boards: list[Rect], others: list[Rect], width: float,
+               height: float) -> tuple[float, float, float]:
+    """``(left, top, scale)`` of a panel ``width`` x ``height`` (at scale 1) at the right edge of the window
+    that overlaps neither the ``boards`` nor the ``others`` (the big screen): scaled down to the room left
+    beside them and to the window's height. If that leaves less than ``COMFORT``, only the boards are kept
+    clear (down to ``MIN_SCALE``); if even they leave too little (the teacher's nose on the board), ``MIN_SCALE``."""
+    scale = min(1.0, (PANEL_TOP - PANEL_BOTTOM) / height)
+    for kept, least in ((boards + others, COMFORT), (boards, MIN_SCALE)):
+        free = 2 * aspect
+        for r in kept:
+            if r[2] < PANEL_TOP and r[3] > PANEL_TOP - height * scale:  # beside the panel's rows
+                free = min(free, aspect - r[1] - GAP)
+        fitted = min(scale, max(0.0, free) / width)
+        if fitted >= min(least, scale):
+            return (aspect - width * fitted, PANEL_TOP, fitted)
+    return (aspect - width * MIN_SCALE, PANEL_TOP, MIN_SCALE)

@@ -1,8 +1,9 @@
-"""The teacher's panel: invite a partner class, let guests in, keep order, ask a quick poll.
+"""The teacher's panel: keep order, the board, polls and questions, invite a partner class, let guests in.
 
-Only teachers (and staff) get it, toggled by its HUD button or F2. The invitation goes through the HTTP
-API (``POST /api/invitations`` with my bearer token, docs/invitations.md) and its code is shown once, on the
-invitation card (client/ui/invitation.py) with its link, QR code and printable sheet
+Only teachers (and staff) get it, toggled by its HUD button or F2: a column of tabs (class, board, groups,
+polls, invitations, conference) beside the room's board as the camera sees it, never over it. The invitation
+goes through the HTTP API (``POST /api/invitations`` with my bearer token, docs/invitations.md) and its code
+is shown once, on the invitation card (client/ui/invitation.py) with its link, QR code and printable sheet
 (``POST /api/invitations/sheet``); the rest are world messages (docs/teacher-tools.md, protocol/invitation.py,
 protocol/classroom.py).
 """
@@ -17,27 +18,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
-from direct.gui.DirectGui import DirectEntry, DirectFrame
-from direct.gui.OnscreenText import OnscreenText
+from direct.gui.DirectGui import DirectButton, DirectEntry, DirectFrame
 from direct.showbase.DirectObject import DirectObject
-from panda3d.core import TextNode
 
 from cybercollege.client import style
 from cybercollege.client.i18n import tr
 from cybercollege.client.teacherfiles import documents_dir, save
-from cybercollege.client.ui.focus import FocusRing, button, entry
-from cybercollege.client.ui.invitation import Created, InvitationCard, Measure
+from cybercollege.client.ui import layout
+from cybercollege.client.ui.column import Column, relabel
+from cybercollege.client.ui.focus import FocusRing, button, unless_typing
+from cybercollege.client.ui.invitation import Created, InvitationCard
 from cybercollege.protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
 from cybercollege.protocol.invitation import Admit, Dismiss, Guest
 from cybercollege.protocol.teacher import Freeze, Hand, Lock, Mute, PollClose, PollOpen, RoomState
 from cybercollege.protocol.whiteboard import GivePen
 
 log = logging.getLogger("client")
-WIDTH = 1.0
-ROW = 0.054
+WIDTH = 0.92
+"""The panel's width at scale 1 (aspect2d units): client/ui/layout.py scales it down beside the board."""
 LOBBY_LINES = 3
-LABEL_WIDTH = 0.40
-"""A form label's room before its field (which starts 0.42 to the right)."""
 MAX_DAYS = 14
 FIELDS = (
     ("inv_school", ""),
@@ -111,23 +110,21 @@ async def fetch_sheet(http: aiohttp.ClientSession, url: str, token: str, code: s
         raise SheetFailed("err_generic") from exc
 
 
-def _label(
-    parent, text: str, pos: tuple[float, float], scale: float = 0.034, fg=style.TEXT, align=TextNode.A_left
-) -> OnscreenText:
-    return OnscreenText(parent=parent, text=text, pos=pos, scale=scale, fg=fg, align=align, mayChange=True)
-
-
-def _field_label(parent, text: str, pos: tuple[float, float]) -> OnscreenText:
-    """A form field's label, smaller if need be so that it ends before the field in every language."""
-    scale = min(0.034, LABEL_WIDTH / max(0.01, Measure().width(text, 1.0)))
-    return _label(parent, text, pos, scale)
+TABS = ("class", "board", "groups", "polls", "invitations", "conference")
+"""The panel's tabs, in order: one shows at a time."""
+PLACE_S = 0.2
+"""The panel follows the camera (the board's place on the window) five times a second."""
 
 
 class TeacherPanel(DirectObject):
     """``send(msg)`` sends a world message; ``http``, ``url``, ``token()`` reach the HTTP API;
     ``room()`` is my room's id, ``board()`` its first board, ``page()`` the page it shows and ``pens()`` who
     holds its pen;
-    ``toast(text)`` shows a short message."""
+    ``toast(text)`` shows a short message.
+
+    The panel is a column of tabs (:data:`TABS`) at the side of the window that keeps off the room's boards as
+    the camera sees them (``board_rects()``, client/ui/layout.py ``side_panel``); its widgets are in
+    ``fields`` and ``buttons`` whatever the tab, and the Tab ring holds the tab buttons and the shown tab's."""
 
     def __init__(
         self,
@@ -157,6 +154,12 @@ class TeacherPanel(DirectObject):
         self.card: InvitationCard | None = None
         """The card of the invitation just created, until the teacher closes it."""
         self.creating = False
+        self.poll_named = False
+        self.waiting: list[Guest] = []
+        self.board_rects: Callable[[], tuple[list[layout.Rect], list[layout.Rect]]] = lambda: ([], [])
+        """The room's boards, and its big screen, on the window: the panel keeps off them."""
+        self.extensions: list[Callable[[], None]] = []
+        """Builders of other parts' rows (client/ui/teachertools.py), called after each build of the tabs."""
         self.toggle_button = button(
             base.a2dBottomRight,
             tr("panel_title"),
@@ -167,69 +170,163 @@ class TeacherPanel(DirectObject):
             color=(0.55, 0.35, 0.7, 1),
             ring=ring,
         )
-        self.root = base.a2dRightCenter.attach_new_node("teacher-panel")
-        self.frame = DirectFrame(
-            parent=self.root, frameColor=style.PANEL, frameSize=(-WIDTH - 0.02, -0.02, -0.47, 0.76)
-        )
+        self.root = base.aspect2d.attach_new_node("teacher-panel")
+        self.frame = DirectFrame(parent=self.root, frameColor=style.PANEL, frameSize=(0, WIDTH, -1, 0))
+        self.tab = TABS[0]
+        self.shown = False
+        self.placed: tuple[float, float, float] = (0.0, 0.0, 1.0)
+        """Where the panel is: left edge, top edge (aspect2d units) and scale."""
         self.widgets: list = []
         self.fields: dict[str, DirectEntry] = {}
+        self.buttons: dict[str, DirectButton] = {}
+        self.tabs: dict[str, DirectButton] = {}
+        self.pages: dict[str, Column] = {}
         self.guest_rows: list = []
         self._build()
-        self.shown = False
         self.root.hide()
-        self.accept("f2", self.toggle)
+        self.accept("f2", unless_typing(self.toggle))  # F2 typed in a field is the field's
+        style.on_change(self.rebuild)
 
     # --- layout ---
 
     def _build(self) -> None:
-        x0, z = -WIDTH + 0.02, 0.70
-        _label(self.frame, tr("panel_title"), (x0, z), 0.045, (0.75, 0.85, 1, 1))
-        for key, initial in FIELDS:
-            z -= ROW
-            _field_label(self.frame, tr(key), (x0, z))
-            self.fields[key] = entry(self.frame, (x0 + 0.42, z - 0.005), WIDTH - 0.48, initial, scale=0.032)
-        z -= ROW + 0.01
-        self.buttons = {"inv_create": self._button(tr("inv_create"), self.invite, (x0 + 0.22, z), 0.44)}
-        z -= ROW + 0.02
-        self.lobby_title = _label(self.frame, tr("lobby", count=0), (x0, z), 0.04, (0.75, 0.85, 1, 1))
-        self.buttons["admit_all"] = self._button(tr("admit_all"), self.admit_all, (-0.2, z + 0.01), 0.3)
-        self.lobby_top = z
-        z -= ROW * (LOBBY_LINES + 1)
+        """The tab buttons, and each tab's rows (large text: larger rows, same column)."""
+        f = style.TEXT_SCALE
+        self.frame["frameColor"] = style.PANEL
+        self.widgets, self.fields, self.buttons, self.tabs, self.pages = [], {}, {}, {}, {}
+        self.bar = Column(self.frame, WIDTH, f, "teacher-tabs")
+        self.bar.title(tr("panel_title"))
+        made = self.bar.buttons_row([(tr(f"tab_{name}"), self.show_tab, (name,)) for name in TABS], per_row=3,
+                                    color=style.MUTED)
+        self.tabs = dict(zip(TABS, made, strict=True))
+        for name in TABS:
+            page = self.pages[name] = Column(self.frame, WIDTH, f, f"teacher-tab-{name}")
+            page.frame.setZ(-self.bar.height)
+        self._class_rows(self.pages["class"])
+        self._board_rows(self.pages["board"])
+        self._poll_rows(self.pages["polls"])
+        self._invitation_rows(self.pages["invitations"])
+        for extend in self.extensions:
+            extend()
+        self.set_state(self.state)
+        self.set_lobby(self.waiting)  # the conference tab
+
+    def _row(self, page: Column, items: list[tuple[str, Callable]], per_row: int = 2) -> list[DirectButton]:
+        made = page.buttons_row([(tr(key), command, ()) for key, command in items], per_row)
+        for (key, _), b in zip(items, made, strict=True):
+            self.buttons[key] = b
+        self.widgets += made
+        return made
+
+    def add_buttons(self, tab: str, items: list[tuple[str, str, Callable]], per_row: int = 2
+                    ) -> list[DirectButton]:
+        """Other parts' buttons ``(key, label, command)`` on ``tab`` (client/ui/teachertools.py)."""
+        made = self.pages[tab].buttons_row([(text, command, ()) for _, text, command in items], per_row)
+        self.widgets += made
+        return made
+
+    def _class_rows(self, page: Column) -> None:
         self.toggles: dict[str, tuple[str, str]] = {
             "freeze": ("freeze", "unfreeze"),
             "lock": ("lock", "unlock"),
             "mute_all": ("mute_all", "unmute_all"),
         }
-        for i, (key, command) in enumerate(
-            (
-                ("freeze", self.freeze),
-                ("lock", self.lock),
-                ("mute_all", self.mute_all),
-                ("call_board", self.call_board),
-                ("pen_give", self.give_pen),
-                ("pen_take", self.take_pens),
-            )
-        ):
-            self.buttons[key] = self._button(tr(key), command, (x0 + 0.24 + (i % 2) * 0.5, z - (i // 2) * ROW), 0.46)
-        z -= 3 * ROW + 0.02
-        for key in ("poll_question", "poll_options"):
-            _label(self.frame, tr(key), (x0, z))
-            self.fields[key] = entry(self.frame, (x0 + 0.42, z - 0.005), WIDTH - 0.48, "", scale=0.032)
-            z -= ROW
-        self.poll_named = False
-        self.buttons["poll_open"] = self._button(tr("poll_open"), self.open_poll, (x0 + 0.16, z), 0.31)
-        self.buttons["poll_close"] = self._button(tr("poll_close"), self.close_poll, (x0 + 0.49, z), 0.31)
-        self.buttons["poll_named"] = self._button(tr("poll_anonymous"), self.toggle_named, (x0 + 0.82, z), 0.31)
-        z -= ROW
-        for i, (key, command) in enumerate(
-            (("ask_question", self.ask), ("reveal_answers", self.reveal), ("close_question", self.close_question))
-        ):
-            self.buttons[key] = self._button(tr(key), command, (x0 + 0.16 + i * 0.33, z), 0.31)
+        self._row(page, [("freeze", self.freeze), ("lock", self.lock)])
+        self._row(page, [("mute_all", self.mute_all)], 1)
 
-    def _button(self, text: str, command, pos: tuple[float, float], width: float, extra=()):
-        b = button(self.frame, text, command, pos, width=width, scale=0.032, extra=extra)
-        self.widgets.append(b)
-        return b
+    def _board_rows(self, page: Column) -> None:
+        self._row(page, [("call_board", self.call_board)], 1)
+        self._row(page, [("pen_give", self.give_pen), ("pen_take", self.take_pens)])
+
+    def _poll_rows(self, page: Column) -> None:
+        for key in ("poll_question", "poll_options"):
+            self.fields[key] = page.field(tr(key))
+        self._row(page, [("poll_open", self.open_poll), ("poll_close", self.close_poll)])
+        self._row(page, [("poll_named", self.toggle_named)], 1)
+        relabel(self.buttons["poll_named"], tr("poll_named" if self.poll_named else "poll_anonymous"))
+        page.space()
+        self._row(page, [("ask_question", self.ask), ("reveal_answers", self.reveal)])
+        self._row(page, [("close_question", self.close_question)], 1)
+
+    def _invitation_rows(self, page: Column) -> None:
+        for key, initial in FIELDS:
+            self.fields[key] = page.field(tr(key), initial)
+        self._row(page, [("inv_create", self.invite)], 1)
+
+    def rebuild(self) -> None:
+        """The options changed (client/style.py): the tabs built again with the new sizes and colours, what
+        was typed kept."""
+        typed = {key: field.get() for key, field in self.fields.items()}
+        for w in [*self.fields.values(), *self.widgets, *self.tabs.values()]:
+            self.ring.remove(w)
+        for page in self.pages.values():
+            page.destroy()
+        self.bar.destroy()
+        self.guest_rows = []
+        self._build()
+        for key, text in typed.items():
+            if key in self.fields:
+                self.fields[key].enterText(text)
+        if self.shown:
+            for w in self._ring_widgets():
+                self.ring.add(w)
+            self.place()
+
+    def show_tab(self, name: str) -> None:
+        """A tab button: its rows shown, the others' hidden (and out of the Tab ring)."""
+        if self.shown:
+            for w in self._ring_widgets():
+                self.ring.remove(w)
+        self._select(name)
+        if self.shown:
+            for w in self._ring_widgets():
+                self.ring.add(w)
+            current = self.tabs[name]
+            self.ring.focus(current)
+            self.place()
+
+    def _select(self, name: str) -> None:
+        self.tab = name
+        for tab, page in self.pages.items():
+            page.frame.show() if tab == name else page.frame.hide()
+            b = self.tabs[tab]
+            color = style.ACCENT if tab == name else style.MUTED
+            b.setPythonTag("color", color)
+            if self.ring.current is not b:
+                b["frameColor"] = color
+            b["text_fg"] = style.BUTTON_TEXT if tab == name or not style.HIGH_CONTRAST else (0, 0, 0, 1)
+        self.frame["frameSize"] = (0, WIDTH, -self.height, 0)
+
+    @property
+    def height(self) -> float:
+        """The panel's height at scale 1: the tab bar and the shown tab."""
+        return self.bar.height + self.pages[self.tab].height
+
+    def _ring_widgets(self) -> list:
+        """The tab buttons, then the shown tab's buttons and fields, top to bottom."""
+        return [*self.tabs.values(), *self.pages[self.tab].focusable]
+
+    def place(self) -> None:
+        """Beside the boards as the camera sees them now, scaled down if need be (client/ui/layout.py)."""
+        boards, screens = self.board_rects()
+        placed = layout.side_panel(self.base.getAspectRatio(), boards, screens, WIDTH, self.height)
+        if placed != self.placed:
+            self.placed = placed
+            left, top, scale = placed
+            self.root.set_pos(left, 0, top)
+            self.root.set_scale(scale)
+
+    @property
+    def rect(self) -> layout.Rect | None:
+        """Where the panel is drawn, in aspect2d units (None: hidden)."""
+        if not self.shown:
+            return None
+        left, top, scale = self.placed
+        return (left, left + WIDTH * scale, top - self.height * scale, top)
+
+    def _follow(self, task):
+        self.place()
+        return task.again
 
     def toggle(self) -> None:
         self.shown = not self.shown
@@ -238,12 +335,16 @@ class TeacherPanel(DirectObject):
             room = self.fields["inv_room"]
             if not room.get():
                 room.enterText(self.room())
-            for w in [*self.fields.values(), *self.widgets]:
+            for w in self._ring_widgets():
                 self.ring.add(w)
+            self.place()
+            self.base.taskMgr.doMethodLater(PLACE_S, self._follow, "teacher-panel-place")
         else:
             self.root.hide()
-            for w in [*self.fields.values(), *self.widgets]:
+            self.base.taskMgr.remove("teacher-panel-place")
+            for w in [*self.fields.values(), *self.widgets, *self.tabs.values()]:
                 self.ring.remove(w)
+
 
     # --- invitations and the lobby ---
 
@@ -284,31 +385,35 @@ class TeacherPanel(DirectObject):
         self.card = None
 
     def set_lobby(self, waiting: list[Guest]) -> None:
-        """The guests waiting for me: a line each with Admit and Dismiss."""
-        for w in self.guest_rows:
-            self.ring.remove(w)
+        """The guests waiting for me, on the conference tab: a line each with Admit and Dismiss (the tab's
+        button counts them)."""
+        self.waiting = list(waiting)
+        in_ring = self.shown and self.tab == "conference"
+        old = self.pages["conference"]
+        for w in old.focusable:
+            if in_ring:
+                self.ring.remove(w)
             if w in self.widgets:
                 self.widgets.remove(w)
-            w.destroy()
+        old.destroy()
+        page = self.pages["conference"] = Column(self.frame, WIDTH, style.TEXT_SCALE, "teacher-tab-conference")
+        page.frame.setZ(-self.bar.height)
+        self.lobby_title = page.title(tr("lobby", count=len(waiting)))
+        self._row(page, [("admit_all", self.admit_all)], 1)
         self.guest_rows = []
-        self.lobby_title.setText(tr("lobby", count=len(waiting)))
-        x0 = -WIDTH + 0.02
-        for i, guest in enumerate(waiting[:LOBBY_LINES]):
-            z = self.lobby_top - (i + 1) * ROW
-            text = OnscreenText(
-                parent=self.frame,
-                text=f"{guest.name} · {guest.school}"[:34],
-                pos=(x0, z),
-                scale=0.032,
-                fg=style.TEXT,
-                align=TextNode.A_left,
-            )
-            admit = self._button(tr("admit"), self.admit, (-0.42, z + 0.01), 0.24, (guest.id,))
-            dismiss = self._button(tr("dismiss"), self.dismiss, (-0.16, z + 0.01), 0.24, (guest.id,))
+        for guest in waiting[:LOBBY_LINES]:
+            text = page.text(f"{guest.name} · {guest.school}"[:60])
+            admit, dismiss = page.buttons_row([(tr("admit"), self.admit, (guest.id,)),
+                                               (tr("dismiss"), self.dismiss, (guest.id,))])
+            self.widgets += [admit, dismiss]
             self.guest_rows += [text, admit, dismiss]
-            if self.shown:
-                self.ring.add(admit)
-                self.ring.add(dismiss)
+        relabel(self.tabs["conference"], tr("tab_conference") + (f" ({len(waiting)})" if waiting else ""))
+        self._select(self.tab)
+        if in_ring:
+            for w in page.focusable:
+                self.ring.add(w)
+        if self.shown:
+            self.place()
 
     def admit(self, guest_id: int) -> None:
         self.send(Admit([guest_id]))
@@ -325,7 +430,7 @@ class TeacherPanel(DirectObject):
         self.state = state
         on = {"freeze": state.frozen, "lock": state.locked, "mute_all": state.muted_all}
         for key, (off_label, on_label) in self.toggles.items():
-            self.buttons[key]["text"] = tr(on_label if on[key] else off_label)
+            relabel(self.buttons[key], tr(on_label if on[key] else off_label))
 
     def freeze(self) -> None:
         self.send(Freeze(not self.state.frozen))
@@ -368,7 +473,7 @@ class TeacherPanel(DirectObject):
     def toggle_named(self) -> None:
         """Anonymous poll (counts only) or named (the teacher sees who answered what)."""
         self.poll_named = not self.poll_named
-        self.buttons["poll_named"]["text"] = tr("poll_named" if self.poll_named else "poll_anonymous")
+        relabel(self.buttons["poll_named"], tr("poll_named" if self.poll_named else "poll_anonymous"))
 
     def close_poll(self) -> None:
         if self.poll_id:
@@ -394,7 +499,7 @@ class TeacherPanel(DirectObject):
 
     def question_changed(self, question: Question) -> None:
         self.question = question
-        self.buttons["reveal_answers"]["text"] = tr("hide_answers" if question.revealed else "reveal_answers")
+        relabel(self.buttons["reveal_answers"], tr("hide_answers" if question.revealed else "reveal_answers"))
 
     def poll_changed(self, poll_id: int, open_: bool) -> None:
         self.last_poll = poll_id
@@ -402,9 +507,11 @@ class TeacherPanel(DirectObject):
 
     def destroy(self) -> None:
         self.ignore_all()
+        style.forget(self.rebuild)
+        self.base.taskMgr.remove("teacher-panel-place")
         if self.card is not None:
             self.card.destroy()
-        for w in [*self.fields.values(), *self.widgets, self.toggle_button]:
+        for w in [*self.fields.values(), *self.widgets, *self.tabs.values(), self.toggle_button]:
             self.ring.remove(w)
         self.toggle_button.destroy()
         self.frame.destroy()

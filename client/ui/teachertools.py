@@ -1,26 +1,28 @@
-"""The teacher's second column: one pupil's pen, send-out and spotlight; breakout groups; files.
+"""The teacher's tools on the panel's tabs: one pupil's pen, send-out and spotlight (class); breakout groups
+(groups); slides and exports (board); the poll's results on the board (polls).
 
-Shown with the teacher's panel (client/ui/teacher.py), to its left; its widgets join the panel's (and so
-its Tab ring). Breakout groups are world messages (docs/classroom.md §3); attendance, slides and exports
-go through the HTTP API (client/teacherfiles.py) and downloads are saved in the user's documents folder.
+Rows of the teacher's panel (client/ui/teacher.py), built again with it; its widgets join the panel's (and so
+its Tab ring when their tab shows). Breakout groups are world messages (docs/classroom.md §3); attendance,
+slides and exports go through the HTTP API (client/teacherfiles.py) and downloads are saved in the user's
+documents folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from direct.gui.DirectGui import DirectButton, DirectFrame
-from panda3d.core import TextNode
+from direct.gui.DirectGui import DirectButton
 
-from cybercollege.client import style
 from cybercollege.client.i18n import tr
 from cybercollege.client.teacherfiles import FileRefused, download, save, upload_slides
-from cybercollege.client.ui.focus import button, entry
-from cybercollege.client.ui.teacher import ROW, WIDTH, TeacherPanel, _label
+from cybercollege.client.ui.column import relabel, set_fitted
+from cybercollege.client.ui.filepicker import FilePicker
+from cybercollege.client.ui.teacher import TeacherPanel
 from cybercollege.protocol.classroom import (
     MAX_BREAKOUT_S,
     MAX_GROUPS,
@@ -34,8 +36,8 @@ from cybercollege.protocol.teacher import Hand, Mute, PollShow, SendOut, Spotlig
 from cybercollege.protocol.whiteboard import GivePen
 
 log = logging.getLogger("client")
-LEFT = -2 * WIDTH - 0.04
-"""The column's left edge, relative to the panel's right edge."""
+NOTE = (1.0, 0.85, 0.4, 1.0)
+"""A status line (the breakout's countdown, where a file was saved)."""
 PUPIL_ROLES = ("pupil", "guest")
 GROUPS = 4
 MINUTES = "10"
@@ -74,64 +76,70 @@ class TeacherTools:
         self.ends = 0.0
         self.saved: Path | None = None
         self.tasks: set[asyncio.Task] = set()
-        self.frame = DirectFrame(
-            parent=panel.frame, frameColor=style.PANEL, frameSize=(LEFT, -WIDTH - 0.04, -0.47 - ROW, 0.76)
-        )
+        self.picker: FilePicker | None = None
         self.buttons: dict[str, DirectButton] = {}
+        panel.extensions.append(self._build)
         self._build()
         panel.base.taskMgr.doMethodLater(1.0, self._tick, "teacher-tools-clock")
 
     # --- layout ---
 
     def _build(self) -> None:
-        x0, z = LEFT + 0.02, 0.70
-        _label(self.frame, tr("tools_title"), (x0, z), 0.045, (0.75, 0.85, 1, 1))
-        z -= ROW + 0.01
-        _label(self.frame, tr("tools_pupil"), (x0, z))
-        self._button("pupil_prev", "<", lambda: self.choose(-1), (x0 + 0.27, z + 0.01), 0.08)
-        self.pupil_text = _label(self.frame, "", (x0 + 0.33, z), 0.032)
-        self._button("pupil_next", ">", lambda: self.choose(1), (x0 + 0.9, z + 0.01), 0.08)
-        z -= ROW
-        self._button("pupil_pen", tr("pupil_pen_give"), self.toggle_pen, (x0 + 0.24, z), 0.46)
-        self._button("spotlight", tr("spotlight_on"), self.toggle_spotlight, (x0 + 0.74, z), 0.46)
-        z -= ROW
-        self._button("send_out", tr("send_out"), self.send_out, (x0 + 0.24, z), 0.46)
-        self._button("pupil_mute", tr("pupil_mute"), self.toggle_mute, (x0 + 0.74, z), 0.46)
-        z -= ROW + 0.03
-        _label(self.frame, tr("breakout_groups"), (x0, z))
-        self._button("groups_less", "-", lambda: self.set_groups(self.groups - 1), (x0 + 0.33, z + 0.01), 0.08)
-        self.groups_text = _label(self.frame, str(self.groups), (x0 + 0.41, z), 0.034, align=TextNode.A_center)
-        self._button("groups_more", "+", lambda: self.set_groups(self.groups + 1), (x0 + 0.49, z + 0.01), 0.08)
-        _label(self.frame, tr("breakout_minutes"), (x0 + 0.56, z))
-        self.panel.fields["breakout_minutes"] = entry(self.frame, (x0 + 0.84, z - 0.005), 0.12, MINUTES, scale=0.032)
-        z -= ROW
-        self._button("breakout_start", tr("breakout_start"), self.start_breakout, (x0 + 0.24, z), 0.46)
-        self._button("breakout_recall", tr("breakout_recall"), self.recall, (x0 + 0.74, z), 0.46)
-        z -= ROW
-        self.breakout_text = _label(self.frame, tr("breakout_none"), (x0, z), 0.032, (1.0, 0.85, 0.4, 1))
-        z -= ROW
-        _label(self.frame, tr("breakout_board"), (x0, z))
-        self._button("board_prev", "<", lambda: self.look(-1), (x0 + 0.27, z + 0.01), 0.08)
-        self.board_text = _label(self.frame, tr("breakout_board_class"), (x0 + 0.33, z), 0.032)
-        self._button("board_next", ">", lambda: self.look(1), (x0 + 0.9, z + 0.01), 0.08)
-        z -= ROW + 0.03
-        self._button("attendance", tr("attendance"), self.attendance, (x0 + 0.24, z), 0.46)
-        self._button("poll_show", tr("poll_show"), self.show_results, (x0 + 0.74, z), 0.46)
-        z -= ROW
-        _label(self.frame, tr("slides_file"), (x0, z))
-        self.panel.fields["slides_file"] = entry(self.frame, (x0 + 0.27, z - 0.005), 0.69, "", scale=0.032)
-        z -= ROW
-        self._button("slides_upload", tr("slides_upload"), self.upload, (x0 + 0.24, z), 0.46)
-        z -= ROW
-        self._button("export_png", tr("export_png"), lambda: self.export("png"), (x0 + 0.24, z), 0.46)
-        self._button("export_pdf", tr("export_pdf"), lambda: self.export("pdf"), (x0 + 0.74, z), 0.46)
-        z -= ROW
-        self.saved_text = _label(self.frame, "", (x0, z), 0.028, (1.0, 0.85, 0.4, 1))
-        self.saved_text["wordwrap"] = 34
+        """My rows on the panel's tabs: one pupil (class), breakout groups (groups), slides, exports and the
+        poll's results (board, polls); built again with the panel's tabs."""
+        pages = self.panel.pages
+        page = pages["class"]
+        page.space()
+        page.title(tr("tools_pupil"))
+        prev, self.pupil_text, nxt = page.chooser(lambda: self.choose(-1), lambda: self.choose(1))
+        self._add("pupil_prev", prev)
+        self._add("pupil_next", nxt)
+        self._buttons("class", [("pupil_pen", tr("pupil_pen_give"), self.toggle_pen),
+                                ("spotlight", tr("spotlight_on"), self.toggle_spotlight),
+                                ("send_out", tr("send_out"), self.send_out),
+                                ("pupil_mute", tr("pupil_mute"), self.toggle_mute)])
+        page.space()
+        self._buttons("class", [("attendance", tr("attendance"), self.attendance)], 1)
 
-    def _button(self, key: str, text: str, command, pos: tuple[float, float], width: float) -> None:
-        self.buttons[key] = b = button(self.frame, text, command, pos, width=width, scale=0.032)
+        page = pages["groups"]
+        page.title(tr("breakout_groups"))
+        less, self.groups_text, more = page.chooser(lambda: self.set_groups(self.groups - 1),
+                                                    lambda: self.set_groups(self.groups + 1))
+        less["text"], more["text"] = "-", "+"
+        self._add("groups_less", less)
+        self._add("groups_more", more)
+        self.groups_text.setText(str(self.groups))
+        self.panel.fields["breakout_minutes"] = page.field(tr("breakout_minutes"), MINUTES, limit=4)
+        self._buttons("groups", [("breakout_start", tr("breakout_start"), self.start_breakout),
+                                 ("breakout_recall", tr("breakout_recall"), self.recall)])
+        self.breakout_text = page.text(tr("breakout_none"), fg=NOTE, rows=2)
+        page.title(tr("breakout_board"))
+        prev, self.board_text, nxt = page.chooser(lambda: self.look(-1), lambda: self.look(1))
+        self._add("board_prev", prev)
+        self._add("board_next", nxt)
+        set_fitted(self.board_text, tr("breakout_board_class"))
+
+        page = pages["board"]
+        page.space()
+        self._buttons("board", [("slides_upload", tr("slides_upload"), self.upload)], 1)
+        self._buttons("board", [("export_png", tr("export_png"), lambda: self.export("png")),
+                                ("export_pdf", tr("export_pdf"), lambda: self.export("pdf"))])
+        self.saved_text = page.text("", 0.029, NOTE, rows=3)
+
+        self._buttons("polls", [("poll_show", tr("poll_show"), self.show_results)], 1)
+        if self.breakout is not None:
+            self._show_breakout()
+        if self.saved is not None:
+            self.saved_text.setText(tr("files_saved", path=str(self.saved)))
+        self.refresh()
+
+    def _add(self, key: str, b: DirectButton) -> None:
+        self.buttons[key] = b
         self.panel.widgets.append(b)
+
+    def _buttons(self, tab: str, items: list[tuple[str, str, Callable]], per_row: int = 2) -> None:
+        for (key, _, _), b in zip(items, self.panel.add_buttons(tab, items, per_row), strict=True):
+            self.buttons[key] = b
 
     # --- one pupil ---
 
@@ -153,13 +161,13 @@ class TeacherTools:
         if self.selected not in [m.id for m in pupils]:
             self.selected = pupils[0].id if pupils else 0
         name = next((m.name for m in pupils if m.id == self.selected), tr("tools_nobody"))
-        self.pupil_text.setText(name[:24])
+        set_fitted(self.pupil_text, name)
         has_pen = self.selected in self.panel.pens()
-        self.buttons["pupil_pen"]["text"] = tr("pupil_pen_take" if has_pen else "pupil_pen_give")
+        relabel(self.buttons["pupil_pen"], tr("pupil_pen_take" if has_pen else "pupil_pen_give"))
         lit = self.selected and self.panel.state.spotlight == self.selected
-        self.buttons["spotlight"]["text"] = tr("spotlight_off" if lit else "spotlight_on")
+        relabel(self.buttons["spotlight"], tr("spotlight_off" if lit else "spotlight_on"))
         muted = self.selected in self.panel.state.muted
-        self.buttons["pupil_mute"]["text"] = tr("pupil_unmute" if muted else "pupil_mute")
+        relabel(self.buttons["pupil_mute"], tr("pupil_unmute" if muted else "pupil_mute"))
 
     def toggle_pen(self) -> None:
         board, who = self.panel.board(), self.selected
@@ -217,7 +225,7 @@ class TeacherTools:
         """The name of the board looked at: a group's, or the class's."""
         groups = self.breakout.groups if self.breakout is not None else []
         group = next((g.number for g in groups if g.board == board), 0)
-        self.board_text.setText(tr("breakout_board_group", number=group) if group else tr("breakout_board_class"))
+        set_fitted(self.board_text, tr("breakout_board_group", number=group) if group else tr("breakout_board_class"))
 
     def breakout_changed(self, breakout: Breakout) -> None:
         self.breakout = breakout
@@ -246,23 +254,52 @@ class TeacherTools:
         self._spawn(self._download(f"/api/rooms/{self.panel.room()}/attendance.csv"))
 
     def export(self, kind: str) -> None:
+        """The board's export, saved where the teacher says in the file picker (client/ui/filepicker.py)."""
         if self.panel.board():
-            self._spawn(self._download(f"/api/boards/{self.panel.board()}/export.{kind}"))
+            self._spawn(self._download(f"/api/boards/{self.panel.board()}/export.{kind}", ask=True))
 
     def upload(self) -> None:
-        text = self.panel.fields["slides_file"].get().strip().strip('"')
-        if text and self.panel.board():
-            self._spawn(self._upload(Path(text).expanduser(), self.panel.board()))
+        """A PDF or a picture chosen in the file picker, sent to the room's board as slides."""
+        board = self.panel.board()
+        if board and self.picker is None:
+            self.picker = FilePicker(self.panel.base, tr("picker_slide_title"),
+                                     lambda path: self._picked(path, board))
 
-    async def _download(self, path: str) -> None:
+    def _picked(self, path: Path | None, board: str) -> None:
+        self.picker = None
+        if path is not None:
+            self._spawn(self._upload(path, board))
+
+    async def _download(self, path: str, ask: bool = False) -> None:
         p = self.panel
         try:
             name, data = await download(p.http, p.url(), p.token(), path)
-            self.saved = await asyncio.to_thread(save, self.folder(), name, data)
+            folder = self.folder()
+            if ask:  # where to save it, and as what
+                chosen = await self._save_as(folder, name)
+                if chosen is None:
+                    return
+                folder, name = chosen.parent, chosen.name
+            self.saved = await asyncio.to_thread(save, folder, name, data)
         except (FileRefused, OSError) as exc:
             self._refused(exc)
             return
         self.saved_text.setText(tr("files_saved", path=str(self.saved)))
+
+    async def _save_as(self, folder: Path, name: str) -> Path | None:
+        """The file picker, opened on ``folder`` with ``name``: the path chosen, or None (cancelled)."""
+        if self.picker is not None:
+            return None
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)  # where downloads go (the picker starts there)
+        answer: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
+        self.picker = FilePicker(self.panel.base, tr("picker_export_title"),
+                                 lambda path: None if answer.done() else answer.set_result(path),
+                                 extensions=(Path(name).suffix or ".png",), start=folder, save_name=name)
+        try:
+            return await answer
+        finally:
+            self.picker = None
 
     async def _upload(self, file: Path, board: str) -> None:
         p = self.panel
@@ -283,6 +320,8 @@ class TeacherTools:
         task.add_done_callback(self.tasks.discard)
 
     def destroy(self) -> None:
+        if self.picker is not None:
+            self.picker.cancel()
         self.panel.base.taskMgr.remove("teacher-tools-clock")
         for task in self.tasks:
             task.cancel()

@@ -79,6 +79,7 @@ async def test_the_teacher_picks_a_group_board(base, server, http, driver, tmp_p
     try:
         panel, tools, layer = session.classroom.panel, session.classroom.tools, session.view.boards
         press(panel.toggle_button)
+        press(panel.tabs["groups"])
         assert tools.buttons["board_next"] in session.hud.ring.widgets
         await until(lambda: len(tools.pupils()) == 2, what="the pupils")
         press(tools.buttons["groups_less"])

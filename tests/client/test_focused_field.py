@@ -54,6 +54,7 @@ async def test_typing_in_the_chat_and_the_teachers_form_moves_nothing(base, serv
         panel = session.classroom.panel
         await until(lambda: panel.shown, what="the teacher's panel")
         await until(lambda: hud.people.frame is None, 2, "the people list stepping aside for the panel")
+        panel.tabs["polls"]["command"](*panel.tabs["polls"]["extraArgs"])  # a click on the polls tab
         for field in (hud.entry, panel.fields["poll_question"]):
             field.enterText("")
             click(field)

@@ -27,7 +27,8 @@ def test_preferences_round_trip_and_defaults(tmp_path):
     assert preferences.load(path) == Preferences()  # nothing saved yet
     preferences.save(Preferences("/dev/video2", "none"), path)
     assert preferences.load(path) == Preferences("/dev/video2", "none")
-    assert json.loads(path.read_text()) == {"camera": "/dev/video2", "microphone": "none"}
+    assert json.loads(path.read_text()) == {"camera": "/dev/video2", "microphone": "none", "large_text": False,
+                                            "high_contrast": False}
 
 
 def test_a_damaged_settings_file_means_the_defaults(tmp_path, caplog):

@@ -46,6 +46,7 @@ async def test_the_teachers_panel(base, server, http, driver, tmp_path):
         panel = session.classroom.panel
         assert panel is not None and panel.root.is_hidden()
         press(panel.toggle_button)
+        press(panel.tabs["invitations"])  # the panel's tabs: one shows at a time
         assert not panel.root.is_hidden() and panel.fields["inv_school"] in session.hud.ring.widgets
         assert panel.fields["inv_room"].get() == "salle-103"
 
