@@ -96,3 +96,14 @@ def test_the_camera_looks_far_in_the_hall_and_down_in_the_corridor(world):
         return math.degrees(math.atan2(ez - tz, math.hypot(tx - ex, ty - ey)))
 
     assert down(tight_shot) > down(open_shot) + 5.0
+
+
+def test_the_halls_spawn_points_face_the_way_in_clear_of_the_pillar(world):
+    hall = world.rooms["hall"]
+    door = world.doors["hall-couloir"]  # the way to the classrooms
+    pillar = camera.blockers(hall)[len(hall.polygon):]
+    assert pillar, "the hall's pillar stops the camera"
+    for x, y, heading in hall.spawn_points:
+        bearing = geometry.heading_of(door.x - x, door.y - y)
+        assert abs((bearing - heading + 180) % 360 - 180) < 10, (x, y, heading)
+        assert cast(pillar, x, y, *geometry.direction(heading), 30.0) == 30.0, f"the pillar hides the way from {x, y}"
