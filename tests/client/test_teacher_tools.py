@@ -79,9 +79,20 @@ async def test_one_pupil_and_breakout_groups(base, server, http, driver, tmp_pat
         await stop(session, task)
 
 
+async def picked(base, driver, tools, keys=()) -> None:
+    """The file picker opened: these keys, then Enter (the first file, or the name offered to save)."""
+    await until(lambda: tools.picker is not None, what="the file picker")
+    for key in [*keys, "enter"]:
+        base.messenger.send(key)
+        await driver.frames_later(2)
+        base.messenger.send(f"{key}-up")
+    await until(lambda: tools.picker is None, what="the file picker closed")
+
+
 async def test_attendance_slides_and_exports(base, server, http, driver, tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("CYBERCOLLEGE_DOCUMENTS", str(folder))
+    monkeypatch.setenv("HOME", str(tmp_path))
     session, task = await teacher_in_103(base, http, driver, server, tmp_path)
     lea = await demo(http, server, "lea.martin")
     backgrounds: list[PageBackground] = []
@@ -97,28 +108,30 @@ async def test_attendance_slides_and_exports(base, server, http, driver, tmp_pat
         assert csv.startswith("nom;rôle") and session.conn.mirror.members[lea.mirror.me].name in csv
         assert str(tools.saved) in tools.saved_text.getText()
 
-        slide = tmp_path / "fiche.png"
+        slide = tmp_path / "Documents" / "fiche.png"  # the file picker starts in my documents
+        slide.parent.mkdir()
         slide.write_bytes(png(320, 240, (40, 90, 200)))
-        panel.fields["slides_file"].enterText(str(slide))
         press(tools.buttons["slides_upload"])
+        await picked(base, driver, tools)
         await lea.wait_for(lambda m: any(b.board == "tableau-103" and b.sha256 for b in backgrounds))
         await until(lambda: tools.saved_text.getText() == "1 diapositive(s) sur le tableau.", what="the upload")
 
         press(tools.buttons["export_png"])
+        await picked(base, driver, tools)  # saved in the folder and with the name offered
         await until(lambda: tools.saved.suffix == ".png", what="the PNG export")
         assert tools.saved == folder / "tableau-103-page1.png"
         assert tools.saved.read_bytes().startswith(b"\x89PNG")
         press(tools.buttons["export_pdf"])
+        await picked(base, driver, tools)
         await until(lambda: tools.saved.suffix == ".pdf", timeout=10, what="the PDF export")
         assert tools.saved.read_bytes().startswith(b"%PDF")
         press(tools.buttons["export_png"])  # a second export does not overwrite the first
+        await picked(base, driver, tools)
         await until(lambda: tools.saved.name == "tableau-103-page1-2.png", what="the second PNG")
 
-        panel.fields["slides_file"].enterText(str(tmp_path / "absent.pdf"))
+        (slide.parent / "presence.pdf").write_text("nom,rôle")  # not a PDF
         press(tools.buttons["slides_upload"])
-        await until(lambda: "introuvable" in session.hud.toast_text.getText(), what="the missing file refused")
-        panel.fields["slides_file"].enterText(str(tmp_path / "cache" / "presence-salle-103.csv"))
-        press(tools.buttons["slides_upload"])
+        await picked(base, driver, tools, ["arrow_down", "arrow_down"])
         await until(lambda: "illisible" in session.hud.toast_text.getText(), what="a CSV is not a slide")
     finally:
         await lea.close()
