@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from cybercollege.client import i18n, preferences
+from cybercollege.client import i18n, preferences, style
 
 log = logging.getLogger("client")
 
@@ -84,6 +84,7 @@ async def _run(args: argparse.Namespace) -> int:
             choice = LoginChoice("demo" if kind == "login" else kind, value, url, args.name)
     script = args.script or ("idle" if args.screenshot else None)
     saved = preferences.load(preferences.config_path())
+    style.configure(saved.large_text, saved.high_contrast)
     devices = Devices(args.camera or saved.camera, args.microphone or saved.microphone, synthetic=args.offscreen)
     options = Options(url=url, choice=choice, script=script, screenshot=args.screenshot,
                       unattended=bool(args.script or args.screenshot), cache=args.cache, devices=devices)

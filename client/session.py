@@ -18,7 +18,7 @@ import aiohttp
 from direct.showbase.DirectObject import DirectObject
 
 from cybercollege import worlds
-from cybercollege.client import accounts, content, devices, errors, preferences
+from cybercollege.client import accounts, content, devices, errors, preferences, style
 from cybercollege.client.accounts import LoginFailed
 from cybercollege.client.classroom import ClassroomTools
 from cybercollege.client.conference import Conference
@@ -510,7 +510,8 @@ class Session:
 
     def open_settings(self) -> None:
         """The settings dialog (camera, microphone), over the world."""
-        current = preferences.Preferences(self.options.devices.camera, self.options.devices.microphone)
+        current = preferences.Preferences(self.options.devices.camera, self.options.devices.microphone,
+                                          style.TEXT_SCALE > 1, style.HIGH_CONTRAST)
         self._show(SettingsDialog(current, devices.cameras(), devices.microphones(), self._save_settings,
                                   lambda: self._show(None)))
 
@@ -524,6 +525,7 @@ class Session:
             return
         self.options.devices = dataclasses.replace(self.options.devices, camera=prefs.camera,
                                                    microphone=prefs.microphone)
+        style.configure(prefs.large_text, prefs.high_contrast)  # the open panels follow at once
         if self.conference is not None:
             self.conference.media.use(self.options.devices)
         if self.hud is not None:

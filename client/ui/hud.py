@@ -167,6 +167,10 @@ class Hud:
         self.help.show() if self.help.isHidden() else self.help.hide()
 
     def toast(self, text: str) -> None:
+        """A short message on a dark card, legible on any wall (client/style.py ``CARD``)."""
+        self.toast_text["bg"] = style.CARD
+        self.toast_text["fg"] = style.CARD_TEXT
+        self.toast_text.setScale(0.06 * style.TEXT_SCALE)
         self.toast_text.setText(text)
         self.base.taskMgr.remove("hud-toast")
         self.base.taskMgr.doMethodLater(TOAST_SECONDS, lambda task: self.toast_text.setText(""), "hud-toast")

@@ -1,5 +1,6 @@
 """The settings dialog: which camera and microphone conferences use (``auto``, ``none``, the generated test
-pattern / tone, or a device found on this computer), kept between runs (client/preferences.py)."""
+pattern / tone, or a device found on this computer), large text and high contrast, kept between runs
+(client/preferences.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from cybercollege.client.devices import Device
 from cybercollege.client.i18n import tr
 from cybercollege.client.preferences import Preferences
 from cybercollege.client.sources import TEST
+from cybercollege.client.ui.column import fit
 from cybercollege.client.ui.focus import FocusRing, button
 from cybercollege.client.ui.login import CARD, label
+
+FRAME = (-0.95, 0.95, -0.64, 0.64)
+"""The dialog's card (aspect2d units)."""
+LABEL_WIDTH = 0.5  # a setting's name, before its "<" button
+SHOWN_WIDTH = 0.85  # the chosen value, between "<" and ">"
+TOGGLE_WIDTH = 1.5
 
 
 def choices(current: str, found: list[Device], test: str = "") -> list[tuple[str, str]]:
@@ -36,10 +44,10 @@ class Choice:
                  ring: FocusRing) -> None:
         self.options = options
         self.index = next(i for i, (value, _) in enumerate(options) if value == current)
-        label(parent, title, (-0.8, z), 0.05)
-        button(parent, "<", self.step, (-0.32, z), width=0.1, scale=0.05, ring=ring, extra=(-1,))
-        self.shown = label(parent, "", (0.2, z), 0.045, align=TextNode.A_center)
-        button(parent, ">", self.step, (0.72, z), width=0.1, scale=0.05, ring=ring, extra=(1,))
+        label(parent, title, (-0.88, z), fit(title, LABEL_WIDTH, 0.05 * style.TEXT_SCALE))
+        self.buttons = [button(parent, "<", self.step, (-0.32, z), width=0.1, scale=0.05, ring=ring, extra=(-1,)),
+                        button(parent, ">", self.step, (0.72, z), width=0.1, scale=0.05, ring=ring, extra=(1,))]
+        self.shown = label(parent, "", (0.2, z), 0.045 * style.TEXT_SCALE, align=TextNode.A_center)
         self._show()
 
     @property
@@ -53,29 +61,61 @@ class Choice:
     def _show(self) -> None:
         text = self.options[self.index][1]
         self.shown["text"] = text if len(text) <= 32 else text[:31] + "…"
+        self.shown.setScale(fit(self.shown["text"], SHOWN_WIDTH, 0.045 * style.TEXT_SCALE))
+
+
+class Toggle:
+    """An on / off option: one button saying its name and state ("Grands caractères : oui")."""
+
+    def __init__(self, parent, key: str, on: bool, z: float, ring: FocusRing) -> None:
+        self.key, self.on = key, on
+        self.button = button(parent, "", self.flip, (0, z), width=TOGGLE_WIDTH, scale=0.045, ring=ring,
+                             color=style.ACCENT)
+        self.button["text_fg"] = style.BUTTON_TEXT
+        self._show()
+
+    def flip(self) -> None:
+        self.on = not self.on
+        self._show()
+
+    def _show(self) -> None:
+        text = f"{tr(self.key)} : {tr('option_on' if self.on else 'option_off')}"
+        scale = fit(text, TOGGLE_WIDTH, 0.045 * style.TEXT_SCALE)
+        self.button["text"] = text
+        self.button.setScale(scale)
+        self.button["frameSize"] = (-TOGGLE_WIDTH / scale / 2, TOGGLE_WIDTH / scale / 2, -0.6 * 0.045 / scale,
+                                    1.15 * 0.045 / scale)
 
 
 class SettingsDialog:
-    """Shown over the world; ``on_save(preferences)`` or ``on_cancel()`` when done."""
+    """Shown over the world; ``on_save(preferences)`` or ``on_cancel()`` when done. Large text and high
+    contrast apply when saved (client/style.py ``configure``)."""
 
     def __init__(self, prefs: Preferences, cameras: list[Device], microphones: list[Device],
                  on_save: Callable[[Preferences], None], on_cancel: Callable[[], None]) -> None:
         self.on_save = on_save
         self.ring = FocusRing()
         self.root = DirectFrame(frameColor=(0, 0, 0, 0.45), frameSize=(-3, 3, -1, 1))
-        card = DirectFrame(parent=self.root, frameColor=CARD, frameSize=(-0.95, 0.95, -0.5, 0.45))
-        label(card, tr("settings"), (0, 0.3), 0.07, style.ACCENT, TextNode.A_center)
+        self.card = card = DirectFrame(parent=self.root, frameColor=CARD, frameSize=FRAME)
+        label(card, tr("settings"), (0, 0.5), fit(tr("settings"), 1.7, 0.07 * style.TEXT_SCALE), style.ACCENT,
+              TextNode.A_center)
         self.camera = Choice(card, tr("camera"), choices(prefs.camera, cameras, tr("device_test_pattern")),
-                             prefs.camera, 0.14, self.ring)
+                             prefs.camera, 0.34, self.ring)
         self.microphone = Choice(card, tr("microphone"), choices(prefs.microphone, microphones,
                                                                  tr("device_test_tone")),
-                                 prefs.microphone, 0.0, self.ring)
-        label(card, tr("settings_when"), (0, -0.15), 0.04, style.TEXT_DARK, TextNode.A_center, wrap=40)
-        button(card, tr("save"), self.save, (-0.3, -0.36), width=0.5, ring=self.ring)
-        button(card, tr("cancel"), on_cancel, (0.3, -0.36), width=0.5, color=(0.4, 0.45, 0.55, 1), ring=self.ring)
+                                 prefs.microphone, 0.2, self.ring)
+        label(card, tr("settings_when"), (0, 0.08), 0.036 * style.TEXT_SCALE, style.TEXT_DARK, TextNode.A_center,
+              wrap=1.7 / (0.036 * style.TEXT_SCALE))
+        self.large_text = Toggle(card, "large_text", prefs.large_text, -0.12, self.ring)
+        self.high_contrast = Toggle(card, "high_contrast", prefs.high_contrast, -0.27, self.ring)
+        self.save_button = button(card, tr("save"), self.save, (-0.3, -0.5), width=0.5,
+                                  scale=fit(tr("save"), 0.5, 0.055), ring=self.ring)
+        self.cancel_button = button(card, tr("cancel"), on_cancel, (0.3, -0.5), width=0.5,
+                                    scale=fit(tr("cancel"), 0.5, 0.055), color=(0.4, 0.45, 0.55, 1), ring=self.ring)
 
     def preferences(self) -> Preferences:
-        return Preferences(camera=self.camera.value, microphone=self.microphone.value)
+        return Preferences(camera=self.camera.value, microphone=self.microphone.value,
+                           large_text=self.large_text.on, high_contrast=self.high_contrast.on)
 
     def save(self) -> None:
         self.on_save(self.preferences())

@@ -100,6 +100,7 @@ async def invite_in_the_client(session: Session, shots: Path) -> str:
     await keyboard.press(base, "f2")
     panel = session.classroom.panel
     await until(lambda: panel.shown, what="the teacher's panel")
+    await press_button(session, panel.tabs["invitations"])  # the panel's tabs: the invitation form
     for key, value in FORM:
         field = panel.fields[key]
         await tab_to(session, field)
@@ -132,6 +133,7 @@ async def admit_and_give_the_floor(session: Session, page: Any, shots: Path, pre
     base = session.base
     await keyboard.press(base, "f2")
     panel = session.classroom.panel
+    await press_button(session, panel.tabs["conference"])  # the waiting room is on the conference tab
     await until(lambda: len(panel.guest_rows) == 3, 15, "Frau Schmidt waiting in the panel")
     assert "Frau Schmidt" in panel.guest_rows[0].getText()
     await save_shot(base, shots / f"{prefix}1-teacher-lobby.png")

@@ -84,6 +84,8 @@ async def test_teacher_invites_and_reads_the_whole_code(base, driver, server, ht
             await keyboard.press(base, "f2")
             panel = session.classroom.panel
             await until(lambda: panel.shown, what="the teacher's panel")
+            await tab_to(session, panel.tabs["invitations"])  # the panel's tabs: Tab to one, Enter opens it
+            await keyboard.press(base, "enter")
             await save_shot(base, shots / "1-panel.png")
 
             for key, value in FORM:
