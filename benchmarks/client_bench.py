@@ -2,6 +2,14 @@
 
     python -m benchmarks.client_bench [--avatars 50] [--seconds 10] [--size 1280x720] [--no-finish]
     python -m benchmarks.client_bench --ping [--pings 600] [--avatars 50] [--size 640x360]
+    python -m benchmarks.client_bench --lesson [--looks both|old|new] [--rounds 2] [--avatars 30] [--seconds 10]
+
+``--lesson`` (issue 13's frame-time budget): the classroom with the avatars animated (half seated, some hands
+up, half walking), the teacher drawing on the board (a live stroke, new points every tick) and a 640×360
+video at 15 pictures a second on the room's screen, at 1280×720. ``--looks both`` (the default) measures
+the old looks (flat vertex colours, fixed-function lights, baked poses) and the new ones (client/lighting.py,
+client/figures.py) in alternating child processes, ``--rounds`` times each, and reports p50/p99 and the
+new/old ratios.
 
 Offscreen on whatever GL the machine has (software llvmpipe here), ``gl-finish true`` so frame times
 include the rasterisation. Server messages are real encoded FRAMEs fed through the client's own path
@@ -36,22 +44,125 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--ping", action="store_true", help="ping round trips while rendering, against idle")
     p.add_argument("--pings", type=int, default=600, help="pings per phase (with --ping)")
+    p.add_argument("--lesson", action="store_true", help="the board drawn on and a video on the screen too")
+    p.add_argument("--looks", choices=("both", "old", "new", "full", "fast"), default=None,
+                   help="with --lesson: both (default: old, fast and full in child processes), or one of them in "
+                        "this process (new: the quality this GL gets)")
+    p.add_argument("--rounds", type=int, default=2, help="with --looks both: runs of each look, alternating")
+    p.add_argument("--shot", default=None, help="save the last frame as this PNG")
     args = p.parse_args(argv)
     if args.ping:
         args.avatars = args.avatars or 0
         return ping_main(args)
-    args.avatars = 50 if args.avatars is None else args.avatars
+    args.avatars = (30 if args.lesson else 50) if args.avatars is None else args.avatars
     args.size = args.size or "1280x720"
+    if args.lesson and (args.looks or "both") == "both":
+        return compare_looks(args)
     width, height = (int(v) for v in args.size.split("x"))
-    from cybercollege.client import display
+    from cybercollege.client import display, lighting
 
+    lighting.LOOKS = args.looks or lighting.LOOKS
     display.configure(offscreen=True, size=(width, height))
     load_prc_file_data("bench", "gl-finish false\n" if args.no_finish else "gl-finish true\n")
-    results = run(display.base(), args.avatars, args.seconds)
+    results = run(display.base(), args.avatars, args.seconds, args.lesson, args.shot)
+    results["looks"] = lighting.LOOKS if lighting.LOOKS == "old" else lighting.quality()
     results["gl_finish"] = ConfigVariableBool("gl-finish").get_value()
     results["size"] = args.size
     print(json.dumps(results, indent=2) if args.json else report(results))
     return 0
+
+
+def compare_looks(args) -> int:
+    """Old and new looks in alternating child processes; p50/p99 of each (medians of the rounds), ratios."""
+    import subprocess
+    import sys
+
+    runs: dict[str, list[dict]] = {"old": [], "fast": [], "full": []}
+    for _ in range(args.rounds):
+        for looks in runs:
+            cmd = [sys.executable, "-m", "benchmarks.client_bench", "--lesson", "--looks", looks, "--json",
+                   "--avatars", str(args.avatars), "--seconds", str(args.seconds), "--size", args.size]
+            if args.no_finish:
+                cmd.append("--no-finish")
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            runs[looks].append(json.loads(out[out.index("{"):]))
+    keys = ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame", "geoms_in_scene")
+    summary = {looks: {key: statistics.median(r[key] for r in rs) for key in keys} for looks, rs in runs.items()}
+    result = {"avatars": args.avatars, "size": args.size, "rounds": args.rounds, "seconds": args.seconds,
+              "runs": runs, "summary": summary,
+              "ratios": {looks: {key: round(summary[looks][key] / summary["old"][key], 2)
+                                 for key in ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame")}
+                         for looks in ("fast", "full")}}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"lesson: {args.avatars} animated avatars in {ROOM}, the board drawn on, a 640x360 video at 15 fps, "
+          f"{args.size}, gl-finish {not args.no_finish}, {args.rounds} rounds of {args.seconds:g} s per look")
+    for looks, rs in runs.items():
+        s = summary[looks]
+        rounds = ", ".join(f"{r['frame_ms_p50']}/{r['frame_ms_p99']}" for r in rs)
+        print(f"  {looks:4} frame p50 {s['frame_ms_p50']} ms  p99 {s['frame_ms_p99']} ms  CPU {s['cpu_ms_per_frame']} "
+              f"ms a frame  (rounds p50/p99: {rounds}; {s['geoms_in_scene']:g} geoms)")
+    for looks, r in result["ratios"].items():
+        print(f"  {looks} / old: p50 {r['frame_ms_p50']}x  p99 {r['frame_ms_p99']}x  CPU {r['cpu_ms_per_frame']}x")
+    return 0
+
+
+class Lesson:
+    """The teacher drawing on the board (a live stroke, 4 new points a tick, a new stroke every 2 s) and a
+    640×360 video at 15 pictures a second on the room's screen (client/screen.py, as in a conference)."""
+
+    def __init__(self, base, view, mirror, conn) -> None:
+        import numpy as np
+
+        from cybercollege.client.media import Picture
+        from cybercollege.client.screen import ScreenView
+
+        self.mirror, self.conn = mirror, conn
+        room = view.world.rooms[ROOM]
+        self.board = room.whiteboards[0].id
+        view.board_state = lambda: mirror.boards
+        self._send(self._board())
+        pictures = []
+        y, x = np.mgrid[0:360, 0:640]
+        for i in range(15):  # a moving test pattern
+            bgr = np.stack([(x + i * 20) % 256, (y * 2) % 256, ((x + y) // 3 + i * 10) % 256], axis=-1)
+            pictures.append(Picture(640, 360, np.ascontiguousarray(bgr.astype(np.uint8)[::-1]).tobytes(), i + 1))
+        self.pictures, self.serial = pictures, 0
+        self.picture = pictures[0]
+        self.screen = ScreenView(base, view.root, lambda: [7], lambda p: self.picture)
+        self.screen.enter(room)
+        self.live, self.point = 0, 0
+
+    def _board(self):
+        from cybercollege.protocol.whiteboard import Board
+
+        return Board(self.board, 1, 3333, 1, 0, [], 0)
+
+    def _send(self, *messages) -> None:
+        from cybercollege.protocol import encode_frame
+        from cybercollege.protocol.codec import encode
+
+        self.mirror.apply(self.conn.receive(encode_frame(0, [encode(m) for m in messages], []))[0].message)
+
+    def tick(self, tick_no: int) -> None:
+        from cybercollege.client.media import Picture
+        from cybercollege.protocol.whiteboard import LivePoints, LiveStroke
+
+        if tick_no % 40 == 1:  # a new stroke every 2 s, across the board
+            self.live += 1
+            self.point = 0
+            y = 400 + (self.live * 450) % 2600
+            self._send(LiveStroke(self.board, self.live, 2, 0, 0, 0x1A3D8F, 60, [500, y]))
+        pts = []
+        for _ in range(4):
+            self.point += 1
+            pts += [500 + self.point * 45 % 9000, 400 + (self.live * 450) % 2600 + (self.point % 7) * 20]
+        self._send(LivePoints(self.board, self.live, pts))
+        if tick_no % 4 != 0:  # 20 ticks a second: 15 pictures a second is 3 ticks of 4
+            p = self.pictures[tick_no % len(self.pictures)]
+            self.serial += 1
+            self.picture = Picture(p.width, p.height, p.bgr, self.serial)
 
 
 def scene(base, count: int):
@@ -77,10 +188,13 @@ def scene(base, count: int):
     return view, feed
 
 
-def run(base, count: int, seconds: float) -> dict:
+def run(base, count: int, seconds: float, lesson: bool = False, shot: str | None = None) -> dict:
     view, feed = scene(base, count)
+    if lesson:
+        feed.lesson = Lesson(base, view, feed.mirror, feed.conn)
     frames, cpu_updates, wall_updates = [], 0.0, 0.0
     start = time.perf_counter()
+    cpu_start = time.process_time()  # every thread of the process: the software rasteriser's too
     next_tick = start
     while time.perf_counter() - start < seconds:
         now = time.perf_counter()
@@ -93,7 +207,12 @@ def run(base, count: int, seconds: float) -> dict:
         t0 = time.perf_counter()
         base.taskMgr.step()
         frames.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu_start - cpu_updates
     updates = feed.updates
+    if shot:
+        from panda3d.core import Filename
+
+        base.win.save_screenshot(Filename.from_os_specific(shot))
     frames.sort()
     geoms = sum(np.node().get_num_geoms() for np in base.render.find_all_matches("**/+GeomNode"))
     view.destroy()
@@ -105,6 +224,7 @@ def run(base, count: int, seconds: float) -> dict:
         "frame_ms_p95": round(frames[int(len(frames) * 0.95)] * 1000, 2),
         "frame_ms_p99": round(frames[int(len(frames) * 0.99)] * 1000, 2),
         "fps_possible": round(1 / statistics.median(frames), 1),
+        "cpu_ms_per_frame": round(cpu / max(len(frames), 1) * 1000, 2),
         "updates": updates,
         "cpu_us_per_update": round(cpu_updates / max(updates, 1) * 1e6, 1),
         "wall_us_per_update": round(wall_updates / max(updates, 1) * 1e6, 1),
@@ -253,6 +373,7 @@ class Feed:
         self.conn, self.mirror, self.spots = conn, mirror, spots
         self.tick_no = 0
         self.updates = 0
+        self.lesson: Lesson | None = None
 
     def appear(self) -> None:
         from cybercollege.protocol import encode_frame
@@ -282,6 +403,8 @@ class Feed:
         data = encode_frame(self.tick_no, [], updates)
         self.mirror.apply(self.conn.receive(data)[0].message)  # decode + mirror + view, as from the socket
         self.updates += len(updates)
+        if self.lesson is not None:
+            self.lesson.tick(self.tick_no)
 
 
 def _spots(room, count: int) -> list[tuple[float, float, float, int]]:
@@ -312,7 +435,7 @@ def report(r: dict) -> str:
         [
             f"client benchmark: {r['avatars']} avatars in {ROOM}, {r['size']}, gl-finish {r['gl_finish']}",
             f"  frame time  p50 {r['frame_ms_p50']} ms  p95 {r['frame_ms_p95']} ms  p99 {r['frame_ms_p99']} ms"
-            f"  ({r['fps_possible']} fps possible, {r['frames']} frames)",
+            f"  ({r['fps_possible']} fps possible, {r['frames']} frames; CPU {r['cpu_ms_per_frame']} ms a frame)",
             f"  updates     {r['updates']} received: {r['cpu_us_per_update']} µs CPU each "
             f"(decode + mirror + view + interval)",
             f"  scene       {r['geoms_in_scene']} geoms drawn at most (before culling)",

@@ -203,7 +203,7 @@ def person(palette: int) -> NodePath:
     from cybercollege.client import lighting
 
     np = NodePath(_person_geom(palette))
-    np.set_shader(lighting.figure_shader())
+    np.set_shader(lighting.figure_shader(lighting.quality()))
     np.set_shader_input("details", lighting.details())
     return np
 

@@ -2,6 +2,10 @@
 
 ``LOOKS`` chooses the look: ``"new"`` (this module's shaders) or ``"old"`` (Panda3D's fixed-function lights
 and flat vertex colours, as before issue 13), so that the frame-time benchmark compares both in one run.
+The new looks come in two qualities: ``"full"`` (shadows and detail textures) and ``"fast"`` (the same people,
+windows and light per vertex, without the two per-pixel texture lookups). ``"new"`` picks ``fast`` on a
+software GL (Mesa llvmpipe: each lookup costs ≈ 25 ms of CPU per 1280×720 frame there, docs/client.md) and
+``full`` on a GPU; ``LOOKS = "full"`` or ``"fast"`` (CYBERCOLLEGE_LOOKS) forces one.
 
 Why a small shader of our own and not panda3d-simplepbr or the auto-shader (measured on Mesa llvmpipe,
 docs/client.md "Looks"): the auto-shader emits Cg, which this GL refuses ("The profile is not supported");
@@ -40,7 +44,8 @@ from cybercollege.client.mesh import Color, MeshBuilder
 from cybercollege.worlds import Room, World, geometry
 
 LOOKS = os.environ.get("CYBERCOLLEGE_LOOKS", "new")
-""""new" or "old" (read when a view is built)."""
+""""new", "full", "fast" or "old" (read when a view is built)."""
+SOFTWARE_GL = ("llvmpipe", "softpipe", "swrast", "software")
 SHADOW_SIZE = 1024
 LOOKS_TAG = "looks"
 """An avatar's root has this tag set to "figure" (the sun's shadow camera draws it with its pose)."""
@@ -151,10 +156,28 @@ void main() { gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex; }
 """
 
 
+def quality() -> str:
+    """``"full"`` or ``"fast"``: forced by LOOKS, else fast on a software GL."""
+    if LOOKS in ("full", "fast"):
+        return LOOKS
+    from direct.showbase import ShowBaseGlobal
+
+    gsg = ShowBaseGlobal.base.win.gsg if getattr(ShowBaseGlobal, "base", None) is not None else None
+    renderer = gsg.get_driver_renderer().lower() if gsg is not None else ""
+    return "fast" if any(name in renderer for name in SOFTWARE_GL) else "full"
+
+
+def _fragment(quality: str) -> str:
+    if quality == "full":
+        return FRAGMENT
+    return (FRAGMENT.replace("float lit = textureProj(p3d_LightSource[0].shadowMap, v_shadow);", "float lit = 1.0;")
+            .replace("vec3 detail = texture(details, v_uv).rgb;", "vec3 detail = vec3(1.0);"))
+
+
 @cache
-def figure_shader() -> Shader:
+def figure_shader(quality: str = "full") -> Shader:
     """The avatars' shader: the world's, with the pose applied in the vertex shader."""
-    return Shader.make(Shader.SL_GLSL, _posed(VERTEX), FRAGMENT)
+    return Shader.make(Shader.SL_GLSL, _posed(VERTEX), _fragment(quality))
 
 
 @cache
@@ -164,9 +187,9 @@ def figure_depth_shader() -> Shader:
 
 
 @cache
-def lit_shader() -> Shader:
-    """The world's shader: sun with shadow, ambient, detail texture by material."""
-    return Shader.make(Shader.SL_GLSL, VERTEX, FRAGMENT)
+def lit_shader(quality: str = "full") -> Shader:
+    """The world's shader: sun with shadow, ambient, detail texture by material (``fast``: neither lookup)."""
+    return Shader.make(Shader.SL_GLSL, VERTEX, _fragment(quality))
 
 
 @cache
@@ -207,7 +230,8 @@ class Daylight:
         self.ambient = root.attach_new_node(ambient)
         sun = DirectionalLight("sun")
         sun.set_color(SUN_COLOR)
-        sun.set_shadow_caster(True, SHADOW_SIZE, SHADOW_SIZE)
+        if SHADOW_SIZE and quality() == "full":
+            sun.set_shadow_caster(True, SHADOW_SIZE, SHADOW_SIZE)
         sun.set_camera_mask(SHADOW_MASK)
         sun.set_initial_state(RenderState.make(ShaderAttrib.make(depth_shader(), 100)))
         sun.set_tag_state_key(LOOKS_TAG)  # avatars (tagged "figure") cast posed shadows
@@ -262,7 +286,7 @@ class Daylight:
 def apply(base, world: World, render: NodePath, scene: NodePath) -> Daylight:
     """The new looks: the sun and ambient light everything under ``render``; the college drawn in ``scene``
     (client/scene.py) gets the shader, its textures and windows; signs stay unlit."""
-    scene.set_shader(lit_shader())
+    scene.set_shader(lit_shader(quality()))
     scene.set_shader_input("details", details())
     signs = scene.find("signs")
     if not signs.is_empty():
