@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cybercollege.client.lighting import FABRIC, PLAIN, WOOD
+from cybercollege.client.lighting import METAL as METAL_MATERIAL
 from cybercollege.client.mesh import Color, MeshBuilder, hex_color, placement, shade
 from cybercollege.worlds import Furniture
 
@@ -25,11 +27,17 @@ WOOD_DARK: Color = (0.42, 0.3, 0.2, 1.0)
 POT: Color = (0.62, 0.36, 0.24, 1.0)
 
 Drawer = Callable[[MeshBuilder, Furniture, Color], None]
+MATERIALS = {  # the detail texture of each kind (client/lighting.py); metal legs are set where drawn
+    "desk": WOOD, "teacher_desk": WOOD, "table": WOOD, "bench": WOOD, "shelf": WOOD, "counter": WOOD,
+    "lectern": WOOD, "stage": WOOD, "steps": WOOD, "armchair": FABRIC, "sofa": FABRIC, "rug": FABRIC,
+    "locker": METAL_MATERIAL, "cabinet": METAL_MATERIAL, "hoop": METAL_MATERIAL,
+}
 
 
 def draw(mesh: MeshBuilder, f: Furniture) -> None:
     """Draw one piece of furniture into ``mesh``."""
     color = hex_color(f.color or DEFAULT_COLORS.get(f.kind, "#999999"))
+    mesh.material = MATERIALS.get(f.kind, PLAIN)
     DRAWERS.get(f.kind, _block)(mesh, f, color)
 
 
@@ -44,11 +52,13 @@ def _block(mesh: MeshBuilder, f: Furniture, color: Color) -> None:
 def _table(mesh: MeshBuilder, f: Furniture, color: Color) -> None:
     m, top = _mat(f), 0.04
     mesh.box(0, 0, f.sz - top, f.sx, f.sy, top, color, m, bottom=True)
-    leg = 0.05
+    leg, material = 0.05, mesh.material
+    mesh.material = METAL_MATERIAL
     for sx in (-1, 1):
         for sy in (-1, 1):
             x, y = sx * (f.sx / 2 - leg), sy * (f.sy / 2 - leg)
             mesh.box(x, y, 0, leg, leg, f.sz - top, METAL, m)
+    mesh.material = material
 
 
 def _teacher_desk(mesh: MeshBuilder, f: Furniture, color: Color) -> None:
