@@ -19,6 +19,8 @@ from cybercollege.client.ui.focus import FocusRing, button
 from cybercollege.protocol.teacher import Poll
 
 RESULT_SECONDS = 15.0
+TOP = -0.1
+"""The window's top edge: below the board as the class sees it from the desks (it was drawn over it)."""
 WIDTH = 0.9
 ROW = 0.075
 
@@ -29,7 +31,7 @@ class PollWindow:
     def __init__(self, base, ring: FocusRing, vote: Callable[[int, list[int]], None]) -> None:
         self.base, self.ring, self.vote = base, ring, vote
         self.root = base.aspect2d.attach_new_node("poll")
-        self.root.set_pos(0, 0, 0.55)
+        self.root.set_pos(0, 0, TOP)
         self.poll: Poll | None = None
         self.chosen: list[int] = []
         self.widgets: list = []
