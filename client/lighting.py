@@ -52,8 +52,8 @@ LOOKS_TAG = "looks"
 SHADOW_MASK = BitMask32.bit(5)
 """Nodes hidden from the sun's shadow camera (name tags, markers, signs) hide this bit."""
 SUN_HPR = (-35.0, -50.0, 0.0)
-SUN_COLOR = (0.6, 0.57, 0.5, 1.0)
-AMBIENT_COLOR = (0.7, 0.71, 0.74, 1.0)
+SUN_COLOR = (0.55, 0.52, 0.46, 1.0)
+AMBIENT_COLOR = (0.76, 0.76, 0.78, 1.0)
 SKY_TOP: Color = (0.62, 0.8, 0.97, 1.0)
 SKY_LOW: Color = (0.86, 0.93, 0.99, 1.0)
 FRAME: Color = (0.93, 0.93, 0.91, 1.0)
