@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         "answers anyone, except in production, where it is then off (404).",
     )
     ent_config: Path | None = Field(None, description="TOML file listing the ENTs (docs/sso.md).")
+    school_uai: str = Field(
+        "",
+        pattern=r"^(\d{7}[A-Z])?$",
+        description="UAI of the collège this server serves: the portal shows its data to this school's teachers and "
+        "staff only (docs/portal.md). Empty: the demo directory's school in demo mode, else the ENTs' default_uai.",
+    )
 
     # --- persistence ---
     database_url: str = Field(

@@ -13,6 +13,11 @@ from cybercollege.server.core.identity import Identity
 
 TOKENS: web.AppKey[TokenService] = web.AppKey("tokens", TokenService)
 """The server's token service (set by the edge): who a bearer token names."""
+COOKIE_IDENTITY = "cybercollege.cookie_identity"
+"""Request key: the identity of the portal's cookie session, set by the portal's middleware (server/portal/)."""
+COOKIE_CSRF_OK = "cybercollege.cookie_csrf_ok"
+"""Request key: True when the request carries its cookie session's CSRF token (``X-CSRF-Token``)."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _STATUS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest,
@@ -44,10 +49,17 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 
 
 def bearer_identity(request: web.Request) -> Identity:
-    """The identity of ``Authorization: Bearer <access_token>``, or 401."""
+    """The identity of ``Authorization: Bearer <access_token>``, else of the portal's cookie session (with its CSRF
+    token on anything but GET), or 401."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        raise api_error(401, "token_missing", "Connexion requise (Authorization: Bearer <jeton>).")
+        cookie: Identity | None = request.get(COOKIE_IDENTITY)
+        if cookie is None:
+            raise api_error(401, "token_missing", "Connexion requise (Authorization: Bearer <jeton>).")
+        if request.method not in SAFE_METHODS and not request.get(COOKIE_CSRF_OK, False):
+            raise api_error(403, "csrf_refused", "Demande refusée : jeton anti-falsification (CSRF) absent ou faux. "
+                            "Rechargez la page du portail et recommencez.")  # fmt: skip
+        return cookie
     try:
         identity, _sid = request.app[TOKENS].verify(header.removeprefix("Bearer ").strip())
     except TokenError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import html
 import logging
 import secrets
 from datetime import timedelta
@@ -38,6 +37,7 @@ from cybercollege.server.edge.services import SERVICES, Services
 from cybercollege.server.guests.feature import Guests
 from cybercollege.server.http import TOKENS
 from cybercollege.server.persistence import Store, WriteBehind
+from cybercollege.server.portal.app import setup_portal
 
 log = logging.getLogger("cybercollege.app")
 
@@ -79,7 +79,6 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app[SERVICES] = services
     app[TOKENS] = tokens
     app[ENTRIES] = entries
-    app.router.add_get("/", home)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get("/world/manifest", manifest)
@@ -98,6 +97,15 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         demo=directory,
         on_logout=services.logout,
         access_ttl=min(900, settings.token_ttl),
+    )
+    setup_portal(  # the web face of the edge, over the features (docs/adr/0014): the home page and /portal/
+        app,
+        world=services.world,
+        guests=services.world.features.get(Guests),
+        tokens=tokens,
+        settings=settings,
+        schools=schools_of(settings, directory, ents),
+        school_name=spec.name,
     )
     app.on_startup.append(_start)
     app.on_shutdown.append(_shutdown)
@@ -121,6 +129,15 @@ def features_of(
         cluster,
         Authorization(tokens, writer.store, settings.broker_url),
     ]
+
+
+def schools_of(settings: Settings, directory: DemoDirectory | None, ents: list[EntConfig]) -> frozenset[str]:
+    """The school this college serves (``school_uai``), else the demo directory's, else the ENTs' ``default_uai``."""
+    if settings.school_uai:
+        return frozenset({settings.school_uai})
+    if directory is not None:
+        return frozenset({directory.school_uai})
+    return frozenset(e.default_uai for e in ents if e.default_uai)
 
 
 def _world_root(path: Path) -> Path:
@@ -202,28 +219,6 @@ async def _retention(s: Services) -> None:
 
 
 # --- routes ----------------------------------------------------------------------------------------
-
-
-async def home(request: web.Request) -> web.Response:
-    """A page for whoever opens the server's address in a browser."""
-    s: Services = request.app[SERVICES]
-    url = html.escape(s.settings.base_url())
-    demo = (
-        "<p><b>Mode démonstration</b> : les comptes sont fictifs (élèves lea.martin, hugo.moreau…, "
-        "enseignante mme.durand).</p>"
-        if s.settings.demo
-        else ""
-    )
-    page = f"""<!doctype html><html lang="fr"><meta charset="utf-8"><title>Cybercollège</title>
-<body style="font-family:system-ui,sans-serif;max-width:40em;margin:3em auto">
-<h1>Cybercollège — {html.escape(s.world.spec.name)}</h1>{demo}
-<p>Le collège virtuel se visite avec le client Cybercollège :</p>
-<pre>cybercollege client --url {url}</pre>
-<p>Se connecter avec son ENT : <a href="/auth/login">page de connexion</a> (ouverte par le client).
-Élèves invités d'une classe partenaire : le code donné par l'enseignant.</p>
-<p><small>{len(s.world.avatars)} personne(s) connectée(s) · <a href="/health">état</a></small></p>
-</body></html>"""
-    return web.Response(text=page, content_type="text/html")
 
 
 async def health(request: web.Request) -> web.Response:

@@ -92,6 +92,20 @@ class Guests(Feature):
                 book.changed.add(invitation.id)
                 raise
 
+    def invitations_of(self, identity: Identity) -> list[Invitation]:
+        """The invitations ``identity`` may list and revoke (hers; all of her school's for staff), newest first."""
+        mine = [i for i in self.book.by_id.values() if i.owned_by(identity)]
+        return sorted(mine, key=lambda i: i.valid_from, reverse=True)
+
+    async def revoke_for(self, identity: Identity, invitation_id: str) -> Invitation | None:
+        """Revoke one of :meth:`invitations_of` and save it; None if it is not one of them."""
+        invitation = self.book.by_id.get(invitation_id)
+        if invitation is None or not invitation.owned_by(identity):
+            return None
+        self.book.revoke(invitation.id)
+        await self.save()
+        return invitation
+
     def member_names(self) -> Iterator[str]:
         """The names of the school's people this server knows (connected, or in the demo directory): a guest's
         name must not look like one of them (server/guests/names.py)."""

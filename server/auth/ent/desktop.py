@@ -52,8 +52,11 @@ def loopback_uri(value: str | None) -> str:
     return value
 
 
-def desktop_request(query: dict[str, str], browser: str, address: str = "") -> DesktopRequest:
-    """Check the parameters of ``/auth/desktop/start``."""
+def desktop_request(
+    query: dict[str, str], browser: str, address: str = "", web: frozenset[str] = frozenset()
+) -> DesktopRequest:
+    """Check the parameters of ``/auth/desktop/start``. ``web``: the server's own completion pages that may stand for
+    a loopback URI (the portal's, which redeems the code itself and opens a cookie session: docs/portal.md)."""
     if query.get("code_challenge_method", "S256") != "S256":
         raise LoginError("desktop_bad_challenge_method", BAD_REQUEST)
     challenge = query.get("code_challenge", "")
@@ -62,7 +65,8 @@ def desktop_request(query: dict[str, str], browser: str, address: str = "") -> D
     state = query.get("state", "")
     if not _STATE.match(state):
         raise LoginError("desktop_bad_state", BAD_REQUEST)
-    return DesktopRequest(loopback_uri(query.get("redirect_uri")), challenge, state, browser, address)
+    uri = query.get("redirect_uri")
+    return DesktopRequest(uri if uri in web else loopback_uri(uri), challenge, state, browser, address)
 
 
 def redirect_with_code(request: DesktopRequest, code: str) -> str:

@@ -10,7 +10,8 @@ from cybercollege.server.core.identity import Identity
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}"
-    "h1{font-size:1.5rem}a.ent,button{display:block;width:100%;margin:.5rem 0;padding:.8rem;font-size:1rem;"
+    "h1{font-size:1.5rem}a.ent,button{display:block;box-sizing:border-box;width:100%;margin:.5rem 0;padding:.8rem;"
+    "font-size:1rem;"
     "text-align:left;border:1px solid #3561a8;border-radius:.4rem;background:#f3f6fc;color:#17346b;"
     "text-decoration:none;cursor:pointer}.demo{border:2px dashed #b36b00;padding:.5rem 1rem;margin-top:2rem}"
     ".demo h2{color:#b36b00;font-size:1.1rem}.err{border-left:4px solid #b00020;padding-left:1rem}"
@@ -35,7 +36,10 @@ def login_page(ents: Iterable[tuple[str, str]], request_id: str, demo: bool) -> 
     )
     if not links and not demo:
         links = "<p>Aucun ENT n'est configuré sur ce serveur.</p>"
-    body = f"<p>Choisissez votre ENT. Vous saisirez votre mot de passe sur la page de l'ENT.</p>{links}"
+    if links:
+        body = f"<p>Choisissez votre ENT. Vous saisirez votre mot de passe sur la page de l'ENT.</p>{links}"
+    else:  # demo mode without an ENT: the demo accounts are the only way in, say so first
+        body = "<p>Aucun ENT n'est configuré sur ce serveur de démonstration : entrez avec un compte fictif.</p>"
     if demo:
         body += (
             '<div class="demo"><h2>Démonstration</h2><p>Mode démonstration : comptes fictifs, '

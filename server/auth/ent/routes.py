@@ -95,11 +95,14 @@ async def desktop_start(request: web.Request) -> web.StreamResponse:
     """``/auth/desktop/start?redirect_uri=&code_challenge=&state=``: bind the browser, show the ENT list."""
     service = service_of(request)
     browser = browser_of(request) or secrets.token_urlsafe(24)
-    request_id = service.open_request(desktop_request(dict(request.query), browser, request.remote or ""))
+    query = dict(request.query)
+    request_id = service.open_request(desktop_request(query, browser, request.remote or "", service.web_completions))
     ent = request.query.get("ent")  # `cybercollege ent try NAME`: straight to that ENT
     if ent:
         service.ent(ent)
         response = redirect(f"/auth/ent/{ent}/start?{urlencode({'req': request_id})}")
+    elif request.query.get("demo") == "1" and request.app.get(DEMO_ENABLED, False):  # the portal's demo button
+        response = redirect(f"/auth/demo/pick?{urlencode({'req': request_id})}")
     else:
         response = redirect(f"/auth/login?{urlencode({'req': request_id})}")
     secure = service.public_url.startswith("https://")

@@ -100,6 +100,8 @@ class LoginService:
         self._on_logout = on_logout
         self._access_ttl = access_ttl
         self.oidc = {e.id: OidcClient(e, self.http) for e in ents if isinstance(e, OidcConfig)}
+        self.web_completions: frozenset[str] = frozenset()
+        """Pages of this server that complete a login in the browser (the portal's), besides loopback URIs."""
 
     def ent(self, ent_id: str) -> EntConfig:
         ent = self.ents.get(ent_id)
@@ -166,8 +168,16 @@ class LoginService:
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
         return redirect_with_code(request, code)
 
+    def allow_web_completion(self, url: str) -> None:
+        """Let logins come back to ``url`` on this server (the portal redeems the code with :meth:`redeem_session`)."""
+        self.web_completions |= {url}
+
     def redeem_code(self, code: object, verifier: object) -> Tokens:
         """Exchange a one-time code (and its PKCE verifier) for tokens."""
+        return self.issue(self.redeem_session(code, verifier))
+
+    def redeem_session(self, code: object, verifier: object) -> LoginSession:
+        """The live session a one-time code (and its PKCE verifier) stands for, without tokens (web completion)."""
         grant = self.codes.pop(code) if isinstance(code, str) and len(code) < 200 else None
         if grant is None:
             raise LoginError("code_unknown", "Code inconnu, expiré ou déjà utilisé.")
@@ -176,7 +186,7 @@ class LoginService:
         session = self.sessions.get(grant.sid)
         if session is None:
             raise LoginError("session_ended", "La session a pris fin.")
-        return self.issue(session)
+        return session
 
     def refuse_disabled(self, identity: Identity) -> None:
         """A login or a refresh of a user the school's administrator disabled is refused (docs/adr/0011)."""

@@ -1,0 +1,5 @@
+"""The portal's pages, one module each (docs/portal.md, "Adding a page"): importing them declares them."""
+
+from cybercollege.server.portal.views import classes, home, invitations, signin
+
+__all__ = ["classes", "home", "invitations", "signin"]
