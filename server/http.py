@@ -13,9 +13,9 @@ from cybercollege.server.core.identity import Identity
 
 TOKENS: web.AppKey[TokenService] = web.AppKey("tokens", TokenService)
 """The server's token service (set by the edge): who a bearer token names."""
-COOKIE_IDENTITY = "cybercollege.cookie_identity"
+COOKIE_IDENTITY: web.RequestKey[Identity] = web.RequestKey("cookie_identity", Identity)
 """Request key: the identity of the portal's cookie session, set by the portal's middleware (server/portal/)."""
-COOKIE_CSRF_OK = "cybercollege.cookie_csrf_ok"
+COOKIE_CSRF_OK: web.RequestKey[bool] = web.RequestKey("cookie_csrf_ok", bool)
 """Request key: True when the request carries its cookie session's CSRF token (``X-CSRF-Token``)."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

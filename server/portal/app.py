@@ -41,7 +41,7 @@ from cybercollege.server.portal.session import COOKIE, MemoryStore, PortalSessio
 log = logging.getLogger("cybercollege.portal")
 
 HERE = Path(__file__).resolve().parent
-SESSION = "cybercollege.portal_session"
+SESSION: web.RequestKey[PortalSession] = web.RequestKey("portal_session", PortalSession)
 """Request key: the request's portal session, if its cookie named a live one."""
 
 
