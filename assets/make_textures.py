@@ -63,9 +63,9 @@ def wood(size: int = 256) -> np.ndarray:
     rng = np.random.default_rng(3)
     y = np.mgrid[0:size, 0:size][0] / size
     warp = fractal(size, rng, (4, 8, 16))
-    rings = np.sin((y * 24 + warp * 6) * np.pi * 2)
+    rings = np.sin((y * 12 + warp * 2.5) * np.pi * 2)
     fine = fractal(size, rng, (32, 128))
-    return 0.84 + 0.06 * rings + 0.1 * fine
+    return 0.88 + 0.04 * rings + 0.08 * fine
 
 
 def metal(size: int = 256) -> np.ndarray:

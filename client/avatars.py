@@ -24,7 +24,7 @@ TAG_SCALE = 0.12
 TAG_NEAR, TAG_FAR = 1.0, 30.0  # metres from the camera
 # New looks: tags grow with distance, so that they stay small near (they no longer hide the class) and
 # readable far: TAG_MIN up to TAG_GROW metres from the camera, then TAG_MIN * d / TAG_GROW, at most TAG_MAX.
-TAG_MIN, TAG_GROW, TAG_MAX = 0.065, 4.0, 0.16
+TAG_MIN, TAG_GROW, TAG_MAX = 0.065, 4.0, 0.135
 MARKER_HEIGHT = 2.3  # spotlight star, raised hand, speaking: above the name tag
 
 
@@ -165,8 +165,7 @@ class AvatarLayer:
         self.floor = floor or (lambda x, y: 0.0)
         self.on_hand: Callable[[], None] = lambda: None
         """Called when someone raises or lowers a hand (or leaves with it up)."""
-        self.me: AvatarView | None = None
-        """My own avatar (drawn by the view, outside ``views``): marked like the others."""
+        self._me: AvatarView | None = None
         self.spotlit: int | None = None
         self.speaking: Callable[[], Iterable[int]] = tuple
         """Who speaks now (the conference's media, set by the session), polled a few times a second."""
@@ -188,6 +187,18 @@ class AvatarLayer:
         self.views[avatar_id] = view
         return view
 
+    @property
+    def me(self) -> AvatarView | None:
+        """My own avatar (drawn by the view, outside ``views``): the spotlight marks it too."""
+        return self._me
+
+    @me.setter
+    def me(self, view: AvatarView | None) -> None:
+        self._me = view
+        if view is not None and view.marks is not None:
+            view.marks.own = True
+            view.marks.hand(False)
+
     def set_spotlight(self, who: int | None) -> None:
         """Mark the member in the spotlight (RoomState.spotlight; None: nobody), me included."""
         self.spotlit = who
@@ -195,7 +206,7 @@ class AvatarLayer:
             view.set_spotlight(view.id == who)
 
     def _all(self) -> list[AvatarView]:
-        return [*self.views.values(), *([self.me] if self.me is not None else [])]
+        return [*self.views.values(), *([self._me] if self._me is not None else [])]
 
     def _frame(self, task):
         """New looks, each frame: name tags sized by distance; every 6th frame, who speaks."""

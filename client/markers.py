@@ -19,7 +19,7 @@ DISC: Color = (1.0, 0.86, 0.3, 1.0)
 HAND: Color = (0.98, 0.97, 0.94, 1.0)
 OUTLINE: Color = (0.25, 0.2, 0.1, 1.0)
 WAVES: Color = (0.2, 0.75, 0.45, 1.0)
-ICON = 0.26  # metres across
+ICON = 0.2  # metres across
 
 
 def _flat(mesh: MeshBuilder, points: list[tuple[float, float]], color: Color, depth: float = 0.0) -> None:
@@ -119,6 +119,9 @@ class Marks:
         self.floor.hide(lighting.SHADOW_MASK)
         self.nodes: dict[str, NodePath] = {}
         self.speaking = False
+        self.own = False
+        """My own avatar: no hand or waves over my head (they would hide the board; the HUD says it), only
+        the spotlight."""
         self.spin: CLerpNodePathInterval | None = None
 
     def set_z(self, z: float) -> None:
@@ -144,11 +147,11 @@ class Marks:
             self.nodes[name].set_x((i - (len(shown) - 1) / 2) * (ICON + 0.06))
 
     def hand(self, on: bool) -> None:
-        self._show("hand", on, hand)
+        self._show("hand", on and not self.own, hand)
 
     def speak(self, on: bool) -> None:
         self.speaking = on
-        self._show("waves", on, waves)
+        self._show("waves", on and not self.own, waves)
 
     def spotlight(self, on: bool) -> None:
         node = self._show("star", on, star)

@@ -4,6 +4,9 @@ Starts a world server in this process (demo users, throw-away database), fills t
 and the amphitheatre with demo pupils and teachers (placed by the server, as a teacher's call would),
 then runs the real client through the scripted visits and saves ``hall.png``, ``classroom.png`` and
 ``amphitheatre.png``. Development tool: it needs the server package next to the client.
+
+The pictures show the full looks (shadows and detail textures, what a GPU draws: client/lighting.py), also
+here on software GL; ``CYBERCOLLEGE_LOOKS=old`` or ``fast`` shows the others.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
-from cybercollege.client import display
+from cybercollege.client import display, scripts
 from cybercollege.client.loop import FrameDriver
 from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.client.session import Options, Session
@@ -81,6 +84,48 @@ async def write_lesson(teacher: WorldConnection) -> None:
                        colour=0xD01010, width=40)
     await teacher.send(DrawShape(board, teacher.new_cid(), 0, 2, 0x2E8B57, 30, [6600, 400, 9400, 2700]))
     await teacher.send(WriteText(board, teacher.new_cid(), 0, 0x2E8B57, 260, 6900, 1200, "have + participe"))
+
+
+async def open_amphi(http, url: str) -> None:
+    """Mme Durand invites a partner class to the amphitheatre with class 4A (the amphitheatre's policy is
+    ``conference``: docs/worlds.md)."""
+    import time
+
+    token = await fetch_demo_token(http, url, "mme.durand")
+    body = {"partner_school": "Gesamtschule Köln", "country": "Allemagne", "language": "de", "room": "amphi",
+            "classes": ["4A"], "valid_until": time.time() + 3600, "max_guests": 3}
+    async with http.post(f"{url}/api/invitations", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
+        r.raise_for_status()
+
+
+def arriving(world, room_id: str, then):
+    """A client script: Léa is put at the door of ``room_id`` (server side, as a teacher's call would), then
+    does ``then(session)``. On a loaded software GL the full looks draw a few frames a second, too slow for
+    the walking scripts' door timeouts; the pictures are about what she sees there, not the walk."""
+
+    async def script(session) -> None:
+        room = world.rooms[room_id]
+        x, y, heading = room.spec.doors[0].landing(room_id)
+        world.move_to(world.avatars[session.conn.mirror.me], room, (x, y, heading))
+        async with asyncio.timeout(30):
+            while session.view.walker is None or session.view.walker.room.id != room_id:
+                await asyncio.sleep(0.05)
+        await then(session)
+
+    return script
+
+
+async def seated_with_a_question(session) -> None:
+    await scripts.sit_at(session, "salle-103-b-2-2")
+    await asyncio.sleep(0.3)
+    session.view.toggle_hand()
+    await session.conn.say("Bonjour ! J'ai une question.")
+    await asyncio.sleep(0.8)
+
+
+async def seated_in_the_amphitheatre(session) -> None:
+    await scripts.sit_at(session, "amphi-g-3-5")
+    await asyncio.sleep(0.8)
 
 
 async def visit(base, http, driver, url: str, login: str, script: str, path: Path, cache: Path) -> int:
@@ -150,13 +195,14 @@ async def _shoot(base, http, driver, url, world, out: Path, tmp: Path, stop: asy
     teacher = (await crowd(http, url, world, ["mme.durand"]))[0]
     place(world, teacher, "salle-103", 35.9, 13.6, 270.0)
     await write_lesson(teacher)
-    status |= await visit(base, http, driver, url, "lea.martin", "walk-to-salle-103", out / "classroom.png",
+    scripts.SCRIPTS["shots-salle-103"] = arriving(world, "salle-103", seated_with_a_question)
+    scripts.SCRIPTS["shots-amphi"] = arriving(world, "amphi", seated_in_the_amphitheatre)
+    status |= await visit(base, http, driver, url, "lea.martin", "shots-salle-103", out / "classroom.png",
                           tmp / "cache")
-    # Amphitheatre: an audience and a speaker at the lectern; Léa is invited.
+    # Amphitheatre: an audience and a speaker at the lectern; a conference invitation opens it to Léa's class.
     amphi = spec.rooms["amphi"]
-    server_amphi = world.rooms["amphi"]
     audience = [f"bot-{i}" for i in range(30, 48)]
-    server_amphi.participants.update({f"demo:{login}" for login in [*audience, "lea.martin"]})
+    await open_amphi(http, url)
     listeners = await crowd(http, url, world, audience)
     front = [s for s in amphi.seats if s.id.startswith(("amphi-g-1", "amphi-d-1", "amphi-g-2", "amphi-d-2"))]
     for conn, seat in zip(listeners, front[::1], strict=False):
@@ -165,7 +211,7 @@ async def _shoot(base, http, driver, url, world, out: Path, tmp: Path, stop: asy
     speaker = (await crowd(http, url, world, ["m.bernard"]))[0]
     place(world, speaker, "amphi", 22.6, -5.6, 0.0)
     await pose(speaker, world, Anim.WAVE)
-    status |= await visit(base, http, driver, url, "lea.martin", "amphi", out / "amphitheatre.png",
+    status |= await visit(base, http, driver, url, "lea.martin", "shots-amphi", out / "amphitheatre.png",
                           tmp / "cache")
     stop.set()
     await asyncio.gather(walking, return_exceptions=True)
@@ -175,5 +221,10 @@ async def _shoot(base, http, driver, url, world, out: Path, tmp: Path, stop: asy
 
 
 if __name__ == "__main__":
+    import os
+
+    from cybercollege.client import lighting
+
+    lighting.LOOKS = os.environ.get("CYBERCOLLEGE_LOOKS", "full")
     display.configure(offscreen=True, size=SIZE)
     sys.exit(asyncio.run(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images"))))

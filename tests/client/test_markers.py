@@ -98,24 +98,39 @@ async def test_the_spotlight_shows_above_the_pupil_in_her_view_and_in_the_others
         await teacher.close()
 
 
-async def test_a_raised_hand_lifts_the_arm_and_shows_a_hand(base, server, http, driver, tmp_path):
+async def test_a_raised_hand_lifts_the_arm_and_shows_a_hand_to_the_others(base, server, http, driver, tmp_path):
     world, folder = server.world, shots("test_hand_marker")
+    hugo = await connect(http, server, "hugo.moreau")
+    world.move_to(world.avatars[hugo.mirror.me], world.rooms[ROOM], (36.9, 13.0, 90.0))  # in the front aisle
     session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
     try:
         await in_world(session)
-        world.move_to(world.avatars[session.conn.mirror.me], world.rooms[ROOM], (39.0, 15.0, 90.0))
+        world.move_to(world.avatars[session.conn.mirror.me], world.rooms[ROOM], (39.5, 15.0, 90.0))
         await in_room(session, driver, ROOM)
         me = session.view.me
         base.messenger.send("h")  # the key, as a pupil presses it
-        await until(lambda: "hand" in me.marks.nodes, what="the hand icon above my head")
-        assert me.pose == figures.POSES[figures.Anim.HAND_UP]
+        await until(lambda: me.pose == figures.POSES[figures.Anim.HAND_UP], what="my arm going up")
         assert tuple(me.root.get_shader_input("pose_to").get_vector()) == (0.0, 0.0, 1.0, 0.0)
-        start_time = me.motion.x
+        assert "hand" not in me.marks.nodes, "no icon over my own head: it would hide the board"
+        # Hugo raises his hand: Léa sees his arm up and a hand above his head.
+        await until(lambda: hugo.mirror.me in session.view.layer.views, what="Hugo drawn")
+        await hugo.wait_for(lambda m: m.room == ROOM)
+        x, y, h = hugo.mirror.position
+        await hugo.move(x, y, h, figures.Anim.HAND_UP)
+        hugo_view = session.view.layer.views[hugo.mirror.me]
+        await until(lambda: "hand" in hugo_view.marks.nodes,
+                    what=f"the hand above Hugo (server anim {world.avatars[hugo.mirror.me].anim}, "
+                         f"Léa sees {hugo_view.anim})")
+        start_time = hugo_view.motion.x
         await until(lambda: base.clock.get_frame_time() > start_time + figures.BLEND, what="the blend's end")
         await driver.frames_later(2)
-        assert shown(me.marks.nodes["hand"]) and on_screen(base, me.marks.nodes["hand"])
-        session.screenshot(folder / "1-hand-up.png")
+        assert hugo_view.pose == figures.POSES[figures.Anim.HAND_UP]
+        assert shown(hugo_view.marks.nodes["hand"]) and on_screen(base, hugo_view.marks.nodes["hand"])
+        session.screenshot(folder / "1-hands-up.png")
+        await hugo.move(x, y, h, figures.Anim.IDLE)
+        await until(lambda: "hand" not in hugo_view.marks.nodes, what="the hand gone when he lowers it")
         base.messenger.send("h")
-        await until(lambda: "hand" not in me.marks.nodes, what="the hand icon gone")
+        await until(lambda: me.pose == figures.POSES[figures.Anim.IDLE], what="my arm down")
     finally:
         await stop(session, task)
+        await hugo.close()
