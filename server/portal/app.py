@@ -123,8 +123,9 @@ async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
                 session.identity, session.sid = None, None  # signed out elsewhere: anonymous again
                 await portal.store.put(session)
             request[SESSION] = session
-            if personnel(session.identity, portal.schools):
-                request[COOKIE_IDENTITY] = session.identity
+            identity = session.identity
+            if identity is not None and personnel(identity, portal.schools):
+                request[COOKIE_IDENTITY] = identity
                 request[COOKIE_CSRF_OK] = csrf.matches(session.csrf, request.headers.get(csrf.HEADER))
     if not headers.is_portal(request.path):
         return await handler(request)
