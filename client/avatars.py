@@ -24,7 +24,7 @@ TAG_SCALE = 0.12
 TAG_NEAR, TAG_FAR = 1.0, 30.0  # metres from the camera
 # New looks: tags grow with distance, so that they stay small near (they no longer hide the class) and
 # readable far: TAG_MIN up to TAG_GROW metres from the camera, then TAG_MIN * d / TAG_GROW, at most TAG_MAX.
-TAG_MIN, TAG_GROW, TAG_MAX = 0.065, 4.0, 0.135
+TAG_MIN, TAG_GROW, TAG_MAX = 0.05, 3.0, 0.135
 MARKER_HEIGHT = 2.3  # spotlight star, raised hand, speaking: above the name tag
 
 
