@@ -98,7 +98,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         on_logout=services.logout,
         access_ttl=min(900, settings.token_ttl),
     )
-    setup_portal(  # the web face of the edge, over the features (docs/adr/0014): the home page and /portal/
+    setup_portal(  # the web face of the edge, over the features (docs/adr/0015): the home page and /portal/
         app,
         world=services.world,
         guests=services.world.features.get(Guests),
