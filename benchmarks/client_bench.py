@@ -192,6 +192,9 @@ def run(base, count: int, seconds: float, lesson: bool = False, shot: str | None
     view, feed = scene(base, count)
     if lesson:
         feed.lesson = Lesson(base, view, feed.mirror, feed.conn)
+        for _ in range(20):  # warm up again: the screen's and the board's textures, the strokes' first points
+            feed.tick()
+            base.taskMgr.step()
     frames, cpu_updates, wall_updates = [], 0.0, 0.0
     start = time.perf_counter()
     cpu_start = time.process_time()  # every thread of the process: the software rasteriser's too
