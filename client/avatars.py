@@ -31,8 +31,8 @@ MARKER_HEIGHT = 2.3  # spotlight star, raised hand, speaking: above the name tag
 class AvatarView:
     """One avatar's nodes."""
 
-    __slots__ = ("anim", "body", "id", "ival", "marks", "motion", "name", "palette", "pose", "role", "root",
-                 "seated", "tag", "text")
+    __slots__ = ("anim", "body", "id", "ival", "marks", "motion", "name", "palette", "pose", "pose_from", "role",
+                 "root", "seated", "tag", "text")
 
     def __init__(self, parent: NodePath, avatar_id: int, name: str, role: str) -> None:
         self.id, self.name, self.role = avatar_id, name, role
@@ -43,7 +43,8 @@ class AvatarView:
         self.seated = False
         self.body: NodePath | None = None
         self.ival: CLerpNodePathInterval | None = None
-        self.pose = (0.0, 0.0, 0.0, 0.0)  # new looks: the pose blended to, and when the blend began
+        self.pose = (0.0, 0.0, 0.0, 0.0)  # new looks: the pose blended to, from, and when the blend began
+        self.pose_from = self.pose
         self.motion = LVecBase4f(-10.0, (avatar_id * 0.618) % 1.0, figures.WALK_RATE, 0.0)
         self.marks: markers.Marks | None = None
         if lighting.LOOKS != "old":
@@ -51,7 +52,7 @@ class AvatarView:
             self.root.set_tag(lighting.LOOKS_TAG, "figure")
             self.root.set_shader_input("pose_from", LVecBase4f(*self.pose))
             self.root.set_shader_input("pose_to", LVecBase4f(*self.pose))
-            self.root.set_shader_input("motion", self.motion)
+            self.root.set_shader_input("motion", LVecBase4f(self.motion))
             self.marks = markers.Marks(self.root, MARKER_HEIGHT)
         lod = LODNode("tag-lod")  # hide the tag when very close or far (evaluated in C++ at cull time)
         lod.add_switch(TAG_FAR, TAG_NEAR)
@@ -88,20 +89,19 @@ class AvatarView:
         """New looks: blend from the pose shown now to ``pose`` over figures.BLEND seconds (in the shader);
         the first pose is shown at once."""
         now = ClockObject.get_global_clock().get_frame_time()
-        shown = pose if first else figures.blended(
-            tuple(self.root.get_shader_input("pose_from").get_vector()), self.pose, now - self.motion.x)
-        self.pose = pose
+        shown = pose if first else figures.blended(self.pose_from, self.pose, now - self.motion.x)
+        self.pose_from, self.pose = shown, pose
         self.motion.x = now
         self.motion.z = figures.WALK_RATE * (1.6 if running else 1.0)
         self.root.set_shader_input("pose_from", LVecBase4f(*shown))
         self.root.set_shader_input("pose_to", LVecBase4f(*pose))
-        self.root.set_shader_input("motion", self.motion)
+        self.root.set_shader_input("motion", LVecBase4f(self.motion))  # a copy: inputs keep what they were given
 
     def set_speaking(self, on: bool) -> None:
         """New looks: the mouth moves and a sound-wave icon shows above the head."""
         if self.marks is not None and self.marks.speaking != on:
             self.motion.w = 1.0 if on else 0.0
-            self.root.set_shader_input("motion", self.motion)
+            self.root.set_shader_input("motion", LVecBase4f(self.motion))
             self.marks.speak(on)
 
     def set_spotlight(self, on: bool) -> None:

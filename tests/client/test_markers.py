@@ -35,6 +35,12 @@ def on_screen(base, np: NodePath) -> bool:
     return bool(base.camLens.project(p, film)) and -1 < film.x < 1 and -1 < film.y < 1
 
 
+def shader_vector(np: NodePath, name: str) -> tuple[float, ...]:
+    """A vector shader input of ``np`` (keep the ShaderInput alive while reading: get_vector refers into it)."""
+    value = np.get_shader_input(name)
+    return tuple(value.get_vector())
+
+
 def shown(np: NodePath | None) -> bool:
     return np is not None and not np.is_empty() and not np.is_hidden() and np.has_parent()
 
@@ -110,7 +116,7 @@ async def test_a_raised_hand_lifts_the_arm_and_shows_a_hand_to_the_others(base, 
         me = session.view.me
         base.messenger.send("h")  # the key, as a pupil presses it
         await until(lambda: me.pose == figures.POSES[figures.Anim.HAND_UP], what="my arm going up")
-        assert tuple(me.root.get_shader_input("pose_to").get_vector()) == (0.0, 0.0, 1.0, 0.0)
+        assert shader_vector(me.root, "pose_to") == (0.0, 0.0, 1.0, 0.0)
         assert "hand" not in me.marks.nodes, "no icon over my own head: it would hide the board"
         # Hugo raises his hand: Léa sees his arm up and a hand above his head.
         await until(lambda: hugo.mirror.me in session.view.layer.views, what="Hugo drawn")
@@ -134,3 +140,28 @@ async def test_a_raised_hand_lifts_the_arm_and_shows_a_hand_to_the_others(base, 
     finally:
         await stop(session, task)
         await hugo.close()
+
+
+async def test_who_speaks_moves_her_mouth_and_shows_sound_waves(base, driver):
+    """The conference's ``speaking()`` (set by the session) is polled by the avatar layer."""
+    from cybercollege.client import lighting
+    from cybercollege.client.avatars import AvatarLayer
+
+    if lighting.LOOKS == "old":
+        return
+    speaking: set[int] = set()
+    layer = AvatarLayer(base.render)
+    layer.speaking = lambda: speaking
+    try:
+        emma = layer.add(5, "Emma", "guest", 0.0, 6.0, 180.0, figures.Anim.IDLE)
+        hugo = layer.add(6, "Hugo M.", "pupil", 1.0, 6.0, 180.0, figures.Anim.IDLE)
+        speaking.add(5)
+        await until(lambda: "waves" in emma.marks.nodes, what="sound waves above Emma")
+        assert emma.motion.w == 1.0, "her mouth moves (the shader's speaking input)"
+        assert shader_vector(emma.root, "motion")[3] == 1.0
+        assert "waves" not in hugo.marks.nodes and hugo.motion.w == 0.0
+        speaking.clear()
+        await until(lambda: "waves" not in emma.marks.nodes, what="the waves gone when she stops")
+        assert emma.motion.w == 0.0
+    finally:
+        layer.destroy()
