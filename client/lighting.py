@@ -135,8 +135,8 @@ void main() { o_color = vec4(1.0); }
 
 
 def _posed(vertex: str) -> str:
-    """``vertex`` with the avatar's pose applied first (client/figures.py POSE_GLSL)."""
-    from cybercollege.client.figures import POSE_GLSL
+    """``vertex`` with the avatar's pose applied first (client/posing.py POSE_GLSL)."""
+    from cybercollege.client.posing import POSE_GLSL
 
     head, body = vertex.split("void main() {", 1)
     prologue = """
