@@ -1,24 +1,37 @@
 """Léa (4A) logs in with the keyboard, opens the map in the hall (M), lets "go to my class" walk her to her English
-class, sits down, raises her hand. The walking by arrow keys through the corridor is tests/journeys/test_corridor.py."""
+class, sits down, raises her hand, writes a 300-character message in the chat (Hugo, a classmate's client, gets all
+of it) and reads the board from her seat: the capitals of a text the teacher writes are at least
+``CAP_PX`` pixels high on her screen at 1280×720. The walking by arrow keys through the corridor is
+tests/journeys/test_corridor.py."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
+from panda3d.core import PNMImage, Point2, Point3
 
+from cybercollege.client.drawing import text_size
 from cybercollege.client.i18n import tr
+from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.client.session import Options, Session
+from cybercollege.client.ui import focus
 from cybercollege.client.ui.login import LoginScreen
 from cybercollege.client.ui.map import MapScreen
 from cybercollege.protocol.messages import Anim
+from cybercollege.protocol.whiteboard import WriteText
 from cybercollege.server.classroom.teacher import TeacherTools
-from tests.client.helpers import until
+from tests.client.helpers import screenshot, until
+from tests.client.keystrokes import fast_type, press_enter
 from tests.client.sessions import in_world, stop
+from tests.client.test_board_text import CAP_PX
+from tests.client.test_invitation_card import window_size
 from tests.journeys import keyboard
 from tests.journeys.conftest import save_shot
 
 SEAT = "salle-103-b-2-2"  # middle block, second row
+WORDS = "Madame, je n'ai pas compris l'exercice 2 : faut-il conjuguer au présent simple ou au prétérit ? "
 
 
 async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots):
@@ -56,6 +69,9 @@ async def test_pupil_walks_to_class(base, driver, server, http, tmp_path, shots)
                     what="the server sees Léa's hand up in the queue")
         assert session.conn.mirror.room == avatar.room.id == "salle-103" and walker.seated
         await save_shot(base, shots / "5-hand-up.png")
+
+        await chat_a_long_message(session, server, http, shots)
+        await board_text_legible_from_her_seat(session, server, http, shots)
     finally:
         await stop(session, task)
 
@@ -80,3 +96,97 @@ async def map_to_my_class(session, shots) -> None:
     await until(lambda: walker.room.id == "salle-103", timeout=90, what="the autopilot takes her into salle 103")
     await until(lambda: session.hud.toast_text.getText() == tr("map_arrived", room="Salle 103 – Anglais"),
                 what="'here you are'")
+
+
+async def connect_in_103(session, server, http, login: str, at: tuple[float, float, float]) -> WorldConnection:
+    """Another person's client (a WorldConnection), put in salle 103 at ``at``, drawn in Léa's view."""
+    conn = WorldConnection(http, server.url, await fetch_demo_token(http, server.url, login))
+    await conn.connect()
+    world = server.world
+    world.move_to(world.avatars[conn.mirror.me], world.rooms["salle-103"], at)
+    await conn.wait_for(lambda m: m.room == "salle-103" and "tableau-103" in m.boards, timeout=30)
+    await until(lambda: conn.mirror.me in session.view.layer.views, what=f"{login} drawn in Léa's view")
+    return conn
+
+
+async def chat_a_long_message(session, server, http, shots) -> None:
+    """Enter opens the chat field, she types 300 characters with the keys, Enter: Hugo, a classmate, gets every
+    character; she stays seated, her hand up."""
+    base, driver, hud, walker = session.base, session.driver, session.hud, session.view.walker
+    hugo = await connect_in_103(session, server, http, "hugo.moreau", (40.0, 16.5, 90.0))
+    try:
+        message = (WORDS * 4)[:299].rstrip() + "."
+        message = message + "!" * (300 - len(message))
+        assert len(message) == 300
+        await keyboard.press(base, "enter")  # Enter: write in the chat
+        await until(lambda: focus.focused_entry() == hud.entry.guiItem, what="the chat field focused by Enter")
+        assert await fast_type(base, driver, hud.entry, message) == 300, "the field takes every character"
+        assert hud.entry.get() == message and walker.seated, "typing never made her stand up"
+        await save_shot(base, shots / "6a-typing-a-long-message.png")
+        await press_enter(base, driver, hud.entry)
+        await hugo.wait_for(lambda m: any(c.text == message for c in m.chat), timeout=30)
+        said = next(c for c in hugo.mirror.chat if c.text == message)
+        assert len(said.text) == 300, "Hugo got the whole message"
+        assert walker.seated and session.hud.hand["text"] == tr("lower_hand")
+        await save_shot(base, shots / "6b-hugo-got-it-whole.png")
+    finally:
+        await hugo.close()
+
+
+def screen_box(base, np) -> tuple[int, int, int, int]:
+    """The pixels (x0, y0, x1, y1) that ``np``'s bounds cover on the window, with a 6-pixel margin."""
+    lo, hi = np.get_tight_bounds(base.cam)
+    w, h = base.win.get_x_size(), base.win.get_y_size()
+    xs, ys = [], []
+    for x in (lo.x, hi.x):
+        for y in (lo.y, hi.y):
+            for z in (lo.z, hi.z):
+                film = Point2()
+                base.camLens.project(Point3(x, y, z), film)
+                xs.append((film.x + 1) / 2 * w)
+                ys.append((1 - film.y) / 2 * h)
+    return (max(0, int(min(xs)) - 6), max(0, int(min(ys)) - 6), min(w, int(max(xs)) + 6), min(h, int(max(ys)) + 6))
+
+
+def darkened_rows(before: PNMImage, after: PNMImage, box: tuple[int, int, int, int]) -> tuple[list[int], int]:
+    """The rows (and count) of pixels within ``box`` that turned dark between two screenshots: the text's ink
+    (tests/client/test_board_text.py's measure, kept to where the text is drawn)."""
+    x0, y0, x1, y1 = box
+    rows, n = [], 0
+    for y in range(y0, y1):
+        hit = False
+        for x in range(x0, x1):
+            if before.get_bright(x, y) - after.get_bright(x, y) > 0.35:
+                hit, n = True, n + 1
+        if hit:
+            rows.append(y)
+    return rows, n
+
+
+async def board_text_legible_from_her_seat(session, server, http, shots) -> None:
+    """Mme Durand (a WorldConnection at the board) writes "LISIBLE" with the finest pen; from Léa's seat, at
+    1280×720, its capitals are at least CAP_PX pixels high (the rows of pixels that turned dark)."""
+    base, driver = session.base, session.driver
+    teacher = await connect_in_103(session, server, http, "mme.durand", (36.0, 12.0, 270.0))
+    try:
+        with window_size(base, 1280, 720):
+            await driver.frames_later(10)
+            await save_shot(base, shots / "7a-the-board-from-her-seat.png")
+            before = screenshot(base)
+            await teacher.send(WriteText("tableau-103", 1, 0, 0x1A1A1A, text_size(30), 600, 400, "LISIBLE"))
+            panel = session.view.boards.panels["tableau-103"]
+            await until(lambda: panel.texts.get_num_children() == 1, what="the text on her board")
+            await driver.frames_later(5)
+            after = screenshot(base)
+            box = screen_box(base, panel.texts.get_child(0))
+            await save_shot(base, shots / "7b-the-text-from-her-seat.png")
+        rows, inked = darkened_rows(before, after, box)
+        assert inked > 50, "the text's pixels are on her screen"
+        cap = max(rows) - min(rows) + 1
+        board = next(wb for wb in session.view.world.rooms["salle-103"].whiteboards if wb.id == "tableau-103")
+        distance = math.hypot(session.view.walker.x - board.x, session.view.walker.y - board.y)
+        print(f"cap height from her seat ({distance:.1f} m from the board) at 1280x720: {cap} px")
+        assert session.view.walker.seated
+        assert cap >= CAP_PX, f"capitals {cap} px high from her seat"
+    finally:
+        await teacher.close()

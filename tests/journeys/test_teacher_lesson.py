@@ -3,31 +3,36 @@
 Mme Durand logs in with the keyboard, walks to salle 103, draws on the board, runs a poll and a quiz from
 the panel's polls tab (Léa, a pupil's client, gets a quiz's counts only once it is closed), puts Léa in the
 spotlight and freezes the class from the class tab; typing in the panel's fields never moves her avatar.
-
-Two steps wait for the parts being built alongside (issue 13): writing text where she clicked
-(:func:`write_text_where_clicked`) and importing a slide with the file picker (:func:`import_a_slide`);
-the 3D mark of the spotlight in the pupils' view is checked by :func:`spotlight_marked_for_pupils` as far
-as it exists. Each hook says what it waits for and skips only itself.
+She also writes a text where she clicked on the board (:func:`write_text_where_clicked`), imports a slide
+with the file picker (:func:`import_a_slide`), and sees the star above Léa once she is in the spotlight,
+which Léa's client is told (:func:`spotlight_marked_for_pupils`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import math
 from pathlib import Path
 
+from cybercollege.client.drawing import text_size
 from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.client.session import Options, Session
 from cybercollege.client.ui.login import LoginScreen
+from cybercollege.protocol.classroom import PageBackground
 from cybercollege.protocol.teacher import Poll, Vote
+from tests.client import keystrokes
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
 from tests.client.test_drawing import on_screen
+from tests.client.test_filepicker import tree
+from tests.client.test_markers import on_screen as marker_on_screen
+from tests.client.test_markers import shown
 from tests.journeys import keyboard
 from tests.journeys.conftest import save_shot
 from tests.journeys.test_teacher_invites import tab_to, type_text
 
-log = logging.getLogger("journeys")
+LESSON_TEXT = "Devoirs : exercice 3 page 42"
+CLICK = (1500, 500)  # board units: the top left of tableau-103, above her stroke
 
 
 def where(session: Session) -> tuple[float, float, float]:
@@ -80,17 +85,59 @@ async def draw_on_the_board(session: Session, pupil: WorldConnection, shots: Pat
     await save_shot(base, shots / "3-drawn.png")
 
 
-async def write_text_where_clicked(session: Session, shots: Path) -> None:
-    """HOOK (input helper, issue 13 §1): click on the board with the text tool, type, Enter; the text is
-    where she clicked, at a size readable from the back row. Not built yet: this step waits."""
-    log.warning("journey step waiting for the text-where-clicked tool: write_text_where_clicked")
+async def write_text_where_clicked(session: Session, pupil: WorldConnection, shots: Path) -> None:
+    """Tab to the text tool, Enter; a click on the board opens the box there (tests/client/test_board_text.py);
+    she types, Enter: Léa's board has the text where she clicked, at the size readable from the back row."""
+    base, driver, toolbar = session.base, session.driver, session.classroom.toolbar
+    await tab_to(session, toolbar.buttons["tool_text"])
+    await keyboard.press(base, "enter")
+    await until(lambda: session.classroom.pen.writing, what="the text tool chosen")
+    before = where(session)
+    mx, my = on_screen(base, session, *CLICK)
+    assert session.classroom.pen.press(mx, my), "the click lands on the board"
+    box = toolbar.text_entry
+    await until(lambda: not box.is_hidden() and box.guiItem.get_focus(), what="the box open with the cursor")
+    x, _, z = box.get_pos(base.aspect2d)
+    assert abs(x - mx * base.getAspectRatio()) < 0.05 and abs(z - my) < 0.06, "the box opens where she clicked"
+    assert await keystrokes.type_text(base, driver, box, LESSON_TEXT) == len(LESSON_TEXT)
+    assert where(session) == before, "typing on the board never moves her avatar"
+    await save_shot(base, shots / "3b-typing-where-she-clicked.png")
+    await keystrokes.press_enter(base, driver, box)
+    board = pupil.mirror.boards["tableau-103"]
+    await pupil.wait_for(lambda m: any(i.text == LESSON_TEXT for i in board.items.values()))
+    item = next(i for i in board.items.values() if i.text == LESSON_TEXT)
+    assert item.kind == 2 and item.width >= text_size(30), "a text, at least the back row's readable size"
+    assert abs(item.points[0] - CLICK[0]) <= 12 and abs(item.points[1] - CLICK[1]) <= 12, "where she clicked"
+    texts = session.view.boards.panels["tableau-103"].texts
+    await until(lambda: texts.get_num_children() >= 1, what="the text on the teacher's board")
+    assert box.is_hidden() and where(session) == before
+    await save_shot(base, shots / "3c-text-on-the-board.png")
 
 
-async def import_a_slide(session: Session, shots: Path) -> None:
-    """HOOK (input helper, issue 13 §1): board tab → "Importer les diapositives" → the file picker → Enter
-    on lecon.png; the board turns to the new slide (the server side is done: tests/server/classroom/
-    test_slides.py). Waits for the file picker's keyboard path to be settled."""
-    log.warning("journey step waiting for the file picker: import_a_slide")
+async def import_a_slide(session: Session, pupil: WorldConnection, shots: Path) -> None:
+    """Board tab → "Importer les diapositives" → the file picker (in her Documents) → Backspace to her home,
+    Diapos, Enter on lecon.png; the slide reaches Léa's board and shows on the teacher's."""
+    base, tools = session.base, session.classroom.tools
+    backgrounds: list[PageBackground] = []
+    pupil.mirror.listeners.append(lambda m: backgrounds.append(m) if isinstance(m, PageBackground) else None)
+    await open_tab(session, "board")
+    await press_button(session, tools.buttons["slides_upload"])
+    await until(lambda: tools.picker is not None, what="the file picker")
+    picker = tools.picker
+    home = Path.home()
+    assert picker.folder == home / "Documents", "it starts in her documents"
+    await save_shot(base, shots / "3d-picker-in-documents.png")
+    for key in ("backspace", "arrow_up", "enter"):  # her home, Diapos (just before Documents), open it
+        await keyboard.press(base, key)
+    await until(lambda: picker.folder == home / "Diapos", what="the slides folder")
+    assert picker.chosen == ("lecon.png", False)
+    await save_shot(base, shots / "3e-picker-in-diapos.png")
+    await keyboard.press(base, "enter")  # lecon.png
+    await until(lambda: tools.picker is None, what="the picker closed")
+    await pupil.wait_for(lambda m: any(b.board == "tableau-103" and b.sha256 for b in backgrounds), timeout=30)
+    panel = session.view.boards.panels["tableau-103"]
+    await until(lambda: bool(panel.slides), what="the slide on the teacher's board")
+    await save_shot(base, shots / "3f-slide-on-the-board.png")
 
 
 async def poll_and_quiz(session: Session, pupil: WorldConnection, polls: list[Poll], shots: Path) -> None:
@@ -130,20 +177,36 @@ async def spotlight_and_freeze(session: Session, pupil: WorldConnection, shots: 
     await until(lambda: tools.selected == pupil.mirror.me, what="Léa chosen")
     await press_button(session, tools.buttons["spotlight"])
     await pupil.wait_for(lambda m: m.room_state is not None and m.room_state.spotlight == m.me)
-    await spotlight_marked_for_pupils(session, pupil)
+    await spotlight_marked_for_pupils(session, pupil, shots)
     await press_button(session, panel.buttons["freeze"])
     await pupil.wait_for(lambda m: m.room_state.frozen)
     await save_shot(session.base, shots / "7-spotlight-frozen.png")
 
 
-async def spotlight_marked_for_pupils(session: Session, pupil: WorldConnection) -> None:
-    """HOOK (looks helper, issue 13 §4): the chosen pupil is marked in 3D in the pupils' view; here the
-    room's state says who is in the spotlight, and the teacher's own view names her."""
+async def spotlight_marked_for_pupils(session: Session, pupil: WorldConnection, shots: Path) -> None:
+    """Léa's client is told she is in the spotlight (her mirror's room state: what draws the star in the
+    pupils' views, tests/client/test_markers.py); the teacher turns to the class and sees the gold star above
+    her, inside the frame."""
+    lea = pupil.mirror.me
+    assert pupil.mirror.room_state is not None and pupil.mirror.room_state.spotlight == lea
     await until(lambda: session.classroom.state.spotlight != "", what="the spotlight named in the class state")
+    x, y, _ = pupil.mirror.position
+    w = session.view.walker
+    await keyboard.turn_to(session, math.degrees(math.atan2(-(x - w.x), y - w.y)) % 360.0)  # facing Léa
+    views = session.view.layer.views
+    await until(lambda: lea in views and views[lea].marks is not None and "star" in views[lea].marks.nodes,
+                what="the star above Léa in the teacher's view")
+    await keyboard.frames(session.base, 3)
+    star = views[lea].marks.nodes["star"]
+    assert shown(star) and marker_on_screen(session.base, star), "the star is inside the teacher's frame"
+    assert all(v.marks is None or "star" not in v.marks.nodes for i, v in views.items() if i != lea)
+    await save_shot(session.base, shots / "7a-star-above-lea.png")
 
 
 async def test_a_teacher_runs_a_lesson(base, driver, server, http, tmp_path, shots, monkeypatch):
-    monkeypatch.setenv("CYBERCOLLEGE_DOCUMENTS", str(tmp_path / "Documents"))
+    home = tree(tmp_path / "home")  # her Documents, and a Diapos folder holding lecon.png
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CYBERCOLLEGE_DOCUMENTS", str(home / "Documents" / "Cybercollege"))
     session = Session(base, http, driver, Options(url=server.url, cache=tmp_path / "cache"))
     task = asyncio.create_task(session.run())
     pupil = WorldConnection(http, server.url, await fetch_demo_token(http, server.url, "lea.martin"))
@@ -156,10 +219,10 @@ async def test_a_teacher_runs_a_lesson(base, driver, server, http, tmp_path, sho
         await pupil.wait_for(lambda m: m.room == "salle-103" and "tableau-103" in m.boards)
         pupil.mirror.listeners.append(lambda m: polls.append(m) if isinstance(m, Poll) else None)
         await draw_on_the_board(session, pupil, shots)
-        await write_text_where_clicked(session, shots)
+        await write_text_where_clicked(session, pupil, shots)
         await keyboard.press(base, "f2")
         await until(lambda: session.classroom.panel.shown, what="the teacher's panel")
-        await import_a_slide(session, shots)
+        await import_a_slide(session, pupil, shots)
         await poll_and_quiz(session, pupil, polls, shots)
         await spotlight_and_freeze(session, pupil, shots)
     finally:
