@@ -31,34 +31,44 @@ def column_width(aspect: float) -> float:
 
 def screen_rect(base, parent, screen: Panel | None) -> Rect | None:
     """A screen's (or a board's) bounds on the window (clipped to it), or None when it is not in front of the
-    camera."""
+    camera. A screen partly behind the camera is cut at the near plane first, so only what is in front counts."""
     if screen is None:
         return None
     h = math.radians(screen.heading + 180.0)  # client/screen.py turns the surface to face the room
     cos, sin = math.cos(h), math.sin(h)
-    lens, near = base.camLens, base.camLens.get_near()
+    lens, near = base.camLens, base.camLens.get_near() * 1.01
     aspect = base.getAspectRatio()
-    points, behind = [], 0
-    for dx in (-screen.width / 2, screen.width / 2):
-        for dz in (-screen.height / 2, screen.height / 2):
-            world = Point3(screen.x + dx * cos, screen.y + dx * sin, screen.z + dz)
-            p = base.cam.get_relative_point(parent, world)
-            if p.y <= near:
-                behind += 1
-                continue
-            film = Point2()
-            lens.project(p, film)  # filled even when outside the frame (then it returns False)
-            points.append((film.x, film.y))
-    if behind == 4:
+    corners = []
+    for dx, dz in ((-1, -1), (1, -1), (1, 1), (-1, 1)):  # around the quad, in order
+        x, z = dx * screen.width / 2, dz * screen.height / 2
+        world = Point3(screen.x + x * cos, screen.y + x * sin, screen.z + z)
+        corners.append(base.cam.get_relative_point(parent, world))
+    points = []
+    for p in _in_front(corners, near):
+        film = Point2()
+        lens.project(p, film)  # filled even when outside the frame (then it returns False)
+        points.append((film.x, film.y))
+    if not points:
         return None
     sx, sz = (aspect, 1.0) if aspect >= 1 else (1.0, 1.0 / aspect)
-    if behind:  # partly behind me: it may reach across the whole window
-        return (-sx, sx, -sz, sz)
     left, right = min(x for x, _ in points) * sx, max(x for x, _ in points) * sx
     bottom, top = min(z for _, z in points) * sz, max(z for _, z in points) * sz
     if right < -sx or left > sx or top < -sz or bottom > sz:
         return None
     return (max(left, -sx), min(right, sx), max(bottom, -sz), min(top, sz))
+
+
+def _in_front(polygon: list[Point3], near: float) -> list[Point3]:
+    """The part of a convex polygon (camera space) in front of the near plane (Sutherland–Hodgman, one plane)."""
+    kept: list[Point3] = []
+    for i, a in enumerate(polygon):
+        b = polygon[(i + 1) % len(polygon)]
+        if a.y >= near:
+            kept.append(a)
+        if (a.y >= near) != (b.y >= near):
+            t = (near - a.y) / (b.y - a.y)
+            kept.append(a + (b - a) * t)
+    return kept
 
 
 def overlap(a: Rect, b: Rect) -> bool:
