@@ -216,7 +216,8 @@ async def test_partner_teacher_joins_from_a_browser(
             await page.fill("#chat-input", "Hallo Paris!")
             await page.press("#chat-input", "Enter")
             await teacher.wait_for(lambda m: any(c.text == "Hallo Paris!" for c in m.chat), 30)
-            assert next(c for c in teacher.mirror.chat if c.text == "Hallo Paris!").name == "Frau Schmidt"
+            said = next(c for c in teacher.mirror.chat if c.text == "Hallo Paris!")
+            assert said.name == "Frau Schmidt · Gesamtschule Köln"  # a guest is shown with her school (issue 12)
             await shot(page, shots, "05-chat")
 
             # (f) recording: the indicator shows in the browser
@@ -286,7 +287,8 @@ async def test_guest_host_runs_her_class_from_the_browser(
 
             await teacher.send(ConfFloor(ids["Frau Schmidt"], True, True))  # guest host of her class
             await schmidt.wait_for_function(
-                "() => document.getElementById('my-floor').textContent.includes('leiten die Konferenz')", timeout=WAIT
+                "() => document.getElementById('my-floor').textContent.includes('moderieren die Konferenz')",
+                timeout=WAIT,
             )
             row = f'#people li[data-participant="{ids["Jonas"]}"]'
             await schmidt.wait_for_selector(f'{row} button[data-action="floor"]', timeout=WAIT)

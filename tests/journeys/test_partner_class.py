@@ -139,7 +139,8 @@ async def admit_and_give_the_floor(session: Session, page: Any, shots: Path, pre
     await save_shot(base, shots / f"{prefix}1-teacher-lobby.png")
     await press_button(session, panel.guest_rows[1])  # her line: name, Admit, Dismiss
     await page.wait_for_function("() => document.body.dataset.state === 'conference'", timeout=WAIT)
-    guest = next(i for i, m in session.conn.mirror.members.items() if m.name == "Frau Schmidt")
+    members = session.conn.mirror.members.items()
+    guest = next(i for i, m in members if m.name.startswith("Frau Schmidt · "))  # shown with her school
     await keyboard.press(base, "f2")  # the panel closed: the people list shows
     people = session.hud.people
     await until(lambda: guest in people.rows and "floor" in people.rows[guest].buttons, 15,
