@@ -35,7 +35,6 @@ SPEED_ONLY = {"tick_seconds", "timeit"}
 ORDERS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 ALLOWED: dict[str, str] = {
-    "tests/client/test_board_text.py:68": "a difference of two pixels' brightness (before and after), not of clocks",
     "tests/client/test_markers.py:131": "waits until the client's frame clock has passed the pose blend: a condition",
     "tests/journeys/test_corridor.py:47": "the largest wall share of a frame so far (a fraction of pixels)",
     "tests/journeys/test_corridor.py:91": "the frame with the largest wall share (a fraction of pixels)",

@@ -59,13 +59,13 @@ async def test_the_box_opens_where_she_clicked_and_a_long_text_is_written_whole(
         session.screenshot(shots / "2-the-whole-text-on-the-board.png")
 
 
-def darkened_rows(before: PNMImage, after: PNMImage) -> tuple[list[int], int]:
+def darkened_rows(blank: PNMImage, inked: PNMImage) -> tuple[list[int], int]:
     """The rows (and count) of pixels that turned dark between two screenshots: the text's ink."""
     rows, n = [], 0
-    for y in range(after.get_y_size()):
+    for y in range(inked.get_y_size()):
         hit = False
-        for x in range(after.get_x_size()):
-            if before.get_bright(x, y) - after.get_bright(x, y) > 0.35:
+        for x in range(inked.get_x_size()):
+            if blank.get_bright(x, y) - inked.get_bright(x, y) > 0.35:
                 hit, n = True, n + 1
         if hit:
             rows.append(y)

@@ -147,7 +147,7 @@ def screen_box(base, np) -> tuple[int, int, int, int]:
     return (max(0, int(min(xs)) - 6), max(0, int(min(ys)) - 6), min(w, int(max(xs)) + 6), min(h, int(max(ys)) + 6))
 
 
-def darkened_rows(before: PNMImage, after: PNMImage, box: tuple[int, int, int, int]) -> tuple[list[int], int]:
+def darkened_rows(blank: PNMImage, inked: PNMImage, box: tuple[int, int, int, int]) -> tuple[list[int], int]:
     """The rows (and count) of pixels within ``box`` that turned dark between two screenshots: the text's ink
     (tests/client/test_board_text.py's measure, kept to where the text is drawn)."""
     x0, y0, x1, y1 = box
@@ -155,7 +155,7 @@ def darkened_rows(before: PNMImage, after: PNMImage, box: tuple[int, int, int, i
     for y in range(y0, y1):
         hit = False
         for x in range(x0, x1):
-            if before.get_bright(x, y) - after.get_bright(x, y) > 0.35:
+            if blank.get_bright(x, y) - inked.get_bright(x, y) > 0.35:
                 hit, n = True, n + 1
         if hit:
             rows.append(y)
