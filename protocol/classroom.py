@@ -8,7 +8,7 @@ the live parts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from cybercollege.protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
@@ -107,7 +107,7 @@ class BreakoutStart:
     if empty, ``count`` random groups of the pupils present. Each group gets its own board."""
 
     seconds: Annotated[int, Int(MIN_BREAKOUT_S, MAX_BREAKOUT_S)]
-    groups: Annotated[list[list[int]], ListOf(ListOf(U32, MAX_GROUP_MEMBERS), MAX_GROUPS)] = ()  # type: ignore[assignment]
+    groups: Annotated[list[list[int]], ListOf(ListOf(U32, MAX_GROUP_MEMBERS), MAX_GROUPS)] = field(default_factory=list)
     count: Annotated[int, Int(0, MAX_GROUPS)] = 0
 
 

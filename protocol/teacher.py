@@ -6,7 +6,7 @@ polls and quizzes. The server enforces who may do what; every refusal is an ``ER
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from cybercollege.protocol.fields import Bool, Int, ListOf, Opt, Rec, Str
@@ -78,7 +78,7 @@ class PollOpen:
     options: Annotated[list[str], ListOf(OPTION, MAX_OPTIONS)]
     multiple: Annotated[bool, Bool()] = False
     anonymous: Annotated[bool, Bool()] = True
-    correct: Annotated[list[int], ListOf(Int(0, MAX_OPTIONS - 1), MAX_OPTIONS)] = ()  # type: ignore[assignment]
+    correct: Annotated[list[int], ListOf(Int(0, MAX_OPTIONS - 1), MAX_OPTIONS)] = field(default_factory=list)
 
 
 @message(119, C)

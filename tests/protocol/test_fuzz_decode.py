@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cybercollege.protocol import Direction, ProtocolError, decode
+from cybercollege.protocol import Direction, ProtocolError, decode, encode
 from fuzz import decode as target
 from fuzz import shapes
 
@@ -88,3 +88,13 @@ def test_a_connection_answers_every_refused_frame_and_closes_at_the_twentieth(da
 @given(st.binary(max_size=1024))
 def test_raw_bytes_decode_or_are_refused_with_a_code(data: bytes) -> None:
     target.check(data)
+
+
+def test_an_omitted_list_field_decodes_like_an_empty_one() -> None:
+    """Found by Hypothesis: BreakoutStart(30) came back with groups () when omitted and [] when sent."""
+    from cybercollege.protocol.classroom import BreakoutStart
+    from cybercollege.protocol.teacher import PollOpen
+
+    for msg in (BreakoutStart(30), BreakoutStart(30, [], 0)):
+        assert decode(encode(msg), Direction.TO_SERVER) == msg == BreakoutStart(30, [], 0)
+    assert decode(encode(PollOpen("?", ["a", "b"])), Direction.TO_SERVER).correct == []
