@@ -59,12 +59,16 @@ async def test_the_box_opens_where_she_clicked_and_a_long_text_is_written_whole(
         session.screenshot(shots / "2-the-whole-text-on-the-board.png")
 
 
-def darkened_rows(blank: PNMImage, inked: PNMImage) -> tuple[list[int], int]:
-    """The rows (and count) of pixels that turned dark between two screenshots: the text's ink."""
+def darkened_rows(
+    blank: PNMImage, inked: PNMImage, box: tuple[int, int, int, int] | None = None
+) -> tuple[list[int], int]:
+    """The rows (and count) of pixels that turned dark between two screenshots, within ``box`` (x0, y0, x1, y1;
+    the whole window by default): the text's ink."""
+    x0, y0, x1, y1 = box if box is not None else (0, 0, inked.get_x_size(), inked.get_y_size())
     rows, n = [], 0
-    for y in range(inked.get_y_size()):
+    for y in range(y0, y1):
         hit = False
-        for x in range(inked.get_x_size()):
+        for x in range(x0, x1):
             if blank.get_bright(x, y) - inked.get_bright(x, y) > 0.35:
                 hit, n = True, n + 1
         if hit:

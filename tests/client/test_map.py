@@ -3,7 +3,6 @@ typed in the chat is a letter; a pupil's "go to my class", a teacher has none.""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,18 +12,10 @@ from cybercollege.client.ui.map import HERE, MapScreen
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.journeys import keyboard
-from tests.journeys.conftest import save_shot
+from tests.journeys.conftest import save_shot, shots  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture
-def shots(request) -> Path:
-    folder = ROOT / "var" / "journeys" / re.sub(r"[^\w.-]+", "_", request.node.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    return folder
 
 
 def here_pixels(base, screen: MapScreen) -> int:
@@ -44,7 +35,7 @@ def here_pixels(base, screen: MapScreen) -> int:
     return n
 
 
-async def test_m_shows_where_i_am_and_follows_me(base, driver, server, http, tmp_path, shots):
+async def test_m_shows_where_i_am_and_follows_me(base, driver, server, http, tmp_path, shots):  # noqa: F811 - the journeys\' shots fixture
     session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
     try:
         await in_world(session)
@@ -92,7 +83,7 @@ async def test_m_shows_where_i_am_and_follows_me(base, driver, server, http, tmp
         await stop(session, task)
 
 
-async def test_a_teacher_has_the_map_without_go_to_my_class(base, driver, server, http, tmp_path, shots):
+async def test_a_teacher_has_the_map_without_go_to_my_class(base, driver, server, http, tmp_path, shots):  # noqa: F811 - the journeys\' shots fixture
     session, task = await start(base, http, driver, server.url, "mme.durand", tmp_path)
     try:
         await in_world(session)

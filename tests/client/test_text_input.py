@@ -7,10 +7,7 @@ walked; the chat stopped taking characters at about 56 and the rest of the messa
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-
-import pytest
 
 from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.client.ui import focus
@@ -19,6 +16,7 @@ from cybercollege.protocol.messages import Anim
 from tests.client.helpers import until
 from tests.client.keystrokes import click, fast_type, keystroke, press_enter, type_text
 from tests.client.sessions import in_room, in_world, start, stop
+from tests.journeys.conftest import shots  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERY_SHORTCUT = "zqsd wasd e h m Lecon.png Gesamtschule"
@@ -26,14 +24,6 @@ EVERY_SHORTCUT = "zqsd wasd e h m Lecon.png Gesamtschule"
 ARROWS = ("arrow_up", "arrow_left", "arrow_down", "arrow_right")
 F_KEYS = ("f1", "f2", "f3", "f4")
 
-
-@pytest.fixture
-def shots(request) -> Path:
-    folder = ROOT / "var" / "journeys" / re.sub(r"[^\w.-]+", "_", request.node.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    return folder
 
 
 async def teacher_in_103(base, http, driver, server, tmp_path):
@@ -64,7 +54,7 @@ async def press_keys(base, driver, keys) -> None:
         base.messenger.send(f"{key}-up")
 
 
-async def test_every_field_takes_every_key_and_escape_gives_them_back(base, server, http, driver, tmp_path, shots):
+async def test_every_field_takes_every_key_and_escape_gives_them_back(base, server, http, driver, tmp_path, shots):  # noqa: F811 - the journeys\' shots fixture
     session, task = await teacher_in_103(base, http, driver, server, tmp_path)
     try:
         hud, walker = session.hud, session.view.walker
@@ -130,7 +120,7 @@ async def test_a_field_without_overflow_stopped_where_the_chat_did(base, driver)
 
 
 async def test_a_300_character_message_arrives_whole_and_the_chat_refuses_past_500(
-        base, server, http, driver, tmp_path, shots):
+        base, server, http, driver, tmp_path, shots):  # noqa: F811 - the journeys\' shots fixture
     session, task = await teacher_in_103(base, http, driver, server, tmp_path)
     lea = WorldConnection(http, server.url, await fetch_demo_token(http, server.url, "lea.martin"))
     await lea.connect()

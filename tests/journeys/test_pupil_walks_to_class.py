@@ -10,7 +10,7 @@ import asyncio
 import math
 
 import pytest
-from panda3d.core import PNMImage, Point2, Point3
+from panda3d.core import Point2, Point3
 
 from cybercollege.client.drawing import text_size
 from cybercollege.client.i18n import tr
@@ -25,7 +25,7 @@ from cybercollege.server.classroom.teacher import TeacherTools
 from tests.client.helpers import screenshot, until
 from tests.client.keystrokes import fast_type, press_enter
 from tests.client.sessions import in_world, stop
-from tests.client.test_board_text import CAP_PX
+from tests.client.test_board_text import CAP_PX, darkened_rows
 from tests.client.test_invitation_card import window_size
 from tests.journeys import keyboard
 from tests.journeys.conftest import save_shot
@@ -145,21 +145,6 @@ def screen_box(base, np) -> tuple[int, int, int, int]:
                 xs.append((film.x + 1) / 2 * w)
                 ys.append((1 - film.y) / 2 * h)
     return (max(0, int(min(xs)) - 6), max(0, int(min(ys)) - 6), min(w, int(max(xs)) + 6), min(h, int(max(ys)) + 6))
-
-
-def darkened_rows(blank: PNMImage, inked: PNMImage, box: tuple[int, int, int, int]) -> tuple[list[int], int]:
-    """The rows (and count) of pixels within ``box`` that turned dark between two screenshots: the text's ink
-    (tests/client/test_board_text.py's measure, kept to where the text is drawn)."""
-    x0, y0, x1, y1 = box
-    rows, n = [], 0
-    for y in range(y0, y1):
-        hit = False
-        for x in range(x0, x1):
-            if blank.get_bright(x, y) - inked.get_bright(x, y) > 0.35:
-                hit, n = True, n + 1
-        if hit:
-            rows.append(y)
-    return rows, n
 
 
 async def board_text_legible_from_her_seat(session, server, http, shots) -> None:
