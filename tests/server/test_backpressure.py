@@ -26,7 +26,7 @@ from cybercollege.server.config import Settings
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import make_settings
-from tests.server.waits import answered, until
+from tests.server.waits import HANG, answered, until
 
 
 class RawClient:
@@ -151,7 +151,14 @@ async def test_slow_client_gets_coalesced_state(small_buffers: TestServer) -> No
         await answered(others[0])
         assert lea.session.delivery.stale and lea.session.closing is None, "all that while, she was stuck"
         # the slow client catches up: one snapshot brings everyone's latest position
-        await slow.read_for(1.5)
+        def caught_up() -> bool:
+            return all((seen := slow.mirror.avatars.get(a.id)) is not None and abs(seen.x - a.x) < 0.011
+                       and abs(seen.y - a.y) < 0.011
+                       for a in (services.world.avatars[c.mirror.me] for c in others))  # fmt: skip
+
+        async with asyncio.timeout(HANG):  # read until it has caught up (a fixed window was flaky under load)
+            while not caught_up() and slow.close_code is None:
+                await slow.read_for(0.2)
         assert slow.close_code is None
         for conn in others:
             a = services.world.avatars[conn.mirror.me]
