@@ -161,3 +161,39 @@ disabled_users = Table(
     Column("by", String(MAX_ID_CHARS), nullable=False),
 )
 """Users the school's administrator disabled (``cybercollege user disable``): every token of theirs is refused."""
+
+# --- lessons (server/classroom/lessons/, migration 0006) ---
+
+lessons = Table(
+    "lessons",
+    metadata,
+    Column("id", String(MAX_ID_CHARS), primary_key=True),
+    Column("school_uai", String(16), nullable=False),
+    Column("class_name", String(64), nullable=False),
+    Column("room_id", String(MAX_ID_CHARS), nullable=False),
+    Column("teacher_id", String(MAX_ID_CHARS), nullable=False),
+    Column("teacher_name", String(128), nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("end", UTCDateTime, nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("invitation_id", String(MAX_ID_CHARS), nullable=True),
+    Column("cancelled", UTCDateTime, nullable=True),
+    CheckConstraint('"end" > start', name="ends_after_start"),
+    Index(None, "teacher_id", "start"),
+    Index(None, "school_uai", "start"),
+    Index(None, "end"),
+)
+"""Scheduled lessons: a class, a room, a time, a teacher; kept a year after they end (docs/persistence.md)."""
+
+lesson_attendance = Table(
+    "lesson_attendance",
+    metadata,
+    Column("lesson_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("user_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("joined", UTCDateTime, primary_key=True),
+    Column("display_name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("left", UTCDateTime, nullable=True),
+    Index(None, "user_id"),
+)
+"""Who was in the lesson's room during its time, from when to when (deleted with its lesson)."""
