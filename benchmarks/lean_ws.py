@@ -11,7 +11,11 @@ import asyncio
 import base64
 import os
 from collections.abc import Callable
-from typing import Self
+from typing import TYPE_CHECKING, Self
+
+if TYPE_CHECKING:
+    from cybercollege.protocol.connection import ClientConnection
+    from cybercollege.protocol.messages import Welcome
 
 Handler = Callable[[bytes], None]
 
@@ -96,3 +100,15 @@ class LeanWebSocket(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+async def handshake(ws: LeanWebSocket, conn: ClientConnection, token: str, agent: str) -> Welcome | None:
+    """Send HELLO and read the first message: the WELCOME, or None (``conn.refusal`` says why; None if silent)."""
+    loop = asyncio.get_running_loop()
+    ws.send(conn.hello(token, agent, now=loop.time()))
+    try:
+        async with asyncio.timeout_at(conn.deadline):
+            conn.receive(await ws.first, loop.time())
+    except TimeoutError:
+        conn.timeout(loop.time())
+    return conn.welcome

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from benchmarks.lean_ws import LeanWebSocket
+from benchmarks.lean_ws import LeanWebSocket, handshake
 from cybercollege.client.network import ConnectionRefused, fetch_demo_token
 from cybercollege.protocol.connection import ClientConnection, Received, Send, State
 from cybercollege.protocol.messages import Frame, Move
@@ -70,15 +70,8 @@ async def ours(http: aiohttp.ClientSession, url: str, i: int, observe: bool, arg
 
     host, port = url.removeprefix("http://").split(":")
     ws = await LeanWebSocket.connect(host, int(port), "/ws", on_frame if observe else None, COUNTS)
-    loop = asyncio.get_running_loop()
     try:
-        ws.send(conn.hello(token, "cybercollege-load", now=loop.time()))
-        try:
-            async with asyncio.timeout_at(conn.deadline):
-                conn.receive(await ws.first, loop.time())
-        except TimeoutError:
-            conn.timeout(loop.time())
-        welcome = conn.welcome
+        welcome = await handshake(ws, conn, token, "cybercollege-load")
         if welcome is None:
             raise ConnectionRefused(conn.refusal.message if conn.refusal else "no WELCOME")
         me = welcome.you.id

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.lean_ws import LeanWebSocket
+from benchmarks.lean_ws import LeanWebSocket, handshake
 from benchmarks.world_bench import free_port, get_json
 from cybercollege.client.network import fetch_demo_token
 from cybercollege.protocol.connection import ClientConnection
@@ -104,13 +104,7 @@ class Client:
                 continue
             conn = ClientConnection()
             started = loop.time()
-            ws.send(conn.hello(self.token, "cybercollege-storm", now=started))
-            try:
-                async with asyncio.timeout_at(conn.deadline):
-                    conn.receive(await ws.first, loop.time())
-            except TimeoutError:
-                conn.timeout(loop.time())
-            welcome = conn.welcome
+            welcome = await handshake(ws, conn, self.token, "cybercollege-storm")
             if welcome is None:
                 phase.refused[str(conn.refusal.code if conn.refusal else "timeout")] += 1
                 ws.close()
