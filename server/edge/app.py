@@ -22,6 +22,7 @@ from cybercollege.server.auth.ent.routes import setup_ent
 from cybercollege.server.auth.feature import Authorization
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.classroom.feature import Classrooms
+from cybercollege.server.classroom.lessons.feature import Lessons
 from cybercollege.server.classroom.teacher import TeacherTools
 from cybercollege.server.cluster import presence
 from cybercollege.server.cluster.feature import Cluster
@@ -128,6 +129,7 @@ def features_of(
         Conferencing(Sfu(sfu_config(settings))),
         cluster,
         Authorization(tokens, writer.store, settings.broker_url),
+        Lessons(writer.store, settings.timezone),
     ]
 
 

@@ -1,0 +1,304 @@
+"""The lessons in the world (a feature): the lessons to come in memory, the attendance of the running ones
+written behind as people enter and leave their room, the portal's operations, and ``GET /api/lessons/next``.
+
+A lesson's attendance is who was in its room between its start and its end: someone already there when it starts
+is counted from the start; someone still there when it ends, until the end. Walking out and back within a minute
+continues the same row (as the room's attendance does, server/classroom/control.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from cybercollege.server.classroom.control import REENTRY_MERGE_S
+from cybercollege.server.classroom.lessons.model import (
+    MAX_FUTURE_PER_TEACHER,
+    RETENTION,
+    Checked,
+    Lesson,
+    Presence,
+    new_id,
+)
+from cybercollege.server.classroom.lessons.store import LessonStore
+from cybercollege.server.core.feature import Feature, Route
+from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.http import bearer_identity
+from cybercollege.server.persistence.records import AuditEvent, utcnow
+
+if TYPE_CHECKING:
+    from cybercollege.server.core.avatar import Avatar
+    from cybercollege.server.core.room import Room
+    from cybercollege.server.persistence import Store
+
+log = logging.getLogger("cybercollege.lessons")
+
+FLUSH_S = 1.0
+PURGE_EVERY = timedelta(hours=1)
+MAX_PENDING = 100_000
+"""Attendance rows kept in memory while the database is down (the oldest go first)."""
+MERGE = timedelta(seconds=REENTRY_MERGE_S)
+Key = tuple[str, str]
+
+
+class TooMany(Exception):
+    """The teacher has ``MAX_FUTURE_PER_TEACHER`` lessons to come already."""
+
+
+class Lessons(Feature):
+    """Lessons: what the portal schedules, and who comes."""
+
+    name = "lessons"
+
+    def __init__(self, store: Store, timezone: str = "Europe/Paris") -> None:
+        self.store = LessonStore(store)
+        self.zone = ZoneInfo(timezone)
+        self.coming: dict[str, Lesson] = {}
+        """Lessons not cancelled that have not ended, by id."""
+        self.present: dict[Key, Presence] = {}
+        """The last row of each (lesson, person) of the running lessons."""
+        self.pending: dict[tuple[str, str, datetime], Presence] = {}
+        """Rows not yet written (the latest version of each)."""
+        self._started: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._purged: datetime | None = None
+
+    # --- declarations ----------------------------------------------------------------------------------
+
+    def routes(self) -> Iterable[Route]:
+        return [Route("GET", "/api/lessons/next", functools.partial(next_lesson, self))]
+
+    async def start(self) -> None:
+        for lesson in await self.store.to_come(utcnow()):
+            self.coming[lesson.id] = lesson
+        self._task = asyncio.create_task(self._run(), name="lessons-write-behind")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        now = utcnow()
+        for key, row in list(self.present.items()):
+            if row.left is None:
+                self._put(key, row, left=now)
+        if not await self.flush():
+            log.error("could not save %d lesson attendance rows at shutdown", len(self.pending))
+
+    # --- who comes and goes --------------------------------------------------------------------------------
+
+    def running_in(self, room_id: str, now: datetime) -> list[Lesson]:
+        return [lesson for lesson in self.coming.values() if lesson.room_id == room_id and lesson.running(now)]
+
+    def joined(self, a: Avatar, room: Room) -> None:
+        now = utcnow()
+        for lesson in self.running_in(room.id, now):
+            self._arrive(lesson, a.identity, now)
+
+    def left(self, a: Avatar, room: Room) -> None:
+        now = utcnow()
+        for lesson in self.running_in(room.id, now):
+            self._leave(lesson, a.identity.user_id, now)
+
+    def every_second(self) -> None:
+        """Lessons that start count who is in the room already; those that end close their rows."""
+        now = utcnow()
+        for lesson in list(self.coming.values()):
+            if lesson.end <= now:
+                self._close(lesson, lesson.end)
+                del self.coming[lesson.id]
+            elif lesson.running(now) and lesson.id not in self._started:
+                self._started.add(lesson.id)
+                room = self.world.rooms.get(lesson.room_id)
+                for a in list(room.members.values()) if room is not None else ():
+                    self._arrive(lesson, a.identity, now)
+
+    def _arrive(self, lesson: Lesson, who: Identity, now: datetime) -> None:
+        self._started.add(lesson.id)
+        key = (lesson.id, who.user_id)
+        last = self.present.get(key)
+        if last is not None and last.left is None:
+            return
+        if last is not None and last.left is not None and now - last.left <= MERGE:
+            self._put(key, last, left=None)  # back at once: the same stay goes on
+            return
+        self._put(key, Presence(lesson.id, who.user_id, who.display_name, who.role.value, now))
+
+    def _leave(self, lesson: Lesson, user_id: str, now: datetime) -> None:
+        key = (lesson.id, user_id)
+        last = self.present.get(key)
+        if last is not None and last.left is None:
+            self._put(key, last, left=now)
+
+    def _close(self, lesson: Lesson, at: datetime) -> None:
+        for key, row in [(k, r) for k, r in self.present.items() if k[0] == lesson.id]:
+            if row.left is None:
+                self._put(key, row, left=at)
+            del self.present[key]
+        self._started.discard(lesson.id)
+
+    def _put(self, key: Key, row: Presence, **changes: datetime | None) -> None:
+        if changes:
+            row = Presence(row.lesson_id, row.user_id, row.display_name, row.role, row.joined,
+                           changes.get("left", row.left))  # fmt: skip
+        self.present[key] = row
+        self.pending[(row.lesson_id, row.user_id, row.joined)] = row
+        while len(self.pending) > MAX_PENDING:
+            del self.pending[next(iter(self.pending))]
+
+    # --- writing behind ----------------------------------------------------------------------------------
+
+    async def flush(self) -> bool:
+        """Write the pending rows; False (and kept for the next time) if the database refused."""
+        batch, self.pending = self.pending, {}
+        if not batch:
+            return True
+        try:
+            await self.store.save_presences(list(batch.values()))
+        except Exception as exc:
+            self.pending = batch | self.pending
+            log.warning("could not write %d lesson attendance rows, will retry: %s", len(batch), exc)
+            return False
+        return True
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            await self.flush()
+            now = utcnow()
+            if self._purged is None or now - self._purged >= PURGE_EVERY:
+                self._purged = now
+                try:
+                    gone = await self.store.purge(now - RETENTION)
+                except Exception as exc:
+                    log.warning("could not purge old lessons: %s", exc)
+                else:
+                    if gone:
+                        log.info("retention: purged %d lessons and their attendance", gone)
+
+    # --- what the portal does (every method checks who asks) -----------------------------------------------
+
+    def classes_for(self, me: Identity) -> list[str]:
+        """The classes she may schedule: hers (from her ENT); staff, every class a room admits."""
+        if me.role is Role.TEACHER:
+            return list(me.classes)
+        return sorted({c for room in self.world.rooms.values() for c in self.class_rooms().get(room.id, ())})
+
+    def class_rooms(self) -> dict[str, tuple[str, ...]]:
+        """Room id -> the classes its access admits (rooms for one class or a few)."""
+        return {room.id: tuple(room.spec.access.classes) for room in self.world.rooms.values()
+                if room.spec.access.policy == "class"}  # fmt: skip
+
+    def may_see(self, me: Identity, lesson: Lesson) -> bool:
+        """Her own lessons; staff, every lesson of their school."""
+        if lesson.school_uai != me.school_uai:
+            return False
+        return lesson.teacher_id == me.user_id or me.role is Role.STAFF
+
+    async def visible(self, me: Identity, lesson_id: str) -> Lesson | None:
+        lesson = self.coming.get(lesson_id) or await self.store.get(lesson_id)
+        return lesson if lesson is not None and self.may_see(me, lesson) else None
+
+    async def listed(self, me: Identity, now: datetime) -> tuple[list[Lesson], list[Lesson]]:
+        if me.role is Role.STAFF:
+            return await self.store.listed(now=now, school_uai=me.school_uai)
+        return await self.store.listed(now=now, teacher_id=me.user_id)
+
+    async def create(self, me: Identity, values: Checked) -> Lesson:
+        now = utcnow()
+        if sum(1 for lesson in self.coming.values() if lesson.teacher_id == me.user_id) >= MAX_FUTURE_PER_TEACHER:
+            raise TooMany
+        start, end = values.start.astimezone(UTC), values.end.astimezone(UTC)
+        lesson = Lesson(new_id(), me.school_uai or "", values.class_name, values.room_id, me.user_id,
+                        me.display_name, start, end, values.title)  # fmt: skip
+        await self.store.save(lesson)
+        self._remember(lesson, now)
+        self._audit("lesson_created", me, lesson)
+        return lesson
+
+    async def change(self, me: Identity, lesson: Lesson, values: Checked) -> Lesson:
+        now = utcnow()
+        changed = lesson.changed(class_name=values.class_name, room_id=values.room_id, title=values.title,
+                                 start=values.start.astimezone(UTC), end=values.end.astimezone(UTC))  # fmt: skip
+        await self.store.save(changed)
+        if lesson.running(now) and (changed.room_id != lesson.room_id or not changed.running(now)):
+            self._close(lesson, now)  # its room or its time moved: the rows so far stay
+        self._remember(changed, now)
+        self._audit("lesson_changed", me, changed)
+        return changed
+
+    async def cancel(self, me: Identity, lesson: Lesson) -> Lesson:
+        now = utcnow()
+        cancelled = lesson.changed(cancelled=now)
+        await self.store.save(cancelled)
+        if lesson.running(now):
+            self._close(lesson, now)
+        self.coming.pop(lesson.id, None)
+        self._audit("lesson_cancelled", me, cancelled)
+        return cancelled
+
+    async def attendance(self, lesson: Lesson) -> list[Presence]:
+        """The lesson's rows, with those not yet written (they are on their way)."""
+        rows = {(r.user_id, r.joined): r for r in await self.store.attendance(lesson.id)}
+        for row in list(self.pending.values()):
+            if row.lesson_id == lesson.id:
+                rows[(row.user_id, row.joined)] = row
+        return sorted(rows.values(), key=lambda r: (r.joined, r.user_id))
+
+    def next_for(self, me: Identity, now: datetime) -> Lesson | None:
+        """Her next lesson today that has not ended (a pupil: her classes'; a teacher or staff: hers)."""
+        midnight = (now.astimezone(self.zone) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = [x for x in self.coming.values() if _mine(me, x) and x.cancelled is None and now < x.end
+                 and x.start < midnight]  # fmt: skip
+        return min(today, key=lambda lesson: (lesson.start, lesson.id), default=None)
+
+    def _remember(self, lesson: Lesson, now: datetime) -> None:
+        if lesson.cancelled is None and lesson.end > now:
+            self.coming[lesson.id] = lesson
+            if lesson.running(now):
+                self._started.discard(lesson.id)  # the next second counts who is in its room already
+        else:
+            self.coming.pop(lesson.id, None)
+
+    def _audit(self, event: str, me: Identity, lesson: Lesson) -> None:
+        writer = self.world.writer
+        if writer is None:
+            return
+        start = lesson.start.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        detail = f"lesson={lesson.id} class={lesson.class_name} start={start} title={lesson.title}"
+        writer.audit(AuditEvent(event, me.user_id, lesson.room_id, detail))
+
+
+def _mine(me: Identity, lesson: Lesson) -> bool:
+    """A pupil's class has the lesson; a teacher or staff member gives it."""
+    if me.role is Role.PUPIL:
+        return lesson.school_uai == me.school_uai and lesson.class_name in me.classes
+    return me.role in (Role.TEACHER, Role.STAFF) and lesson.teacher_id == me.user_id
+
+
+def as_json(lesson: Lesson, room_name: str, zone: ZoneInfo) -> dict[str, object]:
+    start, end = lesson.start.astimezone(zone), lesson.end.astimezone(zone)
+    return {"id": lesson.id, "title": lesson.title, "class": lesson.class_name, "room": lesson.room_id,
+            "room_name": room_name, "start": start.isoformat(), "end": end.isoformat(),
+            "start_local": start.strftime("%H:%M"), "end_local": end.strftime("%H:%M"),
+            "teacher": lesson.teacher_name}  # fmt: skip
+
+
+async def next_lesson(lessons: Lessons, request: web.Request) -> web.Response:
+    """``GET /api/lessons/next``: ``{"lesson": {...}}`` (today's next lesson of the caller), or ``{"lesson": null}``."""
+    me = bearer_identity(request)
+    lesson = lessons.next_for(me, utcnow())
+    if lesson is None:
+        return web.json_response({"lesson": None}, headers={"Cache-Control": "no-store"})
+    room = lessons.world.rooms.get(lesson.room_id)
+    body = as_json(lesson, room.spec.name if room is not None else lesson.room_id, lessons.zone)
+    return web.json_response({"lesson": body}, headers={"Cache-Control": "no-store"})
