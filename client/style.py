@@ -69,6 +69,27 @@ def forget(listener) -> None:
         _listeners.remove(listener)
 
 
+def fill(color=None) -> tuple[float, float, float, float]:
+    """A widget's colour in the current palette: ``None`` or ``"accent"``, ``"muted"``, ``"error"``, or a colour."""
+    if color is None or color == "accent":
+        return ACCENT
+    if color == "muted":
+        return MUTED
+    if color == "error":
+        return ERROR
+    return color
+
+
+def label_on(color) -> tuple[float, float, float, float]:
+    """A label's colour on a button of ``color``: white as usual; with high contrast, black or white, the one
+    that contrasts more (black on yellow and white, white on dark swatches)."""
+    back = fill(color)
+    if not HIGH_CONTRAST:
+        return BUTTON_TEXT if back == ACCENT else TEXT
+    black, white = (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)
+    return black if contrast(black, back) >= contrast(white, back) else white
+
+
 def luminance(rgb: tuple[float, ...]) -> float:
     """WCAG 2 relative luminance of an sRGB colour (components 0..1)."""
     def linear(c: float) -> float:

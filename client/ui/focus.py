@@ -160,16 +160,27 @@ class FocusRing(DirectObject):
 
 
 def button(parent, text: str, command, pos: tuple[float, float], width: float = 0.5, scale: float = 0.055,
-           color=style.ACCENT, ring: FocusRing | None = None, extra=()) -> DirectButton:
-    """A flat coloured button of ``width`` (aspect2d units)."""
+           color=None, ring: FocusRing | None = None, extra=()) -> DirectButton:
+    """A flat coloured button of ``width`` (aspect2d units); ``color`` as client/style.py ``fill`` reads it
+    (None: the accent), so that :func:`repaint` follows a change of palette."""
     half = width / scale / 2
     b = DirectButton(parent=parent, text=text, command=command, extraArgs=list(extra),
                      pos=(pos[0], 0, pos[1]), scale=scale, frameSize=(-half, half, -0.6, 1.15),
-                     frameColor=color, text_fg=style.TEXT, relief=1, pressEffect=1)
-    b.setPythonTag("color", color)
+                     relief=1, pressEffect=1)
+    b.setPythonTag("paint", color)
+    repaint(b)
     if ring is not None:
         ring.add(b)
     return b
+
+
+def repaint(b: DirectButton) -> None:
+    """A button's colours in the current palette (the high-contrast option changed)."""
+    paint = b.getPythonTag("paint")
+    b.setPythonTag("color", style.fill(paint))
+    if tuple(b["frameColor"]) != HIGHLIGHT:  # the focused one keeps its outline colour
+        b["frameColor"] = style.fill(paint)
+    b["text_fg"] = style.label_on(paint)
 
 
 def entry(parent, pos: tuple[float, float], width: float, initial: str = "", command=None,

@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from direct.gui.DirectGui import DirectFrame
 from direct.gui.OnscreenText import OnscreenText
+from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
 
 from cybercollege.client import style
 from cybercollege.client.i18n import tr
 from cybercollege.client.ui import focus
-from cybercollege.client.ui.focus import FocusRing, button, entry
-from cybercollege.client.ui.layout import Rect, column
+from cybercollege.client.ui.focus import FocusRing, button, entry, repaint
+from cybercollege.client.ui.layout import Rect, column, hud_top
 from cybercollege.client.ui.people import PeopleList, Person, Powers
 from cybercollege.protocol.limits import MAX_CHAT_CHARS
 
@@ -22,6 +23,9 @@ CHAT_BOTTOM = 0.16  # baseline of the newest chat line
 LINE = 0.046  # height of a chat line
 ROOM_SCALE = 0.06
 ROOM_WIDTH = 0.97  # the top panel's width for the room's name
+CHAT_WIDTH = 1.25
+BUTTONS_WIDTH = 0.76  # the hand / sit / menu buttons from the right edge
+HELP_SCALE = 0.032
 PEOPLE_REFRESH_S = 0.2  # who speaks, who has the floor: the list follows 5 times a second
 TOAST_SECONDS = 4.0
 HELP_SECONDS = 20.0
@@ -45,7 +49,7 @@ class Hud:
         self.root = base.aspect2d.attach_new_node("hud")
         left = base.a2dTopLeft
         self.top = left.attach_new_node("hud-top")
-        top = DirectFrame(parent=self.top, frameColor=style.PANEL, frameSize=(0, 1.05, -0.2, 0))
+        top = self.top_panel = DirectFrame(parent=self.top, frameColor=style.PANEL, frameSize=(0, 1.05, -0.2, 0))
         self.room = _text(top, (0.04, -0.08), ROOM_SCALE)
         self.status = _text(top, (0.04, -0.155), 0.04, STATUS_COLORS["connected"])
         self.on_command: Callable[[object], None] = lambda msg: None  # a host's floor control, to send
@@ -69,16 +73,52 @@ class Hud:
         base.taskMgr.doMethodLater(HELP_SECONDS, lambda task: self.help.hide(), "hud-help")
         self.lines: list[str] = []
         self.set_status("connected")
+        self.restyle()
+        style.on_change(self.restyle)
+        self.events = DirectObject()
+        self.events.accept("aspectRatioChanged", self._place_help)
         base.taskMgr.doMethodLater(PEOPLE_REFRESH_S, self._refresh_people, "hud-people")
+
+    def restyle(self) -> None:
+        """The large-text and high-contrast options (client/style.py): every part of the HUD grows from its
+        corner by the text factor, and takes the palette's colours."""
+        f = style.TEXT_SCALE
+        for node in (self.top, self.chat_root, self.buttons_root):
+            node.setScale(f)
+        for frame in (self.top_panel, self.chat_panel):
+            frame["frameColor"] = style.PANEL
+        self.room.setFg(style.TEXT)
+        self.chat.setFg(style.TEXT)
+        self.chat_title.setFg(style.TITLE)
+        self.chat_hint.setFg(style.TITLE if style.HIGH_CONTRAST else (0.75, 0.8, 0.9, 1))
+        for b in (self.hand, self.sit, self.menu):
+            repaint(b)
+        self.help["bg"] = style.CARD if style.HIGH_CONTRAST else (0.1, 0.13, 0.2, 0.6)
+        self.help["fg"] = style.CARD_TEXT if style.HIGH_CONTRAST else (1, 1, 1, 0.95)
+        self.waiting["bg"] = style.CARD
+        self.waiting["fg"] = style.CARD_TEXT
+        self.waiting.setScale(0.07 * f)
+        self._place_help()
+        self.layout_people()
+
+    def _place_help(self) -> None:
+        """The help line between the chat and the buttons, its last line just above the window's bottom."""
+        f, aspect = style.TEXT_SCALE, self.base.getAspectRatio()
+        left, right = -aspect + CHAT_WIDTH * f, aspect - BUTTONS_WIDTH * f  # the chat's and the buttons' edges
+        scale = HELP_SCALE * f
+        self.help.setScale(scale)
+        self.help["wordwrap"] = max(10.0, (right - left - 0.04) / scale)
+        rows = self.help.textNode.get_num_rows()
+        self.help.setPos((left + right) / 2, 0.06 + (rows - 1) * scale * 1.2)
 
     def _chat(self, base) -> None:
         self.chat_root = base.a2dBottomLeft.attach_new_node("hud-chat")
-        panel = DirectFrame(parent=self.chat_root, frameColor=style.PANEL,
-                            frameSize=(0, 1.25, 0.04, CHAT_BOTTOM + 0.08 + CHAT_LINES * LINE))
+        panel = self.chat_panel = DirectFrame(parent=self.chat_root, frameColor=style.PANEL,
+                                              frameSize=(0, CHAT_WIDTH, 0.04, CHAT_BOTTOM + 0.08 + CHAT_LINES * LINE))
         self.chat_title = _text(panel, (0.04, CHAT_BOTTOM + 0.02 + CHAT_LINES * LINE), 0.042,
                                 (0.75, 0.85, 1, 1))
         self.chat_title.setText(tr("chat_title"))
-        hint = _text(panel, (1.22, CHAT_BOTTOM + 0.02 + CHAT_LINES * LINE), 0.028, (0.75, 0.8, 0.9, 1),
+        hint = self.chat_hint = _text(panel, (1.22, CHAT_BOTTOM + 0.02 + CHAT_LINES * LINE), 0.028, (0.75, 0.8, 0.9, 1),
                      TextNode.A_right)
         hint.setText(tr("chat_hint"))
         self.chat = _text(panel, (0.04, CHAT_BOTTOM), 0.038, wrap=31)
@@ -92,7 +132,7 @@ class Hud:
         self.sit = button(self.buttons_root, tr("sit"), on_sit, (-0.4, 0.25), width=0.7, scale=0.045,
                           ring=self.ring)
         self.menu = button(self.buttons_root, tr("menu"), on_menu, (-0.4, 0.14), width=0.7, scale=0.045,
-                           color=(0.4, 0.45, 0.55, 1), ring=self.ring)
+                           color="muted", ring=self.ring)
 
     # --- updates ---
 
@@ -114,7 +154,7 @@ class Hud:
     def layout_people(self) -> None:
         """The column beside or below the big screen as the camera sees it now (client/ui/layout.py)."""
         blocked = self.in_lobby or self.people_blocked()
-        rect = None if blocked else column(self.base.getAspectRatio(), self.screen_rect())
+        rect = None if blocked else column(self.base.getAspectRatio(), self.screen_rect(), bottom=hud_top())
         self.people.show(*self._people, rect)
 
     def _refresh_people(self, task):
@@ -206,6 +246,8 @@ class Hud:
         self.entry["focus"] = 0
 
     def destroy(self) -> None:
+        style.forget(self.restyle)
+        self.events.ignore_all()
         self.base.taskMgr.remove("hud-toast")
         self.base.taskMgr.remove("hud-help")
         self.base.taskMgr.remove("hud-people")

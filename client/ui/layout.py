@@ -11,6 +11,7 @@ import math
 
 from panda3d.core import Point2, Point3
 
+from cybercollege.client import style
 from cybercollege.worlds import Room
 from cybercollege.worlds.model import Panel
 
@@ -20,6 +21,11 @@ GAP = 0.03  # aspect2d units between the screen and the column
 MIN_HEIGHT = 0.4  # a column lower than this (title and two names) is not worth showing
 MIN_WIDTH = 0.55
 BOTTOM = -1.0 + 0.56  # above the hand / sit / menu buttons and the teacher's panel button
+
+
+def hud_top() -> float:
+    """The top of the HUD's hand / sit / menu buttons and a little room: ``BOTTOM``, higher with large text."""
+    return -1.0 + (BOTTOM + 1.0) * style.TEXT_SCALE
 MARGIN = 0.72  # the middle of the top edge is the conference bar's
 STEP = 0.05
 
@@ -127,7 +133,7 @@ def side_panel(aspect: float, boards: list[Rect], others: list[Rect], width: flo
     that overlaps neither the ``boards`` nor the ``others`` (the big screen): scaled down to the room left
     beside them and to the window's height. If that leaves less than ``COMFORT``, only the boards are kept
     clear (down to ``MIN_SCALE``); if even they leave too little (the teacher's nose on the board), ``MIN_SCALE``."""
-    scale = min(1.0, (PANEL_TOP - PANEL_BOTTOM) / height)
+    scale = min(1.0, (PANEL_TOP - hud_top()) / height)
     for kept, least in ((boards + others, COMFORT), (boards, MIN_SCALE)):
         free = 2 * aspect
         for r in kept:

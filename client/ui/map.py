@@ -12,6 +12,7 @@ from panda3d.core import LineSegs, NodePath, TextNode, Triangulator
 from cybercollege.client import style
 from cybercollege.client.i18n import tr
 from cybercollege.client.mesh import MeshBuilder, hex_color, shade
+from cybercollege.client.ui.column import fit, measure
 from cybercollege.client.ui.focus import FocusRing, button
 from cybercollege.worlds import Room, World, geometry
 
@@ -22,6 +23,8 @@ DOOR = (0.45, 0.32, 0.22, 1.0)
 OUTLINE = (0.25, 0.28, 0.35, 1.0)
 MARKER = 0.055  # the arrow's length (aspect2d units)
 NAME = 0.04  # rooms' names
+NAME_LEAST = 0.026
+CARD = (0.97, 0.97, 0.95, 0.97)
 
 Where = Callable[[], tuple[str, float, float, float] | None]
 """My room, x, y and heading now (None: not in a room with geometry)."""
@@ -36,9 +39,13 @@ class MapScreen:
         self.ring = FocusRing()
         self.root = DirectFrame(frameColor=(0, 0, 0, 0.5), frameSize=(-3, 3, -1, 1))
         self.root.setBin("gui-popup", 5)
-        card = DirectFrame(parent=self.root, frameColor=(0.97, 0.97, 0.95, 0.97), frameSize=(-1.65, 1.65, -0.93, 0.93))
-        OnscreenText(parent=card, text=tr("map_title", world=world.name), pos=(0, 0.84), scale=0.06,
-                     fg=style.ACCENT, align=TextNode.A_center)
+        f = style.TEXT_SCALE
+        card = DirectFrame(parent=self.root, frameColor=(0, 0, 0, 0.97) if style.HIGH_CONTRAST else CARD,
+                           frameSize=(-1.65, 1.65, -0.93, 0.93))
+        self.card = card
+        OnscreenText(parent=card, text=tr("map_title", world=world.name), pos=(0, 0.84 - 0.06 * (f - 1)),
+                     scale=fit(tr("map_title", world=world.name), 3.2, 0.06 * f), fg=style.ACCENT,
+                     align=TextNode.A_center)
         x0, y0, x1, y1 = _bounds(world)
         self.scale = min((PLAN[2] - PLAN[0]) / (x1 - x0), (PLAN[3] - PLAN[1]) / (y1 - y0))
         self.origin = ((PLAN[0] + PLAN[2]) / 2 - (x0 + x1) / 2 * self.scale,
@@ -47,14 +54,15 @@ class MapScreen:
         self.plan = card.attach_new_node("plan")
         self._draw(here[0] if here else "", my_class.id if my_class else "")
         self.marker = self._marker()
-        self.here_label = OnscreenText(parent=self.plan, text=tr("map_here"), scale=0.045, fg=(1, 1, 1, 1),
+        self.here_label = OnscreenText(parent=self.plan, text=tr("map_here"), scale=0.045 * f, fg=(1, 1, 1, 1),
                                        bg=HERE, align=TextNode.A_left, mayChange=True)
         self.go = None
         if my_class is not None and on_go is not None:
-            self.go = button(card, tr("map_go", room=my_class.name), on_go, (-0.45, -0.8), width=1.5, scale=0.05,
-                             ring=self.ring)
-        self.close = button(card, tr("map_close"), on_close, (0.95 if self.go else 0.0, -0.8), width=0.6,
-                            scale=0.05, color=(0.4, 0.45, 0.55, 1), ring=self.ring)
+            go = tr("map_go", room=my_class.name)
+            self.go = button(card, go, on_go, (-0.45, -0.8), width=1.5, scale=fit(go, 1.5, 0.05 * f), ring=self.ring)
+        close = tr("map_close")
+        self.close = button(card, close, on_close, (0.95 if self.go else 0.0, -0.8), width=0.6,
+                            scale=fit(close, 0.6, 0.05 * f), color="muted", ring=self.ring)
         self.ring.move(1)
         self.follow()
         self.task = base.taskMgr.add(self._follow, "map-follow")
@@ -91,8 +99,11 @@ class MapScreen:
             cx, cz = self.to_map((rx0 + rx1) / 2, (ry0 + ry1) / 2)
             width = (rx1 - rx0) * self.scale
             text = room.name + (f"\n({tr('map_my_class')})" if room.id == mine else "")
-            label = OnscreenText(parent=self.plan, text=text, pos=(cx, cz), scale=NAME, fg=style.TEXT_DARK,
-                                 align=TextNode.A_center, wordwrap=max(4.0, width / NAME * 0.92))
+            size = _name_size(text, width, (ry1 - ry0) * self.scale)
+            label = OnscreenText(parent=self.plan, text=text, pos=(cx, cz), scale=size, fg=style.TEXT_DARK,
+                                 align=TextNode.A_center, wordwrap=max(4.0, width / size * 0.92))
+            rows = label.textNode.get_num_rows()
+            label.setPos(cx, cz + (rows - 1) * size * 0.6 - size * 0.35)  # the lines centred on the room
             label.setName(f"map-name-{room.id}")
 
     def _polygon(self, mesh: MeshBuilder, points, color) -> None:
@@ -138,6 +149,24 @@ class MapScreen:
         self.base.taskMgr.remove(self.task)
         self.ring.destroy()
         self.root.destroy()
+
+
+def _name_size(text: str, width: float, height: float) -> float:
+    """A room's name at the text factor's size, smaller until each word fits the room's width (never cut
+    inside a word) and its lines its height; at least ``NAME_LEAST``."""
+    room = width * 0.92
+    size = NAME * style.TEXT_SCALE
+    node = TextNode("map-measure")
+    font = style.font()
+    if font is not None:
+        node.set_font(font)
+    while size > NAME_LEAST:
+        node.set_wordwrap(room / size)
+        node.set_text(text)
+        if max(measure(w) for w in text.split()) * size <= room and node.get_num_rows() * size * 1.2 <= height * 0.9:
+            break
+        size *= 0.92
+    return max(size, NAME_LEAST)
 
 
 def _pale(color) -> tuple[float, float, float, float]:

@@ -95,8 +95,8 @@ def fitted_button(parent, text: str, command, x: float, z: float, width: float, 
     scale = _fit(text, width)
     half = width / scale / 2
     b = DirectButton(parent=parent, text=text, command=command, pos=(x + width / 2, 0, z), scale=scale,
-                     frameSize=(-half, half, -0.45, 1.05), frameColor=color, text_fg=style.TEXT, relief=1,
-                     pressEffect=1)
+                     frameSize=(-half, half, -0.45, 1.05), frameColor=color, text_fg=style.label_on(color),
+                     relief=1, pressEffect=1)
     b.setName(name)
     b.setPythonTag("color", color)
     if ring is not None:
@@ -250,12 +250,14 @@ class PeopleList:
     # --- layout ---
 
     def _layout(self) -> None:
-        rect = self.rect
-        if rect is None:
+        if self.rect is None:
             self.root.hide()
             return
         self.root.show()
-        left, right, bottom, top = rect
+        f = style.TEXT_SCALE  # large text: the whole column drawn f times larger in the same rectangle
+        self.root.setScale(f)
+        left, right, bottom, top = (v / f for v in self.rect)
+        rect = (left, right, bottom, top)
         self.title.setText(tr("people", count=len(self.order)))
         self.title.setPos(left + PAD, top - 0.05)
         shown: list[Person] = []
@@ -267,8 +269,8 @@ class PeopleList:
             shown.append(p)
             used += h
         scrolls = self.offset > 0 or len(shown) < len(self.order) - self.offset
-        shape = (rect, self.offset, self.powers, tuple((p.id, p.conf != "", self.powers.controls(p), p.role)
-                                                       for p in shown), scrolls)
+        rows = tuple((p.id, p.conf != "", self.powers.controls(p), p.role) for p in shown)
+        shape = (rect, f, style.HIGH_CONTRAST, self.offset, self.powers, rows, scrolls)
         if shape != self._shape:
             self._rebuild(shown, rect, scrolls)
             self._shape = shape
@@ -279,6 +281,8 @@ class PeopleList:
 
     def _rebuild(self, shown: list[Person], rect: Rect, scrolls: bool) -> None:
         left, right, _, top = rect
+        self.panel["frameColor"] = style.PANEL
+        self.title.setFg(style.TEXT)
         for row in self.rows.values():
             row.destroy()
         self.rows = {}

@@ -15,6 +15,7 @@ from panda3d.core import TextNode
 
 from cybercollege.client import style
 from cybercollege.client.i18n import tr
+from cybercollege.client.ui.column import fit
 from cybercollege.client.ui.focus import FocusRing, button
 from cybercollege.protocol.teacher import Poll
 
@@ -38,6 +39,12 @@ class PollWindow:
         self.answers: list = []
         """The answer buttons, in order."""
         self.question: OnscreenText | None = None
+        style.on_change(self.restyle)
+
+    def restyle(self) -> None:
+        """The options changed: an open window is drawn again in the new size and colours."""
+        if self.poll is not None and self.shown:
+            self._build(self.poll)
 
     def show(self, poll: Poll) -> None:
         """A new or updated poll (the live counts change after each answer)."""
@@ -50,21 +57,27 @@ class PollWindow:
             self.base.taskMgr.doMethodLater(RESULT_SECONDS, lambda task: self.hide(), "poll-hide")
 
     def _build(self, poll: Poll) -> None:
+        """The window at the text factor's size (client/style.py), its question wrapped to its width."""
         self._clear()
-        height = 0.2 + ROW * len(poll.options)
+        f = style.TEXT_SCALE
+        self.root.setScale(f)
+        self.root.set_z(TOP * f if f > 1 else TOP)  # larger: lower only as much as it grew (its top stays near)
+        self.question = OnscreenText(parent=self.root, text=poll.question, pos=(0, -0.07), scale=0.045,
+                                     fg=style.TEXT, align=TextNode.A_center, wordwrap=(WIDTH - 0.08) / 0.045)
+        top = -0.07 - 0.045 * 1.2 * (self.question.textNode.get_num_rows() - 1)
+        height = -top + 0.13 + ROW * len(poll.options)
         frame = DirectFrame(parent=self.root, frameColor=style.PANEL, frameSize=(-WIDTH / 2, WIDTH / 2, -height, 0))
+        self.question.reparentTo(frame)
         self.widgets.append(frame)
-        self.question = OnscreenText(parent=frame, text=poll.question, pos=(0, -0.07), scale=0.045,
-                                     fg=style.TEXT, align=TextNode.A_center, wordwrap=18)
         for i, option in enumerate(poll.options):
             mark = "✓ " if i in poll.correct else ("● " if i in self.chosen else "")
             label = f"{mark}{option} — {poll.counts[i]}" if i < len(poll.counts) else f"{mark}{option}"
-            b = button(frame, label, self._pick, (0, -0.15 - i * ROW), width=WIDTH - 0.08, scale=0.036,
-                       ring=self.ring if poll.open else None, extra=(i,))
+            b = button(frame, label, self._pick, (0, top - 0.08 - i * ROW), width=WIDTH - 0.08,
+                       scale=fit(label, WIDTH - 0.08, 0.036), ring=self.ring if poll.open else None, extra=(i,))
             self.widgets.append(b)
             self.answers.append(b)
         results = OnscreenText(parent=frame, text=tr("poll_results", voters=poll.voters),
-                               pos=(0, -height + 0.03), scale=0.034, fg=(0.75, 0.85, 1, 1), align=TextNode.A_center)
+                               pos=(0, -height + 0.03), scale=0.034, fg=style.TITLE, align=TextNode.A_center)
         self.widgets.append(results)
 
     def _pick(self, index: int) -> None:
@@ -96,6 +109,7 @@ class PollWindow:
         self._clear()
 
     def destroy(self) -> None:
+        style.forget(self.restyle)
         self.base.taskMgr.remove("poll-hide")
         self._clear()
         self.root.remove_node()

@@ -26,7 +26,7 @@ from cybercollege.client.i18n import tr
 from cybercollege.client.teacherfiles import documents_dir, save
 from cybercollege.client.ui import layout
 from cybercollege.client.ui.column import Column, relabel
-from cybercollege.client.ui.focus import FocusRing, button, unless_typing
+from cybercollege.client.ui.focus import FocusRing, button, repaint, unless_typing
 from cybercollege.client.ui.invitation import Created, InvitationCard
 from cybercollege.protocol.classroom import AskQuestion, CallToBoard, CloseQuestion, Question, RevealAnswer
 from cybercollege.protocol.invitation import Admit, Dismiss, Guest
@@ -193,6 +193,9 @@ class TeacherPanel(DirectObject):
         """The tab buttons, and each tab's rows (large text: larger rows, same column)."""
         f = style.TEXT_SCALE
         self.frame["frameColor"] = style.PANEL
+        self.toggle_button.setPos(-0.4 * f, 0, 0.47 * f)  # above the HUD's buttons, grown like them
+        self.toggle_button.setScale(0.045 * f)
+        repaint(self.toggle_button)
         self.widgets, self.fields, self.buttons, self.tabs, self.pages = [], {}, {}, {}, {}
         self.bar = Column(self.frame, WIDTH, f, "teacher-tabs")
         self.bar.title(tr("panel_title"))

@@ -14,6 +14,7 @@ from direct.showbase.DirectObject import DirectObject
 from cybercollege.client import style
 from cybercollege.client.drawing import Pen
 from cybercollege.client.i18n import tr
+from cybercollege.client.ui.column import fit
 from cybercollege.client.ui.focus import FocusRing, button, entry, typing
 from cybercollege.protocol.whiteboard import MAX_TEXT_CHARS, Shape, Tool
 
@@ -36,28 +37,21 @@ def _swatch(rgb: int) -> tuple[float, float, float, float]:
 
 
 class Toolbar(DirectObject):
-    """Two columns on the left of the screen, under the room's name, acting on ``pen``."""
+    """Columns on the left of the screen, under the room's name, acting on ``pen``: two, three with large text
+    (client/style.py) so that they end above the chat."""
 
     def __init__(self, base, pen: Pen, ring: FocusRing, typing: Callable[[bool], None] = lambda on: None) -> None:
         super().__init__()
         self.base, self.pen, self.ring, self.typing = base, pen, ring, typing
         self.root = base.a2dTopLeft.attach_new_node("toolbar")
         self.buttons: dict[str, DirectButton] = {}
-        self._column(0.03 + BUTTON / 2, [(key, self._set, ("tool", int(tool)), style.ACCENT) for key, tool in TOOLS]
-                     + [(key, self._set, ("shape", int(shape)), style.ACCENT) for key, shape in SHAPES]
-                     + [("tool_text", self._set, ("writing", True), style.ACCENT)]
-                     + [(key, self._set, ("colour", rgb), _swatch(rgb)) for key, rgb in COLOURS])
-        actions: list[tuple[str, Callable[..., None], tuple[int, ...], tuple[float, ...] | None]] = [
-            ("undo", pen.undo, (), None), ("redo", pen.redo, (), None),
-            ("page_prev", pen.turn_page, (-1,), None), ("page_next", pen.turn_page, (1,), None)]
-        if pen.teacher:
-            actions.append(("clear_page", pen.clear_page, (), style.ERROR))
-        self._column(0.05 + BUTTON * 1.5, [(key, self._set, ("width", w), style.ACCENT) for key, w in WIDTHS] + actions)
+        self.shown = False
+        self._build()
+        style.on_change(self.restyle)
         self.text_entry = entry(base.aspect2d, (0, 0), TEXT_BOX, "", self._write, scale=0.045, limit=MAX_TEXT_CHARS)
         self.text_entry.hide()
         pen.on_text = self.ask_text
         self.accept("escape", self.close_text)
-        self.shown = False
         self.root.hide()
         self._mark()
         self.set_visible(pen.may_draw())
@@ -67,12 +61,40 @@ class Toolbar(DirectObject):
         self.accept("page_down", _unless_typing(pen.turn_page), [1])
         self.task = base.taskMgr.doMethodLater(CHECK_SECONDS, self._check, "toolbar-check")
 
-    def _column(self, x: float, entries: list) -> None:
+    def _build(self) -> None:
+        pen = self.pen
+        tools = ([(key, self._set, ("tool", int(tool)), None) for key, tool in TOOLS]
+                 + [(key, self._set, ("shape", int(shape)), None) for key, shape in SHAPES]
+                 + [("tool_text", self._set, ("writing", True), None)])
+        colours = [(key, self._set, ("colour", rgb), _swatch(rgb)) for key, rgb in COLOURS]
+        widths = [(key, self._set, ("width", w), None) for key, w in WIDTHS]
+        actions: list[tuple[str, Callable[..., None], tuple[int, ...], object]] = [
+            ("undo", pen.undo, (), "muted"), ("redo", pen.redo, (), "muted"),
+            ("page_prev", pen.turn_page, (-1,), "muted"), ("page_next", pen.turn_page, (1,), "muted")]
+        if pen.teacher:
+            actions.append(("clear_page", pen.clear_page, (), "error"))
+        f = style.TEXT_SCALE
+        columns = [tools + colours, widths + actions] if f == 1 else [tools, colours + widths, actions]
+        for i, entries in enumerate(columns):
+            self._column((0.03 + BUTTON / 2 + i * (BUTTON + 0.02)) * f, entries, f)
+        self._mark()
+
+    def _column(self, x: float, entries: list, f: float) -> None:
         for i, (key, command, extra, colour) in enumerate(entries):
-            b = button(self.root, tr(key), command, (x, TOP - i * ROW), width=BUTTON, scale=0.032,
-                       color=colour or (0.4, 0.45, 0.55, 1), extra=extra)
+            b = button(self.root, tr(key), command, (x, (TOP - i * ROW) * f), width=BUTTON * f,
+                       scale=fit(f"[{tr(key)}]", BUTTON * f, 0.032 * f), color=colour, extra=extra)
             b.setPythonTag("label", tr(key))
             self.buttons[key] = b
+
+    def restyle(self) -> None:
+        """The options changed: the buttons built again in the new size and colours (still in the Tab ring)."""
+        shown = self.shown
+        self.set_visible(False)
+        for b in self.buttons.values():
+            b.destroy()
+        self.buttons = {}
+        self._build()
+        self.set_visible(shown)
 
     def _set(self, attribute: str, value: int) -> None:
         """Choose a tool (a stroke), a shape, the text tool, a colour or a width."""
@@ -137,6 +159,7 @@ class Toolbar(DirectObject):
         return task.again
 
     def destroy(self) -> None:
+        style.forget(self.restyle)
         self.set_visible(False)
         self.ignore_all()
         self.base.taskMgr.remove(self.task)
