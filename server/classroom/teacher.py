@@ -31,6 +31,7 @@ from cybercollege.protocol.teacher import (
     Vote,
 )
 from cybercollege.server.classroom.control import PollState, RoomControl, Stay, attendance_words, next_poll_id
+from cybercollege.server.classroom.personal import AttendanceData
 from cybercollege.server.core.feature import Feature, Handler, Route
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.room import Refused, Room
@@ -40,6 +41,7 @@ from cybercollege.server.http import api_error, bearer_identity
 if TYPE_CHECKING:
     from cybercollege.server.core.avatar import Avatar
     from cybercollege.server.core.session import Session
+    from cybercollege.server.persistence.personal import PersonalData
 
 
 class TeacherTools(Feature):
@@ -66,6 +68,9 @@ class TeacherTools(Feature):
 
     def routes(self) -> Iterable[Route]:
         return [Route("GET", "/api/rooms/{room}/attendance.csv", functools.partial(attendance, self))]
+
+    def personal_data(self) -> Iterable[PersonalData]:
+        return [AttendanceData(self.controls)]
 
     # --- the room's rules -----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cybercollege.server.core.room import Refused, Room
     from cybercollege.server.core.session import Session
     from cybercollege.server.core.world import World
+    from cybercollege.server.persistence.personal import PersonalData
 
 Handler = Callable[["Avatar", "Session", Any], None]
 """A message handler: changes state, may queue events and errors, never awaits (docs/adr/0002)."""
@@ -63,6 +64,10 @@ class Feature:
         return ()
 
     def routes(self) -> Iterable[Route]:
+        return ()
+
+    def personal_data(self) -> Iterable[PersonalData]:
+        """Where this feature keeps data about people, for a user's export and erasure (server/privacy.py)."""
         return ()
 
     # --- checks (asked before acting; the first refusal wins) ----------------------------------------

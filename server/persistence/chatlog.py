@@ -66,6 +66,13 @@ class ChatJournal:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="chat-journal")
         return True
 
+    def discard(self, drop: Callable[[ChatRecord], bool]) -> int:
+        """Remove the queued lines ``drop`` chooses, never shown (an erasure); returns how many."""
+        kept = [(line, show) for line, show in zip(self._lines, self._shows, strict=True) if not drop(line)]
+        dropped = len(self._lines) - len(kept)
+        self._lines, self._shows = [line for line, _ in kept], [show for _, show in kept]
+        return dropped
+
     @property
     def pending(self) -> int:
         """Lines said and not yet written (queued, or being written)."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Table, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -177,6 +177,42 @@ class Store:
             rows = (await connection.execute(query)).all()
         return [AuditEvent(**row._mapping) for row in reversed(rows)]
 
+    async def audit_page(
+        self,
+        *,
+        user_id: str | None = None,
+        event: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[tuple[int, AuditEvent]]:
+        """One page of the audit log, newest first, with each row's id (``before``: the next page's ids are lower).
+
+        ``user_id`` and ``event`` match exactly; ``since`` (included) and ``until`` (excluded) bound ``at``.
+        """
+        query = select(audit.c.id, audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at)
+        if user_id:
+            query = query.where(audit.c.user_id == user_id)
+        if event:
+            query = query.where(audit.c.event == event)
+        if since is not None:
+            query = query.where(audit.c.at >= as_utc(since, "since"))
+        if until is not None:
+            query = query.where(audit.c.at < as_utc(until, "until"))
+        if before is not None:
+            query = query.where(audit.c.id < before)
+        query = query.order_by(audit.c.id.desc()).limit(_check_limit(limit))
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [(row.id, AuditEvent(row.event, row.user_id, row.room_id, row.detail, row.at)) for row in rows]
+
+    async def audit_events(self) -> list[str]:
+        """The kinds of audit events recorded (for a filter's choices), sorted."""
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(select(audit.c.event).distinct().order_by(audit.c.event))).all()
+        return [row[0] for row in rows]
+
     async def purge_audit(self, older_than: datetime) -> int:
         """Delete audit events recorded before ``older_than``; returns how many."""
         return await self._delete(audit, audit.c.at < as_utc(older_than, "older_than"))
@@ -292,11 +328,31 @@ class Store:
             [AuditEvent(**row._mapping) for row in events],
         )
 
-    async def forget_user(self, user_id: str, *, by: str = "") -> Erased:
+    async def known_users(self, fragment: str, limit: int = 50) -> list[str]:
+        """User ids the database holds something about (a place, a chat line, an audit event) that contain
+        ``fragment`` (case-insensitive), sorted; at most ``limit``."""
+        pattern = "%" + fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ids = union(
+            select(places.c.user_id.label("id")),
+            select(chat.c.sender.label("id")),
+            select(chat.c.recipient.label("id")).where(chat.c.recipient.is_not(None)),
+            select(audit.c.user_id.label("id")).where(audit.c.user_id.is_not(None)),
+        ).subquery()
+        query = (
+            select(ids.c.id)
+            .where(func.lower(ids.c.id).like(pattern, escape="\\"))
+            .order_by(ids.c.id)
+            .limit(_check_limit(limit))
+        )
+        async with self.engine.connect() as connection:
+            return [row[0] for row in (await connection.execute(query)).all()]
+
+    async def forget_user(self, user_id: str, *, by: str = "", also: Mapping[str, int] | None = None) -> Erased:
         """Erase a user's place, the chat lines they sent or received and their audit events (right to erasure).
 
         One transaction, which also records the erasure as a ``user_forgotten`` audit event (who asked: ``by``).
         Earlier ``user_forgotten`` events are kept: they are the proof of erasure, and name nothing else.
+        ``also``: what other holders erased just before (server/privacy.py), counted in the same proof.
         """
         check_id(user_id, "user_id")
         async with self.engine.begin() as connection:
@@ -307,7 +363,8 @@ class Store:
                     connection, audit, (audit.c.user_id == user_id) & (audit.c.event != FORGOTTEN)
                 ),
             )
-            detail = f"places={erased.places} chat={erased.chat} audit={erased.audit}" + (f" by={by}" if by else "")
+            counts = {"places": erased.places, "chat": erased.chat, "audit": erased.audit, **(also or {})}
+            detail = " ".join(f"{name}={n}" for name, n in counts.items()) + (f" by={by}" if by else "")
             record = AuditEvent(FORGOTTEN, user_id, None, detail)
             await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
         log.info("user forgotten: %s", detail)

@@ -14,9 +14,10 @@ commit), which ``stop()`` also drains. ``chat()`` remains for lines nobody is sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from .chatlog import ChatJournal
@@ -57,6 +58,12 @@ class Queue(Generic[T]):
         self._items.clear()
         return batch
 
+    def discard(self, drop: Callable[[T], bool]) -> int:
+        """Remove the items ``drop`` chooses (an erasure); returns how many."""
+        kept = deque(item for item in self._items if not drop(item))
+        dropped, self._items = len(self._items) - len(kept), kept
+        return dropped
+
     def give_back(self, batch: list[T]) -> None:
         """Put an unwritten batch back before the items added since."""
         self._items.extendleft(reversed(batch))
@@ -94,6 +101,11 @@ class Latest:
     def latest(self, user_id: str) -> Place | None:
         """The place of ``user_id`` not yet in the database (queued, or being written), if any."""
         return self._places.get(user_id) or self.in_flight.get(user_id)
+
+    def discard(self, user_id: str) -> int:
+        """Forget the unwritten place of ``user_id`` (an erasure); returns 1 if there was one."""
+        self.in_flight.pop(user_id, None)
+        return 0 if self._places.pop(user_id, None) is None else 1
 
     def give_back(self, batch: list[Place]) -> None:
         """Put an unwritten batch back, unless a user has moved since."""
@@ -149,6 +161,23 @@ class WriteBehind:
 
     def audit(self, event: AuditEvent) -> None:
         self.audits.push(_checked(event, AuditEvent))
+
+    def discard(self, user_id: str) -> int:
+        """Drop everything buffered about ``user_id`` (an erasure): her place, chat lines she sent or received,
+        her audit events; returns how many. Run it inside :meth:`paused`, so that no flush is writing them."""
+        about: Callable[[ChatRecord], bool] = lambda line: user_id in (line.sender, line.recipient)  # noqa: E731
+        return (
+            self.places.discard(user_id)
+            + self.chats.discard(about)
+            + self.chatlog.discard(about)
+            + self.audits.discard(lambda event: event.user_id == user_id)
+        )
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No flush runs while inside (it waits for one running to end): an erasure then a flush cannot interleave."""
+        async with self._lock:
+            yield
 
     @property
     def pending(self) -> int:

@@ -31,8 +31,9 @@ from cybercollege.server.portal.pages import (
     Page,
     Refusal,
     Who,
+    admits,
     done_url,
-    forbidden,
+    forbidden_to,
     personnel,
     redirect,
 )
@@ -170,20 +171,20 @@ async def _run(ctx: Context, declared: Page) -> dict[str, Any] | web.StreamRespo
     if ctx.request.method == "POST":
         ctx.form = await ctx.request.post()
         csrf.check(ctx.session.csrf, ctx.form, ctx.request.headers)
-    if declared.who is Who.PERSONNEL:
+    if declared.who is not Who.ANYONE:
         if ctx.identity is None:
             if ctx.request.method == "GET":
                 return redirect("/portal/", status=302)
             raise Refusal(403, "signin.needed_title", "signin.needed")
-        if not personnel(ctx.identity, ctx.portal.schools):
-            raise forbidden(ctx)
+        if not admits(declared.who, ctx.identity, ctx.portal.schools):
+            raise forbidden_to(ctx, declared.who)
     return await declared.view(ctx)
 
 
 def base_context(ctx: Context) -> dict[str, Any]:
     """What every template gets (templates/base.html)."""
     me = ctx.identity
-    nav = [(p.path, ctx.t(p.nav)) for p in PAGES if p.nav] if personnel(me, ctx.portal.schools) else []
+    nav = [(p.path, ctx.t(p.nav)) for p in PAGES if p.nav and admits(p.who, me, ctx.portal.schools)]
     return {
         "t": ctx.t,
         "lang": ctx.lang,

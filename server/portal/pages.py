@@ -34,6 +34,8 @@ class Who(StrEnum):
     ANYONE = "anyone"
     PERSONNEL = "personnel"
     """Teachers and staff of this college's school, signed in (pupils, guests and other schools: 403)."""
+    STAFF = "staff"
+    """The school's staff (direction, administration, documentation...) of this college's school: teachers get 403."""
 
 
 View = Callable[["Context"], Awaitable[dict[str, Any] | web.StreamResponse]]
@@ -101,6 +103,18 @@ def personnel(identity: Identity | None, schools: frozenset[str]) -> bool:
     )
 
 
+def staff(identity: Identity | None, schools: frozenset[str]) -> bool:
+    """A staff member (``Role.STAFF``) of this college's school."""
+    return personnel(identity, schools) and identity is not None and identity.role is Role.STAFF
+
+
+def admits(who: Who, identity: Identity | None, schools: frozenset[str]) -> bool:
+    """Whether ``identity`` may open a page for ``who`` (and see its link in the navigation bar)."""
+    if who is Who.STAFF:
+        return staff(identity, schools)
+    return who is Who.ANYONE or personnel(identity, schools)
+
+
 class Refusal(Exception):
     """A page the user may not see or an action that cannot be done: a short page in her language."""
 
@@ -115,6 +129,13 @@ def forbidden(ctx: Context) -> Refusal:
     if identity.role.value in ("teacher", "staff"):
         return Refusal(403, "forbidden.title", "forbidden.other_school", school=ctx.portal.school_name)
     return Refusal(403, "forbidden.title", "forbidden.message")
+
+
+def forbidden_to(ctx: Context, who: Who) -> Refusal:
+    """403 for a signed-in user ``who`` does not admit: a teacher on a staff page, else :func:`forbidden`."""
+    if who is Who.STAFF and personnel(ctx.me, ctx.portal.schools):
+        return Refusal(403, "forbidden.title", "forbidden.staff_only")
+    return forbidden(ctx)
 
 
 def redirect(location: str, status: int = 303) -> web.Response:
