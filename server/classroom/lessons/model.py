@@ -104,23 +104,30 @@ def check(
         errors["title"] = "lessons.error.title"
     elif len(title) > MAX_TITLE_CHARS:
         errors["title"] = "lessons.error.title_long"
-    day = _day(draft.day)
+    begins, ends = _times(draft, zone, now, errors)
+    if errors or begins is None or ends is None:
+        return None, errors
+    return Checked(draft.class_name, draft.room_id, begins, ends, title), {}
+
+
+def _times(draft: Draft, zone: tzinfo, now: datetime, errors: dict[str, str]) -> tuple[datetime | None, ...]:
+    """The draft's start and end in ``zone``; what is wrong goes into ``errors``."""
+    day, start, end = _day(draft.day), _clock(draft.start), _clock(draft.end)
     if day is None:
         errors["day"] = "lessons.error.day"
-    start, end = _clock(draft.start), _clock(draft.end)
     if start is None:
         errors["start"] = "lessons.error.time"
     if end is None:
         errors["end"] = "lessons.error.time"
-    if errors or day is None or start is None or end is None:
-        return None, errors
+    if day is None or start is None or end is None:
+        return None, None
     begins, ends = _at(day, start, zone), _at(day, end, zone)
     if begins is None:
         errors["start"] = "lessons.error.no_such_time"
     if ends is None:
         errors["end"] = "lessons.error.no_such_time"
     if begins is None or ends is None:
-        return None, errors
+        return None, None
     if ends <= begins:
         errors["end"] = "lessons.error.end_before_start"
     elif ends - begins > MAX_LENGTH:
@@ -129,9 +136,7 @@ def check(
         errors["day"] = "lessons.error.past"
     elif begins - now > MAX_AHEAD:
         errors["day"] = "lessons.error.too_far"
-    if errors:
-        return None, errors
-    return Checked(draft.class_name, draft.room_id, begins, ends, title), {}
+    return begins, ends
 
 
 def _day(text: str) -> date | None:

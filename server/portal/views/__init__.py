@@ -1,5 +1,14 @@
 """The portal's pages, one module each (docs/portal.md, "Adding a page"): importing them declares them."""
 
-from cybercollege.server.portal.views import classes, home, invitations, signin, staff, staff_audit, staff_privacy
+from cybercollege.server.portal.views import (
+    classes,
+    home,
+    invitations,
+    lessons,
+    signin,
+    staff,
+    staff_audit,
+    staff_privacy,
+)
 
-__all__ = ["classes", "home", "invitations", "signin", "staff", "staff_audit", "staff_privacy"]
+__all__ = ["classes", "home", "invitations", "lessons", "signin", "staff", "staff_audit", "staff_privacy"]

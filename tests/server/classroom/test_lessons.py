@@ -61,14 +61,17 @@ def test_each_bad_field_gets_its_message(draft: Draft, field: str, key: str) -> 
 
 
 def lesson(start: datetime, minutes: int = 55, **values: object) -> Lesson:
-    fields: dict[str, object] = {"id": f"l-{start:%H%M}", "school_uai": "0699990Z", "class_name": "4A",
-                                 "room_id": "salle-103", "teacher_id": "demo:mme.durand", "teacher_name": "Claire Durand",
-                                 "start": start.astimezone(UTC), "end": (start + timedelta(minutes=minutes)).astimezone(UTC),
-                                 "title": "Anglais"} | values  # fmt: skip
+    end = start + timedelta(minutes=minutes)
+    fields: dict[str, object] = {
+        "id": f"l-{start:%H%M}", "school_uai": "0699990Z", "class_name": "4A", "room_id": "salle-103",
+        "teacher_id": "demo:mme.durand", "teacher_name": "Claire Durand", "start": start.astimezone(UTC),
+        "end": end.astimezone(UTC), "title": "Anglais",
+    }  # fmt: skip
+    fields |= values
     return Lesson(**fields)  # type: ignore[arg-type]
 
 
-async def test_the_tables_keep_lessons_and_attendance(store: Store) -> None:
+async def test_the_tables_keep_lessons_and_attendance(store: Store) -> None:  # noqa: F811
     lessons = LessonStore(store)
     first, second = lesson(NOW + timedelta(hours=2)), lesson(NOW + timedelta(hours=1))
     past = lesson(NOW - timedelta(days=2), id="l-past")
@@ -114,7 +117,7 @@ async def test_the_attendance_is_who_was_in_the_room_during_the_lesson(connect: 
     await in_room(lea, services)  # there before the lesson starts: counted from its start
     now = now_paris()
     running = await schedule(lessons, services, now - timedelta(minutes=5), now + timedelta(minutes=50))
-    await until(lambda: ("demo:lea.martin" in {r.user_id for r in lessons.pending.values()}), "Léa counted")
+    await until(lambda: "demo:lea.martin" in {r.user_id for r in lessons.pending.values()}, "Léa counted")
     hugo = await connect("hugo.moreau")
     await in_room(hugo, services)
     await in_room(hugo, services, "hall")  # out and back at once: the same stay goes on

@@ -1,0 +1,220 @@
+"""« Mes cours » over HTTP in demo mode: scheduling with every bad input answered next to its field in her
+language, a lesson's page and CSV, editing and cancelling (CSRF, audited), who sees what, and the client's
+``GET /api/lessons/next``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from cybercollege.client.network import WorldConnection, fetch_demo_token
+from cybercollege.server.classroom.lessons.feature import Lessons
+from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.portal.app import PORTAL
+from tests.server.portal.test_portal_http import client, csrf_of, sign_in  # noqa: F401  (client: a fixture)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def lessons_of(portal: TestClient) -> Lessons:
+    return portal.server.app[PORTAL].world.features.get(Lessons)
+
+
+def form(csrf: str, **values: str) -> dict[str, str]:
+    """A lesson for 4A in Salle 103 starting in an hour (or at what ``values`` say)."""
+    start = datetime.now(PARIS) + timedelta(hours=1)
+    end = start + timedelta(minutes=55)
+    if end.date() != start.date():  # late in the evening: tomorrow morning
+        start = (start + timedelta(days=1)).replace(hour=9, minute=0)
+        end = start + timedelta(minutes=55)
+    times = {"day": start.date().isoformat(), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+    return {"csrf": csrf, "class_name": "4A", "room_id": "salle-103", "title": "Mathématiques"} | times | values
+
+
+def running_now() -> dict[str, str]:
+    """Today's date and times of a lesson going on now (within the day: it cannot run past midnight)."""
+    now = datetime.now(PARIS)
+    start = max(now - timedelta(hours=1), now.replace(hour=0, minute=0))
+    end = min(now + timedelta(hours=1), now.replace(hour=23, minute=59))
+    return {"day": now.date().isoformat(), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+
+
+async def schedule(portal: TestClient, **values: str) -> str:
+    """Mme Durand (signed in) schedules a lesson; its id."""
+    page = await (await portal.get("/portal/lessons/new")).text()
+    made = await portal.post("/portal/lessons/new", data=form(csrf_of(page), **values))
+    assert made.status == 200 and made.url.path.startswith("/portal/lessons/l-"), await made.text()
+    assert "Le cours est programmé" in await made.text()
+    return made.url.path.rsplit("/", 1)[1]
+
+
+async def test_a_teacher_schedules_a_lesson_and_finds_it_first(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    page = await client.get("/portal/lessons/new")
+    text = await page.text()
+    assert page.status == 200 and "Nouveau cours" in text
+    for choice in (
+        '<option value="4A"',
+        '<option value="3C"',
+        'value="salle-103"',
+        "Salle 103 – Anglais (classes 4A, 4B)",
+    ):
+        assert choice in text
+    lesson_id = await schedule(client)
+    shown = await (await client.get(f"/portal/lessons/{lesson_id}")).text()
+    assert "Salle 103 – Anglais" in shown and "4A" in shown
+    assert f"/portal/lessons/{lesson_id}/attendance.csv" in shown and "/api/boards/tableau-103/export.pdf" in shown
+    assert 'id="lesson-invitation"' in shown and 'id="lesson-recordings"' in shown
+    later = await schedule(client, title="Histoire", start="23:58", end="23:59",
+                           day=(datetime.now(PARIS) + timedelta(days=3)).date().isoformat())  # fmt: skip
+    listing = await (await client.get("/portal/lessons")).text()
+    assert listing.index(f"/portal/lessons/{lesson_id}") < listing.index(f"/portal/lessons/{later}")  # next first
+    assert 'href="/portal/lessons" aria-current="page">Mes cours' in listing
+    writer = client.server.app[SERVICES].writer
+    await writer.flush()
+    audited = await writer.store.audit_log("demo:mme.durand")
+    assert [e.event for e in audited if e.event.startswith("lesson_")] == ["lesson_created", "lesson_created"]
+
+
+async def test_bad_input_is_told_next_to_its_field_and_nothing_typed_is_lost(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    page = await (await client.get("/portal/lessons/new")).text()
+    bad = form(csrf_of(page), title="Sciences de la <Vie>", start="11:00", end="10:00", room_id="salle-101")
+    answer = await client.post("/portal/lessons/new", data=bad)
+    text = await answer.text()
+    assert answer.status == 422
+    assert "La fin doit venir après le début." in text and "Cette salle n&#39;accueille pas cette classe" in text
+    assert 'aria-invalid="true" aria-describedby="end-error"' in text and 'id="room_id-error"' in text
+    assert 'value="Sciences de la &lt;Vie&gt;"' in text and 'value="11:00"' in text and 'value="10:00"' in text
+    assert '<option value="salle-101" selected' in text and '<option value="4A" selected' in text
+    assert lessons_of(client).coming == {}
+    german = await client.post("/portal/lessons/new", data=form(csrf_of(page), day="morgen"),
+                               headers={"Accept-Language": "de"})  # fmt: skip
+    assert german.status == 422 and "Geben Sie das Datum der Unterrichtsstunde an" in await german.text()
+    for values in ({"class_name": "5A"}, {"title": ""}, {"start": "25:99"}, {"day": "2020-01-01"}):
+        refused = await client.post("/portal/lessons/new", data=form(csrf_of(page), **values))
+        assert refused.status == 422 and 'class="field-error"' in await refused.text()
+
+
+async def test_without_its_csrf_token_nothing_is_scheduled_changed_or_cancelled(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    lesson_id = await schedule(client)
+    for path in ("/portal/lessons/new", f"/portal/lessons/{lesson_id}/edit", f"/portal/lessons/{lesson_id}/cancel"):
+        refused = await client.post(path, data=form("forged", title="Piraté"))
+        assert refused.status == 403 and "Demande refusée" in await refused.text()
+    (only,) = lessons_of(client).coming.values()
+    assert only.title == "Mathématiques" and only.cancelled is None
+
+
+async def test_she_edits_then_cancels_her_lesson(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    lesson_id = await schedule(client)
+    page = await (await client.get(f"/portal/lessons/{lesson_id}/edit")).text()
+    assert 'value="Mathématiques"' in page and "Modifier le cours" in page
+    changed = await client.post(f"/portal/lessons/{lesson_id}/edit", data=form(csrf_of(page), title="Géométrie"))
+    assert changed.status == 200 and "Le cours est modifié" in await changed.text()
+    assert lessons_of(client).coming[lesson_id].title == "Géométrie"
+    cancelled = await client.post(f"/portal/lessons/{lesson_id}/cancel", data={"csrf": csrf_of(page)})
+    text = await cancelled.text()
+    assert cancelled.status == 200 and "Le cours est annulé" in text and "annulé" in text
+    assert lesson_id not in lessons_of(client).coming
+    again = await client.post(f"/portal/lessons/{lesson_id}/edit", data=form(csrf_of(page)))
+    assert again.status == 409
+    writer = client.server.app[SERVICES].writer
+    await writer.flush()
+    events = [e.event for e in await writer.store.audit_log("demo:mme.durand") if e.event.startswith("lesson_")]
+    assert events == ["lesson_created", "lesson_changed", "lesson_cancelled"]
+
+
+async def test_a_teacher_sees_only_hers_and_staff_see_the_schools(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    lesson_id = await schedule(client)
+    csrf = csrf_of(await (await client.get("/portal/lessons")).text())
+    await client.post("/portal/signout", data={"csrf": csrf})
+
+    await sign_in(client, "m.bernard")  # also teaches 4A
+    assert lesson_id not in await (await client.get("/portal/lessons")).text()
+    csrf = csrf_of(await (await client.get("/portal/lessons")).text())
+    for response in (await client.get(f"/portal/lessons/{lesson_id}"),
+                     await client.get(f"/portal/lessons/{lesson_id}/attendance.csv"),
+                     await client.get(f"/portal/lessons/{lesson_id}/edit"),
+                     await client.post(f"/portal/lessons/{lesson_id}/edit", data=form(csrf, title="Piraté")),
+                     await client.post(f"/portal/lessons/{lesson_id}/cancel", data={"csrf": csrf})):  # fmt: skip
+        assert response.status == 404 and "Cours introuvable" in await response.text()
+    assert lessons_of(client).coming[lesson_id].title == "Mathématiques"
+    await client.post("/portal/signout", data={"csrf": csrf})
+
+    await sign_in(client, "m.leroy")  # the principal: staff of the school
+    listing = await (await client.get("/portal/lessons")).text()
+    assert f"/portal/lessons/{lesson_id}" in listing and "Claire Durand" in listing
+    assert (await client.get(f"/portal/lessons/{lesson_id}")).status == 200
+
+
+async def test_pupils_and_other_schools_get_403(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    lesson_id = await schedule(client)
+    csrf = csrf_of(await (await client.get("/portal/lessons")).text())
+    await client.post("/portal/signout", data={"csrf": csrf})
+    for login in ("lea.martin", "mme.autre"):
+        await sign_in(client, login)
+        for path in ("/portal/lessons", "/portal/lessons/new", f"/portal/lessons/{lesson_id}"):
+            response = await client.get(path)
+            assert response.status == 403 and "Mathématiques" not in await response.text()
+        client.session.cookie_jar.clear()
+
+
+async def test_the_lessons_page_and_csv_show_who_came_and_when(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    lesson_id = await schedule(client, **running_now())
+    base = str(client.make_url("")).rstrip("/")
+    world = client.server.app[PORTAL].world
+    async with aiohttp.ClientSession() as http:
+        lea = WorldConnection(http, base, await fetch_demo_token(http, base, "lea.martin"))
+        await lea.connect()
+        await lea.wait_for(lambda m: m.tick > 0 and m.members)
+        room = world.rooms["salle-103"]
+        world.move_to(world.avatars[lea.mirror.me], room, room.spec.spawn_points[0])
+        await lea.wait_for(lambda m: m.room == "salle-103")
+        page = await (await client.get(f"/portal/lessons/{lesson_id}")).text()
+        assert "Léa M." in page and "encore là" in page and "élève" in page
+        joined = re.search(
+            r"<th scope=\"row\">Léa M\.</th>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>(\d\d:\d\d:\d\d)</td>", page
+        )
+        assert joined is not None
+        clock = datetime.now(PARIS)
+        shown = datetime.combine(clock.date(), datetime.strptime(joined.group(1), "%H:%M:%S").time(), PARIS)
+        assert abs(shown - clock) < timedelta(minutes=5)  # the college's time, not UTC
+        await lea.close()
+    csv = await client.get(f"/portal/lessons/{lesson_id}/attendance.csv")
+    body = await csv.read()
+    assert csv.status == 200 and csv.content_type == "text/csv" and body.startswith(b"\xef\xbb\xbf")
+    header, row = body.decode("utf-8-sig").splitlines()[:2]
+    assert header == "nom;rôle;arrivée;départ;minutes" and row.startswith("Léa M.;élève;")
+    assert re.search(r'attachment; filename="presences-4A-\d{4}-\d\d-\d\d\.csv"', csv.headers["Content-Disposition"])
+
+
+async def test_the_client_asks_for_todays_next_lesson(client: TestClient) -> None:  # noqa: F811
+    await sign_in(client, "mme.durand")
+    times = running_now()
+    start = times["start"]
+    lesson_id = await schedule(client, **times)
+    base = str(client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+
+        async def next_of(login: str | None) -> tuple[int, dict[str, object]]:
+            headers = {"Authorization": f"Bearer {await fetch_demo_token(http, base, login)}"} if login else {}
+            async with http.get(f"{base}/api/lessons/next", headers=headers) as response:
+                return response.status, await response.json()
+
+        status, body = await next_of("lea.martin")
+        assert status == 200 and body["lesson"] == body["lesson"] | {
+            "id": lesson_id, "title": "Mathématiques", "room": "salle-103", "room_name": "Salle 103 – Anglais",
+            "start_local": start, "class": "4A"}  # fmt: skip
+        assert (await next_of("mme.durand"))[1]["lesson"]["id"] == lesson_id  # type: ignore[index]
+        assert (await next_of("nathan.roux"))[1] == {"lesson": None}  # 5B
+        assert (await next_of("m.bernard"))[1] == {"lesson": None}  # not his
+        assert (await next_of(None))[0] == 401
