@@ -62,6 +62,7 @@ class Participant:
         self.invitation = invitation
         """The invitation of a guest; None for the college's own people."""
         self.name = ""  # shown in recordings' metadata (set by the world server)
+        self.user = ""  # the user id, kept as a recording's owner (set by the world server)
         config = conference.config
         self._negotiations = {
             kind: TokenBucket(config.negotiation_rate, config.negotiation_burst)
@@ -212,12 +213,12 @@ class Conference:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def join(
-        self, participant_id: int, role: ConferenceRole, name: str = "", invitation: str | None = None
+        self, participant_id: int, role: ConferenceRole, name: str = "", invitation: str | None = None, user: str = ""
     ) -> Participant:
         if participant_id in self.participants:
             await self.remove(self.participants[participant_id], removed=False)
         newcomer = Participant(self, participant_id, role, invitation)
-        newcomer.name = name
+        newcomer.name, newcomer.user = name, user
         self.participants[participant_id] = newcomer
         self.broadcast(ConfRole(participant_id, role.value))
         for other in self.participants.values():
@@ -305,8 +306,9 @@ class Conference:
             purge(Path(root), self.config.retention_days)
             if on and host is not None:
                 names = {p.id: p.name for p in self.participants.values()}
+                directory = new_directory(Path(root), self.id)
                 self.recording = Recording(
-                    new_directory(Path(root), self.id), self.id, host.id, names, self.config.retention_days
+                    directory, self.id, host.id, names, self.config.retention_days, host_user=host.user
                 )
                 for forwarder in self.forwarders:
                     self.recording.add(forwarder)

@@ -231,7 +231,9 @@ class Conferencing(Feature):
             if conf is not None and a.id in conf.participants:
                 await self.sfu.leave(conference, a.id)
             invitation = a.identity.invitation if a.identity.is_guest else None
-            participant = await self.sfu.join(conference, a.id, role, a.identity.display_name, invitation)
+            participant = await self.sfu.join(
+                conference, a.id, role, a.identity.display_name, invitation, a.identity.user_id
+            )
             _push(a, ConfRooms(conference, self.rooms_of(conference)))
             relay = asyncio.create_task(self._relay(a, participant.outbox))
             try:

@@ -162,10 +162,13 @@ class Recording:
     the metadata, and ``finished`` is done once the muxer has closed the files (the metadata is then final)."""
 
     def __init__(self, directory: Path, room: str, host: int, names: dict[int, str], retention_days: int,
-                 limits: Limits | None = None, queue_bytes: int | None = None) -> None:  # fmt: skip
+                 limits: Limits | None = None, queue_bytes: int | None = None,
+                 host_user: str = "") -> None:  # fmt: skip
         self.directory = directory
         self.room = room
         self.host = host
+        self.host_user = host_user
+        """The host's user id: she and her school's staff see the recording in the portal (docs/portal.md)."""
         self.names = dict(names)
         self.participants: set[int] = set(names)
         self.retention_days = retention_days
@@ -236,6 +239,7 @@ class Recording:
         meta = {
             "room": self.room,
             "started_by": {"id": self.host, "name": self.names.get(self.host, "")},
+            "host_user": self.host_user,
             "started_at": _iso(self.started),
             "stopped_at": _iso(self.stopped) if self.stopped is not None else None,
             "participants": [{"id": p, "name": self.names.get(p, "")} for p in sorted(self.participants)],

@@ -29,12 +29,13 @@ class Sfu:
         role: ConferenceRole,
         name: str = "",
         invitation: str | None = None,
+        user: str = "",
     ) -> Participant:
         """``invitation``: a guest's (None for the college's own people; see guest hosts in docs/conference.md)."""
         conference = self.conferences.get(conference_id)
         if conference is None:
             conference = self.conferences[conference_id] = Conference(conference_id, self.config)
-        return await conference.join(participant_id, ConferenceRole(role), name, invitation)
+        return await conference.join(participant_id, ConferenceRole(role), name, invitation, user)
 
     async def leave(self, conference_id: str, participant_id: int) -> None:
         conference = self.conferences.get(conference_id)

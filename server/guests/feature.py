@@ -9,7 +9,7 @@ Pupils of the invited classes enter the invited ``conference`` room while the in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,8 @@ class Guests(Feature):
         self.admitted: dict[str, set[str]] = {}
         """Room id -> user ids of the guests a teacher admitted there."""
         self._notified: set[str] = set()
+        self.watchers: set[Callable[[], None]] = set()
+        """Called whenever the lobby changes (the portal's live lobby pages, server/portal/views/lobby.py)."""
 
     def bind(self, world: World) -> None:
         super().bind(world)
@@ -105,6 +107,39 @@ class Guests(Feature):
         self.book.revoke(invitation.id)
         await self.save()
         return invitation
+
+    def invitable_rooms(self, identity: Identity) -> list[Room]:
+        """The rooms ``identity`` may invite a partner class into: the amphitheatre, a classroom she may enter."""
+        return [
+            room
+            for room in self.world.rooms.values()
+            if room is not self.lobby and room.spec.access.policy in ("conference", "class") and room.allows(identity)
+        ]
+
+    def lobby_of(self, identity: Identity, room_id: str | None = None) -> list[Guest]:
+        """The guests waiting in the lobby for the invitations ``identity`` owns (hers; her school's for staff),
+        of ``room_id`` if given, in the order they arrived."""
+        return [
+            self._guest(a)
+            for a in self.lobby.members.values()
+            if (inv := self._invitation(a)) is not None and inv.owned_by(identity) and room_id in (None, inv.room)
+        ]
+
+    def admit_for(self, identity: Identity, ids: Iterable[int]) -> list[Guest]:
+        """Admit the guests ``ids`` of :meth:`lobby_of` (from the portal); returns those admitted."""
+        waiting = {g.id for g in self.lobby_of(identity)}
+        chosen = [self.world.avatars[i] for i in ids if i in waiting]
+        admitted = [self._guest(a) for a in chosen]
+        self._admit(identity, chosen)
+        return admitted
+
+    def dismiss_for(self, identity: Identity, avatar_id: int) -> Guest | None:
+        """Send back (disconnect) one guest of :meth:`lobby_of`; None if she is not one of them."""
+        guest = next((g for g in self.lobby_of(identity) if g.id == avatar_id), None)
+        if guest is not None:
+            self.world.remove_user(self.world.avatars[avatar_id].identity.user_id, CloseCode.REMOVED,
+                                   "renvoyé par l'enseignant")  # fmt: skip
+        return guest
 
     def member_names(self) -> Iterator[str]:
         """The names of the school's people this server knows (connected, or in the demo directory): a guest's
@@ -172,6 +207,9 @@ class Guests(Feature):
         chosen = list(waiting.values()) if not msg.ids else [waiting[i] for i in msg.ids if i in waiting]
         if msg.ids and len(chosen) != len(msg.ids):
             session.error(ErrorCode.UNKNOWN_AVATAR, "invité inconnu ou déjà admis", schema_of(msg).code)
+        self._admit(teacher.identity, chosen)
+
+    def _admit(self, teacher: Identity, chosen: list[Avatar]) -> None:
         for guest in chosen:
             invitation = self._invitation(guest)
             assert invitation is not None
@@ -179,7 +217,7 @@ class Guests(Feature):
             self.admitted.setdefault(target.id, set()).add(guest.identity.user_id)
             spot = target.spec.spawn_points[len(target.members) % len(target.spec.spawn_points)]
             self.world.move_to(guest, target, spot)
-            event(log, "guest_admitted", guest=guest.identity.user_id, by=teacher.identity.user_id)
+            event(log, "guest_admitted", guest=guest.identity.user_id, by=teacher.user_id)
         self.notify()
 
     def dismiss(self, teacher: Avatar, session: Session, msg: Dismiss) -> None:
@@ -200,7 +238,9 @@ class Guests(Feature):
             self.book.changed.add(invitation.id)
 
     def notify(self) -> None:
-        """Send each connected teacher the guests waiting for them."""
+        """Send each connected teacher the guests waiting for them; tell the watchers."""
+        for watcher in list(self.watchers):
+            watcher()
         for a in self.world.avatars.values():
             if a.session is not None and a.identity.role in (Role.TEACHER, Role.STAFF):
                 waiting = self.waiting_for(a.identity)

@@ -27,7 +27,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 
 from cybercollege.server.core.identity import Role
-from cybercollege.server.guests.invitation import display_code, normalise_code
+from cybercollege.server.guests.invitation import Invitation, display_code, normalise_code
 from cybercollege.server.guests.page import describe, language_of
 from cybercollege.server.http import api_error, bearer_identity, json_body
 
@@ -172,6 +172,11 @@ async def sheet(guests: Guests, request: web.Request) -> web.Response:
         raise api_error(410, "invitation_revoked", "Cette invitation a été retirée.")
     if invitation.valid_until <= time.time():
         raise api_error(410, "invitation_expired", "Cette invitation n'est plus valable.")
+    return sheet_response(guests, invitation, code)
+
+
+def sheet_response(guests: Guests, invitation: Invitation, code: str) -> web.Response:
+    """The sheet of ``invitation`` (whose code is ``code``) as a PDF download."""
     facts = SheetFacts(
         language=language_of(invitation.language, FALLBACK),
         school=str(describe(guests, invitation)["school"]),

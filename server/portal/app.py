@@ -24,6 +24,7 @@ from cybercollege.server.guests.feature import Guests
 from cybercollege.server.http import COOKIE_CSRF_OK, COOKIE_IDENTITY
 from cybercollege.server.portal import csrf, headers, views
 from cybercollege.server.portal.i18n import NAMES, choose
+from cybercollege.server.portal.live import LiveStreams
 from cybercollege.server.portal.pages import (
     NO_STORE,
     PAGES,
@@ -59,6 +60,8 @@ class Portal:
     schools: frozenset[str]
     """The UAIs of the school(s) this college serves: only their teachers and staff see its data."""
     school_name: str
+    streams: LiveStreams
+    """The open server-sent event streams (the live lobby pages), ended at sign-out and shutdown."""
 
     @property
     def login(self) -> LoginService:
@@ -94,8 +97,9 @@ def setup_portal(
     store: SessionStore | None = None,
 ) -> Portal:
     """Add the portal to ``app`` (after ``setup_ent``): middleware, pages, static files, templates."""
-    portal = Portal(app, world, guests, tokens, settings, store or MemoryStore(), schools, school_name)
+    portal = Portal(app, world, guests, tokens, settings, store or MemoryStore(), schools, school_name, LiveStreams())
     app[PORTAL] = portal
+    app.on_shutdown.append(lambda _app: _end_streams(portal))
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -110,6 +114,10 @@ def setup_portal(
     for declared in PAGES:
         app.router.add_route(declared.method, declared.path, _serve(portal, declared))
     return portal
+
+
+async def _end_streams(portal: Portal) -> None:
+    portal.streams.close_all()
 
 
 @web.middleware
@@ -157,7 +165,7 @@ def _serve(portal: Portal, declared: Page) -> Any:
             result = message(ctx, refusal)
         if not isinstance(result, web.StreamResponse):
             assert declared.template is not None, f"{declared.path}: a view with no template returns a response"
-            result = render(ctx, declared.template, result)
+            result = render(ctx, declared.template, result, ctx.status)
         current = ctx.session  # a view may have replaced it (a new id at sign-in and at sign-out)
         await portal.store.put(current)
         if fresh or current is not session:

@@ -78,6 +78,8 @@ class Context:
     session: PortalSession
     lang: str
     form: MultiDictProxy[Any] | None = None
+    status: int = 200
+    """The status of the rendered page (a view sets 400 to show a form again with its errors)."""
 
     @property
     def identity(self) -> Identity | None:

@@ -43,6 +43,9 @@ class PortalSession:
     """The login session (server/auth/ent/sessions.py) whose end, single logout included, ends this one."""
     login: tuple[str, str] | None = None
     """The sign-in under way: ``(state, PKCE verifier)``."""
+    codes: dict[str, str] = field(default_factory=dict)
+    """Invitation id -> its code, for the invitations created in this session (the server keeps only hashes):
+    their page shows the code, the link, the QR code and the printable sheet (server/portal/views/invitations.py)."""
     seen: float = field(default_factory=time.time)
 
     @classmethod

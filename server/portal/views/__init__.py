@@ -5,10 +5,23 @@ from cybercollege.server.portal.views import (
     home,
     invitations,
     lessons,
+    lobby,
+    recordings,
     signin,
     staff,
     staff_audit,
     staff_privacy,
 )
 
-__all__ = ["classes", "home", "invitations", "lessons", "signin", "staff", "staff_audit", "staff_privacy"]
+__all__ = [
+    "classes",
+    "home",
+    "invitations",
+    "lessons",
+    "lobby",
+    "recordings",
+    "signin",
+    "staff",
+    "staff_audit",
+    "staff_privacy",
+]

@@ -73,6 +73,7 @@ async def signout(ctx: Context) -> web.StreamResponse:
     """End the portal's session and its login session (its tokens revoked); the ENT's own session stays."""
     if ctx.session.sid is not None:
         await ctx.portal.login.end_session(ctx.session.sid, "portal_logout")
+    ctx.portal.streams.close(ctx.session.id)  # its live lobby page, if open
     await ctx.portal.store.delete(ctx.session.id)
     ctx.session = PortalSession.new(ctx.session.lang)
     return redirect("/portal/?out=1")
