@@ -28,6 +28,7 @@ from cybercollege.server.classroom.lessons.model import (
     Presence,
     new_id,
 )
+from cybercollege.server.classroom.lessons.personal import LessonAttendance
 from cybercollege.server.classroom.lessons.store import LessonStore
 from cybercollege.server.core.feature import Feature, Route
 from cybercollege.server.core.identity import Identity, Role
@@ -75,6 +76,9 @@ class Lessons(Feature):
 
     def routes(self) -> Iterable[Route]:
         return [Route("GET", "/api/lessons/next", functools.partial(next_lesson, self))]
+
+    def personal_data(self) -> Iterable[LessonAttendance]:
+        return (LessonAttendance(self),)
 
     async def start(self) -> None:
         for lesson in await self.store.to_come(utcnow()):

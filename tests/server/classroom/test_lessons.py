@@ -172,3 +172,20 @@ async def test_the_next_lesson_is_todays_of_her_class(services: Services) -> Non
     assert lessons.next_for(nathan, current) is None  # 5B
     await lessons.cancel(teacher, soon)
     assert lessons.next_for(lea, current) is None  # tomorrow's is not today's
+
+
+async def test_a_familys_request_covers_her_lesson_attendance(connect: Connect, services: Services) -> None:
+    lessons = services.world.features.get(Lessons)
+    (holder,) = lessons.personal_data()
+    now = now_paris()
+    running = await schedule(lessons, services, now - timedelta(minutes=5), now + timedelta(minutes=50))
+    lea = await connect("lea.martin")
+    await in_room(lea, services)
+    await in_room(lea, services, "hall")
+    assert await lessons.flush()
+    await in_room(lea, services)  # a second stay, not yet written
+    exported = await holder.export("demo:lea.martin")
+    assert [row["lesson_id"] for row in exported] == [running.id] and exported[0]["display_name"] == "Léa M."
+    assert holder.names() == {"demo:lea.martin": "Léa M."}
+    assert await holder.forget("demo:lea.martin") >= 1
+    assert await holder.export("demo:lea.martin") == [] and await lessons.attendance(running) == []
