@@ -28,10 +28,10 @@ class LessonAttendance:
     async def forget(self, user_id: str) -> int:
         lessons = self.lessons
         unwritten = [key for key, row in lessons.pending.items() if row.user_id == user_id]
-        for key in unwritten:
-            del lessons.pending[key]
-        for key in [k for k in lessons.present if k[1] == user_id]:
-            del lessons.present[key]
+        for row_key in unwritten:
+            del lessons.pending[row_key]
+        for stay_key in [k for k in lessons.present if k[1] == user_id]:
+            del lessons.present[stay_key]
         return await lessons.store.forget_user(user_id) + len(unwritten)
 
     def names(self) -> dict[str, str]:
