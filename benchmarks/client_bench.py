@@ -10,6 +10,11 @@ video at 15 pictures a second on the room's screen, at 1280×720. ``--looks both
 the old looks (flat vertex colours, fixed-function lights, baked poses) and the new ones (client/lighting.py,
 client/figures.py) in alternating child processes, ``--rounds`` times each, and reports p50/p99 and the
 new/old ratios.
+Each frame is also taken apart (``FrameProbe``): its threads' time on a core and waiting for one
+(/proc/self/task/*/schedstat: the main thread and the rasteriser's), GC pauses, the Python tasks, and whether
+the board or the video was uploaded; the frames over 33 ms are put down to their largest excess over the median
+frame ("machine" when it is the run-queue wait: other processes had the cores), with the load average and the
+share of the cores the machine's other processes used.
 
 Offscreen on whatever GL the machine has (software llvmpipe here), ``gl-finish true`` so frame times
 include the rasterisation. Server messages are real encoded FRAMEs fed through the client's own path
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 
@@ -86,7 +92,8 @@ def compare_looks(args) -> int:
                 cmd.append("--no-finish")
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             runs[looks].append(json.loads(out[out.index("{"):]))
-    keys = ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame", "geoms_in_scene")
+    keys = ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame", "geoms_in_scene", "over_budget_share", "own_ms_p50",
+            "own_ms_p99", "wait_ms_p50", "wait_ms_p99", "cpu_ms_p99", "others_cpu_share")
     summary = {looks: {key: statistics.median(r[key] for r in rs) for key in keys} for looks, rs in runs.items()}
     result = {"avatars": args.avatars, "size": args.size, "rounds": args.rounds, "seconds": args.seconds,
               "runs": runs, "summary": summary,
@@ -103,6 +110,11 @@ def compare_looks(args) -> int:
         rounds = ", ".join(f"{r['frame_ms_p50']}/{r['frame_ms_p99']}" for r in rs)
         print(f"  {looks:4} frame p50 {s['frame_ms_p50']} ms  p99 {s['frame_ms_p99']} ms  CPU {s['cpu_ms_per_frame']} "
               f"ms a frame  (rounds p50/p99: {rounds}; {s['geoms_in_scene']:g} geoms)")
+    for looks, rs in runs.items():
+        print(f"  {looks:4} {_breakdown(summary[looks], rs)}")
+    loads = [r[key] for rs in runs.values() for r in rs for key in ("load_before", "load_after")]
+    print(f"  machine: {runs['old'][0]['cores']} cores, load average {min(loads)}-{max(loads)}, other processes used "
+          f"{statistics.median(r['others_cpu_share'] for rs in runs.values() for r in rs):.0%} of the cores")
     for looks, r in result["ratios"].items():
         print(f"  {looks} / old: p50 {r['frame_ms_p50']}x  p99 {r['frame_ms_p99']}x  CPU {r['cpu_ms_per_frame']}x")
     return 0
@@ -121,6 +133,7 @@ class Lesson:
         self.mirror, self.conn = mirror, conn
         room = view.world.rooms[ROOM]
         self.board = room.whiteboards[0].id
+        self.board_texture = view.boards.panels[self.board].canvas.texture
         view.board_state = lambda: mirror.boards
         self._send(self._board())
         pictures = []
@@ -165,6 +178,138 @@ class Lesson:
             self.picture = Picture(p.width, p.height, p.bgr, self.serial)
 
 
+BUDGET_MS = 33.0
+"""Issue 13's goal for a frame (30 frames a second)."""
+
+CAUSES = ("machine", "rasteriser", "draw", "python", "gc")
+"""What a slow frame is put down to: the run-queue wait of this process's threads (other processes had the
+cores), the software rasteriser's own work, the draw on the main thread (culling, state, vertex shading, texture
+uploads), the client's Python tasks, a garbage collection."""
+
+
+class FrameProbe:
+    """What each frame spent, from /proc/self/task/*/schedstat (each thread's time on a core and waiting
+    for one), ``gc.callbacks`` and the task manager's per-task times; frames with a board or video upload."""
+
+    def __init__(self, base, lesson: Lesson | None) -> None:
+        import gc
+        import threading
+
+        self.base, self.lesson = base, lesson
+        self.main = threading.get_native_id()
+        self.files = {}
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/comm") as comm:
+                name = comm.read().strip()
+            if int(tid) == self.main or name.startswith("llvmpipe"):
+                self.files[int(tid)] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+        self.rows: list[dict] = []
+        self._gc_ms, self._gc_start = 0.0, 0.0
+        gc.callbacks.append(self._gc)
+        self._marks = self._uploads()
+        self._before: dict[int, tuple[int, int]] = {}
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self._gc_ms += (time.perf_counter() - self._gc_start) * 1000
+
+    def _uploads(self) -> tuple[int, int]:
+        """The board texture's modification counter and the screen's upload count."""
+        if self.lesson is None:
+            return 0, 0
+        return self.lesson.board_texture.get_image_modified(), self.lesson.screen.uploads
+
+    def _sched(self) -> dict[int, tuple[int, int]]:
+        out = {}
+        for tid, fd in self.files.items():
+            run, wait = os.pread(fd, 100, 0).split()[:2]
+            out[tid] = (int(run), int(wait))
+        return out
+
+    def before(self) -> None:
+        self._before = self._sched()
+        self._gc_ms = 0.0
+
+    def after(self, wall: float) -> None:
+        now = self._sched()
+        delta = {tid: ((r - self._before[tid][0]) / 1e6, (w - self._before[tid][1]) / 1e6)
+                 for tid, (r, w) in now.items()}
+        main_run, main_wait = delta.pop(self.main)
+        tasks = {t.name: t.dt * 1000 for t in self.base.taskMgr.mgr.get_active_tasks()}
+        python = sum(ms for name, ms in tasks.items() if name != "igLoop")
+        marks = self._uploads()
+        board, video = marks[0] != self._marks[0], marks[1] != self._marks[1]
+        self._marks = marks
+        self.rows.append({
+            "wall": wall * 1000, "main_run": main_run, "main_wait": main_wait, "python": python,
+            "draw": max(0.0, main_run - python - self._gc_ms), "gc": self._gc_ms,
+            "raster_run": sum(r for r, _ in delta.values()),
+            "raster_max": max((r for r, _ in delta.values()), default=0.0),
+            "raster_wait": max((w for _, w in delta.values()), default=0.0), "board": board, "video": video,
+        })
+
+    def summary(self) -> dict:
+        """Frames over the budget, each put down to its largest excess over the median frame."""
+        rows = self.rows
+        med = {key: statistics.median(r[key] for r in rows) for key in rows[0] if key not in ("board", "video")}
+
+        def excess(r: dict) -> dict[str, float]:
+            return {"machine": r["main_wait"] + r["raster_wait"] - med["main_wait"] - med["raster_wait"],
+                    "rasteriser": r["raster_max"] - med["raster_max"], "draw": r["draw"] - med["draw"],
+                    "python": r["python"] - med["python"], "gc": r["gc"]}
+
+        slow = [r for r in rows if r["wall"] > BUDGET_MS]
+        causes = dict.fromkeys((*CAUSES, "unattributed"), 0)
+        waited = 0  # slow frames that would have been within the budget with the median run-queue wait
+        for r in slow:
+            ex = excess(r)
+            cause = max(ex, key=ex.__getitem__)
+            causes[cause if ex[cause] > 0 else "unattributed"] += 1
+            waited += r["wall"] - max(0.0, ex["machine"]) <= BUDGET_MS
+        cpu = sorted(r["main_run"] + r["raster_run"] for r in rows)
+        own = sorted(r["main_run"] + r["raster_max"] for r in rows)  # the frame's own work, one core each
+        wait = sorted(r["main_wait"] + r["raster_wait"] for r in rows)
+        uploads = [r["wall"] for r in rows if r["board"] or r["video"]]
+        plain = [r["wall"] for r in rows if not (r["board"] or r["video"])]
+        return {
+            "over_budget": len(slow), "over_budget_share": round(len(slow) / len(rows), 4), "slow_causes": causes,
+            "slow_explained_by_wait": waited,
+            "slow_with_upload": sum(r["board"] or r["video"] for r in slow),
+            "cpu_ms_p50": round(statistics.median(cpu), 2), "cpu_ms_p99": round(_p99(cpu), 2),
+            "own_ms_p50": round(statistics.median(own), 2), "own_ms_p99": round(_p99(own), 2),
+            "wait_ms_p50": round(statistics.median(wait), 2), "wait_ms_p99": round(_p99(wait), 2),
+            "gc_ms_max": round(max(r["gc"] for r in rows), 2),
+            "python_ms_p99": round(_p99(sorted(r["python"] for r in rows)), 2),
+            "upload_frame_ms_p50": round(statistics.median(uploads), 2) if uploads else None,
+            "plain_frame_ms_p50": round(statistics.median(plain), 2) if plain else None,
+        }
+
+
+def _p99(values: list[float]) -> float:
+    return values[int(len(values) * 0.99)]
+
+
+def _busy() -> tuple[float, float]:
+    """Seconds of CPU used so far by the whole machine (every core, /proc/stat) and by this process."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    machine = (sum(fields[:8]) - fields[3] - fields[4]) / hz  # all but idle and iowait
+    return machine, sum(os.times()[:2])
+
+
+def _machine(load_before: tuple[float, ...], busy_before: tuple[float, float], seconds: float) -> dict:
+    """The cores this process may use, the load average before and after, and the share of the cores
+    other processes used while it ran."""
+    machine, mine = _busy()
+    cores = len(os.sched_getaffinity(0))
+    others = (machine - busy_before[0]) - (mine - busy_before[1])
+    return {"cores": cores, "load_before": round(load_before[0], 2), "load_after": round(os.getloadavg()[0], 2),
+            "others_cpu_share": round(max(0.0, others) / (seconds * (os.cpu_count() or cores)), 3)}
+
+
 def scene(base, count: int):
     """Classroom 103 seen from the back with ``count`` avatars: the view, and the feed of their FRAMEs."""
     from cybercollege import worlds
@@ -196,6 +341,8 @@ def run(base, count: int, seconds: float, lesson: bool = False, shot: str | None
             feed.tick()
             base.taskMgr.step()
     frames, cpu_updates, wall_updates = [], 0.0, 0.0
+    probe = FrameProbe(base, feed.lesson)
+    load_before, busy_before = os.getloadavg(), _busy()
     start = time.perf_counter()
     cpu_start = time.process_time()  # every thread of the process: the software rasteriser's too
     next_tick = start
@@ -207,9 +354,12 @@ def run(base, count: int, seconds: float, lesson: bool = False, shot: str | None
             cpu_updates += time.process_time() - c0
             wall_updates += time.perf_counter() - w0
             next_tick += 0.05
+        probe.before()
         t0 = time.perf_counter()
         base.taskMgr.step()
         frames.append(time.perf_counter() - t0)
+        probe.after(frames[-1])
+    machine = _machine(load_before, busy_before, time.perf_counter() - start)
     cpu = time.process_time() - cpu_start - cpu_updates
     updates = feed.updates
     if shot:
@@ -232,6 +382,8 @@ def run(base, count: int, seconds: float, lesson: bool = False, shot: str | None
         "cpu_us_per_update": round(cpu_updates / max(updates, 1) * 1e6, 1),
         "wall_us_per_update": round(wall_updates / max(updates, 1) * 1e6, 1),
         "geoms_in_scene": geoms,
+        **probe.summary(),
+        **machine,
     }
 
 
@@ -433,6 +585,17 @@ def _welcome() -> bytes:
     return encode(Welcome(1, Avatar(1, "Bench", "pupil", 4230, 1500, 0, 0), ROOM, "r", "w", 20, {}))
 
 
+def _breakdown(s: dict, rounds: list[dict]) -> str:
+    """Frames over the budget and what they are put down to (summed over ``rounds``); own work and wait."""
+    causes = {cause: sum(r["slow_causes"][cause] for r in rounds) for cause in (*CAUSES, "unattributed")}
+    slow = sum(r["over_budget"] for r in rounds)
+    waited = sum(r["slow_explained_by_wait"] for r in rounds)
+    named = ", ".join(f"{cause} {n}" for cause, n in causes.items() if n)
+    return (f"over {BUDGET_MS:g} ms: {s['over_budget_share']:.1%} of frames ({slow}: {named or 'none'}; "
+            f"{waited} within budget but for the run-queue wait); own work a frame p50 {s['own_ms_p50']} ms "
+            f"p99 {s['own_ms_p99']} ms, run-queue wait p50 {s['wait_ms_p50']} ms p99 {s['wait_ms_p99']} ms")
+
+
 def report(r: dict) -> str:
     return "\n".join(
         [
@@ -442,6 +605,9 @@ def report(r: dict) -> str:
             f"  updates     {r['updates']} received: {r['cpu_us_per_update']} µs CPU each "
             f"(decode + mirror + view + interval)",
             f"  scene       {r['geoms_in_scene']} geoms drawn at most (before culling)",
+            f"  slow frames {_breakdown(r, [r])}",
+            f"  machine     {r['cores']} cores, load average {r['load_before']} before, {r['load_after']} after; "
+            f"other processes used {r['others_cpu_share']:.0%} of the cores",
         ]
     )
 
