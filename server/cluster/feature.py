@@ -2,7 +2,8 @@
 
 A user's home is the process that holds her connection (a claim with a TTL, renewed while she is here); a newer
 connection elsewhere makes the previous home drop hers (close 4010); a logout anywhere revokes her session's tokens
-and removes her avatar everywhere (close 4011). With one process, the local presence does the same in memory.
+and removes her avatar everywhere (close 4011): here at once, elsewhere through the outbox, which keeps the message
+while the broker is down and sends it when it is back. With one process, the local presence does it in memory.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from cybercollege.protocol import CloseCode
+from cybercollege.server.cluster.outbox import Outbox
 from cybercollege.server.cluster.presence import CLAIM_TTL, Presence
 from cybercollege.server.core.feature import Feature
 
@@ -28,6 +30,7 @@ class Cluster(Feature):
     def __init__(self, presence: Presence, tokens: TokenService) -> None:
         self.presence = presence
         self.tokens = tokens
+        self.outbox = Outbox(presence)
         self.stopping = False
         self._background: set[asyncio.Task[None]] = set()
         self._refresh: asyncio.Task[None] | None = None
@@ -46,11 +49,16 @@ class Cluster(Feature):
 
     async def close(self) -> None:
         """After the world emptied (the application's clean-up)."""
+        await self.outbox.close()
         await self.presence.close()
 
     async def logout(self, sid: str) -> None:
-        """End a login session everywhere: its tokens stop working and its avatar leaves (close 4011)."""
-        await self.presence.publish("revoke", {"sid": sid})
+        """End a login session everywhere: its tokens stop working and its avatar leaves (close 4011).
+
+        Here first, without waiting for the broker; the other processes as soon as the broker takes the message.
+        """
+        self._on_revoke({"sid": sid})
+        await self.outbox.send("revoke", {"sid": sid})
 
     async def claim(self, user_id: str) -> None:
         """This process is now the user's home; the previous one drops its connection."""
@@ -63,9 +71,16 @@ class Cluster(Feature):
 
     def removed(self, a: Avatar) -> None:
         if not self.stopping:
-            task = asyncio.get_running_loop().create_task(self.presence.release(a.identity.user_id))
+            task = asyncio.get_running_loop().create_task(self._release(a.identity.user_id))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    async def _release(self, user_id: str) -> None:
+        """Free her claim (if the broker is down, it expires by itself after ``CLAIM_TTL``)."""
+        try:
+            await self.presence.release(user_id)
+        except Exception as exc:
+            log.warning("presence broker unreachable: a claim left to expire (%s)", type(exc).__name__)
 
     def _on_revoke(self, message: dict[str, Any]) -> None:
         sid = str(message.get("sid", ""))

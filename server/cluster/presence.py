@@ -5,8 +5,11 @@
 * broadcasts: ``publish(channel, message)`` reaches every process (session revocations on logout and
   ENT single logout, removals).
 
-:class:`LocalPresence` is the default (one process, no broker). :class:`RedisPresence` uses Redis
-pub/sub and keys with a time-to-live, for several processes behind a load balancer (docs/scaling.md).
+:class:`LocalPresence` is the default (one process, no broker). :class:`RedisPresence` uses keys with a
+time-to-live and one Redis stream of broadcasts, for several processes behind a load balancer (docs/scaling.md).
+A stream rather than pub/sub: a process whose connection to Redis drops reads on from the last event it had when
+it is back, so it misses nothing published meanwhile (pub/sub would lose it); event ids grow with Redis's clock,
+so this holds across a restart of a Redis that kept nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ Handler = Callable[[dict[str, Any]], None]
 
 CLAIM_TTL = 120
 """Seconds a claim lives without being refreshed (a crashed process's users are free again after it)."""
+EVENTS_KEPT = 10_000
+"""Broadcasts the Redis stream keeps (about; older ones are trimmed)."""
+BLOCK_MS = 2_000
+"""How long one read of the stream waits for an event (under the connection's 5 s socket timeout)."""
 
 
 class Presence(Protocol):
@@ -33,7 +40,10 @@ class Presence(Protocol):
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
-    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to every process, this one too (raises if the broker cannot take it)."""
+        ...
+
     def subscribe(self, channel: str, handler: Handler) -> None: ...
     async def claim(self, user_id: str) -> str | None:
         """Make this process the user's home; returns the previous home if it was another process."""
@@ -79,20 +89,21 @@ class RedisPresence:
     """Several processes sharing one Redis (``broker_url = redis://host:6379/0``)."""
 
     PREFIX = "cybercollege:"
+    EVENTS = PREFIX + "events"
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
         self.node = secrets.token_hex(6)
         self._redis = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
+        self._last = "$"
+        """The id of the last event read: after a lost connection, reading goes on from there."""
 
     async def start(self) -> None:
         await self._redis.ping()
-        channels = [self.PREFIX + c for c in self._handlers] or [self.PREFIX + "_"]
-        await self._pubsub.subscribe(*channels)
+        self._last = await self._newest()
         self._task = asyncio.create_task(self._listen(), name="presence")
 
     async def close(self) -> None:
@@ -100,11 +111,11 @@ class RedisPresence:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._pubsub.aclose()
         await self._redis.aclose()
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        await self._redis.publish(self.PREFIX + channel, json.dumps({**message, "_from": self.node}))
+        data = json.dumps({**message, "_from": self.node})
+        await self._redis.xadd(self.EVENTS, {"channel": channel, "data": data}, maxlen=EVENTS_KEPT, approximate=True)
 
     def subscribe(self, channel: str, handler: Handler) -> None:
         """Register before :meth:`start`."""
@@ -139,22 +150,32 @@ class RedisPresence:
                 )
             await pipe.execute()
 
+    async def _newest(self) -> str:
+        """The id of the newest event in the stream (``0-0`` when empty): what this process has already missed."""
+        newest: Any = await self._redis.xrevrange(self.EVENTS, count=1)  # [(id, fields)], in bytes
+        return newest[0][0].decode() if newest else "0-0"
+
     async def _listen(self) -> None:
         while True:
             try:
-                async for raw in self._pubsub.listen():
-                    channel = raw["channel"].decode().removeprefix(self.PREFIX)
-                    message = json.loads(raw["data"])
-                    for handler in self._handlers.get(channel, ()):
-                        try:
-                            handler(message)
-                        except Exception:
-                            log.exception("presence handler failed", extra={"channel": channel})
+                answer: Any = await self._redis.xread({self.EVENTS: self._last}, block=BLOCK_MS, count=100)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("lost the presence broker; retrying in 1 s", exc_info=True)
                 await asyncio.sleep(1.0)
+                continue
+            for _stream, events in answer or ():
+                for event_id, fields in events:
+                    self._last = event_id.decode()
+                    self._deliver(fields[b"channel"].decode(), json.loads(fields[b"data"]))
+
+    def _deliver(self, channel: str, message: dict[str, Any]) -> None:
+        for handler in self._handlers.get(channel, ()):
+            try:
+                handler(message)
+            except Exception:
+                log.exception("presence handler failed", extra={"channel": channel})
 
 
 def create(url: str) -> Presence:

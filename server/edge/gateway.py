@@ -107,6 +107,7 @@ async def _welcome(
         return False
     session.sid, session.expires_at = verified.sid, verified.expires_at
     place = await services.load_place(identity)
+    await services.claim(identity.user_id)  # before WELCOME: once she has it, a login elsewhere replaces this one
     try:
         a = services.world.attach(identity, session, hello.resume, place)
     except Refused as refused:
@@ -120,7 +121,6 @@ async def _welcome(
     for ev in conn.accept(welcome):
         if isinstance(ev, Send):
             session.queue(ev.data)  # through the connection's one way out: before any frame
-    await services.claim(identity.user_id)
     return True
 
 

@@ -1,8 +1,11 @@
-"""Cross-process concerns: one avatar per user across processes, and logout everywhere (Redis)."""
+"""Cross-process concerns: one avatar per user across processes, and logout everywhere (Redis), broker down too."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +18,7 @@ from cybercollege.protocol import CloseCode
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
 from tests.server.conftest import Connect, make_settings
-from tests.server.waits import until
+from tests.server.waits import HANG, until
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -105,3 +108,95 @@ async def test_claims_are_refreshed_only_while_owned() -> None:
         await client.aclose()
         for p in (a, b):
             await p._redis.aclose()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, that the test stops (SIGKILL) and starts again."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.from_url(self.url)
+        try:
+            await until_async(client.ping, "the test's redis-server answers")
+        finally:
+            await client.aclose()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+async def until_async(probe: Callable[[], Awaitable[object]], what: str) -> None:
+    """Wait until ``probe()`` succeeds (a hang detector only)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HANG
+    while True:
+        try:
+            await probe()
+            return
+        except (OSError, redis.ConnectionError):
+            if loop.time() > deadline:
+                raise AssertionError(f"hung: {what}") from None
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    await server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.kill()
+
+
+@pytest.mark.redis
+async def test_a_logout_while_the_broker_is_down_acts_here_at_once_and_elsewhere_when_it_is_back(
+    broker: PrivateRedis, tmp_path: Path
+) -> None:
+    """Issue 15: a logout while Redis was down raised, and even the local avatar stayed."""
+    servers = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        srv = TestServer(build(make_settings(tmp_path / name, broker_url=broker.url)), host="127.0.0.1")
+        await srv.start_server()
+        servers.append(srv)
+    a, b = servers
+    try:
+        async with aiohttp.ClientSession() as http:
+            url_a, url_b = (str(s.make_url("")).rstrip("/") for s in (a, b))
+            lea = WorldConnection(http, url_a, await fetch_demo_token(http, url_a, "lea.martin"))
+            await lea.connect()
+            hugo = WorldConnection(http, url_b, await fetch_demo_token(http, url_b, "hugo.moreau"))
+            await hugo.connect()
+            lea_sid = a.app[SERVICES].world.by_user["demo:lea.martin"].session.sid  # type: ignore[union-attr]
+            hugo_sid = b.app[SERVICES].world.by_user["demo:hugo.moreau"].session.sid  # type: ignore[union-attr]
+
+            broker.kill()
+            await a.app[SERVICES].logout(lea_sid)  # her ENT's single logout reached process A: no exception
+            assert await wait_closed(lea) == CloseCode.LOGGED_OUT  # here at once, Redis or not
+            assert "demo:lea.martin" not in a.app[SERVICES].world.by_user
+            await a.app[SERVICES].logout(hugo_sid)  # Hugo's reached A too, but he is on B
+            assert not hugo.closed
+            outbox = a.app[SERVICES].cluster.outbox
+            assert [w.message["sid"] for w in outbox.waiting] == [lea_sid, hugo_sid]  # kept, in order
+
+            await broker.start()  # the broker is back: B's subscription comes back and A's outbox sends
+            assert await wait_closed(hugo) == CloseCode.LOGGED_OUT
+            assert b.app[SERVICES].tokens.is_revoked(hugo_sid) and b.app[SERVICES].tokens.is_revoked(lea_sid)
+            await until(lambda: not outbox.waiting, "the outbox emptied")
+    finally:
+        for srv in servers:
+            await srv.close()
