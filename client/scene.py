@@ -7,6 +7,7 @@ world are flattened together into a few more.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from panda3d.core import (
     AmbientLight,
@@ -28,7 +29,13 @@ GROUND: Color = (0.55, 0.68, 0.45, 1.0)
 SIGN_BG = (0.16, 0.33, 0.55, 1.0)
 SIGN_EDGE = (0.1, 0.2, 0.34, 1.0)
 PLATE_DEPTH = 0.06  # a door's sign stands this far out of the wall
-FLAG_WIDTH, FLAG_HEIGHT, FLAG_THICKNESS = 0.95, 0.42, 0.04  # the sign standing square from the wall
+PLATE_SCALE = 0.2  # the plate's letters (a text unit is this many metres), less if it would be too wide
+PLATE_OVERHANG = 0.3  # the plate is at most this much wider than the opening on each side
+PLATE_GAP = 0.06  # between the lintel and the plate
+FLAG_WIDTH, FLAG_HEIGHT, FLAG_THICKNESS = 0.8, 0.42, 0.04  # the sign standing square from the wall
+FLAG_GAP = 0.9  # along the wall, between the plate's end and the flag (it stands 0.86 m out: seen aslant, it
+# would cover a nearer plate)
+FLAG_BOTTOM = 1.95  # the flag's lower edge: above the tallest heads
 
 
 def build_world(world: World, parent: NodePath) -> NodePath:
@@ -184,13 +191,67 @@ def _room_signs(world: World, room: Room, parent: NodePath) -> None:
             np.set_h(f.heading + 180.0)
 
 
+@dataclass(frozen=True)
+class SignPlaces:
+    """Where a door's two signs go on one side (metres, world frame): the plate over the opening and the flag
+    beside it, apart along the wall and in height so that neither covers the other from the room."""
+
+    plate_scale: float
+    plate_z: float  # the plate text's baseline
+    plate_box: Box3  # the plate's extent (min xyz, max xyz)
+    flag_center: tuple[float, float, float]
+    flag_box: Box3
+
+
+Box3 = tuple[tuple[float, float, float], tuple[float, float, float]]
+
+
+def sign_places(room: Room, door: Door, text: str) -> SignPlaces:
+    """The flag ``FLAG_GAP`` beyond the plate's end along the wall, from ``FLAG_BOTTOM`` (above people's heads)
+    up; the plate over the opening at most ``PLATE_OVERHANG`` wider than it on each side, its bottom
+    ``PLATE_GAP`` above the lintel and the flag's top (in the opening's top where there is no wall above)."""
+    nx, ny = _inward(room, door)
+    a, b = _along(room, door)
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    ux, uy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+    left, right, bottom, top = sign(text, wordwrap=14).get_card_actual()
+    plate_bottom = max(door.height, FLAG_BOTTOM + FLAG_HEIGHT) + PLATE_GAP
+    if room.wall_height - 0.05 - plate_bottom < 0.3:  # no wall over the opening: the plate in its top
+        plate_bottom = door.height * 0.75
+    scale = min(PLATE_SCALE, (door.width + 2 * PLATE_OVERHANG) / (right - left),
+                (room.wall_height - 0.05 - plate_bottom) / (top - bottom))
+    z = plate_bottom - bottom * scale
+    half = (right - left) * scale / 2 + 0.02
+    out = FRAME_DEPTH + PLATE_DEPTH
+    corners = [(door.x + ux * su * half + nx * d, door.y + uy * su * half + ny * d, h)
+               for su in (-1, 1) for d in (FRAME_DEPTH, out) for h in (plate_bottom, z + top * scale)]
+    along = max(half, length / 2 + 0.1) + FLAG_GAP
+    wall = next(((p, q) for p, q in geometry.edges(room.polygon)
+                 if geometry.point_segment_distance(door.x, door.y, *p, *q) < 1e-3), None)
+    if wall is not None and geometry.point_segment_distance(door.x + ux * (along + 0.3), door.y + uy * (along + 0.3),
+                                                            *wall[0], *wall[1]) > 1e-3:
+        ux, uy = -ux, -uy  # the wall ends on that side: the flag on the other
+    fz = FLAG_BOTTOM + FLAG_HEIGHT / 2
+    fc = (door.x + ux * along + nx * (0.06 + FLAG_WIDTH / 2), door.y + uy * along + ny * (0.06 + FLAG_WIDTH / 2), fz)
+    flag = [(fc[0] + ux * su * FLAG_THICKNESS / 2 + nx * d * FLAG_WIDTH / 2,
+             fc[1] + uy * su * FLAG_THICKNESS / 2 + ny * d * FLAG_WIDTH / 2, fz + dz * FLAG_HEIGHT / 2)
+            for su in (-1, 1) for d in (-1, 1) for dz in (-1, 1)]
+    return SignPlaces(scale, z, _box(corners), fc, _box(flag))
+
+
+def _box(points: list[tuple[float, float, float]]) -> Box3:
+    return (tuple(min(p[i] for p in points) for i in range(3)),  # type: ignore[return-value]
+            tuple(max(p[i] for p in points) for i in range(3)))
+
+
 def _over_door(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, text: str) -> None:
     """A plate over the opening, standing :data:`PLATE_DEPTH` out of the wall, facing into the room."""
     nx, ny = _inward(room, door)
-    z = door.height + 0.3 if door.height + 0.55 < room.wall_height else door.height * 0.82
+    places = sign_places(room, door, text)
+    scale, z = places.plate_scale, places.plate_z
     node = sign(text, wordwrap=14)
     np = parent.attach_new_node(node)
-    np.set_scale(0.2)
+    np.set_scale(scale)
     out = FRAME_DEPTH + PLATE_DEPTH
     np.set_pos(door.x + nx * (out + 0.005), door.y + ny * (out + 0.005), z)
     np.set_h(geometry.heading_of(-nx, -ny))
@@ -200,8 +261,8 @@ def _over_door(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, te
     left, right, bottom, top = node.get_card_actual()
     mat = placement(door.x + nx * (FRAME_DEPTH + PLATE_DEPTH / 2), door.y + ny * (FRAME_DEPTH + PLATE_DEPTH / 2),
                     z, geometry.heading_of(-nx, -ny))
-    plates.box((left + right) / 2 * 0.2, 0, bottom * 0.2, (right - left) * 0.2 + 0.04, PLATE_DEPTH,
-               (top - bottom) * 0.2, SIGN_EDGE, mat)
+    plates.box((left + right) / 2 * scale, 0, bottom * scale, (right - left) * scale + 0.04, PLATE_DEPTH,
+               (top - bottom) * scale, SIGN_EDGE, mat)
 
 
 def _flag(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, text: str) -> None:
@@ -210,9 +271,7 @@ def _flag(plates: MeshBuilder, parent: NodePath, room: Room, door: Door, text: s
     a, b = _along(room, door)
     length = math.hypot(b[0] - a[0], b[1] - a[1])
     ux, uy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
-    cx = b[0] + ux * 0.25 + nx * (0.06 + FLAG_WIDTH / 2)
-    cy = b[1] + uy * 0.25 + ny * (0.06 + FLAG_WIDTH / 2)
-    z = max(2.25, min(door.height + 0.3, room.wall_height - 0.3))
+    cx, cy, z = sign_places(room, door, text).flag_center
     heading = geometry.heading_of(ux, uy)  # the plate's faces look along the wall
     plates.box(0, 0, -FLAG_HEIGHT / 2, FLAG_WIDTH, FLAG_THICKNESS, FLAG_HEIGHT, SIGN_BG, placement(cx, cy, z, heading))
     plates.box(0, 0, FLAG_HEIGHT / 2, 0.02, 0.02, room.wall_height - z - FLAG_HEIGHT / 2, SIGN_EDGE,
