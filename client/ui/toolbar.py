@@ -74,7 +74,7 @@ class Toolbar(DirectObject):
         if pen.teacher:
             actions.append(("clear_page", pen.clear_page, (), "error"))
         f = style.TEXT_SCALE
-        columns = [tools + colours, widths + actions] if f == 1 else [tools, colours + widths, actions]
+        columns: list[list] = [tools + colours, widths + actions] if f == 1 else [tools, colours + widths, actions]
         for i, entries in enumerate(columns):
             self._column((0.03 + BUTTON / 2 + i * (BUTTON + 0.02)) * f, entries, f)
         self._mark()
