@@ -35,6 +35,7 @@ from cybercollege.protocol.conference import (
 )
 from cybercollege.protocol.messages import schema_of
 from cybercollege.server.conference import Sfu
+from cybercollege.server.conference.personal import Recordings
 from cybercollege.server.core.feature import Feature, Handler
 
 if TYPE_CHECKING:
@@ -80,6 +81,9 @@ class Conferencing(Feature):
 
     def handlers(self) -> Mapping[type, Handler]:
         return {**dict.fromkeys(REQUESTS, self.request), ConfLink: self.link}
+
+    def personal_data(self) -> list[Recordings]:
+        return [Recordings(self.sfu.config.recordings_dir)]
 
     def conference_of(self, room: Room) -> str | None:
         """The conference whoever is in ``room`` takes part in, if any."""

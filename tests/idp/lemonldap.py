@@ -3,7 +3,7 @@
 :func:`start_portal` writes an isolated configuration (CAS, OpenID Connect and SAML issuers, the Demo user
 backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
 ``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
-pupil), ``msmith`` (the parent); the password is the login. Multi-valued attributes are packed with
+pupil), ``msmith`` (the parent), and ``jbrun`` (the director, added by portal.psgi); the password is the login. Multi-valued attributes are packed with
 LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT running it sends them.
 The template sets ``sameSite`` to ``Lax``: with SAML on, the portal defaults to ``SameSite=None`` cookies,
 which a real browser drops over plain HTTP (no ``Secure``), losing the pending SAML request (Lasso -407).
@@ -34,8 +34,9 @@ SCHOOL_UAI = people.SCHOOL_UAI
 OIDC_CLIENT_ID = "cybercollege"
 OIDC_CLIENT_SECRET = "llng-test-secret-0123456789"
 
-# The Demo backend's three accounts play people of tests/idp/people.py (its passwords are the logins).
-ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT}
+# The Demo backend's three accounts play people of tests/idp/people.py (its passwords are the logins), and
+# portal.psgi adds a fourth, the school's director.
+ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT, "jbrun": people.STAFF}
 
 
 def _per_user(values: dict[str, str]) -> str:

@@ -5,6 +5,11 @@
 use Plack::Builder;
 use Plack::App::File;
 use Lemonldap::NG::Portal::Main;
+use Lemonldap::NG::Portal::UserDB::Demo;
+
+# A fourth account beside the Demo backend's three: the school's director (STAFF in tests/idp/people.py).
+$Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{jbrun} =
+  { uid => 'jbrun', cn => 'Jerome Brun', mail => 'jbrun@ac-test.fr' };
 
 my $portal = Lemonldap::NG::Portal::Main->run( {} );
 builder {

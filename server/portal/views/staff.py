@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cybercollege.server.auth.ent.config import CasConfig, EntConfig, OidcConfig
+from cybercollege.server.classroom.lessons.model import RETENTION as LESSON_RETENTION
 from cybercollege.server.persistence import AUDIT_RETENTION
 from cybercollege.server.portal.pages import Context, Who, page
 
@@ -56,6 +57,7 @@ def retention(ctx: Context) -> list[tuple[str, str]]:
         (ctx.t("school.keep_audit"), days(AUDIT_RETENTION.days)),
         (ctx.t("school.keep_recordings"), days(settings.recording_retention_days)),
         (ctx.t("school.keep_attendance"), ctx.t("school.until_restart")),
+        (ctx.t("school.keep_lessons"), ctx.t("school.after_lesson", n=LESSON_RETENTION.days)),
         (ctx.t("school.keep_places"), ctx.t("school.overwritten")),
         (ctx.t("school.keep_invitations"), ctx.t("school.day_after_end")),
     ]

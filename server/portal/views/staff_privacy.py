@@ -93,7 +93,7 @@ async def erase(ctx: Context) -> dict[str, Any]:
         erased = await privacy.forget(user, by=f"portal:{ctx.me.user_id}")
     except Exception:
         raise Refusal(503, "privacy.failed_title", "privacy.failed") from None
-    return {"user": user, "name": name, "counts": [(section(ctx, k), n) for k, n in erased.items() if k != "buffered"]}
+    return {"user": user, "name": name, "counts": [(section(ctx, k), n) for k, n in erased.items()]}
 
 
 def section(ctx: Context, name: str) -> str:

@@ -39,7 +39,7 @@ STAFF_PAGES = ("/portal/school", "/portal/audit", "/portal/privacy", f"/portal/p
 async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
     """The demo college, with a director of another school (m.ailleurs) too."""
     port = free_port()  # the login flow redirects to the public URL: the server must answer at it
-    app = build(make_settings(tmp_path, port=port))
+    app = build(make_settings(tmp_path, port=port, recordings_dir=tmp_path / "recordings"))
     directory = app[DEMO_DIRECTORY]
     other = replace(directory.users["m.leroy"], user_id="demo:m.ailleurs", school_uai=OTHER_UAI)
     users = directory.users | {"m.ailleurs": other}
@@ -201,3 +201,22 @@ async def test_after_the_erasure_her_next_sign_in_starts_fresh(client: TestClien
     assert events[0] == "user_forgotten" and events[1] == "join"  # nothing of before but the proof
     assert data["data"]["database"]["chat"] == []
     assert [stay["room_id"] for stay in data["data"]["attendance"]] == ["hall"]  # today's stay only
+
+
+async def test_a_teachers_recordings_are_in_her_export_and_go_with_her_erasure(client: TestClient) -> None:
+    services = services_of(client)
+    root = services.settings.recordings_dir
+    directory = root / "amphi-20261202T090000"
+    directory.mkdir(parents=True)
+    meta = {"room": "amphi", "started_by": {"id": 1, "name": "Claire Durand"}, "host_user": "demo:mme.durand",
+            "started_at": "2026-12-02T09:00:00+00:00", "stopped_at": "2026-12-02T09:30:00+00:00",
+            "participants": [{"id": 1, "name": "Claire Durand"}], "files": [], "retention_days": 30,
+            "expires_at": "2027-01-01T09:00:00+00:00"}  # fmt: skip
+    (directory / "recording.json").write_text(json.dumps(meta), encoding="utf-8")
+    text = await text_of(await sign_in(client, "m.leroy"))
+    exported = await client.post("/portal/privacy/export", data={"csrf": csrf_of(text), "user": "demo:mme.durand"})
+    (recording,) = json.loads(await exported.text())["data"]["recordings"]
+    assert recording["id"] == "amphi-20261202T090000" and recording["room_id"] == "amphi"
+    erased = await client.post("/portal/privacy/erase", data={"csrf": csrf_of(text), "user": "demo:mme.durand"})
+    assert erased.status == 200 and "Enregistrements des conférences : 1" in await text_of(erased)
+    assert not directory.exists()
