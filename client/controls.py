@@ -126,8 +126,11 @@ class Controls:
         """Walk me to my class's room with the autopilot (any movement key takes over)."""
         room = self.my_class()
         self.session.show(None)
-        if room is None:
-            return
+        if room is not None:
+            self.walk_to(room)
+
+    def walk_to(self, room) -> None:
+        """Walk me to ``room`` with the autopilot (my class, my next lesson's room); a movement key takes over."""
         if self.autopilot is not None:
             self.autopilot.cancel()
         self.session.hud.toast(tr("map_on_the_way", room=room.name))

@@ -31,6 +31,7 @@ from cybercollege.client.ui import layout
 from cybercollege.client.ui.dialogs import MessageScreen
 from cybercollege.client.ui.hud import Hud
 from cybercollege.client.ui.login import LoginChoice, LoginScreen
+from cybercollege.client.ui.next_lesson import NextLesson
 from cybercollege.client.ui.people import Person, Powers
 from cybercollege.client.ui.settings import SettingsDialog
 from cybercollege.client.view import WorldView
@@ -96,6 +97,7 @@ class Session:
         self.controls = Controls(self)
         self.conference: Conference | None = None
         self.classroom: ClassroomTools | None = None
+        self.next_lesson: NextLesson | None = None  # « Prochain cours » and N to go there
         self.error_values: dict[str, object] = {}  # fills the error message's fields ({seconds})
         self._cancel: asyncio.Future[None] | None = None
         self._escape = DirectObject()
@@ -255,6 +257,7 @@ class Session:
             self.hud.people_blocked = self._teacher_panel_open
             controls.bind()
             self.classroom = ClassroomTools(self)
+            self.next_lesson = NextLesson(self)
         hud = self.hud
         self._start_conference(conn, view)
         m = conn.mirror
@@ -341,6 +344,9 @@ class Session:
         if self.classroom is not None:
             self.classroom.destroy()
             self.classroom = None
+        if self.next_lesson is not None:
+            self.next_lesson.destroy()
+            self.next_lesson = None
         if self.hud is not None:
             self.hud.destroy()
             self.hud = None
