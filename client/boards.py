@@ -74,12 +74,10 @@ class BoardLayer:
             frame = self.root.attach_new_node(f"board-{wb.id}")
             frame.set_pos_hpr(wb.x, wb.y, wb.z, wb.heading, 0, 0)
             canvas = Canvas(f"ink-{wb.id}", wb.height / wb.width, BACKGROUND)
-            cm = CardMaker("ink")
-            cm.set_frame(-wb.width / 2, wb.width / 2, -wb.height / 2, wb.height / 2)
-            card = frame.attach_new_node(cm.generate())
+            card = frame.attach_new_node("ink")
             card.set_pos(0, SURFACE, 0)
             card.set_h(180)  # the card faces the board's front; its left edge is x = 0
-            card.set_texture(canvas.texture)
+            _tile_cards(card, wb, canvas)
             self.panels[wb.id] = Panel(wb, frame, canvas, frame.attach_new_node("texts"))
 
     def show(self, board_id: str) -> None:
@@ -221,6 +219,16 @@ class BoardLayer:
 
     def destroy(self) -> None:
         self.root.remove_node()
+
+
+def _tile_cards(card: NodePath, wb: Whiteboard, canvas: Canvas) -> None:
+    """One textured quad per tile of ``canvas``, together covering the board (seen from its front)."""
+    sx, sz = wb.width / canvas.width, wb.height / canvas.height
+    for tile in canvas.tiles:
+        cm = CardMaker("ink-tile")
+        cm.set_frame(-wb.width / 2 + tile.x0 * sx, -wb.width / 2 + tile.x1 * sx,
+                     wb.height / 2 - tile.y1 * sz, wb.height / 2 - tile.y0 * sz)
+        card.attach_new_node(cm.generate()).set_texture(tile.texture)
 
 
 def board_point(wb: Whiteboard, x: int, y: int) -> tuple[float, float, float]:
