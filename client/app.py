@@ -13,14 +13,15 @@ import logging
 import sys
 from pathlib import Path
 
-from cybercollege.client import i18n, preferences, style
+from cybercollege.client import i18n, origin, preferences, style
 
 log = logging.getLogger("client")
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cybercollege client", description="Le client 3D de Cybercollège.")
-    p.add_argument("--url", default="http://127.0.0.1:8765", help="server URL")
+    p.add_argument("--url", help="server URL (default: the server the client was downloaded from, else the last "
+                   "one used, else http://127.0.0.1:8765)")
     p.add_argument("--login", help="demo login (skips the login screen), e.g. lea.martin")
     p.add_argument("--guest", help="guest invitation code (skips the login screen)")
     p.add_argument("--name", default="", help="the name a guest shows (with --guest)")
@@ -76,7 +77,7 @@ async def _run(args: argparse.Namespace) -> int:
         log.exception("cannot open a window")
         print(f"Cybercollège : {i18n.tr('err_window')}", file=sys.stderr)
         return 1
-    url = args.url.rstrip("/")
+    url = origin.server_url(args.url)
     choice = None
     for kind in ("login", "guest", "ent"):
         value = getattr(args, kind)
@@ -92,10 +93,15 @@ async def _run(args: argparse.Namespace) -> int:
     frames = asyncio.create_task(driver.run())
     try:
         async with aiohttp.ClientSession() as http:
+            options.notice = await origin.offer(http, url)  # a newer client on the server: said on the login screen
+            if options.notice:
+                print(f"Cybercollège : {options.notice}", file=sys.stderr)
             session = Session(base, http, driver, options)
             watch = asyncio.create_task(_quit_when_closed(driver, session))
             status = await session.run()
             watch.cancel()
+            if session.welcome is not None and not options.unattended:
+                origin.remember(session.options.url)  # the next start opens on it
             return status
     finally:
         driver.stop()

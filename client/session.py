@@ -74,6 +74,8 @@ class Options:
     """Camera and microphone for conferences (client/sources.py)."""
     settings_file: Path | None = None
     """Where the settings dialog saves the user's choices (default: client/preferences.config_path())."""
+    notice: str = ""
+    """Shown on the login screen when it has nothing else to say (the server offers a newer client)."""
 
 
 class Session:
@@ -373,7 +375,8 @@ class Session:
         ents = await accounts.list_ents(self.http, self.options.url)
 
         def build() -> None:
-            self._show(LoginScreen(self.options.url, ents, picked.set_result, message, on_language=build))
+            self._show(LoginScreen(self.options.url, ents, picked.set_result, message or self.options.notice,
+                                   on_language=build))
 
         build()
         await self._until_done(picked)

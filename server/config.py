@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # --- content ---
     world: Path | None = Field(None, description="World directory (see docs/worlds.md). Default: the college.")
     assets: Path = Field(ROOT / "assets", description="Assets directory served by content hash.")
+    downloads: Path = Field(
+        ROOT / "dist" / "client",
+        description="The client builds served at /downloads/ (scripts/build_client.py's output, docs/client.md).",
+    )
     timezone: str = Field(
         "Europe/Paris",
         description="The college's time zone (an IANA name, e.g. Europe/Paris or America/Cayenne): times in "

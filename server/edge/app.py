@@ -34,6 +34,7 @@ from cybercollege.server.core.feature import Feature
 from cybercollege.server.core.logs import event
 from cybercollege.server.core.world import World
 from cybercollege.server.edge import audit, content, gateway, metrics
+from cybercollege.server.edge.downloads import setup_downloads
 from cybercollege.server.edge.services import SERVICES, Services
 from cybercollege.server.guests.feature import Guests
 from cybercollege.server.http import TOKENS
@@ -85,6 +86,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app.router.add_get("/world/manifest", manifest)
     app.router.add_get("/files/{sha256}", file_route)
     app.router.add_get("/ws", gateway.websocket)
+    setup_downloads(app, settings)  # the client builds, each opening on this server
     for feature in features:
         for route in feature.routes():
             app.router.add_route(route.method, route.path, route.handler)
