@@ -59,7 +59,8 @@ class Person:
 class Privacy:
     """Export and erasure across every holder of personal data."""
 
-    def __init__(self, world: World, store: Store, writer: WriteBehind, holders: Iterable[PersonalData]) -> None:
+    def __init__(self, world: World | None, store: Store, writer: WriteBehind, holders: Iterable[PersonalData]) -> None:
+        """``world`` None: the command line, on the database while the server may be stopped (no one to sign out)."""
         self.world, self.store, self.writer = world, store, writer
         self.database = Database(store)
         self.holders = list(holders)
@@ -75,8 +76,12 @@ class Privacy:
         found: dict[str, str] = {}
         for holder in self.holders:
             found.update(getattr(holder, "names", dict)())
-        found.update((uid, a.identity.display_name) for uid, a in self.world.by_user.items())
+        found.update((uid, a.identity.display_name) for uid, a in self.connected().items())
         return found
+
+    def connected(self) -> dict[str, Any]:
+        """The avatars in this process's world, by user id."""
+        return self.world.by_user if self.world is not None else {}
 
     async def find(self, query: str, limit: int = 50) -> list[Person]:
         """People whose user id or known name contains ``query`` (case-insensitive), sorted by id."""
@@ -87,7 +92,7 @@ class Privacy:
         folded = query.casefold()
         ids = set(await self.store.known_users(query, limit))
         ids.update(uid for uid, name in names.items() if folded in name.casefold() or folded in uid.casefold())
-        return [Person(uid, names.get(uid), uid in self.world.by_user) for uid in sorted(ids)[:limit]]
+        return [Person(uid, names.get(uid), uid in self.connected()) for uid in sorted(ids)[:limit]]
 
     async def export(self, user_id: str) -> dict[str, Any]:
         """Everything held about ``user_id``: the database's tables and every other holder, with how long each is
@@ -98,7 +103,7 @@ class Privacy:
         for holder in self.holders:
             held[holder.name] = await holder.export(user_id)
             kept[holder.name] = holder.kept
-        connected = self.world.by_user.get(user_id)
+        connected = self.connected().get(user_id)
         return {
             "user_id": user_id,
             "name": self.names().get(user_id),
@@ -116,7 +121,8 @@ class Privacy:
         holder erases, and the database erases last and records the proof with every count.
         """
         check_id(user_id, "user_id")
-        self.world.remove_user(user_id, CloseCode.REMOVED, ERASED_REASON)
+        if self.world is not None:
+            self.world.remove_user(user_id, CloseCode.REMOVED, ERASED_REASON)
         async with self.writer.paused():
             buffered = self.writer.discard(user_id)  # never written: nothing to count in the proof
             counts = {holder.name: await holder.forget(user_id) for holder in self.holders}

@@ -18,7 +18,7 @@ from cybercollege.server.config import Settings
 from cybercollege.server.edge import cli_text, ent_commands
 
 if TYPE_CHECKING:
-    from cybercollege.server.persistence import Erased
+    from cybercollege.server.privacy import Privacy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +107,8 @@ def _add_user_parser(sub: argparse._SubParsersAction) -> None:
     user = sub.add_parser("user", help="a user's data in the database: export or erase it; disable or enable them")
     commands = user.add_subparsers(dest="user_command", required=True)
     for name, text in (
-        ("export", "print as JSON what the database holds about a user (place, chat lines, audit events)"),
-        ("forget", "erase a user's place, chat lines and audit events; the erasure itself is audited"),
+        ("export", "print as JSON everything held about a user (place, chat lines, audit events, attendance...)"),
+        ("forget", "erase everything held about a user; the erasure itself is audited"),
         ("disable", "refuse every token of a user from now on and close their connections (docs/adr/0011)"),
         ("enable", "let a disabled user sign in again"),
     ):
@@ -143,9 +143,12 @@ def _user(args: argparse.Namespace) -> int:
     except (OSError, SQLAlchemyError) as exc:
         print(f"cybercollege user: the database cannot be used: {exc}", file=sys.stderr)
         return 1
-    counts = f"{erased.places} place, {erased.chat} chat lines, {erased.audit} audit events"
+    counts = ", ".join(f"{name}={n}" for name, n in erased.items())
     print(f"{args.user_id} forgotten: {counts} erased")
-    print("(if they are connected now, their place is saved again when they leave: run it again then)")
+    print(
+        "(a running server keeps what it holds in memory, and saves their place again if they are connected:"
+        " the portal's « Données personnelles » page erases that too, or run this again once the server stopped)"
+    )
     return 0
 
 
@@ -158,18 +161,34 @@ def _database_exists(url: str) -> None:
         raise ValueError(f"no database file at {parsed.database} (give --database-url)")
 
 
+def _privacy(url: str) -> Privacy:
+    """Every holder of personal data, as the server has them (server/privacy.py), on the database ``url``."""
+    import secrets
+
+    from cybercollege.server.auth.tokens import TokenService
+    from cybercollege.server.cluster import presence
+    from cybercollege.server.cluster.feature import Cluster
+    from cybercollege.server.edge.app import features_of
+    from cybercollege.server.persistence import Store, WriteBehind
+    from cybercollege.server.privacy import Privacy
+
+    settings = Settings(database_url=url)  # the rest (recordings_dir...) from CYBERCOLLEGE_* as the server's
+    writer = WriteBehind(Store(url))
+    tokens = TokenService(secrets.token_urlsafe(48), settings.token_ttl)
+    features = features_of(settings, writer, tokens, None, Cluster(presence.create(None), tokens))
+    return Privacy(None, writer.store, writer, [h for f in features for h in f.personal_data()])
+
+
 async def _export(url: str, user_id: str) -> dict[str, object]:
-    from cybercollege.server.persistence import Store
+    privacy = _privacy(url)
+    async with privacy.store:
+        return await privacy.export(user_id)
 
-    async with Store(url) as store:
-        return (await store.export_user(user_id)).as_json()
 
-
-async def _forget(url: str, user_id: str) -> Erased:
-    from cybercollege.server.persistence import Store
-
-    async with Store(url) as store:
-        return await store.forget_user(user_id, by=f"cli:{_operator()}")
+async def _forget(url: str, user_id: str) -> dict[str, int]:
+    privacy = _privacy(url)
+    async with privacy.store:
+        return await privacy.forget(user_id, by=f"cli:{_operator()}")
 
 
 _SWITCHED = {

@@ -214,21 +214,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "los datos de un usuario en la base de datos: exportarlos o borrarlos; desactivar o activar su cuenta",
         "it": "i dati di un utente nel database: esportarli o cancellarli; disattivare o riattivare l'account",
     },
-    "print as JSON what the database holds about a user (place, chat lines, audit events)": {
-        "fr": "afficher en JSON ce que la base contient sur un utilisateur (place, messages, événements d'audit)",
-        "de": "als JSON ausgeben, was die Datenbank über einen Benutzer enthält (Platz, Chatnachrichten, "
-        "Audit-Ereignisse)",
-        "es": "mostrar en JSON lo que la base de datos guarda sobre un usuario (lugar, mensajes, eventos de "
-        "auditoría)",
-        "it": "stampa in JSON ciò che il database contiene su un utente (posizione, messaggi, eventi di audit)",
+    "print as JSON everything held about a user (place, chat lines, audit events, attendance...)": {
+        "fr": "afficher en JSON tout ce qui est gardé sur un utilisateur (place, messages, audit, présences...)",
+        "de": "als JSON ausgeben, was über einen Benutzer gespeichert ist (Platz, Chatnachrichten, Audit, "
+        "Anwesenheiten...)",
+        "es": "mostrar en JSON todo lo que se guarda sobre un usuario (lugar, mensajes, auditoría, asistencia...)",
+        "it": "stampa in JSON tutto ciò che è conservato su un utente (posizione, messaggi, audit, presenze...)",
     },
-    "erase a user's place, chat lines and audit events; the erasure itself is audited": {
-        "fr": "effacer la place, les messages et les événements d'audit d'un utilisateur ; l'effacement lui-même "
-        "est audité",
-        "de": "Platz, Chatnachrichten und Audit-Ereignisse eines Benutzers löschen; die Löschung selbst wird "
-        "protokolliert",
-        "es": "borrar el lugar, los mensajes y los eventos de auditoría de un usuario; el borrado queda registrado",
-        "it": "cancella posizione, messaggi ed eventi di audit di un utente; la cancellazione stessa viene registrata",
+    "erase everything held about a user; the erasure itself is audited": {
+        "fr": "effacer tout ce qui est gardé sur un utilisateur ; l'effacement lui-même est audité",
+        "de": "alles löschen, was über einen Benutzer gespeichert ist; die Löschung selbst wird protokolliert",
+        "es": "borrar todo lo que se guarda sobre un usuario; el borrado queda registrado",
+        "it": "cancella tutto ciò che è conservato su un utente; la cancellazione stessa viene registrata",
     },
     "refuse every token of a user from now on and close their connections (docs/adr/0011)": {
         "fr": "refuser désormais tous les jetons d'un utilisateur et fermer ses connexions (docs/adr/0011)",

@@ -100,21 +100,23 @@ async def _fill(url: str) -> None:
 async def test_user_export_prints_what_the_database_holds_about_them(database):
     done = cybercollege("user", "export", LEA, "--database-url", database)
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    assert data["place"]["room_id"] == "cdi"
-    assert [line["text"] for line in data["chat"]] == ["bonjour", "salut Léa"]
-    assert [(e["event"], e["at"]) for e in data["audit"]] == [("login", "2026-11-02T08:00:00+00:00")]
+    data = json.loads(done.stdout)["data"]
+    assert data["database"]["place"]["room_id"] == "cdi"
+    assert [line["text"] for line in data["database"]["chat"]] == ["bonjour", "salut Léa"]
+    assert [(e["event"], e["at"]) for e in data["database"]["audit"]] == [("login", "2026-11-02T08:00:00+00:00")]
+    assert {"attendance", "lesson_attendance", "recordings"} <= set(data)  # every holder, as the portal's export
 
 
 async def test_user_forget_erases_them_audits_it_and_leaves_the_others(database):
     done = cybercollege("user", "forget", LEA, "--database-url", database)
     assert done.returncode == 0, done.stderr
-    assert f"{LEA} forgotten: 1 place, 2 chat lines, 1 audit events erased" in done.stdout
-    data = json.loads(cybercollege("user", "export", LEA, "--database-url", database).stdout)
+    assert f"{LEA} forgotten: places=1, chat=2, audit=1, " in done.stdout
+    data = json.loads(cybercollege("user", "export", LEA, "--database-url", database).stdout)["data"]["database"]
     assert (data["place"], data["chat"]) == (None, [])
     (erasure,) = data["audit"]
-    assert erasure["event"] == "user_forgotten" and erasure["detail"].startswith("places=1 chat=2 audit=1 by=cli:")
-    tom = json.loads(cybercollege("user", "export", TOM, "--database-url", database).stdout)
+    assert erasure["event"] == "user_forgotten" and erasure["detail"].startswith("places=1 chat=2 audit=1 ")
+    assert " by=cli:" in erasure["detail"]
+    tom = json.loads(cybercollege("user", "export", TOM, "--database-url", database).stdout)["data"]["database"]
     assert tom["place"]["room_id"] == "hall" and [line["text"] for line in tom["chat"]] == ["coucou"]
 
 
