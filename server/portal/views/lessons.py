@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from cybercollege.server.classroom.control import attendance_words
 from cybercollege.server.classroom.lessons.feature import Lessons, TooMany
 from cybercollege.server.classroom.lessons.model import MAX_TITLE_CHARS, Draft, Lesson, Presence, check
 from cybercollege.server.classroom.lessons.sheet import attendance_csv
+from cybercollege.server.conference import archive
 from cybercollege.server.persistence.records import utcnow
 from cybercollege.server.portal.pages import NO_STORE, Context, Refusal, page, redirect
 
@@ -107,14 +109,14 @@ async def lesson_page(ctx: Context) -> dict[str, Any]:
     many = len(whiteboards) > 1
     boards = [(f"{_room_name(ctx, lesson.room_id)} {n}" if many else _room_name(ctx, lesson.room_id),
                f"/api/boards/{quote(b.id, safe='')}/export.pdf") for n, b in enumerate(whiteboards, 1)]  # fmt: skip
-    invitation = ctx.portal.guests.book.by_id.get(lesson.invitation_id or "")
     done = ctx.request.query.get("done", "")
     return {
         "lesson": _row(ctx, lesson, now),
         "attendance": [_presence(ctx, row, now) for row in rows],
         "csv": f"/portal/lessons/{quote(lesson.id, safe='')}/attendance.csv",
         "boards": boards,
-        "invitation": None if invitation is None else invitation.partner_school,
+        "invitations": _invitations(ctx, lesson),
+        "recordings": _recordings(ctx, lesson),
         "editable": lesson.cancelled is None and lesson.end > now,
         "done": done if done in ("created", "changed") else "",
     }
@@ -217,6 +219,31 @@ def _form(ctx: Context, draft: Draft, errors: dict[str, str], lesson: Lesson | N
         "max_title": MAX_TITLE_CHARS,
         "zone": feature.zone.key,
     }
+
+
+def _invitations(ctx: Context, lesson: Lesson) -> list[tuple[str, str]]:
+    """``(label, link)`` of the lesson's invitations: its own, and those of its teacher valid during its time."""
+    start, end = lesson.start.timestamp(), lesson.end.timestamp()
+    found = sorted(
+        (i for i in ctx.portal.guests.book.by_id.values()
+         if i.id == lesson.invitation_id
+         or (i.teacher == lesson.teacher_id and i.valid_from < end and i.valid_until > start)),
+        key=lambda i: i.valid_from,
+    )  # fmt: skip
+    return [(ctx.t("lessons.invited", partner=i.partner_school, room=_room_name(ctx, i.room)),
+             f"/portal/invitations/{quote(i.id, safe='')}") for i in found]  # fmt: skip
+
+
+def _recordings(ctx: Context, lesson: Lesson) -> list[tuple[str, str]]:
+    """``(label, link)`` of the conferences its teacher recorded during its time (server/conference/archive.py)."""
+    zone = _lessons(ctx).zone
+    found = sorted(
+        (r for r in archive.finished(Path(ctx.portal.settings.recordings_dir))
+         if r.host_user == lesson.teacher_id and lesson.start <= r.started < lesson.end),
+        key=lambda r: r.started,
+    )  # fmt: skip
+    return [(ctx.t("lessons.recording", room=_room_name(ctx, r.room), start=f"{r.started.astimezone(zone):%H:%M}"),
+             f"/portal/recordings/{quote(r.id, safe='')}") for r in found]  # fmt: skip
 
 
 def _presence(ctx: Context, row: Presence, now: datetime) -> dict[str, str]:

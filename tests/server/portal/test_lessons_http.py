@@ -5,6 +5,7 @@ language, a lesson's page and CSV, editing and cancelling (CSRF, audited), who s
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -218,3 +219,15 @@ async def test_the_client_asks_for_todays_next_lesson(client: TestClient) -> Non
         assert (await next_of("nathan.roux"))[1] == {"lesson": None}  # 5B
         assert (await next_of("m.bernard"))[1] == {"lesson": None}  # not his
         assert (await next_of(None))[0] == 401
+
+
+async def test_the_lessons_page_lists_her_invitation_during_its_time(client: TestClient) -> None:  # noqa: F811
+    text = await (await sign_in(client, "mme.durand")).text()
+    lesson_id = await schedule(client, **running_now())
+    body = {"room": "salle-103", "partner_school": "Gymnasium Köln", "country": "Allemagne", "language": "de",
+            "classes": ["4A"], "valid_until": time.time() + 3600}  # fmt: skip
+    created = await client.post("/api/invitations", json=body, headers={"X-CSRF-Token": csrf_of(text)})
+    invitation = (await created.json())["invitation"]["id"]
+    page = await (await client.get(f"/portal/lessons/{lesson_id}")).text()
+    assert f'href="/portal/invitations/{invitation}"' in page and "Invitation de Gymnasium Köln (Salle 103" in page
+    assert "Aucun enregistrement pendant ce cours" in page
