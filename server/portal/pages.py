@@ -35,7 +35,7 @@ class Who(StrEnum):
     PERSONNEL = "personnel"
     """Teachers and staff of this college's school, signed in (pupils, guests and other schools: 403)."""
     STAFF = "staff"
-    """The school's staff (direction, administration, documentation...) of this college's school: teachers get 403."""
+    """The school's staff (direction, vie scolaire, administration) of this college's school: teachers get 403."""
 
 
 View = Callable[["Context"], Awaitable[dict[str, Any] | web.StreamResponse]]
