@@ -26,6 +26,13 @@ TAG_NEAR, TAG_FAR = 1.0, 30.0  # metres from the camera
 # readable far: TAG_MIN up to TAG_GROW metres from the camera, then TAG_MIN * d / TAG_GROW, at most TAG_MAX.
 TAG_MIN, TAG_GROW, TAG_MAX = 0.05, 3.0, 0.135
 MARKER_HEIGHT = 2.3  # spotlight star, raised hand, speaking: above the name tag
+# Seated, the name is a badge on the chest (on the back, seen from behind), pushed towards the camera out of
+# the body: above the head it hid the faces of the row behind (the amphitheatre's rows, seen from the stage);
+# on the chest it covers only its wearer. Tests: tests/client/test_name_tags.py.
+SEATED_TAG_Z = 0.9  # below the seated face (its chin is at about 1.02 m)
+SEATED_TAG_OFFSET = 0.32  # metres towards the camera
+SEATED_TAG_MAX = 0.07
+SEATED_TAG_FAR = 9.0  # farther, a badge would be too small to read and would only cover the rows around it
 
 
 class AvatarView:
@@ -74,7 +81,10 @@ class AvatarView:
             return
         first = self.anim == -1
         self.anim, self.seated = anim, seated
-        self.tag.set_z(TAG_HEIGHT - (0.35 if seated else 0.0))
+        self.tag.set_z(SEATED_TAG_Z if seated and self.marks is not None else TAG_HEIGHT - (0.35 if seated else 0.0))
+        if self.marks is not None:
+            self.text.set_billboard_point_eye(SEATED_TAG_OFFSET if seated else 0.0)
+            self.tag.node().set_switch(0, SEATED_TAG_FAR if seated else TAG_FAR, TAG_NEAR)
         if self.marks is not None:
             self._blend(figures.pose_of(anim, seated), anim == Anim.RUN, first)
             self.marks.set_z(MARKER_HEIGHT - (0.35 if seated else 0.0))
@@ -215,7 +225,7 @@ class AvatarLayer:
         cam = ShowBaseGlobal.base.camera
         for view in self.views.values():
             d = view.tag.get_distance(cam)
-            view.text.set_scale(min(TAG_MAX, TAG_MIN * max(1.0, d / TAG_GROW)))
+            view.text.set_scale(min(SEATED_TAG_MAX if view.seated else TAG_MAX, TAG_MIN * max(1.0, d / TAG_GROW)))
         if task.frame % 6 == 0:
             speakers = set(self.speaking())
             if speakers != self._speakers:
