@@ -67,13 +67,15 @@ async def test_the_hud_toolbar_people_and_poll_in_large_text_and_high_contrast(b
             style.configure(True, True)
             await driver.frames_later(3)
             hud.layout_people()
-            assert hud.entry.get_scale(base.aspect2d)[0] == pytest.approx(normal * style.LARGE), "the chat's text is larger"
+            larger = hud.entry.get_scale(base.aspect2d)[0]
+            assert larger == pytest.approx(normal * style.LARGE), "the chat's text is larger"
             win = window(base)
             hud_buttons = [hud.hand, hud.sit, hud.menu, session.classroom.panel.toggle_button]
             assert clipped(hud_buttons, base.aspect2d, win) == []
             for i, a in enumerate(hud_buttons):
                 for b in hud_buttons[i + 1:]:
-                    assert not overlap(button_box(a, base.aspect2d), button_box(b, base.aspect2d)), (a["text"], b["text"])
+                    apart = not overlap(button_box(a, base.aspect2d), button_box(b, base.aspect2d))
+                    assert apart, (a["text"], b["text"])
             assert all(legible(b) for b in hud_buttons), "black on yellow, white on black"
             assert tuple(hud.chat_panel["frameColor"]) == style.PANEL
             chat = bounds(hud.chat_panel, base)
