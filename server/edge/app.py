@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import secrets
+import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.classroom.feature import Classrooms
 from cybercollege.server.classroom.lessons.feature import Lessons
 from cybercollege.server.classroom.teacher import TeacherTools
+from cybercollege.server.cluster import lock as college_lock
 from cybercollege.server.cluster import presence
 from cybercollege.server.cluster.feature import Cluster
 from cybercollege.server.conference import Sfu
@@ -47,6 +50,7 @@ SHUTDOWN_RETRY_MS = 5000
 
 
 ENTRIES: web.AppKey[list[content.Entry]] = web.AppKey("entries", list)
+LOCK: web.AppKey[college_lock.CollegeLock] = web.AppKey("college_lock", college_lock.NoLock)
 
 
 def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Application:
@@ -63,6 +67,9 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     writer = WriteBehind(store, settings.flush_interval)
     directory = DemoDirectory.load() if settings.demo else None
     cluster = Cluster(presence.create(settings.broker_url), tokens)
+    lock = college_lock.create(
+        settings.broker_url, spec.id, cluster.presence.node, _stop_serving, settings.standby_takeover_seconds
+    )
     features = features_of(settings, writer, tokens, directory, cluster)
     entries = content.catalogue(spec.files(), _world_root(settings.world_path()), settings.assets)
     services = Services(
@@ -81,6 +88,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     app[SERVICES] = services
     app[TOKENS] = tokens
     app[ENTRIES] = entries
+    app[LOCK] = lock
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get("/world/manifest", manifest)
@@ -166,6 +174,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 
 async def _start(app: web.Application) -> None:
     s: Services = app[SERVICES]
+    await app[LOCK].acquire()  # a standby waits here, its port not open yet
     await s.store.start()
     s.audit_handler = audit.attach(s.writer)
     for feature in s.world.features.all:
@@ -210,6 +219,12 @@ async def _cleanup(app: web.Application) -> None:
         logging.getLogger("cybercollege.ent").removeHandler(s.audit_handler)
     await s.cluster.close()
     await s.store.close()
+    await app[LOCK].release()  # after the last places were saved: the standby starts from them
+
+
+def _stop_serving() -> None:
+    """The collège lock went to another process (this one was paused too long): stop as on SIGTERM."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 async def _retention(s: Services) -> None:

@@ -30,6 +30,20 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def another_college(directory: Path, college_id: str) -> Path:
+    """The default world under another id (a second collège), for several processes on one broker: two processes
+    of the same collège would make the second a standby (server/cluster/lock.py)."""
+    from cybercollege.worlds import default_world_path
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in default_world_path().glob("*.toml"):
+        text = source.read_text(encoding="utf-8")
+        if source.name == "world.toml":
+            text = text.replace('id = "college-jean-moulin"', f'id = "{college_id}"', 1)
+        (directory / source.name).write_text(text, encoding="utf-8")
+    return directory
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)

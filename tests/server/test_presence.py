@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -17,8 +14,9 @@ from cybercollege.client.network import WorldConnection, fetch_demo_token
 from cybercollege.protocol import CloseCode
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES, Services
-from tests.server.conftest import Connect, make_settings
-from tests.server.waits import HANG, until
+from tests.server.conftest import Connect, another_college, make_settings
+from tests.server.redis_server import PrivateRedis, private_redis
+from tests.server.waits import until
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -49,9 +47,10 @@ async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[TestServer, TestSer
     finally:
         await client.aclose()
     servers = []
-    for name in ("a", "b"):
-        settings = make_settings(tmp_path / name, broker_url=REDIS_URL)
+    for name in ("a", "b"):  # two collèges, one process each
         (tmp_path / name).mkdir()
+        world = another_college(tmp_path / name / "world", f"college-{name}")
+        settings = make_settings(tmp_path / name, broker_url=REDIS_URL, world=world)
         srv = TestServer(build(settings), host="127.0.0.1")
         await srv.start_server()
         servers.append(srv)
@@ -110,56 +109,10 @@ async def test_claims_are_refreshed_only_while_owned() -> None:
             await p._redis.aclose()
 
 
-class PrivateRedis:
-    """A redis-server of the test's own, on a free port, that the test stops (SIGKILL) and starts again."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.from_url(self.url)
-        try:
-            await until_async(client.ping, "the test's redis-server answers")
-        finally:
-            await client.aclose()
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait()
-
-
-async def until_async(probe: Callable[[], Awaitable[object]], what: str) -> None:
-    """Wait until ``probe()`` succeeds (a hang detector only)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HANG
-    while True:
-        try:
-            await probe()
-            return
-        except (OSError, redis.ConnectionError):
-            if loop.time() > deadline:
-                raise AssertionError(f"hung: {what}") from None
-            await asyncio.sleep(0.05)
-
-
 @pytest.fixture
 async def broker(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    await server.start()
-    yield server
-    if server.process is not None and server.process.poll() is None:
-        server.kill()
+    async with private_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.mark.redis
@@ -170,7 +123,8 @@ async def test_a_logout_while_the_broker_is_down_acts_here_at_once_and_elsewhere
     servers = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        srv = TestServer(build(make_settings(tmp_path / name, broker_url=broker.url)), host="127.0.0.1")
+        world = another_college(tmp_path / name / "world", f"college-{name}")
+        srv = TestServer(build(make_settings(tmp_path / name, broker_url=broker.url, world=world)), host="127.0.0.1")
         await srv.start_server()
         servers.append(srv)
     a, b = servers

@@ -15,7 +15,7 @@ from cybercollege.server.auth.tokens import MESSAGES
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES
 from tests.server.auth.conftest import Start
-from tests.server.conftest import make_settings
+from tests.server.conftest import another_college, make_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # not the presence tests' database: they flush theirs
 REVOKED = MESSAGES["session_revoked"]
@@ -91,7 +91,8 @@ async def test_a_process_started_after_a_logout_refuses_the_token(tmp_path: Path
         pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server", pytrace=False)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    first = TestServer(build(make_settings(tmp_path / "a", broker_url=REDIS_URL)), host="127.0.0.1")
+    college_a, college_b = (another_college(tmp_path / n / "world", f"college-{n}") for n in ("a", "b"))
+    first = TestServer(build(make_settings(tmp_path / "a", broker_url=REDIS_URL, world=college_a)), host="127.0.0.1")
     await first.start_server()
     later: TestServer | None = None
     try:
@@ -99,7 +100,9 @@ async def test_a_process_started_after_a_logout_refuses_the_token(tmp_path: Path
             token, _ = await fetch_demo_tokens(http, url_of(first), "lea.martin")
             await logout(http, url_of(first), token)
             assert [key async for key in client.scan_iter(match="cybercollege:revoked:*")]
-            later = TestServer(build(make_settings(tmp_path / "b", broker_url=REDIS_URL)), host="127.0.0.1")
+            later = TestServer(  # another collège's process: the revocation reaches every collège
+                build(make_settings(tmp_path / "b", broker_url=REDIS_URL, world=college_b)), host="127.0.0.1"
+            )
             await later.start_server()
             refused = await refused_hello(http, url_of(later), token)
             assert (refused.code, str(refused)) == (ErrorCode.TOKEN_INVALID, REVOKED)
