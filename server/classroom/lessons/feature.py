@@ -240,6 +240,14 @@ class Lessons(Feature):
         self._audit("lesson_changed", me, changed)
         return changed
 
+    async def invite(self, me: Identity, lesson: Lesson, invitation_id: str) -> Lesson:
+        """The lesson's partner class: the invitation ``invitation_id`` (the portal's « Nouvelle invitation »)."""
+        invited = lesson.changed(invitation_id=invitation_id)
+        await self.store.save(invited)
+        self._remember(invited, utcnow())
+        self._audit("lesson_invitation", me, invited)
+        return invited
+
     async def cancel(self, me: Identity, lesson: Lesson) -> Lesson:
         now = utcnow()
         cancelled = lesson.changed(cancelled=now)

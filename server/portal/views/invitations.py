@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import segno
 from aiohttp import web
 
+from cybercollege.server.classroom.lessons.feature import Lessons
+from cybercollege.server.classroom.lessons.model import Lesson
 from cybercollege.server.core.identity import Role
 from cybercollege.server.guests.invitation import MAX_GUESTS, MAX_VALIDITY, Invitation, InvitationError, display_code
 from cybercollege.server.guests.sheet import sheet_response
@@ -36,14 +38,22 @@ async def invitations(ctx: Context) -> dict[str, Any]:
 
 @page("GET", "/portal/invitations/new", template="invitation_new.html")
 async def new(ctx: Context) -> dict[str, Any]:
-    """The form, filled with a two-hour window from now, her first classroom's room and 30 guests."""
+    """The form, filled with a two-hour window from now, the amphitheatre and 30 guests; for a lesson
+    (``?lesson=ID``), with its room, its class and its time (from a quarter of an hour before)."""
     zone = ZoneInfo(ctx.portal.settings.timezone)
     start = datetime.now(zone).replace(second=0, microsecond=0)
     rooms = _rooms(ctx)
     values = {"partner_school": "", "country": "", "language": "en", "room": rooms[0][0] if rooms else "",
               "classes": [], "valid_from": start.strftime(FORM_TIME),
-              "valid_until": (start + timedelta(hours=2)).strftime(FORM_TIME), "max_guests": "30"}  # fmt: skip
-    return _form(ctx, values, {})
+              "valid_until": (start + timedelta(hours=2)).strftime(FORM_TIME), "max_guests": "30",
+              "lesson": ""}  # fmt: skip
+    lesson = await _lesson(ctx, ctx.request.query.get("lesson"))
+    if lesson is not None:
+        opens = max(start, (lesson.start - timedelta(minutes=15)).astimezone(zone))
+        room = lesson.room_id if lesson.room_id in dict(rooms) else values["room"]
+        values |= {"room": room, "classes": [lesson.class_name], "valid_from": opens.strftime(FORM_TIME),
+                   "valid_until": lesson.end.astimezone(zone).strftime(FORM_TIME), "lesson": lesson.id}  # fmt: skip
+    return _form(ctx, values, {}, lesson)
 
 
 @page("POST", "/portal/invitations/new", template="invitation_new.html")
@@ -54,6 +64,8 @@ async def create(ctx: Context) -> dict[str, Any] | web.StreamResponse:
                               ("partner_school", "country", "language", "room", "valid_from", "valid_until",
                                "max_guests")}  # fmt: skip
     values["classes"] = [str(c) for c in ctx.form.getall("classes", [])]
+    values["lesson"] = str(ctx.form.get("lesson", ""))
+    lesson = await _lesson(ctx, values["lesson"])
     errors, fields = _checked(ctx, values)
     if not errors:
         try:
@@ -61,9 +73,9 @@ async def create(ctx: Context) -> dict[str, Any] | web.StreamResponse:
         except InvitationError as exc:
             errors["form"] = ctx.t("invitations.new.too_many") if exc.code == "invitation_too_many" else exc.message
         else:
-            return await _created(ctx, invitation, code)
+            return await _created(ctx, invitation, code, lesson)
     ctx.status = 400
-    return _form(ctx, values, errors)
+    return _form(ctx, values, errors, lesson)
 
 
 @page("GET", "/portal/invitations/{id}", template="invitation.html")
@@ -109,9 +121,11 @@ async def revoke(ctx: Context) -> web.StreamResponse:
     return redirect("/portal/invitations?revoked=1")
 
 
-async def _created(ctx: Context, invitation: Invitation, code: str) -> web.StreamResponse:
+async def _created(ctx: Context, invitation: Invitation, code: str, lesson: Lesson | None) -> web.StreamResponse:
     try:
         await ctx.portal.guests.save()
+        if lesson is not None:
+            await ctx.portal.world.features.get(Lessons).invite(ctx.me, lesson, invitation.id)
     except Exception:
         ctx.portal.guests.book.revoke(invitation.id)  # not saved: it must not open the college either
         raise Refusal(503, "invitations.save_failed_title", "invitations.save_failed") from None
@@ -123,9 +137,25 @@ async def _created(ctx: Context, invitation: Invitation, code: str) -> web.Strea
     return redirect(f"/portal/invitations/{quote(invitation.id, safe='')}?created=1")
 
 
-def _form(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _form(ctx: Context, values: dict[str, Any], errors: dict[str, str], lesson: Lesson | None = None) -> dict[str, Any]:
+    for_lesson = None
+    if lesson is not None:
+        start = lesson.start.astimezone(ZoneInfo(ctx.portal.settings.timezone)).strftime("%d/%m/%Y %H:%M")
+        for_lesson = ctx.t("invitations.new.for_lesson", title=lesson.title, class_name=lesson.class_name, start=start)
     return {"values": values, "errors": errors, "rooms": _rooms(ctx), "my_classes": _classes(ctx),
-            "language_choices": [(code, NAMES[code]) for code in LANGUAGES], "max_guests": MAX_GUESTS}  # fmt: skip
+            "language_choices": [(code, NAMES[code]) for code in LANGUAGES], "max_guests": MAX_GUESTS,
+            "for_lesson": for_lesson}  # fmt: skip
+
+
+async def _lesson(ctx: Context, lesson_id: str | None) -> Lesson | None:
+    """The lesson the invitation is for (hers, to come or running), or None; an unknown one is refused."""
+    if not lesson_id:
+        return None
+    lessons = ctx.portal.world.features.get(Lessons)
+    lesson = await lessons.visible(ctx.me, lesson_id[:128])
+    if lesson is None or lesson.cancelled is not None or lesson.end.timestamp() <= time.time():
+        raise Refusal(404, "lessons.unknown_title", "lessons.unknown")
+    return lesson
 
 
 def _rooms(ctx: Context) -> list[tuple[str, str]]:

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
+from cybercollege.server.classroom.lessons.feature import Lessons
+from cybercollege.server.classroom.lessons.model import Checked
 from cybercollege.server.edge.services import SERVICES
 from cybercollege.server.guests.invitation import normalise_code
 from cybercollege.server.persistence import AuditEvent
 from cybercollege.server.portal.app import PORTAL
-from tests.server.portal.test_portal_http import client, csrf_of, sign_in
+from tests.server.portal.test_portal_http import client, csrf_of, session_of, sign_in
 
 __all__ = ["client"]
 
@@ -147,3 +149,24 @@ async def test_a_colleague_sees_neither_the_invitation_nor_its_sheet(client: Tes
     assert 'id="invitation-code"' not in shown and "n'en garde qu'une empreinte" in shown.replace("&#39;", "'")
     assert (await client.get(f"/portal/invitations/{invitation.id}/sheet.pdf")).status == 404
     assert time.time() < invitation.valid_until
+
+
+async def test_an_invitation_for_a_lesson_takes_its_room_class_and_time(client: TestClient) -> None:
+    text = await (await sign_in(client, "mme.durand")).text()
+    lessons = client.server.app[PORTAL].world.features.get(Lessons)
+    zone = ZoneInfo("Europe/Paris")
+    start = (datetime.now(zone) + timedelta(hours=1)).replace(second=0, microsecond=0)
+    me = session_of(client).identity
+    lesson = await lessons.create(me, Checked("4A", "salle-103", start, start + timedelta(hours=1), "Anglais"))
+    page = await (await client.get(f"/portal/invitations/new?lesson={lesson.id}")).text()
+    assert "Pour le cours « Anglais » de la 4A" in page and f'name="lesson" value="{lesson.id}"' in page
+    assert '<option value="salle-103" selected>' in page and re.search(r'value="4A"\s+checked', page)
+    opens = (start - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{opens}"' in page and f'value="{(start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}"' in page
+    fields = form(csrf_of(text), room="salle-103", valid_from=opens, lesson=lesson.id)
+    created = await client.post("/portal/invitations/new", data=fields, allow_redirects=False)
+    assert created.status == 303
+    (invitation,) = client.server.app[PORTAL].guests.book.by_id.values()
+    assert (await lessons.visible(me, lesson.id)).invitation_id == invitation.id
+    unknown = await client.get("/portal/invitations/new?lesson=l-nope")
+    assert unknown.status == 404 and "Cours introuvable" in await unknown.text()
