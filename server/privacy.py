@@ -117,13 +117,15 @@ class Privacy:
         """Erase ``user_id`` everywhere; returns the counts by holder. Audited as ``user_forgotten`` with who asked.
 
         Connected, she is taken out of the world first (her client is told, close 4012). Then, with the writer's
-        flushes paused so nothing buffered lands afterwards: what the writer still holds of her is dropped, every
-        holder erases, and the database erases last and records the proof with every count.
+        flushes paused and the chat journal's write under way committed, so that nothing buffered lands afterwards:
+        what the writer still holds of her is dropped, every holder erases, and the database erases last and
+        records the proof with every count.
         """
         check_id(user_id, "user_id")
         if self.world is not None:
             self.world.remove_user(user_id, CloseCode.REMOVED, ERASED_REASON)
         async with self.writer.paused():
+            await self.writer.chatlog.settled()  # a line of hers being committed now is then in the table
             buffered = self.writer.discard(user_id)  # never written: nothing to count in the proof
             counts = {holder.name: await holder.forget(user_id) for holder in self.holders}
             erased = await self.store.forget_user(user_id, by=by, also=counts)

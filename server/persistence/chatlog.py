@@ -50,6 +50,9 @@ class ChatJournal:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        """Set while no batch is being written."""
+        self._idle.set()
 
     def add(self, record: ChatRecord, show: Show) -> bool:
         """Queue ``record``; ``show`` runs once it is written. False (nothing queued): too many lines wait."""
@@ -72,6 +75,10 @@ class ChatJournal:
         dropped = len(self._lines) - len(kept)
         self._lines, self._shows = [line for line, _ in kept], [show for _, show in kept]
         return dropped
+
+    async def settled(self) -> None:
+        """Wait until the batch being written, if any, is committed or given back (an erasure then deletes it)."""
+        await self._idle.wait()
 
     @property
     def pending(self) -> int:
@@ -111,6 +118,7 @@ class ChatJournal:
         lines, shows = self._lines, self._shows
         self._lines, self._shows = [], []
         self._in_flight = len(lines)
+        self._idle.clear()
         try:
             await self.store.add_chat(lines)
         except BaseException as exc:
@@ -123,6 +131,7 @@ class ChatJournal:
             return False
         finally:
             self._in_flight = 0
+            self._idle.set()
         if self.failures:
             log.warning("chat lines are saved again after %d failed writes", self.failures)
         self.failures = 0
