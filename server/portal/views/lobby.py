@@ -79,7 +79,7 @@ async def events(ctx: Context) -> web.StreamResponse:
     room_id, _ = _room(ctx)
     portal, session = ctx.portal, ctx.session
     try:
-        return await portal.streams.serve(
+        response = await portal.streams.serve(
             ctx.request,
             session.id,
             "lobby",
@@ -89,6 +89,9 @@ async def events(ctx: Context) -> web.StreamResponse:
         )
     except TooManyStreams:
         raise Refusal(503, "lobby.busy_title", "lobby.busy") from None
+    if not portal.live(session):  # signed out meanwhile: the session kept after the stream is anonymous
+        session.identity, session.sid = None, None
+    return response
 
 
 def _values(ctx: Context, room_id: str) -> dict[str, Any]:

@@ -161,6 +161,16 @@ async def test_the_list_comes_live_one_stream_a_session_with_heartbeats(client: 
     assert streams.by_session == {}
 
 
+async def test_the_server_shutting_down_ends_the_streams(client: TestClient) -> None:
+    await invited(client)
+    stream = await client.get("/portal/lobby/amphi/events")
+    assert stream.status == 200
+    await client.server.app.shutdown()  # what the server does first when it stops (its on_shutdown hooks)
+    async with asyncio.timeout(HANG):
+        await stream.content.read()
+    assert client.server.app[PORTAL].streams.by_session == {}
+
+
 async def test_a_full_server_refuses_more_streams_with_a_page(client: TestClient) -> None:
     await invited(client)
     client.server.app[PORTAL].streams.limit = 0
