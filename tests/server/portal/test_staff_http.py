@@ -86,6 +86,8 @@ async def test_staff_see_the_school_its_ents_rooms_and_retention(client: TestCli
     assert re.search(rf"Salle 103 – Anglais</th>\s*<td[^>]*>{capacity}</td>", text)
     assert "30 jours" in text and "180 jours" in text  # chat and recordings, audit: the settings in effect
     assert "Europe/Paris" in text
+    german = await text_of(await client.get("/portal/school", headers={"Accept-Language": "de-DE,de;q=0.9"}))
+    assert "Angebundene ENT" in german and "30 Tage" in german and "Aufbewahrungsfristen" in german
 
 
 async def test_teachers_pupils_and_other_schools_get_403(client: TestClient) -> None:
