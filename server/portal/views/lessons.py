@@ -84,6 +84,7 @@ async def new(ctx: Context) -> dict[str, Any]:
 
 @page("POST", "/portal/lessons/new", template="lesson_form.html")
 async def create(ctx: Context) -> dict[str, Any] | web.StreamResponse:
+    """Check each field, schedule the lesson, then show its page."""
     draft = _draft(ctx)
     feature = _lessons(ctx)
     values, errors = _check(ctx, draft)
@@ -195,10 +196,10 @@ def _check(ctx: Context, draft: Draft) -> tuple[Any, dict[str, str]]:
     return check(draft, classes=classes, rooms=feature.class_rooms(), zone=feature.zone, now=utcnow())
 
 
-def _invalid(ctx: Context, draft: Draft, errors: dict[str, str], lesson: Lesson | None) -> web.Response:
-    from cybercollege.server.portal.app import render  # the app imports the views: render only when needed
-
-    return render(ctx, "lesson_form.html", _form(ctx, draft, errors, lesson), status=422)
+def _invalid(ctx: Context, draft: Draft, errors: dict[str, str], lesson: Lesson | None) -> dict[str, Any]:
+    """The form again, with what she typed and a message next to each wrong field (422)."""
+    ctx.status = 422
+    return _form(ctx, draft, errors, lesson)
 
 
 def _form(ctx: Context, draft: Draft, errors: dict[str, str], lesson: Lesson | None) -> dict[str, Any]:
