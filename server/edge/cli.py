@@ -175,7 +175,7 @@ def _privacy(url: str) -> Privacy:
     settings = Settings(database_url=url)  # the rest (recordings_dir...) from CYBERCOLLEGE_* as the server's
     writer = WriteBehind(Store(url))
     tokens = TokenService(secrets.token_urlsafe(48), settings.token_ttl)
-    features = features_of(settings, writer, tokens, None, Cluster(presence.create(None), tokens))
+    features = features_of(settings, writer, tokens, None, Cluster(presence.create(""), tokens))
     return Privacy(None, writer.store, writer, [h for f in features for h in f.personal_data()])
 
 
