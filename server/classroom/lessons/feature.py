@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import heapq
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -64,11 +65,16 @@ class Lessons(Feature):
         self.zone = ZoneInfo(timezone)
         self.coming: dict[str, Lesson] = {}
         """Lessons not cancelled that have not ended, by id."""
+        self.running: dict[str, Lesson] = {}
+        """Those of ``coming`` going on now: the only ones a room's comings and goings are checked against."""
+        self._starts: list[tuple[datetime, str]] = []
+        """A heap of the starts of those to come (entries of changed or cancelled lessons are skipped)."""
+        self._of: dict[str, set[str]] = {}
+        """Ids of ``coming`` by ``class:<uai>:<class>`` and ``teacher:<user id>``: a next lesson is found at once."""
         self.present: dict[Key, Presence] = {}
         """The last row of each (lesson, person) of the running lessons."""
         self.pending: dict[tuple[str, str, datetime], Presence] = {}
         """Rows not yet written (the latest version of each)."""
-        self._started: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._purged: datetime | None = None
 
@@ -81,8 +87,9 @@ class Lessons(Feature):
         return (LessonAttendance(self),)
 
     async def start(self) -> None:
-        for lesson in await self.store.to_come(utcnow()):
-            self.coming[lesson.id] = lesson
+        now = utcnow()
+        for lesson in await self.store.to_come(now):
+            self._remember(lesson, now)
         self._task = asyncio.create_task(self._run(), name="lessons-write-behind")
 
     async def stop(self) -> None:
@@ -101,7 +108,7 @@ class Lessons(Feature):
     # --- who comes and goes --------------------------------------------------------------------------------
 
     def running_in(self, room_id: str, now: datetime) -> list[Lesson]:
-        return [lesson for lesson in self.coming.values() if lesson.room_id == room_id and lesson.running(now)]
+        return [lesson for lesson in self.running.values() if lesson.room_id == room_id and lesson.running(now)]
 
     def joined(self, a: Avatar, room: Room) -> None:
         now = utcnow()
@@ -116,18 +123,26 @@ class Lessons(Feature):
     def every_second(self) -> None:
         """Lessons that start count who is in the room already; those that end close their rows."""
         now = utcnow()
-        for lesson in list(self.coming.values()):
-            if lesson.end <= now:
-                self._close(lesson, lesson.end)
-                del self.coming[lesson.id]
-            elif lesson.running(now) and lesson.id not in self._started:
-                self._started.add(lesson.id)
-                room = self.world.rooms.get(lesson.room_id)
-                for a in list(room.members.values()) if room is not None else ():
-                    self._arrive(lesson, a.identity, now)
+        while self._starts and self._starts[0][0] <= now:
+            start, lesson_id = heapq.heappop(self._starts)
+            lesson = self.coming.get(lesson_id)
+            if lesson is not None and lesson.start == start and lesson_id not in self.running:
+                self._begin(lesson, now)
+        for lesson in [x for x in self.running.values() if x.end <= now]:
+            self._close(lesson, lesson.end)
+            self._forget(lesson.id)
+
+    def _begin(self, lesson: Lesson, now: datetime) -> None:
+        """It starts (or moved to now): count who is in its room already."""
+        if lesson.end <= now:
+            self._forget(lesson.id)  # over before it could start (the server was down)
+            return
+        self.running[lesson.id] = lesson
+        room = self.world.rooms.get(lesson.room_id)
+        for a in list(room.members.values()) if room is not None else ():
+            self._arrive(lesson, a.identity, now)
 
     def _arrive(self, lesson: Lesson, who: Identity, now: datetime) -> None:
-        self._started.add(lesson.id)
         key = (lesson.id, who.user_id)
         last = self.present.get(key)
         if last is not None and last.left is None:
@@ -148,7 +163,7 @@ class Lessons(Feature):
             if row.left is None:
                 self._put(key, row, left=at)
             del self.present[key]
-        self._started.discard(lesson.id)
+        self.running.pop(lesson.id, None)
 
     def _put(self, key: Key, row: Presence, **changes: datetime | None) -> None:
         if changes:
@@ -219,7 +234,7 @@ class Lessons(Feature):
 
     async def create(self, me: Identity, values: Checked) -> Lesson:
         now = utcnow()
-        if sum(1 for lesson in self.coming.values() if lesson.teacher_id == me.user_id) >= MAX_FUTURE_PER_TEACHER:
+        if len(self._of.get(f"teacher:{me.user_id}", ())) >= MAX_FUTURE_PER_TEACHER:
             raise TooMany
         start, end = values.start.astimezone(UTC), values.end.astimezone(UTC)
         lesson = Lesson(new_id(), me.school_uai or "", values.class_name, values.room_id, me.user_id,
@@ -234,7 +249,7 @@ class Lessons(Feature):
         changed = lesson.changed(class_name=values.class_name, room_id=values.room_id, title=values.title,
                                  start=values.start.astimezone(UTC), end=values.end.astimezone(UTC))  # fmt: skip
         await self.store.save(changed)
-        if lesson.running(now) and (changed.room_id != lesson.room_id or not changed.running(now)):
+        if lesson.id in self.running and (changed.room_id != lesson.room_id or not changed.running(now)):
             self._close(lesson, now)  # its room or its time moved: the rows so far stay
         self._remember(changed, now)
         self._audit("lesson_changed", me, changed)
@@ -252,9 +267,9 @@ class Lessons(Feature):
         now = utcnow()
         cancelled = lesson.changed(cancelled=now)
         await self.store.save(cancelled)
-        if lesson.running(now):
+        if lesson.id in self.running:
             self._close(lesson, now)
-        self.coming.pop(lesson.id, None)
+        self._forget(lesson.id)
         self._audit("lesson_cancelled", me, cancelled)
         return cancelled
 
@@ -269,17 +284,37 @@ class Lessons(Feature):
     def next_for(self, me: Identity, now: datetime) -> Lesson | None:
         """Her next lesson today that has not ended (a pupil: her classes'; a teacher or staff: hers)."""
         midnight = (now.astimezone(self.zone) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = [x for x in self.coming.values() if _mine(me, x) and x.cancelled is None and now < x.end
-                 and x.start < midnight]  # fmt: skip
+        keys = [f"teacher:{me.user_id}"]
+        if me.role is Role.PUPIL:
+            keys = [f"class:{me.school_uai}:{c}" for c in me.classes]
+        ids = {lesson_id for key in keys for lesson_id in self._of.get(key, ())}
+        today = [x for x in map(self.coming.__getitem__, ids) if _mine(me, x) and now < x.end and x.start < midnight]
         return min(today, key=lambda lesson: (lesson.start, lesson.id), default=None)
 
     def _remember(self, lesson: Lesson, now: datetime) -> None:
-        if lesson.cancelled is None and lesson.end > now:
-            self.coming[lesson.id] = lesson
-            if lesson.running(now):
-                self._started.discard(lesson.id)  # the next second counts who is in its room already
+        """Keep ``lesson`` (new or changed) in memory while it is to come or going on."""
+        self._forget(lesson.id)
+        if lesson.cancelled is not None or lesson.end <= now:
+            return
+        self.coming[lesson.id] = lesson
+        for key in _keys(lesson):
+            self._of.setdefault(key, set()).add(lesson.id)
+        if lesson.start <= now:
+            self._begin(lesson, now)
         else:
-            self.coming.pop(lesson.id, None)
+            heapq.heappush(self._starts, (lesson.start, lesson.id))
+
+    def _forget(self, lesson_id: str) -> None:
+        lesson = self.coming.pop(lesson_id, None)
+        self.running.pop(lesson_id, None)
+        if lesson is None:
+            return
+        for key in _keys(lesson):
+            ids = self._of.get(key)
+            if ids is not None:
+                ids.discard(lesson_id)
+                if not ids:
+                    del self._of[key]
 
     def _audit(self, event: str, me: Identity, lesson: Lesson) -> None:
         writer = self.world.writer
@@ -288,6 +323,11 @@ class Lessons(Feature):
         start = lesson.start.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
         detail = f"lesson={lesson.id} class={lesson.class_name} start={start} title={lesson.title}"
         writer.audit(AuditEvent(event, me.user_id, lesson.room_id, detail))
+
+
+def _keys(lesson: Lesson) -> tuple[str, str]:
+    """Where ``Lessons._of`` files a lesson: under its class (of its school) and its teacher."""
+    return f"class:{lesson.school_uai}:{lesson.class_name}", f"teacher:{lesson.teacher_id}"
 
 
 def _mine(me: Identity, lesson: Lesson) -> bool:

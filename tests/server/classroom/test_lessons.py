@@ -130,7 +130,8 @@ async def test_the_attendance_is_who_was_in_the_room_during_the_lesson(connect: 
     assert by_name["Léa M."].left is not None and by_name["Hugo M."].left is None
     assert by_name["Léa M."].role == "pupil"
 
-    lessons.coming[running.id] = running.changed(end=datetime.now(UTC) - timedelta(seconds=1))  # its end comes
+    ended = running.changed(end=datetime.now(UTC) - timedelta(seconds=1))  # its end comes
+    lessons.coming[running.id] = lessons.running[running.id] = ended
     await until(lambda: running.id not in lessons.coming, "the lesson ended")
     assert await lessons.flush()
     hugo_row = next(r for r in await lessons.store.attendance(running.id) if r.display_name == "Hugo M.")
@@ -152,12 +153,16 @@ async def test_nobody_is_counted_outside_the_lessons_time_or_room(connect: Conne
 async def test_a_teacher_has_at_most_200_lessons_to_come(services: Services) -> None:
     lessons = services.world.features.get(Lessons)
     now = now_paris()
-    base = await schedule(lessons, services, now + timedelta(days=1), now + timedelta(days=1, hours=1))
-    for n in range(MAX_FUTURE_PER_TEACHER - 1):
-        copy = base.changed(id=f"l-copy-{n}")
-        lessons.coming[copy.id] = copy
+    for n in range(MAX_FUTURE_PER_TEACHER):
+        day = now + timedelta(days=1 + n)
+        await schedule(lessons, services, day, day + timedelta(hours=1))
     with pytest.raises(TooMany):
-        await schedule(lessons, services, now + timedelta(days=2), now + timedelta(days=2, hours=1))
+        await schedule(lessons, services, now + timedelta(hours=1), now + timedelta(hours=2))
+    assert await lessons.store.count() == MAX_FUTURE_PER_TEACHER
+    first = min(lessons.coming.values(), key=lambda lesson: lesson.start)
+    assert services.directory is not None
+    await lessons.cancel(services.directory.users["mme.durand"], first)  # one less to come: room for another
+    await schedule(lessons, services, now + timedelta(hours=1), now + timedelta(hours=2))
 
 
 async def test_the_next_lesson_is_todays_of_her_class(services: Services) -> None:
@@ -189,3 +194,15 @@ async def test_a_familys_request_covers_her_lesson_attendance(connect: Connect, 
     assert holder.names() == {"demo:lea.martin": "Léa M."}
     assert await holder.forget("demo:lea.martin") >= 1
     assert await holder.export("demo:lea.martin") == [] and await lessons.attendance(running) == []
+
+
+async def test_a_lesson_that_starts_counts_who_is_there_already(connect: Connect, services: Services) -> None:
+    lessons = services.world.features.get(Lessons)
+    lea = await connect("lea.martin")
+    await in_room(lea, services)
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    soon = await schedule(lessons, services, start, start + timedelta(minutes=55))
+    assert soon.id in lessons.coming and soon.id not in lessons.running
+    await until(lambda: soon.id in lessons.running, "the lesson started (the world's every_second)")
+    (row,) = await lessons.attendance(soon)
+    assert row.display_name == "Léa M." and row.joined >= soon.start and row.left is None
