@@ -16,6 +16,7 @@ from panda3d.core import CardMaker, NodePath, TextNode
 
 from cybercollege.client import style
 from cybercollege.client.canvas import Canvas
+from cybercollege.protocol import boardtext
 from cybercollege.protocol.whiteboard import (
     BOARD_UNITS,
     Board,
@@ -271,32 +272,23 @@ def shape_points(shape: int, a: tuple[int, int], b: tuple[int, int]) -> list[tup
 
 
 def _text(parent: NodePath, wb: Whiteboard, item) -> None:
-    """A text item, its top-left corner where it was written: wrapped at the board's right edge, and made
-    smaller only if it would not fit above the board's bottom edge (no text is cut)."""
+    """A text item, its top-left corner where it was written, laid out as the server's export lays it out
+    (protocol/boardtext.py: wrapped at the board's right edge, smaller only if it would not fit above the
+    board's bottom edge; no text is cut)."""
     if not item.points or not item.text:
         return
     node = TextNode("board-text")
     font = style.font()
     if font is not None:
         node.set_font(font)
-    node.set_text(item.text)
+    scale = wb.width / BOARD_UNITS
+    height = max(1, round(BOARD_UNITS * wb.height / wb.width))  # the board's height as the server counts it
+    laid = boardtext.layout(item.text, item.points[0], item.points[1], item.width, height)
+    node.set_text("\n".join(laid.lines))
     node.set_text_color(*_ink(item.colour))
     x, y, z = board_point(wb, item.points[0], item.points[1])
-    size = fit_text(node, wb, item.points[0], item.points[1], max(item.width, 40) * wb.width / BOARD_UNITS)
+    size = laid.size * scale
     np = parent.attach_new_node(node)
     np.set_pos(x, y + 0.001, z - size)
     np.set_scale(size)
     np.set_h(180)  # text faces the board's front
-
-
-def fit_text(node: TextNode, wb: Whiteboard, x: int, y: int, size: float) -> float:
-    """The letter size (metres) for ``node``'s text written at board point (x, y): ``size``, or less until
-    its lines, wrapped at the board's right edge, end above the board's bottom edge. Sets the wrap."""
-    scale = wb.width / BOARD_UNITS
-    width, height = max(0.05, wb.width - x * scale), max(0.05, wb.height - y * scale)
-    for _ in range(40):
-        node.set_wordwrap(width / size)
-        if node.get_num_rows() * node.get_line_height() * size <= height or size < 0.01:
-            break
-        size *= 0.92
-    return size

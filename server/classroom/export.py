@@ -19,6 +19,7 @@ import pypdfium2 as pdfium
 from aiohttp import web
 from PIL import Image, ImageDraw, ImageFont
 
+from cybercollege.protocol import boardtext
 from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.whiteboard import BoardItem
 from cybercollege.server.classroom.slides import SlideError, load, refusal, teacher_board
@@ -70,7 +71,7 @@ def draw_page(height: int, items: list[BoardItem], background: bytes | None, wid
         _fit(base, Image.open(io.BytesIO(background)))
     canvas = base.copy()
     for item in items:
-        _draw(canvas, base, item, scale)
+        _draw(canvas, base, item, scale, height)
     return canvas.convert("RGB")
 
 
@@ -82,7 +83,7 @@ def _fit(base: Image.Image, image: Image.Image) -> None:
     base.paste(image, ((base.width - size[0]) // 2, (base.height - size[1]) // 2))
 
 
-def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float) -> None:
+def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float, height: int) -> None:
     points = [(item.points[i] * scale, item.points[i + 1] * scale) for i in range(0, len(item.points), 2)]
     width = max(1, round(item.width * scale))
     colour = _rgb(item.colour)
@@ -93,7 +94,26 @@ def _draw(canvas: Image.Image, base: Image.Image, item: BoardItem, scale: float)
     elif item.kind == W.Kind.SHAPE:
         _shape(ImageDraw.Draw(canvas), item.style, points, colour, width)
     else:
-        ImageDraw.Draw(canvas).text(points[0], item.text, fill=colour, font=_font(width))
+        _write(ImageDraw.Draw(canvas), item, scale, height, colour)
+
+
+def text_layout(item: BoardItem, height: int) -> boardtext.Layout:
+    """A text item's lines and letter size on a board ``height`` units high, as every client draws it."""
+    return boardtext.layout(item.text, item.points[0], item.points[1], item.width, height)
+
+
+def _write(draw: ImageDraw.ImageDraw, item: BoardItem, scale: float, height: int,
+           colour: tuple[int, int, int]) -> None:
+    """A text laid out as the clients lay it out (protocol/boardtext.py): the same lines, the same size, its
+    first baseline one letter size below the point where it was written."""
+    if not item.points or not item.text:
+        return
+    laid = text_layout(item, height)
+    px = laid.size * scale
+    font = _font(max(1, round(px)))
+    x, y = item.points[0] * scale, item.points[1] * scale
+    for i, line in enumerate(laid.lines):
+        draw.text((x, y + px + i * boardtext.LINE_HEIGHT * px), line, fill=colour, font=font, anchor="ls")
 
 
 def _translucent(canvas: Image.Image, base: Image.Image, tool: int, points: list[tuple[float, float]],

@@ -14,7 +14,8 @@ from panda3d.core import PNMImage
 
 from cybercollege.client.drawing import text_size
 from cybercollege.client.network import WorldConnection, fetch_demo_token
-from cybercollege.protocol.whiteboard import MAX_TEXT_CHARS, WriteText
+from cybercollege.protocol.whiteboard import MAX_TEXT_CHARS, BoardItem, WriteText
+from cybercollege.server.classroom.export import text_layout
 from tests.client.helpers import screenshot, until
 from tests.client.keystrokes import fast_type, press_enter
 from tests.client.sessions import in_room, in_world, start, stop
@@ -50,7 +51,10 @@ async def test_the_box_opens_where_she_clicked_and_a_long_text_is_written_whole(
         texts = session.view.boards.panels["tableau-103"].texts
         await until(lambda: texts.get_num_children() == 1, what="the text on the teacher's board")
         node = texts.get_child(0)
-        assert node.node().get_text() == text
+        height = session.conn.mirror.boards["tableau-103"].height
+        lines = text_layout(item, height).lines
+        assert node.node().get_text() == "\n".join(lines), "the lines the export draws"
+        assert " ".join(lines) == text, "written whole"
         lo, hi = node.get_tight_bounds(session.view.boards.panels["tableau-103"].frame)
         wb = session.view.boards.panels["tableau-103"].wb
         assert -wb.width / 2 - 0.01 <= lo.x and hi.x <= wb.width / 2 + 0.01, "within the board's width"
@@ -114,3 +118,29 @@ async def test_board_text_is_readable_from_the_farthest_seat(base, server, http,
     finally:
         await teacher.close()
         await stop(session, task)
+
+
+def test_the_board_and_the_export_break_lines_at_the_same_words(base):
+    """The 3D board (client/boards.py) and the PNG / PDF export (server/classroom/export.py) draw a text in the
+    same lines: the same words end each line, for texts written anywhere on salle 103's board."""
+    from panda3d.core import NodePath
+
+    from cybercollege.client import boards
+
+    from cybercollege.worlds import default_world_path, load_world
+
+    wb = load_world(default_world_path()).rooms["salle-103"].whiteboards[0]
+    height = max(1, round(10_000 * wb.height / wb.width))
+    texts = [WORDS * 3, "Présent perfect : have + participe passé", "Anticonstitutionnellement " * 4,
+             "une\nliste\nà trois lignes"]
+    root = NodePath("texts")
+    try:
+        for text in texts:
+            for x, y, size in ((300, 300, 460), (5200, 900, 460), (8800, 2500, 900), (2000, 3000, 1000)):
+                item = BoardItem(1, 0, 2, 0, 0xFF0000, size, [x, y], text.strip())
+                boards._text(root, wb, item)
+                drawn = root.get_child(root.get_num_children() - 1).node().get_text().split("\n")
+                assert drawn == text_layout(item, height).lines, (text[:20], x, y)
+                assert len(drawn) > 1 or x < 5000
+    finally:
+        root.remove_node()

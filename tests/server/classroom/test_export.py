@@ -78,3 +78,37 @@ async def test_bad_export_requests(
     assert (await export(http, server, "png", query="?page=3"))[0] == 400
     assert (await export(http, server, "png", query="?width=99999"))[0] == 400
     assert (await export(http, server, "pdf", board="tableau-999"))[0] == 404
+
+
+async def test_a_long_text_is_wrapped_at_the_boards_edge_as_the_client_wraps_it(
+    lesson: tuple[WorldConnection, ...], server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    """The export draws the lines the clients draw (protocol/boardtext.py): one band of red ink per line, each
+    ending inside the page, the first baseline one letter size below the point written at."""
+    import io
+
+    from PIL import Image
+
+    from cybercollege.protocol import boardtext
+    from cybercollege.server.classroom.export import text_layout
+
+    prof, _lea, _hugo = lesson
+    text = "Le present perfect se forme avec have et le participe passé : I have visited Paris twice."
+    await prof.send(W.WriteText(BOARD, prof.new_cid(), 0, 0xFF0000, 460, 5000, 400, text))
+    await prof.wait_for(lambda m: len(m.boards[BOARD].items) == 1)
+    item = next(iter(prof.mirror.boards[BOARD].items.values()))
+    height = prof.mirror.boards[BOARD].height
+    laid = text_layout(item, height)
+    assert len(laid.lines) >= 3 and " ".join(laid.lines) == text, "wrapped at spaces, nothing lost"
+    assert boardtext.layout(text, 5000, 400, 460, height).lines == laid.lines
+    status, png = await export(http, server, "png", query="?width=2000")
+    assert status == 200
+    page = Image.open(io.BytesIO(png)).convert("RGB")
+    red = [y for y in range(page.height) if any(near(page.getpixel((x, y)), RED, 90) for x in range(1000, 2000, 2))]
+    bands = [y for i, y in enumerate(red) if i == 0 or y > red[i - 1] + 1]  # the top row of each line's ink
+    assert len(bands) == len(laid.lines), f"{len(bands)} lines of ink, {len(laid.lines)} laid out"
+    scale = 2000 / W.BOARD_UNITS
+    for band, i in zip(bands, range(len(bands)), strict=True):
+        baseline = (400 + laid.size * (1 + i * boardtext.LINE_HEIGHT)) * scale
+        assert baseline - laid.size * scale <= band < baseline, f"line {i} in its place"
+    assert not any(near(page.getpixel((page.width - 1, y)), RED, 90) for y in red), "no line runs off the page"
