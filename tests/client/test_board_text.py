@@ -126,7 +126,6 @@ def test_the_board_and_the_export_break_lines_at_the_same_words(base):
     from panda3d.core import NodePath
 
     from cybercollege.client import boards
-
     from cybercollege.worlds import default_world_path, load_world
 
     wb = load_world(default_world_path()).rooms["salle-103"].whiteboards[0]
