@@ -48,7 +48,7 @@ def ensure_venv() -> None:
 def ensure_test_system_packages() -> None:
     """The identity providers (LemonLDAP::NG, SimpleSAMLphp on PHP), xmlsec1, Mesa GL, Chromium and Firefox come from
     Debian's packages (scripts/install-test-system-deps.sh)."""
-    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "turnserver", "nft", "Xvfb", "xclip")
+    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "turnserver", "nft", "Xvfb", "xclip", "nginx")
     missing = [tool for tool in tools if shutil.which(tool) is None]
     for package, path in (("lemonldap-ng", "/usr/share/perl5/Lemonldap/NG/Portal/Main.pm"),
                           ("simplesamlphp", "/usr/share/simplesamlphp/www/saml2/idp/SSOService.php")):

@@ -26,6 +26,7 @@ class PrivateRedis:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.directory)],

@@ -6,9 +6,7 @@ then the second is stopped cleanly (SIGTERM) with a third waiting.
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,50 +15,11 @@ import pytest
 
 from cybercollege.client.network import WorldConnection, fetch_demo_token
 from tests.server.persistence.conftest import fresh_pg_database
+from tests.server.processes import Process, serve
 from tests.server.redis_server import PrivateRedis, private_redis
-from tests.server.test_lifecycle import ROOT, free_port
 from tests.server.waits import HANG, until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
-
-
-class Process:
-    """``cybercollege serve`` for the default collège, its output read line by line."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, port: int) -> None:
-        self.proc, self.port = proc, port
-        self.base = f"http://127.0.0.1:{port}"
-        self.lines: list[str] = []
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.proc.stdout is not None
-        async for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace").rstrip())
-
-    def said(self, words: str) -> bool:
-        return any(words in line for line in self.lines)
-
-    async def serving(self, http: aiohttp.ClientSession) -> bool:
-        try:
-            async with http.get(f"{self.base}/health") as answer:
-                return answer.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    async def wait_serving(self, http: aiohttp.ClientSession) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 2 * HANG  # a hang detector: a loaded machine takes a while to import and start
-        while not await self.serving(http):
-            assert self.proc.returncode is None, "\n".join(self.lines)
-            assert loop.time() < deadline, "hung: the server never served\n" + "\n".join(self.lines)
-            await asyncio.sleep(0.1)
-
-    async def stop(self, how: signal.Signals) -> None:
-        if self.proc.returncode is None:
-            self.proc.send_signal(how)
-            await self.proc.wait()
-        await self._reader
 
 
 @pytest.fixture
@@ -75,24 +34,14 @@ async def database() -> AsyncIterator[str]:
         yield db.url
 
 
-async def serve(database: str, broker: PrivateRedis) -> Process:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cybercollege.server", "serve", "--demo", "true", "--port", str(port),
-        "--secret", "s" * 40, "--database-url", database, "--broker-url", broker.url, "--log-level", "WARNING",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    return Process(proc, port)
-
-
 async def test_a_second_process_waits_as_standby_and_takes_over(database: str, broker: PrivateRedis) -> None:
     processes: list[Process] = []
     try:
         async with aiohttp.ClientSession() as http:
-            first = await serve(database, broker)
+            first = await serve(database, broker.url)
             processes.append(first)
             await first.wait_serving(http)
-            second = await serve(database, broker)
+            second = await serve(database, broker.url)
             processes.append(second)
             await until(lambda: second.said("standby: collège college-jean-moulin is served by"), "standby", 2 * HANG)
             assert not await second.serving(http)  # its port is not open: a proxy sends nobody there
@@ -106,7 +55,7 @@ async def test_a_second_process_waits_as_standby_and_takes_over(database: str, b
             await lea.connect()  # she is back, on the standby
             await lea.wait_for(lambda m: m.me in m.members)  # she sees herself in the hall
 
-            third = await serve(database, broker)
+            third = await serve(database, broker.url)
             processes.append(third)
             await until(lambda: third.said("standby: collège college-jean-moulin is served by"), "standby", 2 * HANG)
             await second.stop(signal.SIGTERM)  # a clean stop hands the collège over at once
