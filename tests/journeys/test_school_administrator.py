@@ -34,7 +34,7 @@ from tests.idp.chromium import chromium
 from tests.journeys.portal_axe import assert_accessible, csp_reports
 from tests.journeys.providers import lemonldap_sign_in
 from tests.server.conference.test_world_conference import into
-from tests.server.waits import answered, until
+from tests.server.waits import HANG, answered, until
 
 ENT_ID = "llng-cas"
 ENT_NAME = "ENT de test (LemonLDAP::NG)"
@@ -97,7 +97,7 @@ async def pupil_plays(http: aiohttp.ClientSession, url: str, token: str, service
     await into(zoe, services, "salle-103")
     for words in WORDS:
         await zoe.say(words)
-    await zoe.wait_for(lambda m: [c.text for c in m.chat] == list(WORDS))
+    await zoe.wait_for(lambda m: [c.text for c in m.chat] == list(WORDS), HANG)
     await zoe.close()
     await until(lambda: user_id not in services.world.by_user, "Zoé leaving the world")
     assert await services.writer.flush()
