@@ -46,6 +46,7 @@ class NextLesson:
         self.go = button(self.frame, tr("next_lesson_go"), self.go_there, (0.24, -0.13), width=0.4, scale=0.036,
                          ring=hud.ring)  # fmt: skip
         self.frame.hide()
+        style.on_change(self.restyle)
         self.keys = DirectObject()
         self.keys.accept(KEY, self._key)
         self.task = asyncio.get_running_loop().create_task(self._poll())
@@ -75,10 +76,14 @@ class NextLesson:
         self.text.setText(text)
         width = self.text.textNode.calc_width(text)
         self.text.setScale(max(0.03, min(TEXT_SCALE, 0.97 / width)) if width > 0 else TEXT_SCALE)  # fits the panel
+        self.restyle()
+        self.frame.show()
+
+    def restyle(self) -> None:
+        """The high-contrast option's colours (the HUD's corner scales it with the large-text one)."""
         self.frame["frameColor"] = style.PANEL
         self.text.setFg(style.TEXT)
         focus.repaint(self.go)
-        self.frame.show()
 
     def room(self):
         """The world's room of my next lesson, or None."""
@@ -104,6 +109,7 @@ class NextLesson:
 
     def destroy(self) -> None:
         self.task.cancel()
+        style.forget(self.restyle)
         self.keys.ignoreAll()
         with contextlib.suppress(ValueError):
             self.session.hud.ring.remove(self.go)

@@ -67,3 +67,25 @@ async def test_no_line_without_a_lesson_today(base, driver, server, http, tmp_pa
         assert session.controls.autopilot is None
     finally:
         await stop(session, task)
+
+
+async def test_the_line_follows_large_text_and_high_contrast(base, driver, server, http, tmp_path) -> None:
+    from cybercollege.client import style
+
+    await schedule(server)
+    session, task = await start(base, http, driver, server.url, "lea.martin", tmp_path)
+    try:
+        await in_world(session)
+        shown = session.next_lesson
+        assert shown is not None
+        await until(lambda: not shown.frame.isHidden(), what="the next lesson's line")
+        before = shown.text.get_transform(base.aspect2d).get_scale()[0]
+        style.configure(True, True)
+        await keyboard.frames(base, 2)
+        assert tuple(shown.frame["frameColor"]) == tuple(style.PANEL) and tuple(
+            shown.text.textNode.get_text_color()
+        ) == tuple(style.TEXT)
+        assert shown.text.get_transform(base.aspect2d).get_scale()[0] > before  # grows with the HUD's corner
+    finally:
+        style.configure(False, False)
+        await stop(session, task)
