@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from cybercollege.protocol import CloseCode
@@ -24,12 +23,6 @@ from cybercollege.server.persistence.records import check_id, utcnow
 log = logging.getLogger("cybercollege.privacy")
 
 ERASED_REASON = "vos données ont été effacées à la demande de l'établissement"
-
-
-def plain(record: object) -> dict[str, Any]:
-    """A record dataclass as JSON values (timestamps as ISO 8601 UTC)."""
-    values = asdict(record)  # type: ignore[call-overload]
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
 class Database:

@@ -12,7 +12,11 @@ from typing import Any, Protocol
 
 
 class PersonalData(Protocol):
-    """One holder of personal data (a table, a store in memory): a line of the school's register of processing."""
+    """One holder of personal data (a table, a store in memory): a line of the school's register of processing.
+
+    A holder that knows people's names (an attendance) may also have ``names() -> dict[str, str]`` by user id:
+    the staff's search finds people by name with it.
+    """
 
     name: str
     """A short key, e.g. ``"attendance"``: the export's section and the erasure's count."""
