@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -112,23 +113,28 @@ async def test_the_administrator_exports_then_erases_a_pupils_data(world: TestSe
         before = await Privacy.of(services.world, services.writer).export(zoe)
         assert before["data"]["database"]["place"]["room_id"] == "salle-103"
 
-        await administrator(url, shots, zoe)
+        async def she_comes_back() -> None:
+            """Zoé signs in again after the erasure: the entrance, no history."""
+            again = WorldConnection(http, url, await pupil_signs_in(url, shots, "9"))
+            welcome = await again.connect()
+            await answered(again)  # anything the server had to say on arrival has arrived
+            assert welcome.room == services.world.spec.spawn_room  # no place: she starts at the entrance
+            assert again.mirror.chat == []  # and no history
+            await again.close()
+            await until(lambda: zoe not in services.world.by_user, "Zoé leaving the world")
+            assert await services.writer.flush()
 
-        token = await pupil_signs_in(url, shots, "9")
-        again = WorldConnection(http, url, token)
-        welcome = await again.connect()
-        await answered(again)  # anything the server had to say on arrival has arrived
-        assert welcome.room == services.world.spec.spawn_room  # no place: she starts at the entrance
-        assert again.mirror.chat == []  # and no history
-        await again.close()
+        await administrator(url, shots, zoe, she_comes_back)
     after = await Privacy.of(services.world, services.writer).export(zoe)
     events = [event["event"] for event in after["data"]["database"]["audit"]]
     assert events[0] == "user_forgotten" and "data_exported" not in events  # the proof, then today's sign-in
     assert after["data"]["database"]["chat"] == []
+    assert [stay["room_id"] for stay in after["data"]["attendance"]] == ["hall"]  # today's stay only
 
 
-async def administrator(url: str, shots: Path, zoe: str) -> None:
-    """Jérôme Brun answers the family in the portal: the school, the search, the export, the erasure, the log."""
+async def administrator(url: str, shots: Path, zoe: str, she_comes_back: Callable[[], Awaitable[None]]) -> None:
+    """Jérôme Brun answers the family in the portal: the school, the search, the export, the erasure, the log;
+    once Zoé has come back, her page shows only today's visit and the proof."""
     async with chromium() as context:
         page = await context.new_page()
         page.set_default_timeout(WAIT)
@@ -190,4 +196,12 @@ async def administrator(url: str, shots: Path, zoe: str) -> None:
         staff_id = f"{ENT_ID}:LLNG-{people.STAFF.login.upper()}"  # his ENTPersonJointure (tests/idp/lemonldap.py)
         assert "by=portal:" in rows[0] and "chat=2" in rows[0] and WORDS[0] not in rows[0]
         assert f"by=portal:{staff_id}" in rows[0]
+
+        await she_comes_back()
+        await page.goto(url + f"/portal/privacy/person?user={quote(zoe)}")
+        await page.screenshot(path=str(shots / "10-person-after-her-return.png"), full_page=True)
+        held = dict(zip(await page.locator("tbody th").all_inner_texts(),
+                        await page.locator("tbody td").all_inner_texts(), strict=True))  # fmt: skip
+        assert held["Dernière place"] == "1" and held["Messages du chat"] == "0"  # today's place, no chat
+        assert held["Présences dans les salles"] == "1"  # today's stay in the hall
         assert refused == []
