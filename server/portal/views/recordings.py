@@ -50,6 +50,7 @@ async def file(ctx: Context) -> web.StreamResponse:
     if ctx.request.query.get("download") == "1":
         name = f"enregistrement-{info.id}-{take.name}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        audit(ctx, "recording_download", info.room, f"{info.id}/{take.name}")  # a copy leaves the server
     return response
 
 

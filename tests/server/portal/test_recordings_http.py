@@ -124,6 +124,8 @@ async def test_the_files_play_and_seek_with_range_requests(client: TestClient, t
     assert sound.status == 200 and sound.content_type == "audio/webm"
     download = await client.get(url + "?download=1")
     assert download.headers["Content-Disposition"] == f'attachment; filename="enregistrement-{MINE}-1-1.webm"'
+    downloads = [e for e in await audits(client, "demo:mme.durand") if e.event == "recording_download"]
+    assert [(e.room_id, e.detail) for e in downloads] == [("amphi", f"{MINE}/1-1.webm")]  # playing is not audited
 
 
 async def test_ids_and_file_names_never_leave_the_directory(client: TestClient, tmp_path: Path) -> None:
