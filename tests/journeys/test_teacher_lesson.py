@@ -5,12 +5,15 @@ the panel's polls tab (Léa, a pupil's client, gets a quiz's counts only once it
 spotlight and freezes the class from the class tab; typing in the panel's fields never moves her avatar.
 She also writes a text where she clicked on the board (:func:`write_text_where_clicked`), imports a slide
 with the file picker (:func:`import_a_slide`), and sees the star above Léa once she is in the spotlight,
-which Léa's client is told (:func:`spotlight_marked_for_pupils`).
+which Léa's client is told (:func:`spotlight_marked_for_pupils`). She ends by exporting the board as a PDF
+through the file picker's save mode (:func:`export_the_board`): the file is where she chose, and her text is on
+its first page in the lines the board shows, at a size one reads on paper.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from pathlib import Path
 
@@ -30,6 +33,9 @@ from tests.client.test_markers import shown
 from tests.journeys import keyboard
 from tests.journeys.conftest import save_shot
 from tests.journeys.test_teacher_invites import tab_to, type_text
+
+PAPER_CAP_MM = 3.0
+"""Capitals at least this high on the exported page (10 inches across, docs/whiteboard.md): read on paper."""
 
 LESSON_TEXT = "Devoirs : exercice 3 page 42"
 CLICK = (1500, 500)  # board units: the top left of tableau-103, above her stroke
@@ -203,6 +209,56 @@ async def spotlight_marked_for_pupils(session: Session, pupil: WorldConnection, 
     await save_shot(session.base, shots / "7a-star-above-lea.png")
 
 
+async def export_the_board(session: Session, shots: Path) -> None:
+    """Board tab → "Exporter en PDF" → the file picker saves (it opens in her documents' Cybercollege folder):
+    Backspace to Documents, Tab to the name, a new name, Enter. The PDF is there; on its first page her text
+    is one line of ink where she wrote it, as wide as the board draws it, its capitals ``PAPER_CAP_MM`` high."""
+    import pypdfium2 as pdfium
+
+    from cybercollege.protocol import boardtext
+    from cybercollege.server.classroom.export import PDF_DPI
+
+    base, driver, tools = session.base, session.driver, session.classroom.tools
+    await open_tab(session, "board")
+    await press_button(session, tools.buttons["export_pdf"])
+    await until(lambda: tools.picker is not None and tools.picker.saving, what="the save dialog")
+    picker, home = tools.picker, Path.home()
+    assert picker.folder == home / "Documents" / "Cybercollege" and picker.name.get().endswith(".pdf")
+    await save_shot(base, shots / "8-export-save-dialog.png")
+    await keyboard.press(base, "backspace")  # up to her Documents
+    await until(lambda: picker.folder == home / "Documents", what="her documents")
+    await keyboard.press(base, "tab")  # the name field comes first
+    await until(lambda: picker.name.guiItem.get_focus(), what="the name field has the cursor")
+    while picker.name.get():
+        base.messenger.send("backspace")  # in the field: a letter, not the parent folder
+        picker.name.enterText(picker.name.get()[:-1])
+        await driver.frames_later(1)
+    assert picker.folder == home / "Documents"
+    assert await keystrokes.type_text(base, driver, picker.name, "anglais-4A.pdf") == len("anglais-4A.pdf")
+    await save_shot(base, shots / "8a-export-named.png")
+    await keystrokes.press_enter(base, driver, picker.name)
+    saved = home / "Documents" / "anglais-4A.pdf"
+    await until(lambda: tools.picker is None and tools.saved == saved, what="the PDF saved", timeout=30)
+    data = saved.read_bytes()
+    assert data[:5] == b"%PDF-"
+    page = pdfium.PdfDocument(data)[0].render(scale=PDF_DPI / 72).to_pil().convert("L")  # her text's page
+    page.save(shots / "8c-the-pdf-first-page.png")
+    board = session.conn.mirror.boards["tableau-103"]
+    item = next(i for i in board.items.values() if i.text == LESSON_TEXT)
+    scale = page.width / 10_000
+    size = boardtext.layout(LESSON_TEXT, item.points[0], item.points[1], item.width, board.height).size * scale
+    x0, y0 = round(item.points[0] * scale), round(item.points[1] * scale)
+    rows = [y for y in range(y0, y0 + round(1.3 * size))  # down to the descenders, above her stroke
+            if any(page.getpixel((x, y)) < 128 for x in range(x0, page.width, 2))]
+    assert rows and all(b - a == 1 for a, b in itertools.pairwise(rows)), "one line of text"
+    ink = [x for x in range(x0, page.width) if any(page.getpixel((x, y)) < 128 for y in rows[::2])]
+    expected = boardtext.dejavu_width(LESSON_TEXT) * size
+    assert abs((ink[-1] - ink[0]) - expected) < 0.08 * expected, "as wide as the text drawn on the board"
+    cap = (y0 + size) - rows[0]  # the first baseline is a letter size below where she clicked
+    assert cap / PDF_DPI * 25.4 >= PAPER_CAP_MM, f"capitals {cap / PDF_DPI * 25.4:.1f} mm high"
+    await save_shot(base, shots / "8b-export-saved.png")
+
+
 async def test_a_teacher_runs_a_lesson(base, driver, server, http, tmp_path, shots, monkeypatch):
     home = tree(tmp_path / "home")  # her Documents, and a Diapos folder holding lecon.png
     monkeypatch.setenv("HOME", str(home))
@@ -225,6 +281,7 @@ async def test_a_teacher_runs_a_lesson(base, driver, server, http, tmp_path, sho
         await import_a_slide(session, pupil, shots)
         await poll_and_quiz(session, pupil, polls, shots)
         await spotlight_and_freeze(session, pupil, shots)
+        await export_the_board(session, shots)
     finally:
         await pupil.close()
         await stop(session, task)
