@@ -92,7 +92,7 @@ class LiveStreams:
                     await asyncio.wait_for(stream.wake.wait(), self.heartbeat)
                 except TimeoutError:
                     await response.write(b": heartbeat\n\n")
-        except (ConnectionResetError, ConnectionError):
+        except ConnectionError:
             pass  # the browser went away: the next write found out
         finally:
             watch.discard(stream.poke)

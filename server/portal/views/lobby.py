@@ -56,7 +56,8 @@ async def admit(ctx: Context) -> web.StreamResponse:
     assert ctx.form is not None
     guests = ctx.portal.guests
     ids = [g.id for g in guests.lobby_of(ctx.me, room_id)] if ctx.form.get("all") == "1" else [_guest_id(ctx)]
-    admitted = guests.admit_for(ctx.me, [i for i in ids if i in _waiting_ids(ctx, room_id)])
+    waiting = _waiting_ids(ctx, room_id)  # this room's: another room's guest is not admitted from here
+    admitted = guests.admit_for(ctx.me, [i for i in ids if i in waiting])
     for guest in admitted:
         audit(ctx, "portal_admit", room_id, _who(guest))
     return redirect(_href(room_id) + ("?done=admitted" if admitted else "?done=gone"))

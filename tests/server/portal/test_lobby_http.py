@@ -176,3 +176,13 @@ async def test_a_full_server_refuses_more_streams_with_a_page(client: TestClient
     client.server.app[PORTAL].streams.limit = 0
     answer = await client.get("/portal/lobby/amphi/events")
     assert answer.status == 503 and "Serveur occupé" in await answer.text()
+
+
+async def test_a_guest_is_admitted_from_her_own_room_s_lobby_only(client: TestClient) -> None:
+    code, csrf = await invited(client)  # into the amphitheatre
+    other = await client.post("/portal/invitations/new", data=form(csrf, room="salle-103"))
+    assert other.status == 200 and "Salle 103" in await other.text()
+    async with guest(client, code, "Emma") as emma:
+        wrong = await client.post("/portal/lobby/salle-103/admit", data={"csrf": csrf, "guest": str(emma.mirror.me)})
+        assert wrong.url.query.get("done") == "gone" and emma.mirror.room == "lobby"
+        assert "Emma" not in await (await client.get("/portal/lobby/salle-103")).text()
