@@ -39,6 +39,24 @@ class Database:
         return (await self.store.export_user(user_id)).as_json()
 
 
+class DisabledAccount:
+    """Whether the school's administrator disabled her account (``disabled_users``): exported, and kept by an
+    erasure (a security decision, until ``cybercollege user enable``)."""
+
+    name = "disabled"
+    kept = "until the account is enabled again (kept by an erasure)"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def export(self, user_id: str) -> list[dict[str, Any]]:
+        """``[{"disabled": true}]`` if she is (when, and by whom: her ``user_disabled`` audit event)."""
+        return [{"disabled": True}] if user_id in await self.store.disabled_users() else []
+
+    async def forget(self, user_id: str) -> int:
+        return 0
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     """Someone found: her user id and, when the world knows it (she is connected, or in a room's attendance),
@@ -56,7 +74,7 @@ class Privacy:
         """``world`` None: the command line, on the database while the server may be stopped (no one to sign out)."""
         self.world, self.store, self.writer = world, store, writer
         self.database = Database(store)
-        self.holders = list(holders)
+        self.holders = [*holders, DisabledAccount(store)]
 
     @classmethod
     def of(cls, world: World, writer: WriteBehind) -> Privacy:

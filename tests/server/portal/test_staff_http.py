@@ -161,7 +161,8 @@ async def test_the_export_is_complete_and_the_erasure_leaves_only_its_proof(clie
     assert [line["text"] for line in held["database"]["chat"]] == ["Bonjour, c'est Léa"]
     assert {"join", "leave"} <= {event["event"] for event in held["database"]["audit"]}
     assert [stay["room_id"] for stay in held["attendance"]] == ["hall", "salle-103"]
-    assert set(held) == {"database", *(h.name for f in services.world.features.all for h in f.personal_data())}
+    holders = {h.name for f in services.world.features.all for h in f.personal_data()}
+    assert set(held) == {"database", "disabled", *holders} and held["disabled"] == []
     assert set(data["kept"]) == set(held)  # each store says how long it keeps what it holds
 
     refused = await client.post("/portal/privacy/erase", data={"csrf": "forged", "user": LEA})
