@@ -165,11 +165,11 @@ class Settings(BaseSettings):
     # --- scale-out ---
     broker_url: str = Field("", description="Empty: one process. redis://HOST:PORT/DB: share revocations and presence.")
     standby_takeover_seconds: float = Field(
-        6.0,
+        4.0,
         ge=2.0,
         le=120.0,
         description="With broker_url: one process serves a collège (its world id); another started for it waits as "
-        "a standby and takes over at once when the first stops, within this many seconds when it is killed.",
+        "a standby and takes over at once when the first stops, within about twice this when it is killed.",
     )
 
     # --- operations ---
