@@ -30,6 +30,7 @@ priority, as in tests/client/conftest.py). Reports p50/p99/max of both and the r
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -192,7 +193,6 @@ class FrameProbe:
     for one), ``gc.callbacks`` and the task manager's per-task times; frames with a board or video upload."""
 
     def __init__(self, base, lesson: Lesson | None) -> None:
-        import gc
         import threading
 
         self.base, self.lesson = base, lesson
@@ -325,6 +325,8 @@ def scene(base, count: int):
     spots = _spots(room, count)
     mirror.apply(conn.receive(_welcome())[0].message)  # type: ignore[union-attr]
     feed = Feed(conn, mirror, spots)
+    gc.collect()
+    gc.freeze()  # as the client does once the view is built (client/session.py): a gen-2 pass would take ≈ 18 ms
     feed.appear()
     for _ in range(20):  # warm up: shaders, textures, text
         base.graphicsEngine.render_frame()
