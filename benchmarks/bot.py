@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         options = BotOptions(url=args.url.rstrip("/"), chat_chance=args.chat)
         return asyncio.run(_run(args, world, options))
     except KeyboardInterrupt:  # before the bots started (or on Windows): nobody is left in the world
-        say("stopped")
+        say(text("stopped"))
         return 130
 
 
@@ -267,7 +267,7 @@ async def _run(args: argparse.Namespace, world: worlds.World, options: BotOption
     signals = (signal.SIGINT, signal.SIGTERM)
 
     def stopping(sig: signal.Signals) -> None:
-        say(f"{sig.name}: every bot says BYE and leaves (again to stop at once)")
+        say(text("{signal}: every bot says BYE and leaves (again to stop at once)", signal=sig.name))
         stopped_by.append(sig.name)
         stop.set()
         for other in signals:  # a second signal does what it does by default
@@ -277,9 +277,10 @@ async def _run(args: argparse.Namespace, world: worlds.World, options: BotOption
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C cancels asyncio.run instead
             loop.add_signal_handler(sig, stopping, sig)
     duration = args.duration if args.duration > 0 else math.inf
-    how_long = f"for {args.duration:.0f} s" if args.duration > 0 else "until stopped"
-    say(f"{args.count} bots (bot-{args.first}…bot-{args.first + args.count - 1}) → {options.url}, {how_long}; "
-        "Ctrl+C or SIGTERM: they leave at once")  # fmt: skip
+    how_long = text("for {seconds} s", seconds=f"{args.duration:.0f}") if args.duration > 0 else text("until stopped")
+    say(text("{count} bots ({first}…{last}) → {url}, {how_long}; Ctrl+C or SIGTERM: they leave at once",
+             count=args.count, first=f"bot-{args.first}", last=f"bot-{args.first + args.count - 1}", url=options.url,
+             how_long=how_long))  # fmt: skip
     started = time.monotonic()
     probe = Probe()
     progress = asyncio.create_task(_progress(args.every, started, probe))
@@ -288,22 +289,33 @@ async def _run(args: argparse.Namespace, world: worlds.World, options: BotOption
     finally:
         progress.cancel()
     elapsed = time.monotonic() - started
-    why = f"stopped by {stopped_by[0]}" if stopped_by else "time is up"
-    say(f"done ({why}) after {elapsed:.0f} s: {len(bots)} bots, {probe.moves} moves, {probe.doors} doors, "
-        f"{probe.said} chat lines sent; {probe.frames} frames, {probe.bytes} bytes received; {probe.corrections} "
-        f"corrections, {probe.failed} bots failed; all have left")  # fmt: skip
+    why = text("stopped by {signal}", signal=stopped_by[0]) if stopped_by else text("time is up")
+    say(text("done ({why}) after {elapsed} s: {bots} bots, {moves} moves, {doors} doors, {said} chat lines sent; "
+             "{frames} frames, {bytes} bytes received; {corrections} corrections, {failed} bots failed; all have left",
+             why=why, elapsed=f"{elapsed:.0f}", bots=len(bots), moves=probe.moves, doors=probe.doors, said=probe.said,
+             frames=probe.frames, bytes=probe.bytes, corrections=probe.corrections,
+             failed=probe.failed))  # fmt: skip
     return 1 if probe.failed == len(bots) and bots else 0
 
 
 async def _progress(every: float, started: float, probe: Probe) -> None:
     while True:
         await asyncio.sleep(every)
-        say(f"{time.monotonic() - started:.0f} s: {probe.connected} bots in the world, {probe.moves} moves, "
-            f"{probe.doors} doors, {probe.said} chat lines sent, {probe.corrections} corrections")  # fmt: skip
+        say(text("{elapsed} s: {connected} bots in the world, {moves} moves, {doors} doors, {said} chat lines sent, "
+                 "{corrections} corrections", elapsed=f"{time.monotonic() - started:.0f}", connected=probe.connected,
+                 moves=probe.moves, doors=probe.doors, said=probe.said,
+                 corrections=probe.corrections))  # fmt: skip
 
 
 def say(line: str) -> None:
     print(f"[bots] {line}", flush=True)
+
+
+def text(template: str, **fields: object) -> str:
+    """A line in the user's language (LANG..., French by default: server/edge/cli_text.py)."""
+    from cybercollege.server.edge import cli_text
+
+    return cli_text.say(template, **fields)
 
 
 if __name__ == "__main__":

@@ -172,8 +172,8 @@ def _privacy(url: str) -> Privacy:
     from cybercollege.server.persistence import Store, WriteBehind
     from cybercollege.server.privacy import Privacy
 
-    settings = Settings(database_url=url)  # the rest (recordings_dir...) from CYBERCOLLEGE_* as the server's
-    writer = WriteBehind(Store(url))
+    settings = Settings(database_url=url)  # the rest (recordings_dir, world...) from CYBERCOLLEGE_* as the server's
+    writer = WriteBehind(Store(url, college=_college(settings)))
     tokens = TokenService(secrets.token_urlsafe(48), settings.token_ttl)
     features = features_of(settings, writer, tokens, None, Cluster(presence.create(""), tokens))
     return Privacy(None, writer.store, writer, [h for f in features for h in f.personal_data()])
@@ -202,9 +202,16 @@ _SWITCHED = {
 async def _switch(url: str, user_id: str, disable: bool) -> bool:
     from cybercollege.server.persistence import Store
 
-    async with Store(url) as store:
+    async with Store(url, college=_college(Settings(database_url=url))) as store:  # the audit row is the collège's
         by = f"cli:{_operator()}"
         return await (store.disable_user(user_id, by=by) if disable else store.enable_user(user_id, by=by))
+
+
+def _college(settings: Settings) -> str:
+    """The collège the command acts for: the world of ``CYBERCOLLEGE_WORLD`` (the default world's without it)."""
+    from cybercollege import worlds
+
+    return worlds.load_world(settings.world_path()).id
 
 
 def _operator() -> str:
@@ -227,7 +234,9 @@ def _serve(args: argparse.Namespace) -> int:
         settings = Settings(**overrides)
     except ValidationError as exc:
         for err in exc.errors():
-            print(f"cybercollege: option {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+            name = ".".join(map(str, err["loc"]))
+            print("cybercollege: " + cli_text.say("option {name}: {message}", name=name, message=err["msg"]),
+                  file=sys.stderr)
         return 2
     logs.setup(settings.log_format, settings.log_level)
     try:
@@ -236,7 +245,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"cybercollege: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bad world file or database URL: say what, not a traceback
-        print(f"cybercollege: cannot start: {exc}", file=sys.stderr)
+        print("cybercollege: " + cli_text.say("cannot start: {error}", error=exc), file=sys.stderr)
         return 1
     if settings.uvloop:
         try:
@@ -245,8 +254,9 @@ def _serve(args: argparse.Namespace) -> int:
             uvloop.install()
         except ImportError:
             pass
-    if settings.demo:
-        print(f"Cybercollège (DEMO mode: fictitious users) on {settings.base_url()}", flush=True)
+    started = "Cybercollège (DEMO mode: fictitious users) on {url}" if settings.demo else "Cybercollège on {url}"
+    print(cli_text.say(started, url=settings.base_url()), flush=True)
+    print(cli_text.say("Ctrl+C stops the server (the pupils are told, then it waits for the last saves)."), flush=True)
     from cybercollege.server.auth.ent.accesslog import PathOnlyAccessLogger
 
     web.run_app(

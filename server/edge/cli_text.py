@@ -330,3 +330,146 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 """Each English text of the command line (argparse's own included) in the other four languages."""
+
+
+def say(template: str, lang: str | None = None, **fields: object) -> str:
+    """A line a command prints: ``template`` (English, with ``{fields}``) in ``lang`` (the user's by default)."""
+    return translate(template, lang or language()).format(**fields)
+
+
+OUTPUT_TEXTS: dict[str, dict[str, str]] = {
+    # --- cybercollege serve (and python3 dev.py run) ---
+    "Cybercollège (DEMO mode: fictitious users) on {url}": {
+        "fr": "Cybercollège (mode DÉMO : utilisateurs fictifs) sur {url}",
+        "de": "Cybercollège (DEMO-Modus: fiktive Benutzer) auf {url}",
+        "es": "Cybercollège (modo DEMO: usuarios ficticios) en {url}",
+        "it": "Cybercollège (modalità DEMO: utenti fittizi) su {url}",
+    },
+    "Cybercollège on {url}": {
+        "fr": "Cybercollège sur {url}", "de": "Cybercollège auf {url}", "es": "Cybercollège en {url}",
+        "it": "Cybercollège su {url}",
+    },
+    "Ctrl+C stops the server (the pupils are told, then it waits for the last saves).": {
+        "fr": "Ctrl+C arrête le serveur (les élèves sont prévenus, puis il attend les dernières sauvegardes).",
+        "de": "Strg+C beendet den Server (die Schüler·innen werden benachrichtigt, dann wartet er auf die letzten "
+              "Speicherungen).",
+        "es": "Ctrl+C detiene el servidor (se avisa a los alumnos y luego espera a que se guarde lo último).",
+        "it": "Ctrl+C arresta il server (gli alunni vengono avvisati, poi attende gli ultimi salvataggi).",
+    },
+    "option {name}: {message}": {
+        "fr": "option {name} : {message}", "de": "Option {name}: {message}", "es": "opción {name}: {message}",
+        "it": "opzione {name}: {message}",
+    },
+    "cannot start: {error}": {
+        "fr": "démarrage impossible : {error}", "de": "Start nicht möglich: {error}",
+        "es": "no puede arrancar: {error}", "it": "avvio impossibile: {error}",
+    },
+    # --- cybercollege bot ---
+    "{count} bots ({first}…{last}) → {url}, {how_long}; Ctrl+C or SIGTERM: they leave at once": {
+        "fr": "{count} bots ({first}…{last}) → {url}, {how_long} ; Ctrl+C ou SIGTERM : ils partent aussitôt",
+        "de": "{count} Bots ({first}…{last}) → {url}, {how_long}; Strg+C oder SIGTERM: sie gehen sofort",
+        "es": "{count} bots ({first}…{last}) → {url}, {how_long}; Ctrl+C o SIGTERM: se van enseguida",
+        "it": "{count} bot ({first}…{last}) → {url}, {how_long}; Ctrl+C o SIGTERM: escono subito",
+    },
+    "for {seconds} s": {
+        "fr": "pendant {seconds} s", "de": "für {seconds} s", "es": "durante {seconds} s", "it": "per {seconds} s",
+    },
+    "until stopped": {
+        "fr": "jusqu'à l'arrêt", "de": "bis zum Beenden", "es": "hasta que se detengan", "it": "fino all'arresto",
+    },
+    "{elapsed} s: {connected} bots in the world, {moves} moves, {doors} doors, {said} chat lines sent, "
+    "{corrections} corrections": {
+        "fr": "{elapsed} s : {connected} bots dans le monde, {moves} déplacements, {doors} portes, {said} messages "
+              "envoyés, {corrections} corrections",
+        "de": "{elapsed} s: {connected} Bots in der Welt, {moves} Bewegungen, {doors} Türen, {said} Nachrichten "
+              "gesendet, {corrections} Korrekturen",
+        "es": "{elapsed} s: {connected} bots en el mundo, {moves} movimientos, {doors} puertas, {said} mensajes "
+              "enviados, {corrections} correcciones",
+        "it": "{elapsed} s: {connected} bot nel mondo, {moves} movimenti, {doors} porte, {said} messaggi inviati, "
+              "{corrections} correzioni",
+    },
+    "{signal}: every bot says BYE and leaves (again to stop at once)": {
+        "fr": "{signal} : chaque bot dit BYE et s'en va (encore une fois pour arrêter aussitôt)",
+        "de": "{signal}: jeder Bot sagt BYE und geht (noch einmal, um sofort zu beenden)",
+        "es": "{signal}: cada bot dice BYE y se va (otra vez para detener enseguida)",
+        "it": "{signal}: ogni bot dice BYE ed esce (di nuovo per arrestare subito)",
+    },
+    "stopped by {signal}": {
+        "fr": "arrêtés par {signal}", "de": "beendet durch {signal}", "es": "detenidos por {signal}",
+        "it": "arrestati da {signal}",
+    },
+    "time is up": {"fr": "le temps est écoulé", "de": "die Zeit ist um", "es": "se acabó el tiempo",
+                   "it": "il tempo è scaduto"},
+    "done ({why}) after {elapsed} s: {bots} bots, {moves} moves, {doors} doors, {said} chat lines sent; {frames} "
+    "frames, {bytes} bytes received; {corrections} corrections, {failed} bots failed; all have left": {
+        "fr": "terminé ({why}) après {elapsed} s : {bots} bots, {moves} déplacements, {doors} portes, {said} "
+              "messages envoyés ; {frames} trames, {bytes} octets reçus ; {corrections} corrections, {failed} bots "
+              "en échec ; tous sont partis",
+        "de": "fertig ({why}) nach {elapsed} s: {bots} Bots, {moves} Bewegungen, {doors} Türen, {said} Nachrichten "
+              "gesendet; {frames} Frames, {bytes} Bytes empfangen; {corrections} Korrekturen, {failed} Bots "
+              "gescheitert; alle sind gegangen",
+        "es": "terminado ({why}) tras {elapsed} s: {bots} bots, {moves} movimientos, {doors} puertas, {said} "
+              "mensajes enviados; {frames} tramas, {bytes} bytes recibidos; {corrections} correcciones, {failed} "
+              "bots fallidos; todos se han ido",
+        "it": "finito ({why}) dopo {elapsed} s: {bots} bot, {moves} movimenti, {doors} porte, {said} messaggi "
+              "inviati; {frames} frame, {bytes} byte ricevuti; {corrections} correzioni, {failed} bot falliti; "
+              "sono usciti tutti",
+    },
+    "stopped": {"fr": "arrêtés", "de": "beendet", "es": "detenidos", "it": "arrestati"},
+    # --- cybercollege ent check ---
+    "ok": {"fr": "ok", "de": "ok", "es": "ok", "it": "ok"},
+    "warning": {"fr": "attention", "de": "Warnung", "es": "aviso", "it": "avviso"},
+    "error": {"fr": "erreur", "de": "Fehler", "es": "error", "it": "errore"},
+    "{count} ENT(s) checked: {errors} error(s)": {
+        "fr": "{count} ENT vérifié(s) : {errors} erreur(s)", "de": "{count} ENT geprüft: {errors} Fehler",
+        "es": "{count} ENT comprobado(s): {errors} error(es)", "it": "{count} ENT verificati: {errors} errori",
+    },
+    ", ready to try a login": {
+        "fr": ", prêt pour un essai de connexion (cybercollege ent try)",
+        "de": ", bereit für einen Anmeldeversuch (cybercollege ent try)",
+        "es": ", listo para probar un inicio de sesión (cybercollege ent try)",
+        "it": ", pronto per provare un accesso (cybercollege ent try)",
+    },
+    "the ENT file lists no [[ent]]: add one per ENT (docs/sso.md)": {
+        "fr": "le fichier des ENT ne contient aucun [[ent]] : ajoutez-en un par ENT (docs/sso.md)",
+        "de": "die ENT-Datei enthält kein [[ent]]: fügen Sie eines pro ENT hinzu (docs/sso.md)",
+        "es": "el archivo de ENT no contiene ningún [[ent]]: añade uno por ENT (docs/sso.md)",
+        "it": "il file degli ENT non contiene alcun [[ent]]: aggiungine uno per ENT (docs/sso.md)",
+    },
+    "no public URL: pass --public-url https://… (or set CYBERCOLLEGE_PUBLIC_URL)": {
+        "fr": "pas d'URL publique : donnez --public-url https://… (ou CYBERCOLLEGE_PUBLIC_URL)",
+        "de": "keine öffentliche URL: geben Sie --public-url https://… an (oder CYBERCOLLEGE_PUBLIC_URL)",
+        "es": "no hay URL pública: indica --public-url https://… (o CYBERCOLLEGE_PUBLIC_URL)",
+        "it": "nessun URL pubblico: indica --public-url https://… (o CYBERCOLLEGE_PUBLIC_URL)",
+    },
+    "the provider does not support PKCE S256: enable it": {
+        "fr": "le fournisseur ne prend pas en charge PKCE S256 : activez-le",
+        "de": "der Anbieter unterstützt PKCE S256 nicht: aktivieren Sie es",
+        "es": "el proveedor no admite PKCE S256: actívalo", "it": "il provider non supporta PKCE S256: attivalo",
+    },
+    "the discovery document has no jwks_uri": {
+        "fr": "le document de découverte n'a pas de jwks_uri", "de": "das Discovery-Dokument hat keine jwks_uri",
+        "es": "el documento de descubrimiento no tiene jwks_uri", "it": "il documento di discovery non ha jwks_uri",
+    },
+    "the IdP offers no HTTP-Redirect SingleSignOnService: enable that binding": {
+        "fr": "l'IdP n'offre pas de SingleSignOnService HTTP-Redirect : activez ce binding",
+        "de": "der IdP bietet keinen SingleSignOnService mit HTTP-Redirect: aktivieren Sie dieses Binding",
+        "es": "el IdP no ofrece SingleSignOnService HTTP-Redirect: activa ese binding",
+        "it": "l'IdP non offre un SingleSignOnService HTTP-Redirect: attiva quel binding",
+    },
+    "the IdP metadata holds no signing certificate: its Responses can't be checked": {
+        "fr": "les métadonnées de l'IdP n'ont aucun certificat de signature : ses réponses ne peuvent être vérifiées",
+        "de": "die IdP-Metadaten enthalten kein Signaturzertifikat: seine Antworten sind nicht prüfbar",
+        "es": "los metadatos del IdP no tienen certificado de firma: sus respuestas no se pueden comprobar",
+        "it": "i metadati dell'IdP non hanno un certificato di firma: le sue risposte non sono verificabili",
+    },
+    "allow_sha1 is on: SHA-1 signatures are accepted from this IdP": {
+        "fr": "allow_sha1 est activé : les signatures SHA-1 de cet IdP sont acceptées",
+        "de": "allow_sha1 ist aktiv: SHA-1-Signaturen dieses IdP werden angenommen",
+        "es": "allow_sha1 está activado: se aceptan firmas SHA-1 de este IdP",
+        "it": "allow_sha1 è attivo: le firme SHA-1 di questo IdP sono accettate",
+    },
+}
+"""What the commands print (``serve``, ``bot``, ``ent check``), by the English text; :func:`say` fills it in.
+Messages of ``ent check`` with a value in them (an address, a date) stay in English."""
+TEXTS.update(OUTPUT_TEXTS)

@@ -14,6 +14,7 @@ import webbrowser
 from pathlib import Path
 
 from cybercollege.server.auth.ent.config import EntConfig, EntConfigError, SamlConfig, load_ents
+from cybercollege.server.edge import cli_text
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -111,10 +112,12 @@ def _check(ents: list[EntConfig], public_url: str) -> int:
     from cybercollege.server.auth.ent.admin import check
 
     findings = asyncio.run(check(ents, public_url))
-    for finding in findings:
-        print(finding)
+    lang = cli_text.language()
+    for f in findings:  # messages with a value in them (an address, a date) stay in English
+        print(f"[{cli_text.translate(f.level, lang)}] {f.ent}: {cli_text.translate(f.message, lang)}")
     errors = sum(f.level == "error" for f in findings)
-    print(f"{len(ents)} ENT(s) checked: {errors} error(s)" + ("" if errors else ", ready to try a login"))
+    summary = cli_text.say("{count} ENT(s) checked: {errors} error(s)", lang, count=len(ents), errors=errors)
+    print(summary + ("" if errors else cli_text.translate(", ready to try a login", lang)))
     return EXIT_PROBLEM if errors else 0
 
 

@@ -47,6 +47,8 @@ class Administrator:
             "JOURNEY_PERSON": TEACHER.login,
             "JOURNEY_ENT_NAME": "Mon ENT",
             "JOURNEY_SHOTS": str(shots),
+            "LANG": "fr_FR.UTF-8",  # a French administrator: the commands answer in French
+            "LANGUAGE": "",
         }
         self.files: list[guide.Step] = []
         self.transcript: list[str] = []
@@ -125,7 +127,7 @@ def test_administrator_connects_the_ent_following_the_guide(provider: Provider, 
             outputs[step.kind] = admin.follow(step)
     finally:
         admin.stop()
-    assert "0 error(s), ready to try a login" in "\n".join(admin.transcript)
+    assert "0 erreur(s), prêt pour un essai de connexion" in "\n".join(admin.transcript)  # LANG is French
     shown = outputs["try"]
     assert f"name shown: {TEACHER.display_name}" in shown
     assert "role: teacher" in shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ async def bot_process(base: str, *args: str) -> AsyncIterator[asyncio.subprocess
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.bot", "--url", base, "--chat", "0", *args,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env=os.environ | {"LANG": "en_GB.UTF-8", "LANGUAGE": ""},  # its lines in English (French by default)
     )  # fmt: skip
     try:
         yield proc

@@ -110,3 +110,49 @@ def test_the_language_from_the_environment() -> None:
     assert cli_text.language({"LC_MESSAGES": "it_IT", "LANG": "en_US.UTF-8"}) == "it"
     assert cli_text.language({"LANG": "POSIX"}) == "fr"
     assert cli_text.language({"LANG": "pt_BR.UTF-8"}) == "fr"
+
+
+def test_ent_check_speaks_the_users_language(tmp_path: Path) -> None:
+    """What ``ent check`` prints (levels, the summary, its messages without a value in them) in German and French."""
+    empty = tmp_path / "ents.toml"
+    empty.write_text("# no [[ent]] yet\n")
+    args = ("ent", "check", "--ent-config", str(empty), "--public-url", "https://college.example")
+    german = run(*args, LANG="de_DE.UTF-8")
+    assert "[Fehler] -: die ENT-Datei enthält kein [[ent]]: fügen Sie eines pro ENT hinzu" in german.stdout, german
+    assert "0 ENT geprüft: 1 Fehler" in german.stdout
+    french = run(*args)  # no locale: French
+    assert "[erreur] -: le fichier des ENT ne contient aucun [[ent]]" in french.stdout, french
+    assert "0 ENT vérifié(s) : 1 erreur(s)" in french.stdout
+
+
+def test_the_server_says_where_it_runs_in_the_users_language(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    command = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "cybercollege.server.edge.cli"]
+    db = f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    proc = subprocess.Popen([*command, "serve", "--demo", "true", "--port", str(port), "--database-url", db],
+                            env=clean | {"LANG": "it_IT.UTF-8"}, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first, second = proc.stdout.readline(), proc.stdout.readline()  # printed before it serves
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert first.startswith(f"Cybercollège (modalità DEMO: utenti fittizi) su http://127.0.0.1:{port}"), first
+    assert second.startswith("Ctrl+C arresta il server"), second
+
+
+def test_every_line_the_bots_print_is_translated() -> None:
+    """Each template ``benchmarks/bot.py`` fills in (``text("...")``) has its four translations, in French here."""
+    source = (ROOT / "benchmarks" / "bot.py").read_text(encoding="utf-8")
+    templates = ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', call)) for call in
+                 re.findall(r'text\(((?:"(?:[^"\\]|\\.)*"\s*)+)', source)]  # fmt: skip
+    assert len(templates) >= 8, templates
+    assert [t for t in templates if t not in cli_text.TEXTS] == []
+    line = cli_text.say("stopped by {signal}", "fr", signal="SIGTERM")
+    assert line == "arrêtés par SIGTERM"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
@@ -168,6 +169,7 @@ async def test_bot_command_walks_bots(tmp_path: Path) -> None:
             subprocess.run,
             [sys.executable, "-m", "benchmarks.bot", "--count", "5", "--duration", "4", "--url", base],
             cwd=ROOT,
+            env=os.environ | {"LANG": "en_GB.UTF-8", "LANGUAGE": ""},  # its lines in English (French by default)
             capture_output=True,
             text=True,
             timeout=60,
