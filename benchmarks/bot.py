@@ -315,7 +315,7 @@ def text(template: str, **fields: object) -> str:
     """A line in the user's language (LANG..., French by default: server/edge/cli_text.py)."""
     from cybercollege.server.edge import cli_text
 
-    return cli_text.say(template, **fields)
+    return cli_text.say(template, None, **fields)
 
 
 if __name__ == "__main__":
