@@ -3,8 +3,9 @@
 :func:`start_portal` writes an isolated configuration (CAS, OpenID Connect and SAML issuers, the Demo user
 backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
 ``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
-pupil), ``msmith`` (the parent), and ``jbrun`` (the director, added by portal.psgi); the password is the login. Multi-valued attributes are packed with
-LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT running it sends them.
+pupil), ``msmith`` (the parent), and ``jbrun`` (the director, added by portal.psgi); the password is the login.
+Multi-valued attributes are packed with LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT
+running it sends them.
 The template sets ``sameSite`` to ``Lax``: with SAML on, the portal defaults to ``SameSite=None`` cookies,
 which a real browser drops over plain HTTP (no ``Secure``), losing the pending SAML request (Lasso -407).
 """
