@@ -63,5 +63,6 @@ def bearer_identity(request: web.Request) -> Identity:
     try:
         identity, _sid = request.app[TOKENS].verify(header.removeprefix("Bearer ").strip())
     except TokenError as exc:
-        raise api_error(401, exc.code, exc.message) from None  # revoked, expired, a disabled account: in French
+        status = 403 if exc.code == "wrong_college" else 401  # another collège's: signing in again here won't do
+        raise api_error(status, exc.code, exc.message) from None  # revoked, expired, a disabled account: in French
     return identity

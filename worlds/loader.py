@@ -76,7 +76,7 @@ def _assemble(spec: WorldSpec, located: list[Located], files: list[Path]) -> Wor
     header = spec.world
     return World(id=header.id, name=header.name, version=header.version, description=header.description,
                  spawn_room=header.spawn_room, rooms=rooms, doors=doors, files=[f.absolute() for f in files],
-                 overflow_rooms=tuple(header.overflow_rooms))
+                 overflow_rooms=tuple(header.overflow_rooms), schools=tuple(header.schools))
 
 
 def cut_walls(room: Room) -> list[Wall]:

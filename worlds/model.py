@@ -205,8 +205,10 @@ class World:
 
     def __init__(self, *, id: str, name: str, version: int, description: str, spawn_room: str,
                  rooms: dict[str, Room], doors: dict[str, Door], files: list[Path],
-                 overflow_rooms: tuple[str, ...] = ()) -> None:
+                 overflow_rooms: tuple[str, ...] = (), schools: tuple[str, ...] = ()) -> None:
         self.id, self.name, self.version, self.description = id, name, version, description
+        self.schools = schools
+        """The UAIs of the schools this collège serves (the first is the one of bare class names); empty: any."""
         self.spawn_room, self.rooms, self.doors = spawn_room, rooms, doors
         self.overflow_rooms = overflow_rooms
         """Where newcomers appear, in order, when the spawn room is full."""

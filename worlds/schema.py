@@ -37,7 +37,10 @@ Heading = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidat
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-ClassName = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z _-]{0,15}$")]
+ClassName = Annotated[str, StringConstraints(pattern=r"^(\d{7}[A-Z]\$)?[0-9A-Za-z][0-9A-Za-z _-]{0,15}$")]
+"""A class: ``4A`` (of the world's first school) or ``0750001A$4A`` (of the school with that UAI)."""
+Uai = Annotated[str, StringConstraints(pattern=r"^\d{7}[A-Z]$")]
+"""A school's UAI (its national identifier: seven digits and a letter)."""
 Point = tuple[Coord, Coord]
 Rect = tuple[Coord, Coord, Coord, Coord]
 
@@ -211,6 +214,14 @@ class WorldHeader(Spec):
     overflow_rooms: list[Id] = []
     """Where newcomers appear, in this order, when the spawn room is full (a whole school arriving at once)."""
     include: list[Annotated[str, StringConstraints(pattern=r"\.toml$")]] = []
+    schools: list[Uai] = []
+    """The UAIs of the schools this collège serves: only their users sign in and enter (docs/scaling.md)."""
+
+    @model_validator(mode="after")
+    def _schools_once(self) -> WorldHeader:
+        if len(set(self.schools)) != len(self.schools):
+            raise ValueError("'schools' lists a UAI twice")
+        return self
 
 
 class RoomsFileSpec(Spec):

@@ -18,7 +18,8 @@ from cybercollege.server.core.identity import Identity
 
 
 class TokenError(Exception):
-    """A token was refused. ``code`` is ``"token_invalid"``, ``"token_expired"`` or ``"account_disabled"``;
+    """A token was refused. ``code`` is ``"token_invalid"``, ``"token_expired"``, ``"account_disabled"`` or
+    ``"wrong_college"`` (issued for another collège);
     ``reason`` says why in English (logs), ``message`` in French (people)."""
 
     def __init__(self, code: str, reason: str, message: str | None = None) -> None:
@@ -38,10 +39,16 @@ MESSAGES = {
     "token_expired": "Session expirée : reconnectez-vous.",
     "session_revoked": "Cette session a été fermée (déconnexion) : reconnectez-vous.",
     "account_disabled": "Ce compte a été désactivé par l'établissement : adressez-vous à la vie scolaire.",
+    "wrong_college": "Cette session a été ouverte dans un autre collège virtuel, pas dans celui-ci : "
+    "connectez-vous à l'adresse de votre collège.",
 }
 """What a person is told when a token is refused."""
 
-_ERROR_CODES = {"token_expired": ErrorCode.TOKEN_EXPIRED, "account_disabled": ErrorCode.ACCOUNT_DISABLED}
+_ERROR_CODES = {
+    "token_expired": ErrorCode.TOKEN_EXPIRED,
+    "account_disabled": ErrorCode.ACCOUNT_DISABLED,
+    "wrong_college": ErrorCode.ACCESS_DENIED,
+}
 
 MAX_TTL_S = 12 * 3600
 """No token lives longer (a login session lasts 12 hours) unless ``token_ttl`` is longer; a revocation is kept
@@ -69,17 +76,23 @@ class TokenService:
     tokens invalid at once, and disabling a user (``cybercollege user disable``) all of hers. Both are checked
     in memory by :meth:`check`; ``saver`` makes each revocation durable (the database, and Redis when
     configured: :mod:`cybercollege.server.auth.revocations`) and :meth:`load` reads them back at start.
+
+    ``audience`` is the collège (its world's id): every token issued carries it as ``aud``, and a token of
+    another collège (or of none) is refused, though all collèges of a platform share the secret.
     """
 
     ALGORITHM = "HS256"
 
-    def __init__(self, secret: str, ttl_seconds: int = 3600, issuer: str = "cybercollege") -> None:
+    def __init__(
+        self, secret: str, ttl_seconds: int = 3600, issuer: str = "cybercollege", audience: str | None = None
+    ) -> None:
         if len(secret) < 32:
             raise ValueError("the token secret must be at least 32 characters long")
         self._key = OctKey.import_key(secret.encode())
         self._ttl = ttl_seconds
         self._longest = max(ttl_seconds, MAX_TTL_S)
         self._issuer = issuer
+        self.audience = audience
         self._revoked: dict[str, float] = {}
         self._disabled: set[str] = set()
         self.saver: Callable[[str, float], Coroutine[Any, Any, None]] | None = None
@@ -94,6 +107,8 @@ class TokenService:
         now = int(time.time())
         claims = identity.to_claims()
         claims.update(iss=self._issuer, iat=now, exp=now + ttl, sid=sid or secrets.token_urlsafe(16))
+        if self.audience is not None:
+            claims["aud"] = self.audience
         return jwt.encode({"alg": self.ALGORITHM}, claims, self._key)
 
     def verify(self, token: str) -> tuple[Identity, str]:
@@ -112,6 +127,8 @@ class TokenService:
         claims = decoded.claims
         if claims.get("iss") != self._issuer:
             raise TokenError("token_invalid", "wrong issuer")
+        if self.audience is not None and claims.get("aud") != self.audience:
+            raise TokenError("wrong_college", f"token of another collège ({str(claims.get('aud'))[:64]!r})")
         now = time.time()
         exp = claims.get("exp")
         if not isinstance(exp, int) or exp <= now:

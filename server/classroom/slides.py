@@ -178,15 +178,16 @@ async def save(store: Store, slides: list[Slide]) -> None:
     """Insert the slides not stored yet (the same page uploaded twice is stored once)."""
     dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
     now = utcnow()
-    rows = {s.sha256: {"sha256": s.sha256, "width": s.width, "height": s.height, "png": s.png, "at": now}
-            for s in slides}  # fmt: skip
+    rows = {s.sha256: {"college": store.college, "sha256": s.sha256, "width": s.width, "height": s.height,
+                       "png": s.png, "at": now} for s in slides}  # fmt: skip
     async with store.engine.begin() as connection:
         await connection.execute(dialect.insert(slide_images).on_conflict_do_nothing(), list(rows.values()))
 
 
 async def load(store: Store, sha256: str) -> bytes | None:
     async with store.engine.connect() as connection:
-        row = (await connection.execute(select(slide_images.c.png).where(slide_images.c.sha256 == sha256))).first()
+        query = select(slide_images.c.png).where(store.mine(slide_images), slide_images.c.sha256 == sha256)
+        row = (await connection.execute(query)).first()
     return row.png if row is not None else None
 
 

@@ -10,6 +10,14 @@ from cybercollege.protocol.limits import MAX_NAME_CHARS
 
 SEPARATOR = " · "
 """Between a guest's name and her school."""
+CLASS_SEPARATOR = "$"
+"""Between a school's UAI and a class name (as the SDET writes classes: ``0699990Z$4A``)."""
+
+
+def class_key(school_uai: str | None, name: str) -> str:
+    """A class namespaced by its school: "4A" of one school is not "4A" of another. A name that names its school
+    already (``0750001A$4A``) is kept."""
+    return name if CLASS_SEPARATOR in name else f"{school_uai or ''}{CLASS_SEPARATOR}{name}"
 
 
 class Role(StrEnum):
@@ -50,6 +58,11 @@ class Identity:
             return self.display_name
         school = self.affiliation if len(self.affiliation) <= room else self.affiliation[: room - 1] + "…"
         return f"{self.display_name}{SEPARATOR}{school}"
+
+    @property
+    def class_keys(self) -> frozenset[str]:
+        """Her classes namespaced by her school (:func:`class_key`)."""
+        return frozenset(class_key(self.school_uai, c) for c in self.classes)
 
     @property
     def is_pupil(self) -> bool:

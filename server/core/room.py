@@ -10,11 +10,12 @@ by the world's one table, not by rooms.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from cybercollege.protocol import ErrorCode
 from cybercollege.server.core.feature import Features
-from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.identity import Identity, Role, class_key
 from cybercollege.server.core.interest import Counters, GridInterest, Outgoing, RoomInterest
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Room:
         self.events: list[bytes] = []
         self.features = Features(())
         """The world's features, told about each step of the room's lifecycle (set by the world)."""
+        self.schools: tuple[str, ...] = ()
+        """The UAIs of the collège's schools (set by the world): no one of another school is one of ours here."""
         if spec.interest == "grid":
             self.interest: RoomInterest | GridInterest = GridInterest(self.members, counters, settings)
         else:
@@ -65,8 +68,11 @@ class Room:
             raise Refused(ErrorCode.ACCESS_DENIED, f"accès à {self.spec.name} refusé")
 
     def allows(self, identity: Identity) -> bool:
-        """The room's access policy (docs/worlds.md §access): a feature's verdict (guests, conference invitations),
-        else the world file's policy. Guests go only where a feature lets them."""
+        """The room's access policy (docs/worlds.md §access): someone of another school enters open rooms only
+        (visitors an ENT admits, docs/sso.md), with no staff or teacher rights; else a feature's verdict (guests,
+        conference invitations), else the world file's policy. Guests go only where a feature lets them."""
+        if not self.of_school(identity):
+            return self.spec.access.policy == "open"
         verdict = self.features.allows(identity, self)
         if verdict is not None:
             return verdict
@@ -83,15 +89,29 @@ class Room:
         if policy == "class":
             classes = self.spec.access.classes
             if role is Role.TEACHER:
-                return not classes or bool(set(identity.classes) & set(classes))
-            return bool(set(identity.classes) & set(classes))
+                return not classes or self.has_class(identity, classes)
+            return self.has_class(identity, classes)
         if policy == "conference":  # the guests feature adds the invited classes and the admitted guests
             return role is Role.TEACHER
         return False
 
+    def of_school(self, identity: Identity) -> bool:
+        """One of the collège's schools' people, or a guest (her token is this collège's own); True when the world
+        names no school."""
+        return identity.is_guest or not self.schools or identity.school_uai in self.schools
+
+    def has_class(self, identity: Identity, classes: Iterable[str]) -> bool:
+        """Whether one of her classes is one of ``classes`` (names of the world file: a bare one is of the world's
+        first school), each namespaced by its school."""
+        if not self.schools:
+            return bool(set(identity.classes) & set(classes))
+        return bool(identity.class_keys & {class_key(self.schools[0], c) for c in classes})
+
     def teaches(self, identity: Identity) -> bool:
         """A teacher of this room (its tools, slides, exports, questions, breakouts, the conference's hosts):
-        staff, or a teacher the room admits."""
+        staff of the collège's schools, or a teacher the room admits."""
+        if not self.of_school(identity):
+            return False
         return identity.role is Role.STAFF or (identity.role is Role.TEACHER and self.allows(identity))
 
     def on_join(self, a: Avatar) -> None:

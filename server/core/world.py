@@ -54,6 +54,8 @@ class World:
         self.counters = Counters()
         self.moves = MoveAudit(settings.room_change_audit_window)
         """Room changes in the audit log, a pupil pacing through a door coalesced into one row."""
+        self.schools: tuple[str, ...] = (settings.school_uai,) if settings.school_uai else spec.schools
+        """The UAIs of the schools this collège serves: the world file's ``schools``, or ``school_uai`` if set."""
         self.features = Features(features)
         for feature in self.features.all:
             feature.bind(self)
@@ -62,6 +64,7 @@ class World:
             self.rooms.update((room.id, room) for room in feature.rooms())
         for room in self.rooms.values():
             room.features = self.features
+            room.schools = self.schools
         self.handlers: dict[type, Handler] = {
             Move: self._move, Say: self._say, Whisper: self._whisper, UseDoor: self._use_door,
             **self.features.handlers,
@@ -387,12 +390,25 @@ class World:
         if self.tick_no % self.settings.tick_hz:
             return  # once a second is enough
         self.features.every_second()
+        self._checkpoint_places()
         for row in self.moves.due(time.monotonic()):
             if (moved := self.avatars.get(row.user_key)) is not None:
                 self._audit("room_change", moved, row.room, row.detail)
         limit = time.monotonic() - self.settings.resume_grace
         for a in [a for a in self.avatars.values() if a.disconnected_at is not None and a.disconnected_at < limit]:
             self.remove(a, "leave")
+
+    def _checkpoint_places(self) -> None:
+        """Every ``place_checkpoint_seconds``, save where those who moved stand, not only where they leave: when
+        the process is killed, the one that takes over puts everyone back there (docs/scaling.md)."""
+        every = self.settings.place_checkpoint_seconds
+        if self.writer is None or every <= 0 or (self.tick_no // self.settings.tick_hz) % every:
+            return
+        for a in self.avatars.values():
+            spot = (a.room.id, a.xq, a.yq, a.hq)
+            if spot != a.saved_spot and not a.identity.is_guest:
+                a.saved_spot = spot
+                self.writer.place(Place(a.identity.user_id, a.room.id, a.x, a.y, a.heading))
 
     # --- stopping ---------------------------------------------------------------------------------
 

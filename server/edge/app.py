@@ -21,6 +21,7 @@ from cybercollege.protocol.messages import Closing
 from cybercollege.server.auth.directory import DemoDirectory
 from cybercollege.server.auth.ent.config import EntConfig, load_ents
 from cybercollege.server.auth.ent.routes import setup_ent
+from cybercollege.server.auth.ent.service import College
 from cybercollege.server.auth.feature import Authorization
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.classroom.feature import Classrooms
@@ -62,8 +63,8 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     if problems:
         raise SystemExit("configuration refused: " + "; ".join(problems))
     spec = worlds.load_world(settings.world_path())
-    tokens = TokenService(settings.secret or secrets.token_urlsafe(48), settings.token_ttl)
-    store = Store(settings.database_url)
+    tokens = TokenService(settings.secret or secrets.token_urlsafe(48), settings.token_ttl, audience=spec.id)
+    store = Store(settings.database_url, college=spec.id)
     writer = WriteBehind(store, settings.flush_interval)
     directory = DemoDirectory.load() if settings.demo else None
     cluster = Cluster(presence.create(settings.broker_url), tokens)
@@ -100,6 +101,9 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
             app.router.add_route(route.method, route.path, route.handler)
     if ents is None:
         ents = load_ents(settings.ent_config) if settings.ent_config else []
+    schools = frozenset(services.world.schools)
+    if not schools:
+        log.warning("the world names no schools: users of any school sign in (docs/worlds.md, schools)")
     setup_ent(
         app,
         ents,
@@ -108,6 +112,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         demo=directory,
         on_logout=services.logout,
         access_ttl=min(900, settings.token_ttl),
+        college=College(spec.id, spec.name, schools),
     )
     setup_portal(  # the web face of the edge, over the features (docs/adr/0015): the home page and /portal/
         app,
@@ -115,7 +120,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         guests=services.world.features.get(Guests),
         tokens=tokens,
         settings=settings,
-        schools=schools_of(settings, directory, ents),
+        schools=schools,
         school_name=spec.name,
     )
     app.on_startup.append(_start)
@@ -141,15 +146,6 @@ def features_of(
         Authorization(tokens, writer.store, settings.broker_url),
         Lessons(writer.store, settings.timezone),
     ]
-
-
-def schools_of(settings: Settings, directory: DemoDirectory | None, ents: list[EntConfig]) -> frozenset[str]:
-    """The school this college serves (``school_uai``), else the demo directory's, else the ENTs' ``default_uai``."""
-    if settings.school_uai:
-        return frozenset({settings.school_uai})
-    if directory is not None:
-        return frozenset({directory.school_uai})
-    return frozenset(e.default_uai for e in ents if e.default_uai)
 
 
 def _world_root(path: Path) -> Path:

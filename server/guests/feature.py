@@ -24,6 +24,7 @@ from cybercollege.server.core.room import Refused, Room
 from cybercollege.server.guests import routes
 from cybercollege.server.guests.invitation import Invitation, InvitationBook
 from cybercollege.server.guests.lobby import LOBBY_ID, LobbyRoom
+from cybercollege.server.guests.personal import InvitationsData
 
 if TYPE_CHECKING:
     from cybercollege.server.auth.directory import DemoDirectory
@@ -70,6 +71,9 @@ class Guests(Feature):
 
     def routes(self) -> Iterable[Route]:
         return routes.routes(self)
+
+    def personal_data(self) -> Iterable[InvitationsData]:
+        return [InvitationsData(self.book)]
 
     async def start(self) -> None:
         for text in await self._store().load_invitations(datetime.now(UTC) - timedelta(days=1)):
@@ -177,7 +181,7 @@ class Guests(Feature):
         if identity.role is Role.GUEST:
             return admitted
         if room.spec.access.policy == "conference" and (
-            admitted or set(identity.classes) & self.book.classes_for(room.id)
+            admitted or identity.class_keys & self.book.classes_for(room.id)
         ):
             return True
         return None

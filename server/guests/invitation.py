@@ -15,7 +15,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
-from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.identity import Identity, Role, class_key
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 """No 0/O, 1/I/L, U: codes are read aloud and typed by children."""
@@ -234,9 +234,11 @@ class InvitationBook:
         return invitation
 
     def classes_for(self, room_id: str) -> set[str]:
-        """French classes invited into ``room_id`` by an invitation active now."""
+        """French classes invited into ``room_id`` by an invitation active now, each namespaced by the inviting
+        teacher's school (:func:`~cybercollege.server.core.identity.class_key`)."""
         now = time.time()
-        return {c for i in self.by_id.values() if i.room == room_id and i.active(now) for c in i.classes}
+        return {class_key(i.school_uai, c) for i in self.by_id.values() if i.room == room_id and i.active(now)
+                for c in i.classes}  # fmt: skip
 
     def ended(self, now: float | None = None) -> list[Invitation]:
         """Invitations whose guests must leave now (revoked or past their window) and still have guests."""

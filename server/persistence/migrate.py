@@ -31,7 +31,7 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _upgrade(connection: Connection, config: Config) -> None:
+def _upgrade(connection: Connection, config: Config, college: str | None = None) -> None:
     current = MigrationContext.configure(connection).get_current_revision()
     known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
     if current is not None and current not in known:
@@ -40,15 +40,17 @@ def _upgrade(connection: Connection, config: Config) -> None:
             f"(newest known: {head_revision()!r}): run a newer server or restore a matching backup"
         )
     config.attributes["connection"] = connection
+    config.attributes["college"] = college  # whose are the rows made before collèges (0007)
     command.upgrade(config, "head")
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the newest revision, in one transaction (a no-op when already there)."""
+async def upgrade(engine: AsyncEngine, college: str | None = None) -> None:
+    """Bring the database to the newest revision, in one transaction (a no-op when already there); rows made before
+    collèges (migration 0007) become ``college``'s."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-        await connection.run_sync(_upgrade, alembic_config())
+        await connection.run_sync(_upgrade, alembic_config(), college)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

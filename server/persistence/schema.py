@@ -55,10 +55,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit key; SQLite only auto-increments an INTEGER PRIMARY KEY."""
+COLLEGE_CHARS = 64
+"""A collège is its world's id (``[world] id``, at most 64 characters): every durable row carries it (0007)."""
+
+
+def college() -> Column[str]:
+    """The collège a row belongs to: the processes of several collèges share one database (docs/scaling.md)."""
+    return Column("college", String(COLLEGE_CHARS), nullable=False)
+
+
+def college_key() -> Column[str]:
+    """The collège, first part of a composite primary key (boards and places of two collèges never meet)."""
+    return Column("college", String(COLLEGE_CHARS), primary_key=True)
+
 
 places = Table(
     "places",
     metadata,
+    college_key(),
     Column("user_id", String(MAX_ID_CHARS), primary_key=True),
     Column("room_id", String(MAX_ID_CHARS), nullable=False),
     Column("x", Float, nullable=False),
@@ -71,13 +85,14 @@ chat = Table(
     "chat",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    college(),
     Column("room_id", String(MAX_ID_CHARS), nullable=True),
     Column("sender", String(MAX_ID_CHARS), nullable=False),
     Column("recipient", String(MAX_ID_CHARS), nullable=True),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("(room_id IS NULL) <> (recipient IS NULL)", name="room_xor_recipient"),
-    Index(None, "room_id", "created_at"),
+    Index(None, "college", "room_id", "created_at"),
     Index(None, "created_at"),
 )
 
@@ -85,6 +100,7 @@ audit = Table(
     "audit",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    college(),
     Column("at", UTCDateTime, nullable=False),
     Column("event", String(MAX_EVENT_CHARS), nullable=False),
     Column("user_id", String(MAX_ID_CHARS), nullable=True),
@@ -92,6 +108,7 @@ audit = Table(
     Column("detail", String(MAX_DETAIL_CHARS), nullable=False),
     Index(None, "user_id", "at"),
     Index(None, "at"),
+    Index(None, "college", "id"),
 )
 
 # --- whiteboards (server/whiteboard, migration 0002) ---
@@ -99,6 +116,7 @@ audit = Table(
 board_ops = Table(
     "board_ops",
     metadata,
+    college_key(),
     Column("board_id", String(MAX_ID_CHARS), primary_key=True),
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("author", String(MAX_ID_CHARS), nullable=False),
@@ -111,6 +129,7 @@ board_ops = Table(
 board_snapshots = Table(
     "board_snapshots",
     metadata,
+    college_key(),
     Column("board_id", String(MAX_ID_CHARS), primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("state", LargeBinary, nullable=False),
@@ -123,6 +142,7 @@ board_snapshots = Table(
 slide_images = Table(
     "slide_images",
     metadata,
+    college_key(),
     Column("sha256", String(64), primary_key=True),
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
@@ -137,8 +157,10 @@ invitations = Table(
     "invitations",
     metadata,
     Column("id", String(MAX_ID_CHARS), primary_key=True),
+    college(),
     Column("valid_until", UTCDateTime, nullable=False),
     Column("data", Text, nullable=False),
+    Index(None, "college"),
 )
 """Guest invitations as JSON (the code only as its SHA-256 hash), kept until a day after they end."""
 
@@ -168,6 +190,7 @@ lessons = Table(
     "lessons",
     metadata,
     Column("id", String(MAX_ID_CHARS), primary_key=True),
+    college(),
     Column("school_uai", String(16), nullable=False),
     Column("class_name", String(64), nullable=False),
     Column("room_id", String(MAX_ID_CHARS), nullable=False),
@@ -182,6 +205,7 @@ lessons = Table(
     Index(None, "teacher_id", "start"),
     Index(None, "school_uai", "start"),
     Index(None, "end"),
+    Index(None, "college", "start"),
 )
 """Scheduled lessons: a class, a room, a time, a teacher; kept a year after they end (docs/persistence.md)."""
 

@@ -64,15 +64,26 @@ class UserData:
         }
 
 
-class Store:
-    """Async access to the database. ``Store(url)`` does not connect: ``await start()`` does."""
+DEFAULT_COLLEGE = "college-jean-moulin"
+"""The default world's id: the collège of a store nobody names one for (scripts, a single-collège install)."""
 
-    def __init__(self, url: str = DEFAULT_URL) -> None:
+
+class Store:
+    """Async access to the database, for one collège. ``Store(url)`` does not connect: ``await start()`` does.
+
+    ``college`` (the world's id) is the serving process's collège: the rows it writes carry it and its queries
+    see only its rows, though several collèges share the database (docs/scaling.md). Revocations and disabled
+    users are the platform's (their keys, sessions and ENT user ids, are unique across collèges).
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, *, college: str = DEFAULT_COLLEGE) -> None:
+        check_id(college, "college")
         self.url = resolve_url(url, create_dirs=False)
+        self.college = college
         self._engine: AsyncEngine | None = None
 
     def __repr__(self) -> str:
-        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+        return f"Store({self.url.render_as_string(hide_password=True)!r}, college={self.college!r})"
 
     async def start(self) -> None:
         """Create the engine and migrate the database to the newest schema."""
@@ -80,7 +91,7 @@ class Store:
             return
         engine = create_engine(self.url)
         try:
-            await upgrade(engine)
+            await upgrade(engine, self.college)
             revision = await current_revision(engine)
         except BaseException:
             await engine.dispose()
@@ -107,6 +118,10 @@ class Store:
             raise RuntimeError("the store is not started: await store.start() first")
         return self._engine
 
+    def mine(self, table: Table) -> ColumnElement[bool]:
+        """The condition that keeps a query to this collège's rows of ``table``."""
+        return table.c.college == self.college
+
     # -- places
 
     async def save_places(self, records: Sequence[Place]) -> None:
@@ -119,7 +134,7 @@ class Store:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(places)
         statement = statement.on_conflict_do_update(
-            index_elements=[places.c.user_id],
+            index_elements=[places.c.college, places.c.user_id],
             set_={name: statement.excluded[name] for name in (*names[1:], "updated_at")},
         )
         await self._write(statement, list(latest.values()), names, updated_at=now)
@@ -135,11 +150,15 @@ class Store:
         async with self.engine.connect() as connection:
             for start in range(0, len(user_ids), CHUNK):
                 chunk = user_ids[start : start + CHUNK]
-                rows = await connection.execute(query.where(places.c.user_id.in_(chunk)))
+                rows = await connection.execute(query.where(self.mine(places), places.c.user_id.in_(chunk)))
                 found.update((row.user_id, Place(**row._mapping)) for row in rows)
         return found
 
     # -- chat
+
+    @property
+    def _college(self) -> dict[str, str]:
+        return {"college": self.college}
 
     async def add_chat(self, messages: Sequence[ChatRecord]) -> None:
         """Insert chat lines in one transaction."""
@@ -149,7 +168,7 @@ class Store:
         """The room's latest ``limit`` chat lines, oldest first (private lines are never included)."""
         query = (
             select(chat.c.room_id, chat.c.sender, chat.c.recipient, chat.c.text, chat.c.created_at)
-            .where(chat.c.room_id == room_id)
+            .where(self.mine(chat), chat.c.room_id == room_id)
             .order_by(chat.c.created_at.desc(), chat.c.id.desc())
             .limit(_check_limit(limit))
         )
@@ -159,7 +178,7 @@ class Store:
 
     async def purge_chat(self, older_than: datetime) -> int:
         """Delete chat lines created before ``older_than``; returns how many."""
-        return await self._delete(chat, chat.c.created_at < as_utc(older_than, "older_than"))
+        return await self._delete(chat, self.mine(chat) & (chat.c.created_at < as_utc(older_than, "older_than")))
 
     # -- audit
 
@@ -169,7 +188,9 @@ class Store:
 
     async def audit_log(self, user_id: str | None = None, limit: int = 100) -> list[AuditEvent]:
         """The latest ``limit`` audit events (of one user, or of everyone), oldest first."""
-        query = select(audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at)
+        query = select(audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at).where(
+            self.mine(audit)
+        )
         if user_id is not None:
             query = query.where(audit.c.user_id == user_id)
         query = query.order_by(audit.c.at.desc(), audit.c.id.desc()).limit(_check_limit(limit))
@@ -192,6 +213,7 @@ class Store:
         ``user_id`` and ``event`` match exactly; ``since`` (included) and ``until`` (excluded) bound ``at``.
         """
         query = select(audit.c.id, audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at)
+        query = query.where(self.mine(audit))
         if user_id:
             query = query.where(audit.c.user_id == user_id)
         if event:
@@ -210,12 +232,13 @@ class Store:
     async def audit_events(self) -> list[str]:
         """The kinds of audit events recorded (for a filter's choices), sorted."""
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(select(audit.c.event).distinct().order_by(audit.c.event))).all()
+            query = select(audit.c.event).where(self.mine(audit)).distinct().order_by(audit.c.event)
+            rows = (await connection.execute(query)).all()
         return [row[0] for row in rows]
 
     async def purge_audit(self, older_than: datetime) -> int:
         """Delete audit events recorded before ``older_than``; returns how many."""
-        return await self._delete(audit, audit.c.at < as_utc(older_than, "older_than"))
+        return await self._delete(audit, self.mine(audit) & (audit.c.at < as_utc(older_than, "older_than")))
 
     # -- invitations
 
@@ -223,21 +246,22 @@ class Store:
         """Insert or replace one invitation (``data`` is its JSON)."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(invitations).values(
-            id=invitation_id, valid_until=as_utc(valid_until, "valid_until"), data=data
+            id=invitation_id, college=self.college, valid_until=as_utc(valid_until, "valid_until"), data=data
         )
         statement = statement.on_conflict_do_update(
             index_elements=[invitations.c.id],
             set_={"valid_until": statement.excluded.valid_until, "data": statement.excluded.data},
+            where=invitations.c.college == self.college,  # another collège's invitation is never overwritten
         )
         async with self.engine.begin() as connection:
             await connection.execute(statement)
 
     async def load_invitations(self, ended_after: datetime) -> list[str]:
-        """The JSON of invitations that end after ``ended_after``; older ones are deleted."""
+        """The JSON of this collège's invitations that end after ``ended_after``; its older ones are deleted."""
         cutoff = as_utc(ended_after, "ended_after")
-        await self._delete(invitations, invitations.c.valid_until < cutoff)
+        await self._delete(invitations, self.mine(invitations) & (invitations.c.valid_until < cutoff))
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(select(invitations.c.data))).all()
+            rows = (await connection.execute(select(invitations.c.data).where(self.mine(invitations)))).all()
         return [row[0] for row in rows]
 
     # -- session tokens: revoked sessions and disabled users (server/auth/revocations.py, server/auth/feature.py)
@@ -270,7 +294,7 @@ class Store:
                 return False
             await connection.execute(insert(disabled_users).values(user_id=user_id, at=utcnow(), by=by[:128]))
             record = AuditEvent("user_disabled", user_id, None, f"by={by}" if by else "")
-            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS) | self._college])
         return True
 
     async def enable_user(self, user_id: str, *, by: str = "") -> bool:
@@ -280,7 +304,7 @@ class Store:
             if not await _count_deleted(connection, disabled_users, disabled_users.c.user_id == user_id):
                 return False
             record = AuditEvent("user_enabled", user_id, None, f"by={by}" if by else "")
-            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS) | self._college])
         return True
 
     async def disabled_users(self) -> set[str]:
@@ -310,12 +334,12 @@ class Store:
         check_id(user_id, "user_id")
         chat_query = (
             select(chat.c.room_id, chat.c.sender, chat.c.recipient, chat.c.text, chat.c.created_at)
-            .where(or_(chat.c.sender == user_id, chat.c.recipient == user_id))
+            .where(self.mine(chat), or_(chat.c.sender == user_id, chat.c.recipient == user_id))
             .order_by(chat.c.created_at, chat.c.id)
         )
         audit_query = (
             select(audit.c.event, audit.c.user_id, audit.c.room_id, audit.c.detail, audit.c.at)
-            .where(audit.c.user_id == user_id)
+            .where(self.mine(audit), audit.c.user_id == user_id)
             .order_by(audit.c.at, audit.c.id)
         )
         async with self.engine.connect() as connection:
@@ -333,10 +357,10 @@ class Store:
         ``fragment`` (case-insensitive), sorted; at most ``limit``."""
         pattern = "%" + fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         ids = union(
-            select(places.c.user_id.label("id")),
-            select(chat.c.sender.label("id")),
-            select(chat.c.recipient.label("id")).where(chat.c.recipient.is_not(None)),
-            select(audit.c.user_id.label("id")).where(audit.c.user_id.is_not(None)),
+            select(places.c.user_id.label("id")).where(self.mine(places)),
+            select(chat.c.sender.label("id")).where(self.mine(chat)),
+            select(chat.c.recipient.label("id")).where(self.mine(chat), chat.c.recipient.is_not(None)),
+            select(audit.c.user_id.label("id")).where(self.mine(audit), audit.c.user_id.is_not(None)),
         ).subquery()
         query = (
             select(ids.c.id)
@@ -357,16 +381,18 @@ class Store:
         check_id(user_id, "user_id")
         async with self.engine.begin() as connection:
             erased = Erased(
-                places=await _count_deleted(connection, places, places.c.user_id == user_id),
-                chat=await _count_deleted(connection, chat, or_(chat.c.sender == user_id, chat.c.recipient == user_id)),
+                places=await _count_deleted(connection, places, self.mine(places) & (places.c.user_id == user_id)),
+                chat=await _count_deleted(
+                    connection, chat, self.mine(chat) & or_(chat.c.sender == user_id, chat.c.recipient == user_id)
+                ),
                 audit=await _count_deleted(
-                    connection, audit, (audit.c.user_id == user_id) & (audit.c.event != FORGOTTEN)
+                    connection, audit, self.mine(audit) & (audit.c.user_id == user_id) & (audit.c.event != FORGOTTEN)
                 ),
             )
             counts = {"places": erased.places, "chat": erased.chat, "audit": erased.audit, **(also or {})}
             detail = " ".join(f"{name}={n}" for name, n in counts.items()) + (f" by={by}" if by else "")
             record = AuditEvent(FORGOTTEN, user_id, None, detail)
-            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS)])
+            await connection.execute(insert(audit), [_fields(record, AUDIT_FIELDS) | self._college])
         log.info("user forgotten: %s", detail)
         return erased
 
@@ -380,6 +406,7 @@ class Store:
         """
         if not records:
             return
+        extra["college"] = self.college
         async with self.engine.begin() as connection:
             for start in range(0, len(records), CHUNK):
                 rows = [_fields(r, names) | extra for r in records[start : start + CHUNK]]

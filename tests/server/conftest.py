@@ -30,9 +30,10 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def another_college(directory: Path, college_id: str) -> Path:
+def another_college(directory: Path, college_id: str, schools: tuple[str, ...] | None = None) -> Path:
     """The default world under another id (a second collège), for several processes on one broker: two processes
-    of the same collège would make the second a standby (server/cluster/lock.py)."""
+    of the same collège would make the second a standby (server/cluster/lock.py). ``schools``: its UAIs (by default
+    the demo directory's, as the default world's)."""
     from cybercollege.worlds import default_world_path
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -40,6 +41,8 @@ def another_college(directory: Path, college_id: str) -> Path:
         text = source.read_text(encoding="utf-8")
         if source.name == "world.toml":
             text = text.replace('id = "college-jean-moulin"', f'id = "{college_id}"', 1)
+            if schools is not None:
+                text = text.replace('schools = ["0699990Z"]', f"schools = {list(schools)!r}".replace("'", '"'), 1)
         (directory / source.name).write_text(text, encoding="utf-8")
     return directory
 

@@ -75,7 +75,7 @@ PARENTS_REFUSED = (
 )
 UNKNOWN_PROFILE = (
     "Votre profil ENT ne permet pas d'entrer dans le collège virtuel "
-    "(seuls les élèves et les personnels de l'établissement y ont accès)."
+    "(seuls les élèves, les enseignants et les personnels des établissements qu'il sert y ont accès)."
 )
 
 

@@ -30,6 +30,9 @@ class _EntBase(BaseModel):
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     id_attribute: str | None = Field(default=None, min_length=1, max_length=100)
     separator: str = Field(default=";", max_length=3)  # values packed into one attribute value; "": never split
+    visiting_roles: tuple[Literal["teacher", "staff"], ...] = ()
+    """Roles this ENT signs in from schools that are not the collège's (the rectorat's staff): visitors, who enter
+    open rooms only and have no teacher's or staff's rights there (docs/sso.md)."""
 
 
 class CasConfig(_EntBase):

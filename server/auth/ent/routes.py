@@ -34,7 +34,7 @@ from cybercollege.server.auth.ent.endpoint import (
 from cybercollege.server.auth.ent.errors import LoginError, code_part
 from cybercollege.server.auth.ent.logout import add_oidc_logout_routes
 from cybercollege.server.auth.ent.oidc import pkce_pair
-from cybercollege.server.auth.ent.service import LoginService
+from cybercollege.server.auth.ent.service import College, LoginService
 from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
 from cybercollege.server.auth.tokens import TokenError, TokenService
 
@@ -58,9 +58,13 @@ def setup_ent(
     demo: DemoDirectory | None,
     on_logout: Callable[[str], Awaitable[None]] | None,
     access_ttl: int = 900,
+    college: College | None = None,
 ) -> None:
-    """Add the ``/auth/...`` routes for ``ents`` (and demo logins when ``demo`` is given) to ``app``."""
-    service = LoginService(ents, tokens, public_url=public_url, on_logout=on_logout, access_ttl=access_ttl)
+    """Add the ``/auth/...`` routes for ``ents`` (and demo logins when ``demo`` is given) to ``app``; ``college``
+    says which schools sign in here."""
+    service = LoginService(
+        ents, tokens, public_url=public_url, on_logout=on_logout, access_ttl=access_ttl, college=college
+    )
     app[LOGIN_SERVICE] = service
     app.on_cleanup.append(lambda _app: service.http.close())
     app.add_routes(

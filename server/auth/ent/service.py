@@ -50,6 +50,24 @@ FOREIGN = (
 
 
 @dataclass(frozen=True, slots=True)
+class College:
+    """The collège this server is: its world's id and name, and the UAIs of its schools (empty: any school)."""
+
+    id: str = ""
+    name: str = ""
+    schools: frozenset[str] = frozenset()
+
+    def refusal(self, identity: Identity) -> str:
+        """What someone of another school is told (in French, for people)."""
+        here = f"Ici, c'est le collège virtuel « {self.name} »" if self.name else "Ici, c'est un autre collège virtuel"
+        school = f" (établissement {identity.school_uai})" if identity.school_uai else ""
+        return (
+            f"{here}. Votre compte ENT appartient à un autre établissement{school} : "
+            "connectez-vous à l'adresse du collège virtuel de votre établissement."
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Pending:
     """A login sent to an ENT, keyed by its single-use ``state``."""
 
@@ -88,8 +106,10 @@ class LoginService:
         public_url: str,
         on_logout: Callable[[str], Awaitable[None]] | None = None,
         access_ttl: int = 900,
+        college: College | None = None,
     ) -> None:
         self.ents = {e.id: e for e in ents}
+        self.college = college or College()
         self.tokens = tokens
         self.public_url = public_url.rstrip("/")
         self.http = EntHttp()
@@ -161,6 +181,7 @@ class LoginService:
         (see :func:`cybercollege.server.auth.ent.sessions.ent_session_key` and
         :func:`cybercollege.server.auth.ent.sessions.subject_key`)."""
         self.requests.pop(request_id)
+        self.refuse_other_school(identity)
         self.refuse_disabled(identity)
         session = self.sessions.start(identity, ent_session, subject)
         code = secrets.token_urlsafe(32)
@@ -188,6 +209,19 @@ class LoginService:
             raise LoginError("session_ended", "La session a pris fin.")
         return session
 
+    def refuse_other_school(self, identity: Identity) -> None:
+        """Only the collège's schools sign in here, and of another school only the roles its ENT admits as visitors
+        (``visiting_roles``: an inspector of the rectorat); no UAI is no school of ours."""
+        schools = self.college.schools
+        if not schools or identity.school_uai in schools:
+            return
+        ent = self.ents.get(identity.source)
+        if ent is not None and identity.role.value in ent.visiting_roles:
+            log.info("login of a visitor school=%s user=%s", identity.school_uai, identity.user_id)
+            return
+        log.info("login refused: school %s is not this collège's user=%s", identity.school_uai, identity.user_id)
+        raise LoginError("other_school", self.college.refusal(identity), status=403)
+
     def refuse_disabled(self, identity: Identity) -> None:
         """A login or a refresh of a user the school's administrator disabled is refused (docs/adr/0011)."""
         if self.tokens.is_disabled(identity.user_id):
@@ -195,13 +229,15 @@ class LoginService:
             raise LoginError("account_disabled", DISABLED, status=403)
 
     def issue(self, session: LoginSession) -> Tokens:
-        """Tokens for a live session (never for a disabled user)."""
+        """Tokens for a live session (never for a disabled user, nor one of another school)."""
+        self.refuse_other_school(session.identity)
         self.refuse_disabled(session.identity)
         access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
         return Tokens(access, self.sessions.new_refresh_token(session.sid), self._access_ttl)
 
     def start_direct(self, identity: Identity) -> Tokens:
         """A session without browser (demo bots)."""
+        self.refuse_other_school(identity)
         self.refuse_disabled(identity)
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
         return self.issue(self.sessions.start(identity))

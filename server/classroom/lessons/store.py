@@ -28,13 +28,17 @@ class LessonStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def _lessons(self) -> Any:
+        """The lessons of the store's collège (each collège sees only its own)."""
+        return select(*(lessons.c[name] for name in LESSON_FIELDS)).where(self.store.mine(lessons))
+
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.store.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
 
     async def save(self, lesson: Lesson) -> None:
         """Insert or replace one lesson."""
-        statement = self._insert(lessons).values(**asdict(lesson))
+        statement = self._insert(lessons).values(**asdict(lesson), college=self.store.college)
         statement = statement.on_conflict_do_update(
             index_elements=[lessons.c.id], set_={name: statement.excluded[name] for name in LESSON_FIELDS[1:]}
         )
@@ -43,13 +47,13 @@ class LessonStore:
 
     async def get(self, lesson_id: str) -> Lesson | None:
         async with self.store.engine.connect() as connection:
-            row = (await connection.execute(select(lessons).where(lessons.c.id == lesson_id))).first()
+            row = (await connection.execute(self._lessons().where(lessons.c.id == lesson_id))).first()
         return None if row is None else Lesson(**row._mapping)
 
     async def listed(self, *, now: datetime, teacher_id: str | None = None, school_uai: str | None = None
                      ) -> tuple[list[Lesson], list[Lesson]]:  # fmt: skip
         """Those to come (the next first) and those past (the latest first), of one teacher or of a school."""
-        query = select(lessons)
+        query = self._lessons()
         if teacher_id is not None:
             query = query.where(lessons.c.teacher_id == teacher_id)
         if school_uai is not None:
@@ -64,7 +68,7 @@ class LessonStore:
 
     async def to_come(self, now: datetime) -> list[Lesson]:
         """Every lesson not cancelled that has not ended at ``now`` (the world keeps them in memory)."""
-        query = select(lessons).where(lessons.c.end > as_utc(now, "now"), lessons.c.cancelled.is_(None))
+        query = self._lessons().where(lessons.c.end > as_utc(now, "now"), lessons.c.cancelled.is_(None))
         async with self.store.engine.connect() as connection:
             return [Lesson(**row._mapping) for row in await connection.execute(query.order_by(lessons.c.start))]
 
@@ -103,11 +107,13 @@ class LessonStore:
 
     async def purge(self, ended_before: datetime) -> int:
         """Delete the lessons that ended before ``ended_before``, with their attendance; returns how many lessons."""
-        old = select(lessons.c.id).where(lessons.c.end < as_utc(ended_before, "ended_before"))
+        mine = self.store.mine(lessons)
+        old = select(lessons.c.id).where(mine, lessons.c.end < as_utc(ended_before, "ended_before"))
         async with self.store.engine.begin() as connection:
             await connection.execute(delete(lesson_attendance).where(lesson_attendance.c.lesson_id.in_(old)))
-            return (await connection.execute(delete(lessons).where(lessons.c.end < ended_before))).rowcount
+            return (await connection.execute(delete(lessons).where(mine, lessons.c.end < ended_before))).rowcount
 
     async def count(self) -> int:
         async with self.store.engine.connect() as connection:
-            return int((await connection.execute(select(func.count()).select_from(lessons))).scalar_one())
+            query = select(func.count()).select_from(lessons).where(self.store.mine(lessons))
+            return int((await connection.execute(query)).scalar_one())

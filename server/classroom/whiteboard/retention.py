@@ -25,8 +25,11 @@ GRACE = timedelta(days=1)
 
 
 async def shown_images(store: Store) -> set[str]:
-    """The sha256 of every slide image some board shows as a page background."""
-    boards = union(select(board_snapshots.c.board_id), select(board_ops.c.board_id))
+    """The sha256 of every slide image some board of the store's collège shows as a page background."""
+    boards = union(
+        select(board_snapshots.c.board_id).where(store.mine(board_snapshots)),
+        select(board_ops.c.board_id).where(store.mine(board_ops)),
+    )
     async with store.engine.connect() as connection:
         board_ids = [row[0] for row in (await connection.execute(boards)).all()]
     storage = BoardStorage(store)
@@ -47,10 +50,13 @@ async def purge_unshown(store: Store, now: datetime | None = None, grace: timede
     cutoff = (utcnow() if now is None else as_utc(now, "now")) - grace
     shown = await shown_images(store)
     async with store.engine.begin() as connection:
-        old = select(slide_images.c.sha256).where(slide_images.c.at < cutoff)
+        old = select(slide_images.c.sha256).where(store.mine(slide_images), slide_images.c.at < cutoff)
         gone = [sha for (sha,) in (await connection.execute(old)).all() if sha not in shown]
         for start in range(0, len(gone), 500):
-            await connection.execute(delete(slide_images).where(slide_images.c.sha256.in_(gone[start : start + 500])))
+            chunk = gone[start : start + 500]
+            await connection.execute(
+                delete(slide_images).where(store.mine(slide_images), slide_images.c.sha256.in_(chunk))
+            )
     if gone:
         log.info("retention: purged %d slide images no board shows", len(gone))
     return len(gone)

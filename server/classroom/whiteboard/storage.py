@@ -36,7 +36,7 @@ class Snapshot:
 
 
 class BoardStorage:
-    """Reads and writes boards through the server's :class:`Store` (already started)."""
+    """Reads and writes boards through the server's :class:`Store` (already started): its collège's boards only."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -46,13 +46,15 @@ class BoardStorage:
         async with self.store.engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(board_snapshots.c.seq, board_snapshots.c.state).where(board_snapshots.c.board_id == board_id)
+                    select(board_snapshots.c.seq, board_snapshots.c.state).where(
+                        self.store.mine(board_snapshots), board_snapshots.c.board_id == board_id
+                    )
                 )
             ).first()
             since = row.seq if row is not None else 0
             query = (
                 select(board_ops.c.seq, board_ops.c.author, board_ops.c.kind, board_ops.c.body)
-                .where(board_ops.c.board_id == board_id, board_ops.c.seq > since)
+                .where(self.store.mine(board_ops), board_ops.c.board_id == board_id, board_ops.c.seq > since)
                 .order_by(board_ops.c.seq)
             )
             rows = (await connection.execute(query)).all()
@@ -62,9 +64,10 @@ class BoardStorage:
     async def write(self, ops: Sequence[tuple[str, Op]], snapshots: Sequence[Snapshot] = ()) -> None:
         """Insert ``(board_id, op)`` rows and replace snapshots, all in one transaction."""
         now = utcnow()
+        college = self.store.college
         rows = [
-            {"board_id": b, "seq": o.seq, "author": o.author, "kind": o.kind, "body": msgpack.packb(o.body),
-             "at": now}
+            {"college": college, "board_id": b, "seq": o.seq, "author": o.author, "kind": o.kind,
+             "body": msgpack.packb(o.body), "at": now}
             for b, o in ops
         ]  # fmt: skip
         async with self.store.engine.begin() as connection:
@@ -72,16 +75,18 @@ class BoardStorage:
                 await connection.execute(insert(board_ops), rows)
             for snap in snapshots:
                 await connection.execute(self._upsert(), {
-                    "board_id": snap.board_id, "seq": snap.seq, "state": snap.state, "at": now
+                    "college": college, "board_id": snap.board_id, "seq": snap.seq, "state": snap.state, "at": now
                 })  # fmt: skip
                 await connection.execute(
-                    delete(board_ops).where(board_ops.c.board_id == snap.board_id, board_ops.c.seq <= snap.seq)
+                    delete(board_ops).where(
+                        self.store.mine(board_ops), board_ops.c.board_id == snap.board_id, board_ops.c.seq <= snap.seq
+                    )
                 )
 
     def _upsert(self) -> postgresql.Insert | sqlite.Insert:
         dialect = postgresql if self.store.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(board_snapshots)
         return statement.on_conflict_do_update(
-            index_elements=[board_snapshots.c.board_id],
+            index_elements=[board_snapshots.c.college, board_snapshots.c.board_id],
             set_={name: statement.excluded[name] for name in ("seq", "state", "at")},
         )

@@ -18,7 +18,7 @@ from cybercollege.server.persistence.schema import metadata
 BIN = Path(sys.executable).parent
 
 
-HEAD = "0006"
+HEAD = "0007"
 """The newest migration: update it with each new migration file."""
 
 
