@@ -7,6 +7,7 @@ import asyncio
 import html
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -229,3 +230,20 @@ async def test_a_teachers_recordings_are_in_her_export_and_go_with_her_erasure(c
     erased = await client.post("/portal/privacy/erase", data={"csrf": csrf_of(text), "user": "demo:mme.durand"})
     assert erased.status == 200 and "Enregistrements des conférences : 1" in await text_of(erased)
     assert not directory.exists()
+
+
+async def test_a_teachers_invitations_are_in_her_export_and_kept_by_her_erasure(client: TestClient) -> None:
+    teacher = await text_of(await sign_in(client, "mme.durand"))
+    body = {"room": "salle-103", "partner_school": "Gymnasium Köln", "country": "Allemagne", "language": "de",
+            "classes": ["4A"], "valid_until": time.time() + 3600}  # fmt: skip
+    created = await client.post("/api/invitations", json=body, headers={"X-CSRF-Token": csrf_of(teacher)})
+    assert created.status == 201
+    client.session.cookie_jar.clear()
+    staff = await text_of(await sign_in(client, "m.leroy"))
+    exported = await client.post("/portal/privacy/export", data={"csrf": csrf_of(staff), "user": "demo:mme.durand"})
+    (invitation,) = json.loads(await exported.text())["data"]["invitations"]
+    assert invitation["as"] == "teacher" and invitation["partner_school"] == "Gymnasium Köln"
+    assert "code" not in json.dumps(invitation)  # never the code
+    await client.post("/portal/privacy/erase", data={"csrf": csrf_of(staff), "user": "demo:mme.durand"})
+    again = await client.post("/portal/privacy/export", data={"csrf": csrf_of(staff), "user": "demo:mme.durand"})
+    assert len(json.loads(await again.text())["data"]["invitations"]) == 1  # the school's record stays
