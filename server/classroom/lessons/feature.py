@@ -75,6 +75,10 @@ class Lessons(Feature):
         """The last row of each (lesson, person) of the running lessons."""
         self.pending: dict[tuple[str, str, datetime], Presence] = {}
         """Rows not yet written (the latest version of each)."""
+        self.writing: dict[tuple[str, str, datetime], Presence] = {}
+        """The batch being written: not yet readable from the database."""
+        self.write_lock = asyncio.Lock()
+        """Held while a batch is written (an erasure waits for it: the batch must not bring her rows back)."""
         self._task: asyncio.Task[None] | None = None
         self._purged: datetime | None = None
 
@@ -178,16 +182,24 @@ class Lessons(Feature):
 
     async def flush(self) -> bool:
         """Write the pending rows; False (and kept for the next time) if the database refused."""
-        batch, self.pending = self.pending, {}
-        if not batch:
+        async with self.write_lock:
+            batch, self.pending = self.pending, {}
+            if not batch:
+                return True
+            self.writing = batch
+            try:
+                await self.store.save_presences(list(batch.values()))
+            except Exception as exc:
+                self.pending = batch | self.pending
+                log.warning("could not write %d lesson attendance rows, will retry: %s", len(batch), exc)
+                return False
+            finally:
+                self.writing = {}
             return True
-        try:
-            await self.store.save_presences(list(batch.values()))
-        except Exception as exc:
-            self.pending = batch | self.pending
-            log.warning("could not write %d lesson attendance rows, will retry: %s", len(batch), exc)
-            return False
-        return True
+
+    def unwritten(self) -> list[Presence]:
+        """Rows not readable from the database yet: being written, or waiting (the latest version of each)."""
+        return list((self.writing | self.pending).values())
 
     async def _run(self) -> None:
         while True:
@@ -276,7 +288,7 @@ class Lessons(Feature):
     async def attendance(self, lesson: Lesson) -> list[Presence]:
         """The lesson's rows, with those not yet written (they are on their way)."""
         rows = {(r.user_id, r.joined): r for r in await self.store.attendance(lesson.id)}
-        for row in list(self.pending.values()):
+        for row in self.unwritten():
             if row.lesson_id == lesson.id:
                 rows[(row.user_id, row.joined)] = row
         return sorted(rows.values(), key=lambda r: (r.joined, r.user_id))

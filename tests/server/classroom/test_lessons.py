@@ -3,6 +3,7 @@ PostgreSQL, and the attendance the world writes as people enter and leave the le
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from cybercollege.server.persistence import Store
 from tests.server.conftest import Connect
 from tests.server.persistence.conftest import db_url, store  # noqa: F401  (fixtures: SQLite and PostgreSQL)
 from tests.server.test_teacher import in_room
-from tests.server.waits import until
+from tests.server.waits import HANG, until
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=PARIS)
@@ -206,3 +207,32 @@ async def test_a_lesson_that_starts_counts_who_is_there_already(connect: Connect
     await until(lambda: soon.id in lessons.running, "the lesson started (the world's every_second)")
     (row,) = await lessons.attendance(soon)
     assert row.display_name == "Léa M." and row.joined >= soon.start and row.left is None
+
+
+async def test_rows_being_written_are_shown_and_an_erasure_waits_for_them(
+    connect: Connect, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lessons = services.world.features.get(Lessons)
+    now = now_paris()
+    running = await schedule(lessons, services, now - timedelta(minutes=5), now + timedelta(minutes=50))
+    lea = await connect("lea.martin")
+    await in_room(lea, services)
+    release, writing = asyncio.Event(), asyncio.Event()
+    save = lessons.store.save_presences
+
+    async def slow_save(rows: list[Presence]) -> None:
+        writing.set()
+        await release.wait()
+        await save(rows)
+
+    monkeypatch.setattr(lessons.store, "save_presences", slow_save)
+    flushing = asyncio.create_task(lessons.flush())
+    await asyncio.wait_for(writing.wait(), HANG)
+    assert [r.display_name for r in await lessons.attendance(running)] == ["Léa M."]  # on its way: shown
+    (holder,) = lessons.personal_data()
+    erasing = asyncio.create_task(holder.forget("demo:lea.martin"))
+    await asyncio.sleep(0)
+    assert not erasing.done()  # the erasure waits for the batch that holds her row
+    release.set()
+    assert await asyncio.wait_for(flushing, HANG) and await asyncio.wait_for(erasing, HANG) == 1
+    assert await lessons.store.attendance(running.id) == []
