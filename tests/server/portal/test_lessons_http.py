@@ -70,6 +70,7 @@ async def test_a_teacher_schedules_a_lesson_and_finds_it_first(client: TestClien
     assert "Salle 103 – Anglais" in shown and "4A" in shown
     assert f"/portal/lessons/{lesson_id}/attendance.csv" in shown and "/api/boards/tableau-103/export.pdf" in shown
     assert 'id="lesson-invitation"' in shown and 'id="lesson-recordings"' in shown
+    assert f'href="/portal/invitations/new?lesson={lesson_id}"' in shown  # « Inviter une classe partenaire à ce cours »
     later = await schedule(client, title="Histoire", start="23:58", end="23:59",
                            day=(datetime.now(PARIS) + timedelta(days=3)).date().isoformat())  # fmt: skip
     listing = await (await client.get("/portal/lessons")).text()
