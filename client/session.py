@@ -38,7 +38,9 @@ from cybercollege.client.view import WorldView
 from cybercollege.protocol.messages import Anim, Appear, Chat, Error, Presence, Room, Vanish, Welcome
 
 log = logging.getLogger("client")
-RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0, 8.0)
+"""Pauses between reconnection attempts (about 25 s in all): long enough for a collège's standby to take over
+after its process died (about 8 s, docs/scaling.md), and for a restart."""
 LOGIN_S = {"ent": 180.0, "demo": 20.0, "guest": 20.0}
 """Longest wait for a session token: the ENT's page in the browser (typing a password), a demo login or a
 guest code (one HTTP request). Documented in docs/client.md."""

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         5, ge=1, description="Grid rooms recompute who sees whom every N ticks (a 1/N share of members each tick)."
     )
     resume_grace: float = Field(30.0, ge=0, description="Seconds a dropped avatar keeps its place.")
+    place_checkpoint_seconds: int = Field(
+        5,
+        ge=0,
+        le=3600,
+        description="Where connected users stand is saved this often (those who moved), not only when they leave: "
+        "after a crash they come back there. 0: only when they leave.",
+    )
     handshake_timeout: float = Field(10.0, gt=0, description="Seconds to send HELLO after connecting.")
 
     # --- limits and backpressure ---

@@ -42,6 +42,8 @@ class Avatar:
     move_budget: float = 0.0
     last_move: float = 0.0
     disconnected_at: float | None = None
+    saved_spot: tuple[str, int, int, int] | None = None
+    """Room and wire position last given to the writer (the place checkpoint writes only who moved)."""
 
     def place(self, x: float, y: float, heading: float, budget: float = 0.0) -> None:
         """Teleport (join, door): set the position and its wire form, and the distance allowed at once."""
