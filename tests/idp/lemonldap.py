@@ -3,7 +3,8 @@
 :func:`start_portal` writes an isolated configuration (CAS, OpenID Connect and SAML issuers, the Demo user
 backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
 ``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
-pupil), ``msmith`` (the parent), and ``jbrun`` (the director, added by portal.psgi); the password is the login.
+pupil), ``msmith`` (the parent), and, added by portal.psgi, ``jbrun`` (the director) and ``vhugo`` (a teacher of
+another school); the password is the login.
 Multi-valued attributes are packed with LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT
 running it sends them.
 The template sets ``sameSite`` to ``Lax``: with SAML on, the portal defaults to ``SameSite=None`` cookies,
@@ -37,7 +38,8 @@ OIDC_CLIENT_SECRET = "llng-test-secret-0123456789"
 
 # The Demo backend's three accounts play people of tests/idp/people.py (its passwords are the logins), and
 # portal.psgi adds a fourth, the school's director.
-ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT, "jbrun": people.STAFF}
+ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT, "jbrun": people.STAFF,
+            "vhugo": people.B_TEACHER}  # fmt: skip
 
 
 def _per_user(values: dict[str, str]) -> str:
@@ -66,12 +68,12 @@ def _packed(attribute: str) -> dict[str, str]:
 # SDET attributes computed from the Demo backend's uid (Perl expressions), multi-valued ones packed.
 MACROS = {
     "ENTPersonProfils": _per_user(_packed("ENTPersonProfils")),
-    "ENTPersonStructRattach": f"'{SCHOOL_UAI}'",
+    "ENTPersonStructRattach": _per_user({login: p.school for login, p in ACCOUNTS.items()}),
     "ENTPersonJointure": "'LLNG-' . uc($uid)",
     "ENTPersonNom": _per_user(_packed("ENTPersonNom")),
     "ENTPersonPrenom": _per_user(_packed("ENTPersonPrenom")),
     "ENTEleveClasses": _per_user({"rtyler": people.packed(list(people.PUPIL.classes), "; ")}),
-    "ENTAuxEnsClasses": _per_user({"dwho": people.packed(list(people.TEACHER.classes), "; ")}),
+    "ENTAuxEnsClasses": _per_user({t: people.packed(list(ACCOUNTS[t].classes), "; ") for t in ("dwho", "vhugo")}),
 }
 SDET = list(MACROS)
 

@@ -26,6 +26,7 @@ class Person:
     role: str | None
     display_name: str
     expected_classes: tuple[str, ...] = ()
+    school: str = SCHOOL_UAI
 
     @property
     def password(self) -> str:
@@ -46,7 +47,7 @@ class Person:
             "uid": [self.login],
             "ENTPersonJointure": [self.jointure],
             "ENTPersonProfils": list(self.profiles),
-            "ENTPersonStructRattach": [SCHOOL_UAI],
+            "ENTPersonStructRattach": [self.school],
             "ENTPersonNom": [self.family],
             "ENTPersonPrenom": [self.given],
             "cn": [self.cn],
@@ -73,6 +74,12 @@ STAFF = Person("jbrun", "Jérôme", "Brun", ("National_DIR", f"DIR:{SCHOOL_UAI}"
 PARENT = Person("pgarcia", "Paulette", "García", ("National_TUT",), (), None, "")
 
 EVERYONE = (TEACHER, PUPIL, STAFF, PARENT)
+B_UAI = "0750002B"
+B_TEACHER = Person(
+    "vhugo", "Victor", "Hugo", ("National_ENS", f"ENS:{B_UAI}"), (f"{B_UAI}$4A",), "teacher", "Victor Hugo", ("4A",),
+    school=B_UAI,
+)
+"""A teacher of another school, collège B's (tests/journeys/test_two_colleges.py): not one of ``EVERYONE``."""
 
 
 def packed(values: list[str], separator: str = ";") -> str:

@@ -10,6 +10,9 @@ use Lemonldap::NG::Portal::UserDB::Demo;
 # A fourth account beside the Demo backend's three: the school's director (STAFF in tests/idp/people.py).
 $Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{jbrun} =
   { uid => 'jbrun', cn => 'Jerome Brun', mail => 'jbrun@ac-test.fr' };
+# And a teacher of another school, collège B's (B_TEACHER in tests/idp/people.py).
+$Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{vhugo} =
+  { uid => 'vhugo', cn => 'Victor Hugo', mail => 'vhugo@ac-test.fr' };
 
 my $portal = Lemonldap::NG::Portal::Main->run( {} );
 builder {
