@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     school_uai: str = Field(
         "",
         pattern=r"^(\d{7}[A-Z])?$",
-        description="UAI of the collège this server serves: the portal shows its data to this school's teachers and "
-        "staff only (docs/portal.md). Empty: the demo directory's school in demo mode, else the ENTs' default_uai.",
+        description="Overrides the world's `schools` (docs/worlds.md) with this one UAI: only this school's people "
+        "sign in, enter and use the portal. Empty: the world's `schools`.",
     )
 
     # --- persistence ---
@@ -149,7 +149,11 @@ class Settings(BaseSettings):
     )
     ice_ttl: int = Field(8 * 3600, ge=60, description="Lifetime of those TURN credentials, seconds.")
     rtc_ports: str = Field("", description="UDP port range for media, LOW-HIGH (e.g. 40000-40199); empty: any port.")
-    recordings_dir: Path = Field(Path("var/recordings"), description="Where conference recordings are stored.")
+    recordings_dir: Path = Field(
+        Path("var/recordings"),
+        description="Where conference recordings are stored. Default: var/recordings/<world id>, one folder per "
+        "collège; a directory given here is this collège's alone (docs/scaling.md).",
+    )
     recording_retention_days: int = Field(
         30, ge=1, description="Conference recordings are deleted after this many days."
     )
@@ -194,6 +198,13 @@ class Settings(BaseSettings):
         except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
             raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Europe/Paris)") from None
         return value
+
+    def of_college(self, college: str) -> Settings:
+        """These settings for the collège ``college`` (its world's id): its own recordings folder unless one was
+        given."""
+        if "recordings_dir" in self.model_fields_set:
+            return self
+        return self.model_copy(update={"recordings_dir": self.recordings_dir / college})
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -63,6 +63,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
     if problems:
         raise SystemExit("configuration refused: " + "; ".join(problems))
     spec = worlds.load_world(settings.world_path())
+    settings = settings.of_college(spec.id)  # each collège its own recordings: they never mix
     tokens = TokenService(settings.secret or secrets.token_urlsafe(48), settings.token_ttl, audience=spec.id)
     store = Store(settings.database_url, college=spec.id)
     writer = WriteBehind(store, settings.flush_interval)

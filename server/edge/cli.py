@@ -173,7 +173,9 @@ def _privacy(url: str) -> Privacy:
     from cybercollege.server.privacy import Privacy
 
     settings = Settings(database_url=url)  # the rest (recordings_dir, world...) from CYBERCOLLEGE_* as the server's
-    writer = WriteBehind(Store(url, college=_college(settings)))
+    college = _college(settings)
+    settings = settings.of_college(college)
+    writer = WriteBehind(Store(url, college=college))
     tokens = TokenService(secrets.token_urlsafe(48), settings.token_ttl)
     features = features_of(settings, writer, tokens, None, Cluster(presence.create(""), tokens))
     return Privacy(None, writer.store, writer, [h for f in features for h in f.personal_data()])
