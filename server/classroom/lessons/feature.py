@@ -222,7 +222,7 @@ class Lessons(Feature):
         """The classes she may schedule: hers (from her ENT); staff, every class a room admits."""
         if me.role is Role.TEACHER:
             return list(me.classes)
-        return sorted({c for room in self.world.rooms.values() for c in self.class_rooms().get(room.id, ())})
+        return sorted({c for admitted in self.class_rooms().values() for c in admitted})
 
     def class_rooms(self) -> dict[str, tuple[str, ...]]:
         """Room id -> the classes its access admits (rooms for one class or a few)."""

@@ -154,6 +154,8 @@ async def test_a_teacher_sees_only_hers_and_staff_see_the_schools(client: TestCl
     listing = await (await client.get("/portal/lessons")).text()
     assert f"/portal/lessons/{lesson_id}" in listing and "Claire Durand" in listing
     assert (await client.get(f"/portal/lessons/{lesson_id}")).status == 200
+    form_page = await (await client.get("/portal/lessons/new")).text()
+    assert '<option value="6B"' in form_page and '<option value="4B"' in form_page  # every class a room admits
 
 
 async def test_pupils_and_other_schools_see_none_of_it(client: TestClient) -> None:  # noqa: F811
