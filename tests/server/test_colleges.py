@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.core.world import World
 from cybercollege.server.edge.app import build
 from cybercollege.server.edge.services import SERVICES
+from cybercollege.server.guests.feature import Guests
 from tests.server.conftest import another_college, make_settings
 
 DEMO_UAI = "0699990Z"  # the demo directory's school, collège A's
@@ -132,6 +134,20 @@ def test_a_class_is_its_schools_own(tmp_path):
     assert not salle.teaches(person(Role.TEACHER, OTHER_UAI, "4A"))
 
 
+def test_an_invitation_admits_its_schools_classes_only(tmp_path):
+    """A teacher of the first school invites her 4A into the amphitheatre: the second school's 4A stays out."""
+    guests = Guests(TokenService("s" * 40))
+    path = another_college(tmp_path / "world", "college-x", (DEMO_UAI, OTHER_UAI))
+    world = World(worlds.load_world(path), make_settings(tmp_path), features=[guests])
+    now = time.time()
+    guests.book.create(person(Role.TEACHER, DEMO_UAI, "4A"), partner_school="Gymnasium Köln", country="Allemagne",
+                       language="allemand", room="amphi", classes=("4A",), valid_from=now - 60,
+                       valid_until=now + 3600, max_guests=5)  # fmt: skip
+    amphi = world.rooms["amphi"]
+    assert amphi.allows(person(Role.PUPIL, DEMO_UAI, "4A"))
+    assert not amphi.allows(person(Role.PUPIL, OTHER_UAI, "4A"))
+
+
 def test_a_world_names_its_schools_clearly(tmp_path):
     path = another_college(tmp_path / "world", "college-x", ("0699990z",))
     with pytest.raises(worlds.WorldError) as bad:
@@ -168,5 +184,6 @@ def test_sign_in_admits_the_colleges_schools_and_the_visitors_its_ent_allows():
 def test_the_server_knows_its_schools(tmp_path):
     app = build(make_settings(tmp_path, world=college_b(tmp_path / "world", (OTHER_UAI, "0750003C"))))
     assert app[SERVICES].world.schools == (OTHER_UAI, "0750003C")
+    assert app[SERVICES].settings.recordings_dir == Path("var/recordings/college-victor-hugo")  # recordings never mix
     app = build(make_settings(tmp_path, school_uai="0750009K"))  # the override
     assert app[SERVICES].world.schools == ("0750009K",)
