@@ -52,9 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ping", action="store_true", help="ping round trips while rendering, against idle")
     p.add_argument("--pings", type=int, default=600, help="pings per phase (with --ping)")
     p.add_argument("--lesson", action="store_true", help="the board drawn on and a video on the screen too")
-    p.add_argument("--looks", choices=("both", "old", "new", "full", "fast"), default=None,
-                   help="with --lesson: both (default: old, fast and full in child processes), or one of them in "
-                        "this process (new: the quality this GL gets)")
+    p.add_argument(
+        "--looks",
+        choices=("both", "old", "new", "full", "fast"),
+        default=None,
+        help="with --lesson: both (default: old, fast and full in child processes), or one of them in "
+        "this process (new: the quality this GL gets)",
+    )
     p.add_argument("--rounds", type=int, default=2, help="with --looks both: runs of each look, alternating")
     p.add_argument("--shot", default=None, help="save the last frame as this PNG")
     args = p.parse_args(argv)
@@ -87,35 +91,76 @@ def compare_looks(args) -> int:
     runs: dict[str, list[dict]] = {"old": [], "fast": [], "full": []}
     for _ in range(args.rounds):
         for looks in runs:
-            cmd = [sys.executable, "-m", "benchmarks.client_bench", "--lesson", "--looks", looks, "--json",
-                   "--avatars", str(args.avatars), "--seconds", str(args.seconds), "--size", args.size]
+            cmd = [
+                sys.executable,
+                "-m",
+                "benchmarks.client_bench",
+                "--lesson",
+                "--looks",
+                looks,
+                "--json",
+                "--avatars",
+                str(args.avatars),
+                "--seconds",
+                str(args.seconds),
+                "--size",
+                args.size,
+            ]
             if args.no_finish:
                 cmd.append("--no-finish")
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            runs[looks].append(json.loads(out[out.index("{"):]))
-    keys = ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame", "geoms_in_scene", "over_budget_share", "own_ms_p50",
-            "own_ms_p99", "own_over_budget_share", "wait_ms_p50", "wait_ms_p99", "cpu_ms_p99", "others_cpu_share")
+            runs[looks].append(json.loads(out[out.index("{") :]))
+    keys = (
+        "frame_ms_p50",
+        "frame_ms_p99",
+        "cpu_ms_per_frame",
+        "geoms_in_scene",
+        "over_budget_share",
+        "own_ms_p50",
+        "own_ms_p99",
+        "own_over_budget_share",
+        "wait_ms_p50",
+        "wait_ms_p99",
+        "cpu_ms_p99",
+        "others_cpu_share",
+    )
     summary = {looks: {key: statistics.median(r[key] for r in rs) for key in keys} for looks, rs in runs.items()}
-    result = {"avatars": args.avatars, "size": args.size, "rounds": args.rounds, "seconds": args.seconds,
-              "runs": runs, "summary": summary,
-              "ratios": {looks: {key: round(summary[looks][key] / summary["old"][key], 2)
-                                 for key in ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame")}
-                         for looks in ("fast", "full")}}
+    result = {
+        "avatars": args.avatars,
+        "size": args.size,
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+        "runs": runs,
+        "summary": summary,
+        "ratios": {
+            looks: {
+                key: round(summary[looks][key] / summary["old"][key], 2)
+                for key in ("frame_ms_p50", "frame_ms_p99", "cpu_ms_per_frame")
+            }
+            for looks in ("fast", "full")
+        },
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"lesson: {args.avatars} animated avatars in {ROOM}, the board drawn on, a 640x360 video at 15 fps, "
-          f"{args.size}, gl-finish {not args.no_finish}, {args.rounds} rounds of {args.seconds:g} s per look")
+    print(
+        f"lesson: {args.avatars} animated avatars in {ROOM}, the board drawn on, a 640x360 video at 15 fps, "
+        f"{args.size}, gl-finish {not args.no_finish}, {args.rounds} rounds of {args.seconds:g} s per look"
+    )
     for looks, rs in runs.items():
         s = summary[looks]
         rounds = ", ".join(f"{r['frame_ms_p50']}/{r['frame_ms_p99']}" for r in rs)
-        print(f"  {looks:4} frame p50 {s['frame_ms_p50']} ms  p99 {s['frame_ms_p99']} ms  CPU {s['cpu_ms_per_frame']} "
-              f"ms a frame  (rounds p50/p99: {rounds}; {s['geoms_in_scene']:g} geoms)")
+        print(
+            f"  {looks:4} frame p50 {s['frame_ms_p50']} ms  p99 {s['frame_ms_p99']} ms  CPU {s['cpu_ms_per_frame']} "
+            f"ms a frame  (rounds p50/p99: {rounds}; {s['geoms_in_scene']:g} geoms)"
+        )
     for looks, rs in runs.items():
         print(f"  {looks:4} {_breakdown(summary[looks], rs)}")
     loads = [r[key] for rs in runs.values() for r in rs for key in ("load_before", "load_after")]
-    print(f"  machine: {runs['old'][0]['cores']} cores, load average {min(loads)}-{max(loads)}, other processes used "
-          f"{statistics.median(r['others_cpu_share'] for rs in runs.values() for r in rs):.0%} of the cores")
+    print(
+        f"  machine: {runs['old'][0]['cores']} cores, load average {min(loads)}-{max(loads)}, other processes used "
+        f"{statistics.median(r['others_cpu_share'] for rs in runs.values() for r in rs):.0%} of the cores"
+    )
     for looks, r in result["ratios"].items():
         print(f"  {looks} / old: p50 {r['frame_ms_p50']}x  p99 {r['frame_ms_p99']}x  CPU {r['cpu_ms_per_frame']}x")
     return 0
@@ -234,21 +279,30 @@ class FrameProbe:
 
     def after(self, wall: float) -> None:
         now = self._sched()
-        delta = {tid: ((r - self._before[tid][0]) / 1e6, (w - self._before[tid][1]) / 1e6)
-                 for tid, (r, w) in now.items()}
+        delta = {
+            tid: ((r - self._before[tid][0]) / 1e6, (w - self._before[tid][1]) / 1e6) for tid, (r, w) in now.items()
+        }
         main_run, main_wait = delta.pop(self.main)
         tasks = {t.name: t.dt * 1000 for t in self.base.taskMgr.mgr.get_active_tasks()}
         python = sum(ms for name, ms in tasks.items() if name != "igLoop")
         marks = self._uploads()
         board, video = marks[0] != self._marks[0], marks[1] != self._marks[1]
         self._marks = marks
-        self.rows.append({
-            "wall": wall * 1000, "main_run": main_run, "main_wait": main_wait, "python": python,
-            "draw": max(0.0, main_run - python - self._gc_ms), "gc": self._gc_ms,
-            "raster_run": sum(r for r, _ in delta.values()),
-            "raster_max": max((r for r, _ in delta.values()), default=0.0),
-            "raster_wait": max((w for _, w in delta.values()), default=0.0), "board": board, "video": video,
-        })
+        self.rows.append(
+            {
+                "wall": wall * 1000,
+                "main_run": main_run,
+                "main_wait": main_wait,
+                "python": python,
+                "draw": max(0.0, main_run - python - self._gc_ms),
+                "gc": self._gc_ms,
+                "raster_run": sum(r for r, _ in delta.values()),
+                "raster_max": max((r for r, _ in delta.values()), default=0.0),
+                "raster_wait": max((w for _, w in delta.values()), default=0.0),
+                "board": board,
+                "video": video,
+            }
+        )
 
     def summary(self) -> dict:
         """Frames over the budget by cause: "machine" when the frame's own work (the main thread's time on a
@@ -262,8 +316,12 @@ class FrameProbe:
             if r["main_run"] + r["raster_max"] <= BUDGET_MS:
                 causes["machine"] += 1
                 continue
-            ex = {"rasteriser": r["raster_max"] - med["raster_max"], "draw": r["draw"] - med["draw"],
-                  "python": r["python"] - med["python"], "gc": r["gc"]}
+            ex = {
+                "rasteriser": r["raster_max"] - med["raster_max"],
+                "draw": r["draw"] - med["draw"],
+                "python": r["python"] - med["python"],
+                "gc": r["gc"],
+            }
             cause = max(ex, key=ex.__getitem__)
             causes[cause if ex[cause] > 0 else "unattributed"] += 1
         cpu = sorted(r["main_run"] + r["raster_run"] for r in rows)
@@ -272,12 +330,17 @@ class FrameProbe:
         uploads = [r["wall"] for r in rows if r["board"] or r["video"]]
         plain = [r["wall"] for r in rows if not (r["board"] or r["video"])]
         return {
-            "over_budget": len(slow), "over_budget_share": round(len(slow) / len(rows), 4), "slow_causes": causes,
+            "over_budget": len(slow),
+            "over_budget_share": round(len(slow) / len(rows), 4),
+            "slow_causes": causes,
             "slow_with_upload": sum(r["board"] or r["video"] for r in slow),
-            "cpu_ms_p50": round(statistics.median(cpu), 2), "cpu_ms_p99": round(_p99(cpu), 2),
-            "own_ms_p50": round(statistics.median(own), 2), "own_ms_p99": round(_p99(own), 2),
+            "cpu_ms_p50": round(statistics.median(cpu), 2),
+            "cpu_ms_p99": round(_p99(cpu), 2),
+            "own_ms_p50": round(statistics.median(own), 2),
+            "own_ms_p99": round(_p99(own), 2),
             "own_over_budget_share": round(sum(v > BUDGET_MS for v in own) / len(rows), 4),
-            "wait_ms_p50": round(statistics.median(wait), 2), "wait_ms_p99": round(_p99(wait), 2),
+            "wait_ms_p50": round(statistics.median(wait), 2),
+            "wait_ms_p99": round(_p99(wait), 2),
             "gc_ms_max": round(max(r["gc"] for r in rows), 2),
             "python_ms_p99": round(_p99(sorted(r["python"] for r in rows)), 2),
             "upload_frame_ms_p50": round(statistics.median(uploads), 2) if uploads else None,
@@ -304,8 +367,12 @@ def _machine(load_before: tuple[float, ...], busy_before: tuple[float, float], s
     machine, mine = _busy()
     cores = len(os.sched_getaffinity(0))
     others = (machine - busy_before[0]) - (mine - busy_before[1])
-    return {"cores": cores, "load_before": round(load_before[0], 2), "load_after": round(os.getloadavg()[0], 2),
-            "others_cpu_share": round(max(0.0, others) / (seconds * (os.cpu_count() or cores)), 3)}
+    return {
+        "cores": cores,
+        "load_before": round(load_before[0], 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "others_cpu_share": round(max(0.0, others) / (seconds * (os.cpu_count() or cores)), 3),
+    }
 
 
 def scene(base, count: int):
@@ -590,9 +657,11 @@ def _breakdown(s: dict, rounds: list[dict]) -> str:
     causes = {cause: sum(r["slow_causes"][cause] for r in rounds) for cause in (*CAUSES, "unattributed")}
     slow = sum(r["over_budget"] for r in rounds)
     named = ", ".join(f"{cause} {n}" for cause, n in causes.items() if n)
-    return (f"over {BUDGET_MS:g} ms: {s['over_budget_share']:.1%} of frames ({slow}: {named or 'none'}); "
-            f"own work a frame p50 {s['own_ms_p50']} ms p99 {s['own_ms_p99']} ms (over {BUDGET_MS:g} ms: "
-            f"{s['own_over_budget_share']:.1%}), run-queue wait p50 {s['wait_ms_p50']} ms p99 {s['wait_ms_p99']} ms")
+    return (
+        f"over {BUDGET_MS:g} ms: {s['over_budget_share']:.1%} of frames ({slow}: {named or 'none'}); "
+        f"own work a frame p50 {s['own_ms_p50']} ms p99 {s['own_ms_p99']} ms (over {BUDGET_MS:g} ms: "
+        f"{s['own_over_budget_share']:.1%}), run-queue wait p50 {s['wait_ms_p50']} ms p99 {s['wait_ms_p99']} ms"
+    )
 
 
 def report(r: dict) -> str:

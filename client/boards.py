@@ -227,8 +227,12 @@ def _tile_cards(card: NodePath, wb: Whiteboard, canvas: Canvas) -> None:
     sx, sz = wb.width / canvas.width, wb.height / canvas.height
     for tile in canvas.tiles:
         cm = CardMaker("ink-tile")
-        cm.set_frame(-wb.width / 2 + tile.x0 * sx, -wb.width / 2 + tile.x1 * sx,
-                     wb.height / 2 - tile.y1 * sz, wb.height / 2 - tile.y0 * sz)
+        cm.set_frame(
+            -wb.width / 2 + tile.x0 * sx,
+            -wb.width / 2 + tile.x1 * sx,
+            wb.height / 2 - tile.y1 * sz,
+            wb.height / 2 - tile.y0 * sz,
+        )
         card.attach_new_node(cm.generate()).set_texture(tile.texture)
 
 
@@ -260,14 +264,23 @@ def shape_points(shape: int, a: tuple[int, int], b: tuple[int, int]) -> list[tup
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
     if shape == 3:  # ellipse in the box a-b
         cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, abs(x1 - x0) / 2, abs(y1 - y0) / 2
-        return [(round(cx + rx * math.cos(t / 12 * math.pi)), round(cy + ry * math.sin(t / 12 * math.pi)))
-                for t in range(25)]
+        return [
+            (round(cx + rx * math.cos(t / 12 * math.pi)), round(cy + ry * math.sin(t / 12 * math.pi)))
+            for t in range(25)
+        ]
     if shape == 1:  # arrow: the line, then the two sides of its head
         dx, dy = x1 - x0, y1 - y0
-        back = [(x1 - (dx * c - dy * s) * ARROW_HEAD, y1 - (dy * c + dx * s) * ARROW_HEAD)
-                for c, s in ((math.cos(0.5), math.sin(0.5)), (math.cos(-0.5), math.sin(-0.5)))]
-        return [(x0, y0), (x1, y1), (round(back[0][0]), round(back[0][1])), (x1, y1),
-                (round(back[1][0]), round(back[1][1]))]
+        back = [
+            (x1 - (dx * c - dy * s) * ARROW_HEAD, y1 - (dy * c + dx * s) * ARROW_HEAD)
+            for c, s in ((math.cos(0.5), math.sin(0.5)), (math.cos(-0.5), math.sin(-0.5)))
+        ]
+        return [
+            (x0, y0),
+            (x1, y1),
+            (round(back[0][0]), round(back[0][1])),
+            (x1, y1),
+            (round(back[1][0]), round(back[1][1])),
+        ]
     return [(x0, y0), (x1, y1)]
 
 

@@ -45,8 +45,11 @@ class Canvas:
         self.background = _bgra(background)
         self.image = np.empty((self.height, self.width, 4), dtype=np.uint8)
         """What is painted: rows from the top of the board, B, G, R, A."""
-        self.tiles = [_tile(f"{name}-{x0}-{y0}", x0, y0, min(x0 + TILE, self.width), min(y0 + TILE, self.height))
-                      for y0 in range(0, self.height, TILE) for x0 in range(0, self.width, TILE)]
+        self.tiles = [
+            _tile(f"{name}-{x0}-{y0}", x0, y0, min(x0 + TILE, self.width), min(y0 + TILE, self.height))
+            for y0 in range(0, self.height, TILE)
+            for x0 in range(0, self.width, TILE)
+        ]
         self.uploads = 0
         """Tiles copied to their textures (each uploaded at the next frame; benchmarks count them)."""
         self.segments = 0

@@ -5,12 +5,21 @@ from __future__ import annotations
 from benchmarks.client_bench import FrameProbe
 
 
-def frame(wall: float, main_run: float = 5.0, raster_max: float = 10.0, wait: float = 0.0,
-          gc: float = 0.0) -> dict:
+def frame(wall: float, main_run: float = 5.0, raster_max: float = 10.0, wait: float = 0.0, gc: float = 0.0) -> dict:
     """One frame as FrameProbe records it (milliseconds)."""
-    return {"wall": wall, "main_run": main_run, "main_wait": wait / 2, "python": 0.5,
-            "draw": main_run - 0.5 - gc, "gc": gc, "raster_run": 2 * raster_max, "raster_max": raster_max,
-            "raster_wait": wait / 2, "board": False, "video": False}
+    return {
+        "wall": wall,
+        "main_run": main_run,
+        "main_wait": wait / 2,
+        "python": 0.5,
+        "draw": main_run - 0.5 - gc,
+        "gc": gc,
+        "raster_run": 2 * raster_max,
+        "raster_max": raster_max,
+        "raster_wait": wait / 2,
+        "board": False,
+        "video": False,
+    }
 
 
 def summary(rows: list[dict]) -> dict:
