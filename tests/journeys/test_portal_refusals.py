@@ -2,9 +2,9 @@
 
 A pupil who signs in gets « Réservé aux personnels » (403) on every teacher page; a guest of the partner class,
 whose invitation token opens no teacher API (403), finds only the sign-in page; a teacher of another school, with
-a class of the same name, sees nothing of this college (403, and its API refuses her cookie); a POST without the
-form's CSRF token is refused with a French page (403). Each refusal page passes axe-core's WCAG 2.1 AA check at
-desktop and phone sizes. Screenshots in var/journeys/<test>/.
+a class of the same name, is refused at sign-in with a page naming this collège and sees nothing of it; a POST
+without the form's CSRF token is refused with a French page (403). Each refusal page passes axe-core's WCAG 2.1 AA
+check at desktop and phone sizes. Screenshots in var/journeys/<test>/.
 """
 
 from __future__ import annotations
@@ -88,12 +88,13 @@ async def test_pupils_guests_and_other_schools_are_refused(world: TestServer, sh
     async with chromium() as context:
         page = await context.new_page()
         page.set_default_timeout(WAIT)
-        await sign_in(page, url, "Anne Autre")
-        assert await page.get_by_role("heading", level=1).inner_text() == "Réservé aux personnels"
-        assert await page.get_by_text("autre établissement").is_visible()
+        await sign_in(page, url, "Anne Autre")  # refused at sign-in: this collège serves another school
+        assert await page.get_by_role("heading", level=1).inner_text() == "Connexion impossible"
+        assert await page.get_by_text("Ici, c'est le collège virtuel « Collège Jean Moulin »").is_visible()
+        assert await page.get_by_text("appartient à un autre établissement").is_visible()
         await assert_accessible(page, shots, "3-other-school-refused")
-        answer = await page.goto(url + "/portal/classes")
-        assert answer is not None and answer.status == 403
+        await page.goto(url + "/portal/classes")
+        assert page.url == url + "/portal/"  # never signed in: the sign-in page
         assert await page.get_by_text("Classe 4A").count() == 0
         csv = await page.request.get(url + "/api/rooms/salle-103/attendance.csv")  # with her cookie
         assert csv.status == 401
