@@ -19,7 +19,7 @@ INFORMAL_GERMAN = re.compile(r"\b(du|dein|deine|deinen|deinem|deiner|deines|dich
 FORMAL_SPANISH = re.compile(
     r"\b(usted|ustedes|escríbalo|ciérrela|admítalos|elíjala|bórrelo|descárguelo|elija|indique|vuelva|recargue|escriba"
     r"|seleccione"
-    r"|compruebe|espere|pulse|corrija|revoque|cancele|busque|descargue|envíe|invite|prepare|programe|entre|inicie"
+    r"|compruebe|espere|pulse|corrija|revoque|cancele|busque|descargue|envíe|invite|prepare|programe|inicie"
     r"|inténtelo|ha cerrado la sesión|ha recibido un|ya tiene|no tiene ninguna)\b",
     re.IGNORECASE)
 """Spanish ``usted``, its imperatives and third-person forms that address the reader."""
