@@ -18,7 +18,7 @@ _BY_CODE: dict[int, str] = {
     ErrorCode.CHAT_FORBIDDEN: "err_chat_forbidden",
     ErrorCode.MUTED: "err_muted",
     ErrorCode.SHUTTING_DOWN: "err_closing",
-    ErrorCode.RESUME_FAILED: "err_lost",
+    ErrorCode.RESUME_FAILED: "err_resumed_afresh",  # back in, at my saved place (a new session)
     ErrorCode.ACCOUNT_DISABLED: "err_disabled",
     # whiteboard refusals (protocol.errors.ErrorCode 100-111, docs/whiteboard.md §3)
     101: "err_board_denied",

@@ -92,13 +92,27 @@ class WorldView:
         self.waiting = ""
         me.root.show()
         self._show_near(room)
+        seat = self._seat_kept(room, x, y)
         if self.walker is None:
             self.walker = Walker(room, x, y, heading)
         else:
             self.walker.place(room, x, y, heading)
+        if seat is not None:
+            self.walker.sit(seat)
+            me.set_anim(Anim.SIT, True)
         self.boom = Boom(room)
         self._place_me()
         self.on_room(room)
+        if seat is not None:
+            self._sent = (0.0, 0.0, 0.0, -1)  # unsent: the server hears I am seated with the next frame
+
+    def _seat_kept(self, room: worlds.Room, x: float, y: float) -> worlds.Seat | None:
+        """Seated, and put back in the same room on my seat (a reconnection: a dropped network, a collège's standby
+        taking over after a crash): I stay seated. Any other move stands me up."""
+        w = self.walker
+        if w is None or not w.seated or w.room.id != room.id:
+            return None
+        return next((s for s in room.seats if abs(s.x - x) < 0.05 and abs(s.y - y) < 0.05), None)
 
     def on_message(self, msg) -> None:
         """Mirror listener: reflect one server message on screen."""
