@@ -11,12 +11,13 @@ from direct.gui.DirectGui import DirectButton
 from cybercollege.client import style
 from cybercollege.client.ui.layout import overlap
 from cybercollege.client.ui.map import MapScreen
+from cybercollege.client.ui.teacher import TABS
 from cybercollege.protocol.teacher import Poll
 from tests.client.helpers import until
 from tests.client.sessions import in_world, start, stop
 from tests.client.test_invitation_card import window_size
-from tests.client.test_layout_bounds import EPS, button_box, measure
-from tests.client.test_teacher_tabs import shots, teacher_at
+from tests.client.test_layout_bounds import EPS, button_box, measure, problems
+from tests.client.test_teacher_tabs import open_tab, shots, teacher_at
 from tests.journeys.keyboard import press
 
 Box = tuple[float, float, float, float]
@@ -129,6 +130,20 @@ async def test_the_hud_toolbar_people_and_poll_in_large_text_and_high_contrast(b
             session.screenshot(folder / "2-map.png")
             await press(base, "escape")
             await until(lambda: session.screen is None, what="the map closed")
+
+            await press(base, "f2")  # the teacher's tabs at 1280x720 in large text: inside, clear of the buttons
+            panel = session.classroom.panel
+            await until(lambda: panel.shown, what="the teacher's panel")
+            for name in TABS:
+                await open_tab(session, name)
+                panel.place()
+                rect = panel.rect
+                assert rect is not None and within(rect, win), f"the {name} tab inside the window"
+                assert problems(panel) == [], name
+                for b in hud_buttons:
+                    assert not overlap(rect, button_box(b, base.aspect2d)), f"the {name} tab over {b['text']!r}"
+            await driver.frames_later(2)
+            session.screenshot(folder / "4-teacher-tab-large.png")
     finally:
         style.configure(False, False)
         await stop(session, task)
