@@ -20,6 +20,7 @@ _BY_CODE: dict[int, str] = {
     ErrorCode.SHUTTING_DOWN: "err_closing",
     ErrorCode.RESUME_FAILED: "err_resumed_afresh",  # back in, at my saved place (a new session)
     ErrorCode.ACCOUNT_DISABLED: "err_disabled",
+    ErrorCode.WRONG_COLLEGE: "err_other_college",
     # whiteboard refusals (protocol.errors.ErrorCode 100-111, docs/whiteboard.md §3)
     101: "err_board_denied",
     102: "err_board_busy",
@@ -43,7 +44,7 @@ _BY_CLOSE: dict[int, str] = {
     CloseCode.ACCOUNT_DISABLED: "err_disabled",
 }
 # After these, retrying with the same token is pointless: go back to the login screen.
-NEEDS_LOGIN = {"err_token", "err_removed", "err_replaced", "err_version", "err_disabled"}
+NEEDS_LOGIN = {"err_token", "err_removed", "err_replaced", "err_version", "err_disabled", "err_other_college"}
 
 
 def message_key(code: int | None) -> str:

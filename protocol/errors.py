@@ -31,6 +31,8 @@ class ErrorCode(IntEnum):
     INTERNAL = 21
     ACCOUNT_DISABLED = 22
     """The school's administrator disabled this account: no token of it is accepted."""
+    WRONG_COLLEGE = 23
+    """A token another collège of the platform issued: sign in at this collège's address (docs/sso.md)."""
     # the whiteboard (protocol/whiteboard.py; ERROR's ``ref`` names the refused message)
     UNKNOWN_BOARD = 100
     NOT_ALLOWED = 101

@@ -47,7 +47,7 @@ MESSAGES = {
 _ERROR_CODES = {
     "token_expired": ErrorCode.TOKEN_EXPIRED,
     "account_disabled": ErrorCode.ACCOUNT_DISABLED,
-    "wrong_college": ErrorCode.ACCESS_DENIED,
+    "wrong_college": ErrorCode.WRONG_COLLEGE,
 }
 
 MAX_TTL_S = 12 * 3600

@@ -26,3 +26,8 @@ def test_an_expired_session_or_a_disabled_account_sends_back_to_the_login_screen
     assert errors.close_key(CloseCode.ACCOUNT_DISABLED) == "err_disabled"
     assert errors.refusal_key(ConnectionRefused("x", ErrorCode.ACCOUNT_DISABLED, 4001)) == "err_disabled"
     assert {"err_token", "err_disabled"} <= errors.NEEDS_LOGIN
+
+
+def test_a_session_of_another_college_sends_back_to_the_login_screen():
+    refused = ConnectionRefused("x", ErrorCode.WRONG_COLLEGE, CloseCode.UNAUTHORIZED)
+    assert errors.refusal_key(refused) == "err_other_college" and "err_other_college" in errors.NEEDS_LOGIN

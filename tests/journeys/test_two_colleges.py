@@ -192,7 +192,7 @@ async def test_a_pupil_and_teachers_of_one_college_cannot_cross_into_another(pla
         zoe = await enter(http, a, zoe_token)
         with pytest.raises(ConnectionRefused) as refused:
             await WorldConnection(http, b, zoe_token).connect()
-        assert (refused.value.code, refused.value.close_code) == (ErrorCode.ACCESS_DENIED, CloseCode.UNAUTHORIZED)
+        assert (refused.value.code, refused.value.close_code) == (ErrorCode.WRONG_COLLEGE, CloseCode.UNAUTHORIZED)
         assert "ouverte dans un autre collège virtuel, pas dans celui-ci" in str(refused.value)
         async with http.get(f"{b}/api/lessons/next", headers={"Authorization": f"Bearer {zoe_token}"}) as answer:
             assert answer.status == 403

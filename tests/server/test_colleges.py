@@ -64,7 +64,7 @@ async def test_a_token_of_a_is_refused_at_bs_gateway_and_api(two, http: aiohttp.
     conn = WorldConnection(http, b, token)
     with pytest.raises(ConnectionRefused) as refused:
         await conn.connect()
-    assert (refused.value.code, refused.value.close_code) == (ErrorCode.ACCESS_DENIED, CloseCode.UNAUTHORIZED)
+    assert (refused.value.code, refused.value.close_code) == (ErrorCode.WRONG_COLLEGE, CloseCode.UNAUTHORIZED)
     assert "ouverte dans un autre collège virtuel" in str(refused.value)
     headers = {"Authorization": f"Bearer {token}"}
     async with http.get(f"{b}/api/lessons/next", headers=headers) as answer:
@@ -82,7 +82,7 @@ async def test_a_guest_token_of_a_is_refused_at_b(two, http: aiohttp.ClientSessi
     conn = WorldConnection(http, b, tokens_a.issue(guest))
     with pytest.raises(ConnectionRefused) as refused:
         await conn.connect()
-    assert refused.value.code == ErrorCode.ACCESS_DENIED
+    assert refused.value.code == ErrorCode.WRONG_COLLEGE
     assert "autre collège" in str(refused.value)
 
 
