@@ -179,6 +179,7 @@ def test_sign_in_admits_the_colleges_schools_and_the_visitors_its_ent_allows():
             service.refuse_other_school(who)
         assert refused.value.code == "other_school"
         assert "Ici, c'est le collège virtuel « Collège Jean Moulin »" in refused.value.message
+        assert ("appartient à un autre établissement" if who.school_uai else "n'indique pas") in refused.value.message
 
 
 def test_the_server_knows_its_schools(tmp_path):

@@ -60,9 +60,10 @@ class College:
     def refusal(self, identity: Identity) -> str:
         """What someone of another school is told (in French, for people)."""
         here = f"Ici, c'est le collège virtuel « {self.name} »" if self.name else "Ici, c'est un autre collège virtuel"
-        school = f" (établissement {identity.school_uai})" if identity.school_uai else ""
+        if not identity.school_uai:
+            return f"{here}. Votre compte ENT n'indique pas votre établissement : adressez-vous à la vie scolaire."
         return (
-            f"{here}. Votre compte ENT appartient à un autre établissement{school} : "
+            f"{here}. Votre compte ENT appartient à un autre établissement (établissement {identity.school_uai}) : "
             "connectez-vous à l'adresse du collège virtuel de votre établissement."
         )
 
