@@ -48,7 +48,8 @@ def ensure_venv() -> None:
 def ensure_test_system_packages() -> None:
     """The identity providers (LemonLDAP::NG, SimpleSAMLphp on PHP), xmlsec1, Mesa GL, Chromium and Firefox come from
     Debian's packages (scripts/install-test-system-deps.sh)."""
-    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "turnserver", "nft", "Xvfb", "xclip", "nginx")
+    tools = ("plackup", "xmlsec1", "chromium", "firefox-esr", "php", "turnserver", "nft", "Xvfb", "xclip", "nginx",
+             "wine", "patchelf", "x86_64-w64-mingw32-ld", "makensis")
     missing = [tool for tool in tools if shutil.which(tool) is None]
     for package, path in (("lemonldap-ng", "/usr/share/perl5/Lemonldap/NG/Portal/Main.pm"),
                           ("simplesamlphp", "/usr/share/simplesamlphp/www/saml2/idp/SSOService.php")):
@@ -89,6 +90,8 @@ def main(argv: list[str]) -> int:
                 return 1
         if WORKERS > 1:
             args += ["-n", str(WORKERS), "--dist", "loadfile"]  # a test file's tests share one worker
+        if os.environ.get("CYBERCOLLEGE_INSTALLERS") == "apart":  # .ci/run runs tests/installers beside the rest
+            args += ["-m", "not installers"]
     return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT)
 
 

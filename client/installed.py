@@ -48,24 +48,27 @@ def locate_our_modules(root: Path) -> None:
 
 
 def import_all(listing: Path, report: Path | None) -> int:
-    """The build's own test: import every module the build listed (ours, and every one with a native library);
-    print each failure, and fail if there is one (a build that dropped a binary module)."""
+    """The build's own test: import every module the build listed (ours, and every one with a native library),
+    one line each (``ok`` or the error), then a summary; fail if one failed (a build that dropped a binary module).
+    Each line is written as it is known, so a hang shows where it is."""
     import importlib
 
     names = listing.read_text(encoding="utf-8").split()
-    lines = []
+    out = report.open("w", encoding="utf-8") if report is not None else sys.stderr
+    failed = 0
     for name in names:
         try:
             importlib.import_module(name)
+            line = f"{name}: ok"
         except Exception as exc:  # ImportError, or an OSError from a missing shared library
-            lines.append(f"{name}: {type(exc).__name__}: {exc}")
-    lines.append(f"{len(names) - len(lines)} of {len(names)} modules imported")
-    text = "\n".join(lines) + "\n"
-    if report is not None:
-        report.write_text(text, encoding="utf-8")
-    else:
-        sys.stderr.write(text)
-    return 1 if len(lines) > 1 else 0
+            failed += 1
+            line = f"{name}: {type(exc).__name__}: {exc}".replace("\n", " ")
+        out.write(line + "\n")
+        out.flush()
+    out.write(f"{len(names) - failed} of {len(names)} modules imported\n")
+    if out is not sys.stderr:
+        out.close()
+    return 1 if failed else 0
 
 
 def main() -> int:

@@ -28,7 +28,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "client"
-STAGE = BUILD / "stage"
 DIST = ROOT / "dist" / "client"
 NAME = "cybercollege"
 
@@ -50,9 +49,13 @@ INSTALLERS = {
 REQUIREMENTS = ["panda3d", "aiohttp", "numpy", "pillow", "segno", "aiortc", "av", "msgpack", "pydantic"]
 """What the client imports (pyproject.toml's ``client`` extra, without our own package); versions from the lock."""
 
-UNPINNED = {"manylinux2014_x86_64": {"av", "pillow", "numpy"}}
+UNPINNED = {
+    platform: {"av", "pillow", "numpy"}
+    for platform in ("manylinux2014_x86_64", "macosx_11_0_x86_64", "macosx_11_0_arm64")
+}
 """Left to pip per platform: av 18, and the newest Pillow and numpy, have no manylinux2014 wheel (panda3d has
-no manylinux_2_28 one), so the Linux build gets the newest that has one (av 14, with aiortc 1.16)."""
+no manylinux_2_28 one) and need a macOS newer than 11: these builds get the newest that has one (av 14, with
+aiortc 1.16)."""
 
 DATA = ["client/locale/*.json", "assets/fonts/*", "assets/textures/*.png"]
 """The client's data files, laid out under ``cybercollege/`` as in the installed package (client/installed.py)."""
@@ -66,6 +69,8 @@ EXCLUDED_MODULES = [
     "setuptools",
     "pkg_resources",
     "distutils",
+    "curses",
+    "_curses",
     "pip",
     "pytest",
     "_pytest",
@@ -75,7 +80,7 @@ EXCLUDED_MODULES = [
     "idlelib",
     "ensurepip",
 ]
-"""Optional imports of our dependencies that the freezer would take from this machine (uvloop, tkinter...):
+"""Optional imports of our dependencies that the freezer would take from this machine (uvloop, tkinter, curses...):
 they are not the target's, and a school PC does not need them."""
 
 HIDDEN_MODULES = ["_cffi_backend"]
@@ -99,12 +104,18 @@ def version() -> str:
     return found.group(1)
 
 
-def stage() -> None:
+def stage_of(platform: str) -> Path:
+    """Where a platform's build is staged (one per platform: builds of two platforms may run at once)."""
+    return BUILD / f"stage-{platform}"
+
+
+def stage(platform: str) -> None:
     """The tree build_apps freezes and copies: our packages as ``cybercollege.*`` under ``data/`` (beside the
     executable, also named ``cybercollege``), their data files, the entry point and the CA bundle."""
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
-    package = STAGE / "data" / NAME
+    stage = stage_of(platform)
+    if stage.exists():
+        shutil.rmtree(stage)
+    package = stage / "data" / NAME
     for folder in ("client", "protocol", "worlds"):
         shutil.copytree(ROOT / folder, package / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (package / "__init__.py").write_text('"""Cybercollège (the built client)."""\n', encoding="utf-8")
@@ -113,10 +124,10 @@ def stage() -> None:
             target = package / path.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-    shutil.copyfile(ROOT / "client" / "installed.py", STAGE / "main.py")
+    shutil.copyfile(ROOT / "client" / "installed.py", stage / "main.py")
     import certifi
 
-    shutil.copyfile(certifi.where(), STAGE / "data" / "cacert.pem")
+    shutil.copyfile(certifi.where(), stage / "data" / "cacert.pem")
     (package / "client" / "build.json").write_text(json.dumps({"version": version()}), encoding="utf-8")
 
 
@@ -198,6 +209,7 @@ def build_apps_command():
                 bundle_openssl(builddir)
             if platform.startswith("win"):
                 forwarding_python3_dll(builddir)
+                bundle_vcruntime(builddir)
             data = builddir / f"{NAME}.app" / "Contents" / "Resources" if "macosx" in platform else builddir
             checked = sorted(n for n in FROZEN if n.startswith(NAME + ".")) + sorted(NATIVE)
             (data / "data" / "modules.txt").write_text("\n".join(checked) + "\n", encoding="utf-8")
@@ -212,27 +224,7 @@ def bundle_openssl(builddir: Path) -> None:
     manylinux2014 wheel bundles, renamed to the sonames ``_ssl`` asks for, found beside it ($ORIGIN)."""
     wheels = BUILD / "openssl"
     if not any(wheels.glob("psycopg_binary-*.whl")):
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--only-binary",
-                ":all:",
-                "--platform",
-                "manylinux2014_x86_64",
-                "--python-version",
-                "3.11",
-                "-d",
-                str(wheels),
-                "psycopg-binary",
-            ],
-            check=True,
-        )
+        pip_download("psycopg-binary", "manylinux2014_x86_64", wheels)
     wheel = next(wheels.glob("psycopg_binary-*.whl"))
     renamed = {}
     with zipfile.ZipFile(wheel) as whl:
@@ -275,6 +267,25 @@ def forwarding_python3_dll(builddir: Path) -> None:
     )
 
 
+def bundle_vcruntime(builddir: Path) -> None:
+    """Windows: numpy 2.4's core links ``VCRUNTIME140_1.dll``, which python.org's Python ships beside itself and
+    the panda3d wheel does not (only ``VCRUNTIME140.dll``): a PC without the Visual C++ redistributable could not
+    import numpy. Ship Microsoft's redistributable DLL, from the ``msvc-runtime`` wheel."""
+    wheels = BUILD / "msvc-runtime"
+    if not any(wheels.glob("msvc_runtime-*.whl")):
+        pip_download("msvc-runtime", "win_amd64", wheels)
+    with zipfile.ZipFile(next(wheels.glob("msvc_runtime-*.whl"))) as whl:
+        member = next(m for m in whl.namelist() if m.lower().endswith("/vcruntime140_1.dll"))
+        (builddir / "VCRUNTIME140_1.dll").write_bytes(whl.read(member))
+
+
+def pip_download(package: str, platform: str, into: Path) -> None:
+    """One binary wheel of ``package`` for ``platform``, without its dependencies."""
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    command += ["--only-binary", ":all:", "--platform", platform, "--python-version", "3.11", "-d", str(into)]
+    subprocess.run([*command, package], check=True)
+
+
 def build(platform: str, dist: Path, nsis: bool = True) -> list[Path]:
     """One platform's build and installers; returns the installers made."""
     from setuptools import setup
@@ -300,7 +311,9 @@ def build(platform: str, dist: Path, nsis: bool = True) -> list[Path]:
             ],
             "exclude_patterns": ["**/*.py", "main.py"],
             "plugins": ["pandagl", "p3headlessgl", "p3openal_audio"],
-            "log_filename": "$USER_APPDATA/Cybercollege/output.log",
+            # A Windows or macOS GUI program has no console: what Python prints goes to this file. On Linux it
+            # stays on the terminal (started from one, or from a launcher that keeps it).
+            "log_filename": None if platform.startswith("manylinux") else "$USER_APPDATA/Cybercollege/output.log",
             "log_append": False,
             # The default Panda3D index (optimized wheels, thirdparty) is unreachable here: pip retried each
             # package for about 17 s. PyPI's wheels are the same code, with asserts kept.
@@ -310,8 +323,10 @@ def build(platform: str, dist: Path, nsis: bool = True) -> list[Path]:
         "bdist_apps": {"installers": {platform: installers}, "dist_dir": str(dist)},
     }
     cwd = os.getcwd()
-    os.chdir(STAGE)
-    sys.path.insert(0, str(STAGE / "data"))  # the freezer finds cybercollege.* here, not in the editable install
+    os.chdir(stage_of(platform))
+    sys.path.insert(
+        0, str(stage_of(platform) / "data")
+    )  # the freezer finds cybercollege.* here, not in the editable install
     try:
         setup(
             name=NAME,
@@ -322,7 +337,7 @@ def build(platform: str, dist: Path, nsis: bool = True) -> list[Path]:
         )
     finally:
         os.chdir(cwd)
-        sys.path.remove(str(STAGE / "data"))
+        sys.path.remove(str(stage_of(platform) / "data"))
     installer = BUILD / "apps" / f"{NAME}-{version()}.exe"
     if installer.exists():  # bdist_apps has makensis write it beside its .nsi script, not into dist_dir
         installer.replace(dist / f"{NAME}-{version()}_{platform}.exe")
@@ -367,18 +382,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PIP_CACHE_DIR", str(BUILD / "pip-cache"))  # nothing cached outside the clone
     BUILD.mkdir(parents=True, exist_ok=True)
     dist.mkdir(parents=True, exist_ok=True)
-    stage()
-    patch_freezer()
     platform = PLATFORMS[chosen[0]]
+    stage(platform)
+    patch_freezer()
     start = time.monotonic()
     made = {platform: build(platform, dist, nsis=not args.no_installer)}
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in made[platform])
     print(f"{chosen[0]}: {sizes} in {time.monotonic() - start:.0f} s", flush=True)
     manifest(made, dist)
-    if args.clean:
-        for platform in made:
-            shutil.rmtree(BUILD / "apps" / platform, ignore_errors=True)
-        shutil.rmtree(STAGE, ignore_errors=True)
+    if args.clean:  # the build's tree and the stage (the wheels stay, for the next build)
+        shutil.rmtree(BUILD / "apps" / platform, ignore_errors=True)
+        shutil.rmtree(stage_of(platform), ignore_errors=True)
     return 0
 
 
