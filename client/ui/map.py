@@ -98,7 +98,7 @@ class MapScreen:
             rx0, ry0, rx1, ry1 = room.bounds
             cx, cz = self.to_map((rx0 + rx1) / 2, (ry0 + ry1) / 2)
             width = (rx1 - rx0) * self.scale
-            text = room.name + (f"\n({tr('map_my_class')})" if room.id == mine else "")
+            text = _hyphens(room.name, width) + (f"\n({tr('map_my_class')})" if room.id == mine else "")
             size = _name_size(text, width, (ry1 - ry0) * self.scale)
             label = OnscreenText(parent=self.plan, text=text, pos=(cx, cz), scale=size, fg=style.TEXT_DARK,
                                  align=TextNode.A_center, wordwrap=max(4.0, width / size * 0.92))
@@ -149,6 +149,12 @@ class MapScreen:
         self.base.taskMgr.remove(self.task)
         self.ring.destroy()
         self.root.destroy()
+
+
+def _hyphens(name: str, width: float) -> str:
+    """A word too wide for its room even at the least size is broken after its hyphens (Histoire-/Géographie)."""
+    return " ".join(w.replace("-", "-\n") if "-" in w and measure(w) * NAME_LEAST > width * 0.92 else w
+                    for w in name.split(" "))
 
 
 def _name_size(text: str, width: float, height: float) -> float:
