@@ -8,6 +8,7 @@ iterations only; CI always builds).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -127,3 +128,30 @@ def read_png(path: Path) -> tuple[int, int, int]:
         rgb = image.convert("RGB")
         colours = {rgb.getpixel((x, y)) for x in range(0, rgb.width, 16) for y in range(0, rgb.height, 16)}
         return rgb.width, rgb.height, len(colours)
+
+
+async def run(*command: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run a built client to its end; its status and what it printed."""
+    proc = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), RUN_HANG)
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+async def walk_to_salle_103(server, *command: str, env: dict[str, str]) -> tuple[int, str, set]:
+    """Run the scripted walk (``command``), watching from the server which animations the pupil shows in salle
+    103; returns the status, the output and those animations (none if she never got there)."""
+    anims: set = set()
+
+    async def watch() -> None:
+        while True:
+            anims.update(a.anim for a in server.world.avatars.values() if a.room.id == "salle-103")
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        status, out = await run(*command, env=env)
+    finally:
+        watcher.cancel()
+    return status, out, anims
