@@ -110,3 +110,9 @@ async def test_without_builds_the_page_says_how_to_make_them(tmp_path):
                 assert resp.status == 404
     finally:
         await srv.close()
+
+
+async def test_the_colleges_home_page_links_the_downloads(served):
+    async with aiohttp.ClientSession() as http, http.get(served.make_url("/"), headers={"Accept-Language": "en"}) as r:
+        text = await r.text()
+    assert 'href="/downloads/"' in text and "Download the client (Windows, macOS, Linux)" in text
