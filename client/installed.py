@@ -28,7 +28,7 @@ def data_dir() -> Path:
 
 def locate_our_modules(root: Path) -> None:
     """Frozen ``cybercollege.*`` modules get ``__file__`` = their source's path under ``root``."""
-    from _frozen_importlib import FrozenImporter  # type: ignore[import-not-found]
+    from _frozen_importlib import FrozenImporter
 
     find = FrozenImporter.find_spec
 
@@ -44,7 +44,7 @@ def locate_our_modules(root: Path) -> None:
                 spec.loader_state.filename = spec.origin  # build machine's stdlib folder otherwise)
         return spec
 
-    FrozenImporter.find_spec = find_spec
+    FrozenImporter.find_spec = find_spec  # type: ignore[method-assign]
 
 
 def import_all(listing: Path, report: Path | None) -> int:

@@ -210,6 +210,10 @@ def build_apps_command():
             if platform.startswith("win"):
                 forwarding_python3_dll(builddir)
                 bundle_vcruntime(builddir)
+            if platform == "macosx_11_0_arm64":
+                # Panda3D's macOS libraries are universal; only their x86_64 slices load NVIDIA's Cg, which has no
+                # arm64 build: build_apps copies it all the same (20 MB no Apple silicon Mac can load).
+                (builddir / f"{NAME}.app" / "Contents" / "Frameworks" / "libCg.dylib").unlink(missing_ok=True)
             data = builddir / f"{NAME}.app" / "Contents" / "Resources" if "macosx" in platform else builddir
             checked = sorted(n for n in FROZEN if n.startswith(NAME + ".")) + sorted(NATIVE)
             (data / "data" / "modules.txt").write_text("\n".join(checked) + "\n", encoding="utf-8")
