@@ -452,6 +452,8 @@ class Session:
         if self.hud is not None:
             self.hud.set_room(room.name if room is not None else tr("waiting_room"))
             self.hud.set_lobby(room is None)
+        if self.next_lesson is not None:
+            self.next_lesson.entered()  # « En cours ici » in its room
 
     def refresh_people(self) -> None:
         """The people panel: me first, then raised hands, teachers, everyone by name; who has the floor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 import aiohttp
 from direct.gui.DirectGui import DirectFrame
@@ -26,10 +27,22 @@ KEY = "n"
 TEXT_SCALE = 0.04
 
 
-def line(lesson: dict) -> str:
-    """« Prochain cours : Mathématiques · Salle 103 · 10:00 »: the room's short name (before its dash)."""
+def line(lesson: dict, here: bool = False, now: datetime | None = None) -> str:
+    """« Prochain cours : Mathématiques · Salle 103 · 10:00 »: the room's short name (before its dash); « En cours
+    ici : Mathématiques · Salle 103 » once it has started and I am ``here``, in its room."""
     room = str(lesson.get("room_name") or lesson.get("room", "")).split(" – ")[0]
+    if here and started(lesson, now or datetime.now(UTC)):
+        return tr("next_lesson_here", title=lesson.get("title", ""), room=room)
     return tr("next_lesson", title=lesson.get("title", ""), room=room, time=lesson.get("start_local", ""))
+
+
+def started(lesson: dict, now: datetime) -> bool:
+    """The lesson's ``start`` (ISO 8601 with its offset) is past."""
+    try:
+        start = datetime.fromisoformat(str(lesson.get("start", "")))
+    except ValueError:
+        return False
+    return start.tzinfo is not None and start <= now
 
 
 class NextLesson:
@@ -72,12 +85,29 @@ class NextLesson:
         if self.lesson is None:
             self.frame.hide()
             return
-        text = line(self.lesson)
+        here = self.here()
+        text = line(self.lesson, here)
         self.text.setText(text)
         width = self.text.textNode.calc_width(text)
         self.text.setScale(max(0.03, min(TEXT_SCALE, 0.97 / width)) if width > 0 else TEXT_SCALE)  # fits the panel
         self.restyle()
+        if here:
+            self.go.hide()  # already in its room: nowhere to go
+        else:
+            self.go.show()
         self.frame.show()
+
+    def here(self) -> bool:
+        """I am in the room of my next lesson."""
+        view = self.session.view
+        walker = view.walker if view is not None else None
+        room = walker.room if walker is not None else None
+        return self.lesson is not None and room is not None and room.id == str(self.lesson.get("room", ""))
+
+    def entered(self) -> None:
+        """I changed rooms: the line says again where the lesson is, or that I am there."""
+        if self.lesson is not None:
+            self.show(self.lesson)
 
     def restyle(self) -> None:
         """The high-contrast option's colours (the HUD's corner scales it with the large-text one)."""
@@ -94,7 +124,7 @@ class NextLesson:
 
     def go_there(self) -> None:
         room = self.room()
-        if room is not None:
+        if room is not None and not self.here():
             self.session.controls.walk_to(room)
 
     def _key(self) -> None:

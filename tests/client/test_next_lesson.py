@@ -49,6 +49,8 @@ async def test_the_next_lesson_shows_and_n_walks_me_there(base, driver, server, 
         await keyboard.press(base, "n")
         await until(lambda: session.controls.autopilot is not None, what="the autopilot on its way")
         await in_room(session, driver, "salle-103")
+        await until(lambda: shown.text.getText() == "En cours ici : Mathématiques · Salle 103", what="« En cours ici »")
+        assert shown.go.isHidden()  # nowhere to go: she is there
         await save_shot(base, shots / "2-in-salle-103.png")
     finally:
         await stop(session, task)
