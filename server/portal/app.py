@@ -15,7 +15,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from cybercollege.server.auth.ent.endpoint import DEMO_ENABLED, LOGIN_SERVICE
+from cybercollege.server.auth.ent.endpoint import DEMO_ENABLED, LOGIN_SERVICE, REFUSAL_PAGE
+from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.service import LoginService
 from cybercollege.server.auth.tokens import TokenService
 from cybercollege.server.config import Settings
@@ -111,6 +112,7 @@ def setup_portal(
     app.middlewares.append(middleware)
     app.router.add_static("/portal/static", HERE / "static", name="portal-static", append_version=True)
     app[LOGIN_SERVICE].allow_web_completion(done_url(settings.base_url()))
+    app[REFUSAL_PAGE] = _login_refused
     for declared in PAGES:
         app.router.add_route(declared.method, declared.path, _serve(portal, declared))
     return portal
@@ -187,6 +189,22 @@ async def _run(ctx: Context, declared: Page) -> dict[str, Any] | web.StreamRespo
         if not admits(declared.who, ctx.identity, ctx.portal.schools):
             raise forbidden_to(ctx, declared.who)
     return await declared.view(ctx)
+
+
+async def _login_refused(request: web.Request, error: LoginError) -> web.Response | None:
+    """A login refused on the ENT's way back, for a browser come from the portal: the portal's page, in her
+    language, with its header and a link back (another school's account is told which collège this is)."""
+    session: PortalSession | None = request.get(SESSION)
+    if session is None:
+        return None  # not from the portal (the desktop client's login): the ENT package's own page
+    portal = request.app[PORTAL]
+    ctx = Context(request, portal, session, choose(session.lang, request.headers.get("Accept-Language", "")))
+    college = portal.login.college.name or portal.world.spec.name
+    text = ctx.t("signin.other_school", college=college) if error.code == "other_school" else error.message
+    values = {"title": ctx.t("signin.failed_title"), "message": text, "path": "/portal/"}  # the language switch: there
+    response = render(ctx, "message.html", values, error.status)
+    response.headers.update(headers.HEADERS)
+    return response
 
 
 def base_context(ctx: Context) -> dict[str, Any]:

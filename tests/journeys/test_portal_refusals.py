@@ -92,6 +92,9 @@ async def test_pupils_guests_and_other_schools_are_refused(world: TestServer, sh
         assert await page.get_by_role("heading", level=1).inner_text() == "Connexion impossible"
         assert await page.get_by_text("Ici, c'est le collège virtuel « Collège Jean Moulin »").is_visible()
         assert await page.get_by_text("appartient à un autre établissement").is_visible()
+        assert await page.locator("header.top").get_by_role("link", name="Cybercollège").count() == 1  # the header
+        back = page.get_by_role("link", name="Retour au portail")
+        assert await back.is_visible() and await back.get_attribute("href") == "/portal/"
         await assert_accessible(page, shots, "3-other-school-refused")
         await page.goto(url + "/portal/classes")
         assert page.url == url + "/portal/"  # never signed in: the sign-in page

@@ -26,6 +26,9 @@ DEMO_ENABLED = web.AppKey("ent_demo_enabled", bool)
 BROWSER_COOKIE = "cc_login"
 MAX_JSON = 4096
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RefusalPage = Callable[[web.Request, LoginError], Awaitable[web.Response | None]]
+REFUSAL_PAGE = web.AppKey("ent_refusal_page", RefusalPage)
+"""Optional: renders a refused login in the page's own layout (the portal's, in the user's language), or None."""
 NO_STORE = {"Cache-Control": "no-store"}
 INTERNAL = (
     "Une erreur inattendue a interrompu la connexion. Recommencez ; si cela se reproduit, "
@@ -44,6 +47,8 @@ def html_errors(handler: Handler) -> Handler:
             raise  # our own redirects and 404s
         except LoginError as exc:
             log.warning("login failed code=%s path=%s", exc.code, request.path)
+            if (render := request.app.get(REFUSAL_PAGE)) is not None and (page := await render(request, exc)):
+                return page
             html = pages.message_page("Connexion impossible", exc.message)
             return web.Response(text=html, status=exc.status, content_type="text/html", headers=NO_STORE)
         except Exception:  # a bug: logged with its traceback for us, a short page for the user

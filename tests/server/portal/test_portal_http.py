@@ -38,13 +38,13 @@ async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
         yield client
 
 
-async def sign_in(client: TestClient, login: str) -> ClientResponse:
+async def sign_in(client: TestClient, login: str, headers: dict[str, str] | None = None) -> ClientResponse:
     """The demo button of the sign-in page, the demo picker's form, and back to the portal."""
-    picker = await client.get("/portal/signin/start?demo=1")
+    picker = await client.get("/portal/signin/start?demo=1", headers=headers)
     assert picker.status == 200 and "/auth/demo/pick" in str(picker.url)
     req = re.search(r'name="req" value="([^"]+)"', await picker.text())
     assert req is not None
-    return await client.post("/auth/demo/pick", data={"req": req.group(1), "login": login})
+    return await client.post("/auth/demo/pick", data={"req": req.group(1), "login": login}, headers=headers)
 
 
 def csrf_of(html: str) -> str:
@@ -121,9 +121,20 @@ async def test_a_teacher_of_another_school_sees_nothing_of_this_one(client: Test
     landed = await sign_in(client, "mme.autre")
     text = await landed.text()
     assert landed.status == 403 and "autre établissement" in text and "Salle 103" not in text
+    assert "« Collège Jean Moulin »" in text and "<h1>Connexion impossible</h1>" in text
+    assert '<header class="top">' in text  # the portal's layout: its header, and its link back
+    assert 'href="/portal/"' in text and "Retour au portail" in text
+    assert landed.headers["Content-Security-Policy"].startswith("default-src 'self'")
     classes = await client.get("/portal/classes")  # her sign-in was refused: no session, the sign-in page
     assert classes.url.path == "/portal/" and "Salle 103" not in await classes.text()
     assert (await client.get("/api/rooms/salle-103/attendance.csv")).status == 401
+
+
+async def test_another_school_is_refused_in_her_language(client: TestClient) -> None:
+    landed = await sign_in(client, "mme.autre", headers={"Accept-Language": "de"})
+    text = await landed.text()
+    assert landed.status == 403 and "<h1>Anmeldung nicht möglich</h1>" in text and 'lang="de"' in text
+    assert "Ihr ENT-Konto gehört zu einer anderen Schule" in text and "Zurück zum Portal" in text
 
 
 async def test_a_post_without_its_csrf_token_is_refused(client: TestClient) -> None:
