@@ -105,10 +105,10 @@ async def test_name_tags_leave_the_faces_of_the_rows_visible(base, driver, amphi
         base.camera.set_pos(*shot.eye)
         base.camera.look_at(*shot.target)
         await driver.frames_later(3)
-        worst, shown = worst_cover(base, layer)
+        covered, shown = worst_cover(base, layer)
         folder = shots("test_name_tags")
         screenshot(base).write(str(folder / f"{viewer}.png"))
         assert shown >= 10, f"{shown} tags drawn: the names are still there"
-        assert worst <= 0.25, f"from the {viewer}, a tag covers {worst:.0%} of a head"
+        assert covered <= 0.25, f"from the {viewer}, a tag covers {covered:.0%} of a head"
     finally:
         layer.destroy()
