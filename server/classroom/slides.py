@@ -49,6 +49,9 @@ MAX_SOURCE_PIXELS = 40_000_000
 """An image larger than this is refused from its header, before it is decoded (no image bombs)."""
 MAX_PAGE_POINTS = 14_400
 """Longest side of a PDF page, points (200 inches, the PDF format's own limit): checked before rendering."""
+MAX_FIELDS = 20
+MAX_FIELD_BYTES = 4096
+"""A web form's text fields (the CSRF token, the page) around its files."""
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 SAVE_TIMEOUT_S = 10.0
 
@@ -197,37 +200,59 @@ async def load(store: Store, sha256: str) -> bytes | None:
 async def teacher_board(world: World, request: web.Request) -> tuple[Identity, BoardHost]:
     """The board of ``{board}`` (loaded) if the bearer is a teacher of its room; else 401/403/404."""
     identity = bearer_identity(request)
-    board_id = request.match_info["board"]
+    try:
+        return identity, await board_for(world, identity, request.match_info["board"])
+    except SlideError as refused:
+        raise refused.response() from None
+
+
+async def board_for(world: World, identity: Identity, board_id: str) -> BoardHost:
+    """The board ``board_id`` (loaded) if ``identity`` teaches in its room; else :class:`SlideError` 403/404/409."""
     for room in world.rooms.values():
         if isinstance(room, Classroom) and (host := room.host(board_id)) is not None:
             if not room.teaches(identity):
-                raise api_error(403, "teachers_only", "Réservé aux enseignants de la salle.")
+                raise SlideError("teachers_only", "Réservé aux enseignants de la salle.", 403)
             try:
                 await asyncio.wait_for(room.ready(), SAVE_TIMEOUT_S)
             except TimeoutError:
-                raise api_error(409, "board_loading", "Le tableau se charge encore : réessayez.") from None
-            return identity, host
-    raise api_error(404, "board_unknown", "Tableau inconnu.")
+                raise SlideError("board_loading", "Le tableau se charge encore : réessayez.", 409) from None
+            return host
+    raise SlideError("board_unknown", "Tableau inconnu.", 404)
 
 
 async def read_upload(request: web.Request) -> list[bytes]:
     """The uploaded files (raw body, or every file part of a multipart body), ``MAX_UPLOAD_BYTES`` in all."""
-    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        raise _too_large()
     if not request.content_type.startswith("multipart/"):
+        if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+            raise _too_large()
         data = await _read_limited(request.content.read, MAX_UPLOAD_BYTES)
         return [data] if data else []
+    return (await read_form(request))[1]
+
+
+async def read_form(request: web.Request) -> tuple[dict[str, str], list[bytes]]:
+    """A multipart form: its text fields (``MAX_FIELDS`` of ``MAX_FIELD_BYTES`` at most) and its files,
+    ``MAX_UPLOAD_BYTES`` in all (a web page's form: the portal's upload, server/portal/views/slides.py)."""
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        raise _too_large()
+    fields: dict[str, str] = {}
     files: list[bytes] = []
     budget = MAX_UPLOAD_BYTES
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.filename:
-                files.append(await _read_limited(part.read_chunk, budget))
-                budget -= len(files[-1])
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.filename is not None:
+                data = await _read_limited(part.read_chunk, budget)
+                budget -= len(data)
+                if data:  # a form's empty file input sends an empty part
+                    files.append(data)
+            elif part.name and len(fields) < MAX_FIELDS:
+                fields[part.name] = (await _read_limited(part.read_chunk, MAX_FIELD_BYTES)).decode("utf-8", "replace")
     except ValueError as exc:
         raise SlideError("bad_multipart", f"Envoi multipart illisible ({exc}).") from None
-    return files
+    return fields, files
 
 
 async def _read_limited(read: Callable[[int], Awaitable[bytes]], limit: int) -> bytes:
@@ -258,24 +283,32 @@ async def upload(world: World, store: Store, sandbox: Pool, request: web.Request
     """``POST /api/boards/{board}/slides``: render, store, and show the slides as page backgrounds."""
     identity, host = await teacher_board(world, request)
     try:
-        files = await read_upload(request)
-        if not files:
-            raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
-        room = min(MAX_SLIDES, W.MAX_PAGES - first_page(host, request.query.get("page")))  # checked before rendering
-        slides: list[Slide] = []
-        for data in files:
-            slides += await _rendered(sandbox, data, max(1, room - len(slides)))
-        page = first_page(host, request.query.get("page"))  # the board as it is now, after rendering
-        if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
-            raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "
-                             f"en a {W.MAX_PAGES} au plus ({MAX_SLIDES} par envoi).", 413)  # fmt: skip
+        pages = await import_slides(store, sandbox, host, identity.user_id, await read_upload(request),
+                                    request.query.get("page"))  # fmt: skip
     except SlideError as refused:
         raise refused.response() from None
-    await save(store, slides)
-    await _saved(show(host, identity.user_id, page, [(s.sha256, s.width, s.height) for s in slides]))
-    pages = [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
-              "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
     return web.json_response({"board": host.id, "pages": pages}, status=201)
+
+
+async def import_slides(store: Store, sandbox: Pool, host: BoardHost, author: str, files: list[bytes],
+                        asked_page: str | None = None) -> list[dict[str, object]]:  # fmt: skip
+    """Render ``files`` in the sandbox, store them and show them behind the board's pages from ``asked_page`` (see
+    :func:`first_page`); the pages made (``page``, ``sha256``, ``width``, ``height``, ``url``). Raises
+    :class:`SlideError` (nothing shown then). The API and the portal's upload both come here."""
+    if not files:
+        raise SlideError("no_file", "Aucun fichier envoyé (un PDF ou des images).")
+    room = min(MAX_SLIDES, W.MAX_PAGES - first_page(host, asked_page))  # checked before rendering
+    slides: list[Slide] = []
+    for data in files:
+        slides += await _rendered(sandbox, data, max(1, room - len(slides)))
+    page = first_page(host, asked_page)  # the board as it is now, after rendering
+    if len(slides) > MAX_SLIDES or page + len(slides) > W.MAX_PAGES:
+        raise SlideError("too_many_pages", f"{len(slides)} pages à partir de la page {page} : le tableau "
+                         f"en a {W.MAX_PAGES} au plus ({MAX_SLIDES} par envoi).", 413)  # fmt: skip
+    await save(store, slides)
+    await _saved(show(host, author, page, [(s.sha256, s.width, s.height) for s in slides]))
+    return [{"page": page + i, "sha256": s.sha256, "width": s.width, "height": s.height,
+             "url": f"/slides/{s.sha256}"} for i, s in enumerate(slides)]  # fmt: skip
 
 
 async def _rendered(sandbox: Pool, data: bytes, max_pages: int) -> list[Slide]:
@@ -307,17 +340,24 @@ async def _saved(saved: asyncio.Future[int]) -> None:
         await asyncio.wait_for(asyncio.shield(saved), SAVE_TIMEOUT_S)
     except TimeoutError:
         message = "Modification affichée, pas encore enregistrée (base indisponible)."
-        raise api_error(409, "not_saved_yet", message) from None
+        raise SlideError("not_saved_yet", message, 409) from None
 
 
 async def remove(world: World, request: web.Request) -> web.Response:
     """``DELETE /api/boards/{board}/slides/{page}``: no more slide behind this page (its drawings stay)."""
     identity, host = await teacher_board(world, request)
-    page = request.match_info["page"]
-    if not page.isdigit() or int(page) not in host.board.backgrounds:
-        raise api_error(404, "no_slide", "Pas de diapositive sur cette page.")
-    await _saved(show(host, identity.user_id, int(page), [("", 0, 0)], turn=False))
+    try:
+        await remove_slide(host, identity.user_id, request.match_info["page"])
+    except SlideError as refused:
+        raise refused.response() from None
     return web.Response(status=204)
+
+
+async def remove_slide(host: BoardHost, author: str, page: str) -> None:
+    """No more slide behind ``page`` (its drawings stay); :class:`SlideError` 404 if it has none."""
+    if not page.isdigit() or int(page) not in host.board.backgrounds:
+        raise SlideError("no_slide", "Pas de diapositive sur cette page.", 404)
+    await _saved(show(host, author, int(page), [("", 0, 0)], turn=False))
 
 
 async def slide_route(store: Store, request: web.Request) -> web.Response:

@@ -14,11 +14,13 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
 from cybercollege.server.auth.ent.endpoint import DEMO_ENABLED, LOGIN_SERVICE, REFUSAL_PAGE
 from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.service import LoginService
 from cybercollege.server.auth.tokens import TokenService
+from cybercollege.server.classroom.slides import SlideError, read_form
 from cybercollege.server.config import Settings
 from cybercollege.server.core.world import World
 from cybercollege.server.guests.feature import Guests
@@ -149,6 +151,10 @@ async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     return response
 
 
+class SignIn(Exception):
+    """Not signed in, on a page for someone: to the sign-in page."""
+
+
 def _serve(portal: Portal, declared: Page) -> Any:
     """The aiohttp handler of one page (see pages.py)."""
 
@@ -165,6 +171,8 @@ def _serve(portal: Portal, declared: Page) -> Any:
             result = message(ctx, Refusal(403, "csrf.title", "csrf.message"))
         except Refusal as refusal:
             result = message(ctx, refusal)
+        except SignIn:
+            result = redirect("/portal/", status=302)
         if not isinstance(result, web.StreamResponse):
             assert declared.template is not None, f"{declared.path}: a view with no template returns a response"
             result = render(ctx, declared.template, result, ctx.status)
@@ -178,17 +186,37 @@ def _serve(portal: Portal, declared: Page) -> Any:
 
 
 async def _run(ctx: Context, declared: Page) -> dict[str, Any] | web.StreamResponse:
-    if ctx.request.method == "POST":
+    files = declared.upload and ctx.request.content_type == "multipart/form-data"
+    if ctx.request.method == "POST" and not files:
         ctx.form = await ctx.request.post()
         csrf.check(ctx.session.csrf, ctx.form, ctx.request.headers)
+    _admit(ctx, declared)
+    if ctx.request.method == "POST" and files:
+        await _read_files(ctx)  # once she may post here: nobody else's megabytes are read
+    return await declared.view(ctx)
+
+
+async def _read_files(ctx: Context) -> None:
+    """An upload page's multipart POST: its fields and files (the slides' limits), its CSRF token checked."""
+    fields: dict[str, str] = {}
+    try:
+        fields, ctx.files = await read_form(ctx.request)
+    except SlideError as error:
+        ctx.upload_error = error  # too big, unreadable: nothing will be done, the form says why
+    ctx.form = MultiDictProxy(MultiDict(fields))
+    if ctx.upload_error is None:
+        csrf.check(ctx.session.csrf, ctx.form, ctx.request.headers)
+
+
+def _admit(ctx: Context, declared: Page) -> None:
+    """Only who the page admits: else to the sign-in page (a GET), or 403."""
     if declared.who is not Who.ANYONE:
         if ctx.identity is None:
             if ctx.request.method == "GET":
-                return redirect("/portal/", status=302)
+                raise SignIn
             raise Refusal(403, "signin.needed_title", "signin.needed")
         if not admits(declared.who, ctx.identity, ctx.portal.schools):
             raise forbidden_to(ctx, declared.who)
-    return await declared.view(ctx)
 
 
 async def _login_refused(request: web.Request, error: LoginError) -> web.Response | None:

@@ -12,7 +12,7 @@ token of every POST, then renders ``template`` with what the view returned (or s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from cybercollege.server.portal.session import PortalSession
 if TYPE_CHECKING:
     from multidict import MultiDictProxy
 
+    from cybercollege.server.classroom.slides import SlideError
     from cybercollege.server.portal.app import Portal
 
 
@@ -50,6 +51,8 @@ class Page:
     who: Who
     nav: str | None
     """The catalogue key of its link in the navigation bar, if it has one."""
+    upload: bool = False
+    """A POST of files (multipart): read once she may post here, into ``ctx.form`` and ``ctx.files``."""
 
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -58,12 +61,18 @@ PAGES: list[Page] = []
 
 
 def page(
-    method: str, path: str, *, template: str | None = None, who: Who = Who.PERSONNEL, nav: str | None = None
+    method: str,
+    path: str,
+    *,
+    template: str | None = None,
+    who: Who = Who.PERSONNEL,
+    nav: str | None = None,
+    upload: bool = False,
 ) -> Callable[[View], View]:
     """Declare ``view`` as the page ``method path`` (see the module's docstring)."""
 
     def declare(view: View) -> View:
-        PAGES.append(Page(method, path, view, template, who, nav))
+        PAGES.append(Page(method, path, view, template, who, nav, upload))
         return view
 
     return declare
@@ -80,6 +89,10 @@ class Context:
     form: MultiDictProxy[Any] | None = None
     status: int = 200
     """The status of the rendered page (a view sets 400 to show a form again with its errors)."""
+    files: list[bytes] = field(default_factory=list)
+    """The files of an ``upload`` page's POST."""
+    upload_error: SlideError | None = None
+    """Why an ``upload`` page's POST could not be read (too big, not a form): the view shows it by its field."""
 
     @property
     def identity(self) -> Identity | None:

@@ -27,7 +27,7 @@ BROWSER_COOKIE = "cc_login"
 MAX_JSON = 4096
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RefusalPage = Callable[[web.Request, LoginError], Awaitable[web.Response | None]]
-REFUSAL_PAGE = web.AppKey("ent_refusal_page", RefusalPage)
+REFUSAL_PAGE: web.AppKey[RefusalPage] = web.AppKey("ent_refusal_page")
 """Optional: renders a refused login in the page's own layout (the portal's, in the user's language), or None."""
 NO_STORE = {"Cache-Control": "no-store"}
 INTERNAL = (

@@ -108,8 +108,10 @@ async def lesson_page(ctx: Context) -> dict[str, Any]:
     room = ctx.portal.world.rooms.get(lesson.room_id)
     whiteboards = room.spec.whiteboards if room is not None else ()
     many = len(whiteboards) > 1
+    back = f"?lesson={quote(lesson.id, safe='')}"
     boards = [(f"{_room_name(ctx, lesson.room_id)} {n}" if many else _room_name(ctx, lesson.room_id),
-               f"/api/boards/{quote(b.id, safe='')}/export.pdf") for n, b in enumerate(whiteboards, 1)]  # fmt: skip
+               f"/api/boards/{quote(b.id, safe='')}/export.pdf", f"/portal/boards/{quote(b.id, safe='')}/slides{back}")
+              for n, b in enumerate(whiteboards, 1)]  # fmt: skip
     done = ctx.request.query.get("done", "")
     return {
         "lesson": _row(ctx, lesson, now),
