@@ -83,9 +83,10 @@ class Downloads:
                 self._made[url] = asyncio.create_task(asyncio.to_thread(self._make, url))
         try:
             made = await asyncio.shield(self._made[url])
-        except Exception:
-            del self._made[url]  # a later request tries again
-            raise
+        except Exception:  # a broken build in the folder: logged, the page says there is none, a later request retries
+            log.exception("client downloads for %s could not be made from %s", url, self.source)
+            self._made.pop(url, None)
+            return []
         self._by_name.update((d.name, d) for d in made)
         return made
 

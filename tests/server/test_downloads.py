@@ -116,3 +116,16 @@ async def test_the_colleges_home_page_links_the_downloads(served):
     async with aiohttp.ClientSession() as http, http.get(served.make_url("/"), headers={"Accept-Language": "en"}) as r:
         text = await r.text()
     assert 'href="/downloads/"' in text and "Download the client (Windows, macOS, Linux)" in text
+
+
+async def test_a_broken_build_is_logged_and_the_page_still_answers(tmp_path):
+    fake_builds(tmp_path / "dist")
+    (tmp_path / "dist" / "cybercollege-0.1.0_win_amd64.zip").write_bytes(b"not a zip")
+    srv = TestServer(build(make_settings(tmp_path, downloads=tmp_path / "dist")), host="127.0.0.1")
+    await srv.start_server()
+    try:
+        async with aiohttp.ClientSession() as http, http.get(srv.make_url("/downloads/")) as resp:
+            assert resp.status == 200
+            assert "python scripts/build_client.py" in await resp.text()
+    finally:
+        await srv.close()
