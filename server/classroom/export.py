@@ -23,6 +23,7 @@ from cybercollege.protocol import boardtext
 from cybercollege.protocol import whiteboard as W
 from cybercollege.protocol.whiteboard import BoardItem
 from cybercollege.server.classroom.slides import SlideError, load, refusal, teacher_board
+from cybercollege.server.classroom.whiteboard.board import Board
 from cybercollege.server.classroom.whiteboard.host import BoardHost
 from cybercollege.server.core.feature import Route
 from cybercollege.server.http import api_error
@@ -217,18 +218,25 @@ def to_pdf(pages: Iterable[Image.Image]) -> bytes:
 
 async def _pages(store: Store, host: BoardHost, pages: list[int], width: int) -> list[Page]:
     """The board's ``pages`` as they are now; refused (413) past ``MAX_ITEMS`` or ``MAX_PIXELS``."""
-    b = host.board
+    try:
+        return await pages_of(store, host.board, pages, width)
+    except SlideError as refused:
+        raise refused.response() from None
+
+
+async def pages_of(store: Store, b: Board, pages: list[int], width: int) -> list[Page]:
+    """What drawing ``pages`` of ``b`` needs; :class:`SlideError` (413) past ``MAX_ITEMS`` or ``MAX_PIXELS``."""
     items: dict[int, list[BoardItem]] = {page: [] for page in pages}
     for item in b.visible():
         items.get(item.wire.page, []).append(item.wire)
     count = sum(len(page_items) for page_items in items.values())
     if count > MAX_ITEMS:
         raise SlideError("too_many_items", f"{count} tracés à dessiner : {MAX_ITEMS} au plus par export. "
-                         "Exportez une page à la fois.", 413).response()  # fmt: skip
+                         "Exportez une page à la fois.", 413)  # fmt: skip
     pixels = len(pages) * width * max(1, round(b.height * width / W.BOARD_UNITS))
     if pixels > MAX_PIXELS:
         raise SlideError("too_many_pixels", f"{len(pages)} pages de {width} pixels de large : trop grand. "
-                         "Choisissez une largeur plus petite ou une seule page.", 413).response()  # fmt: skip
+                         "Choisissez une largeur plus petite ou une seule page.", 413)  # fmt: skip
     shas = {page: b.backgrounds[page][0] for page in pages if b.backgrounds.get(page, ("",))[0]}
     slides = {sha: await load(store, sha) for sha in set(shas.values())}
     return [(items[page], slides.get(shas.get(page, ""))) for page in pages]
@@ -236,10 +244,27 @@ async def _pages(store: Store, host: BoardHost, pages: list[int], width: int) ->
 
 async def _drawn(sandbox: Pool, job: Callable[..., bytes], *args: object) -> bytes:
     try:
+        return await drawn(sandbox, job, *args)
+    except SlideError as refused:
+        raise refused.response() from None
+
+
+async def drawn(sandbox: Pool, job: Callable[..., bytes], *args: object) -> bytes:
+    """``job(*args)`` in the sandbox; :class:`SlideError` if the sandbox stopped it."""
+    try:
         return await sandbox.run(job, *args)
     except SandboxError as error:
         advice = "exportez une page à la fois, ou choisissez une largeur plus petite."
-        raise refusal(error, "Cet export", sandbox, advice).response() from None
+        raise refusal(error, "Cet export", sandbox, advice) from None
+
+
+async def kept_pdf(store: Store, sandbox: Pool, board_id: str, height: int, state: bytes) -> bytes:
+    """A board kept as a snapshot (a lesson's, at its end) as one PDF of every page, drawn in the sandbox;
+    :class:`SlideError` if too big to draw."""
+    b = Board(board_id, height)
+    b.restore(state)
+    pages = await pages_of(store, b, list(range(b.pages)), DEFAULT_WIDTH)
+    return await drawn(sandbox, pdf_job, height, pages, DEFAULT_WIDTH)
 
 
 def _page(request: web.Request, host: BoardHost) -> int | None:

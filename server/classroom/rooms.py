@@ -62,6 +62,11 @@ class Classroom(Room):
         yield from self.boards.values()
         yield from (g.host for g in self.breakout.groups)
 
+    @property
+    def loaded(self) -> bool:
+        """The room's boards are loaded (or live in memory only): what they hold is what the room has."""
+        return self.journal.storage is None or (self._loading is not None and self._loading.done())
+
     async def ready(self) -> None:
         """Wait until the room's boards are loaded from the database (HTTP tools need them)."""
         if self.journal.storage is None:

@@ -221,3 +221,16 @@ lesson_attendance = Table(
     Index(None, "user_id"),
 )
 """Who was in the lesson's room during its time, from when to when (deleted with its lesson)."""
+
+lesson_boards = Table(
+    "lesson_boards",
+    metadata,
+    Column("lesson_id", String(MAX_ID_CHARS), primary_key=True),
+    Column("board_id", String(MAX_ID_CHARS), primary_key=True),
+    college(),
+    Column("seq", BigInteger, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""Each board of a lesson's room as it was when the lesson ended (a board snapshot, at most
+``lessons.model.MAX_BOARD_BYTES``; migration 0008): its PDF on the lesson's page. Deleted with its lesson."""

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from cybercollege.server.classroom.control import REENTRY_MERGE_S
 from cybercollege.server.classroom.lessons.model import (
+    MAX_BOARD_BYTES,
     MAX_FUTURE_PER_TEACHER,
     RETENTION,
     Checked,
@@ -31,6 +32,7 @@ from cybercollege.server.classroom.lessons.model import (
 )
 from cybercollege.server.classroom.lessons.personal import LessonAttendance
 from cybercollege.server.classroom.lessons.store import LessonStore
+from cybercollege.server.classroom.rooms import Classroom
 from cybercollege.server.core.feature import Feature, Route
 from cybercollege.server.core.identity import Identity, Role
 from cybercollege.server.http import bearer_identity
@@ -79,6 +81,9 @@ class Lessons(Feature):
         """The batch being written: not yet readable from the database."""
         self.write_lock = asyncio.Lock()
         """Held while a batch is written (an erasure waits for it: the batch must not bring her rows back)."""
+        self.boards: dict[tuple[str, str], tuple[int, bytes]] = {}
+        """Boards kept at their lesson's end, not yet written: (lesson id, board id) -> (seq, snapshot)."""
+        self._keeping: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._purged: datetime | None = None
 
@@ -108,6 +113,8 @@ class Lessons(Feature):
                 self._put(key, row, left=now)
         if not await self.flush():
             log.error("could not save %d lesson attendance rows at shutdown", len(self.pending))
+        if not await self.save_boards():
+            log.error("could not keep %d lesson boards at shutdown", len(self.boards))
 
     # --- who comes and goes --------------------------------------------------------------------------------
 
@@ -134,6 +141,7 @@ class Lessons(Feature):
                 self._begin(lesson, now)
         for lesson in [x for x in self.running.values() if x.end <= now]:
             self._close(lesson, lesson.end)
+            self._keep_boards(lesson)
             self._forget(lesson.id)
 
     def _begin(self, lesson: Lesson, now: datetime) -> None:
@@ -168,6 +176,49 @@ class Lessons(Feature):
                 self._put(key, row, left=at)
             del self.present[key]
         self.running.pop(lesson.id, None)
+
+    def _keep_boards(self, lesson: Lesson) -> None:
+        """Its room's boards as they are now, at its end (within the second): kept for its page's PDF."""
+        room = self.world.rooms.get(lesson.room_id)
+        if not isinstance(room, Classroom):
+            return
+        if not room.loaded:  # nobody came since the server started: the board is in the database as it was
+            task = asyncio.create_task(self._keep_when_loaded(lesson, room), name=f"keep-{lesson.id}")
+            self._keeping.add(task)
+            task.add_done_callback(self._keeping.discard)
+            return
+        for host in room.boards.values():
+            state = host.board.snapshot()
+            if len(state) > MAX_BOARD_BYTES:
+                log.warning("lesson %s: board %s not kept, %d bytes (at most %d)", lesson.id, host.id, len(state),
+                            MAX_BOARD_BYTES)  # fmt: skip
+                continue
+            self.boards[(lesson.id, host.id)] = (host.board.seq, state)
+
+    async def _keep_when_loaded(self, lesson: Lesson, room: Classroom) -> None:
+        await room.ready()
+        self._keep_boards(lesson)
+
+    async def save_boards(self) -> bool:
+        """Write the boards kept at their lessons' ends; False (kept for the next time) if the database refused."""
+        batch, self.boards = self.boards, {}
+        if not batch:
+            return True
+        try:
+            await self.store.save_boards([(lesson, board, *kept) for (lesson, board), kept in batch.items()])
+        except Exception as exc:
+            self.boards = batch | self.boards
+            log.warning("could not keep %d lesson boards, will retry: %s", len(batch), exc)
+            return False
+        return True
+
+    async def kept_board(self, lesson: Lesson, board_id: str) -> bytes | None:
+        """The board ``board_id`` as it was at ``lesson``'s end (kept, or about to be written), or None."""
+        waiting = self.boards.get((lesson.id, board_id))
+        return waiting[1] if waiting is not None else await self.store.board(lesson.id, board_id)
+
+    async def kept_boards(self, lesson: Lesson) -> set[str]:
+        return {b for (lesson_id, b) in self.boards if lesson_id == lesson.id} | await self.store.kept_boards(lesson.id)
 
     def _put(self, key: Key, row: Presence, **changes: datetime | None) -> None:
         if changes:
@@ -205,6 +256,7 @@ class Lessons(Feature):
         while True:
             await asyncio.sleep(FLUSH_S)
             await self.flush()
+            await self.save_boards()
             now = utcnow()
             if self._purged is None or now - self._purged >= PURGE_EVERY:
                 self._purged = now

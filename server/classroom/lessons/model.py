@@ -14,6 +14,8 @@ MAX_AHEAD = timedelta(days=400)
 """How far ahead a lesson may be scheduled (the school year and the next)."""
 RETENTION = timedelta(days=365)
 """Lessons and their attendance are deleted a year after the lesson ended (docs/persistence.md)."""
+MAX_BOARD_BYTES = 8 * 1024 * 1024
+"""A board kept at a lesson's end (its snapshot) at most: a larger one is not kept (its page says so)."""
 
 
 @dataclass(frozen=True, slots=True)

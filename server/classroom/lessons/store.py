@@ -1,4 +1,5 @@
-"""The lessons' tables (``lessons``, ``lesson_attendance``, migration 0006) on the server's database."""
+"""The lessons' tables (``lessons``, ``lesson_attendance``, migration 0006; ``lesson_boards``, 0008) on the server's
+database."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cybercollege.server.classroom.lessons.model import Lesson, Presence
 from cybercollege.server.persistence import Store
-from cybercollege.server.persistence.records import as_utc
-from cybercollege.server.persistence.schema import lesson_attendance, lessons
+from cybercollege.server.persistence.records import as_utc, utcnow
+from cybercollege.server.persistence.schema import lesson_attendance, lesson_boards, lessons
 
 LESSON_FIELDS = ("id", "school_uai", "class_name", "room_id", "teacher_id", "teacher_name", "start", "end",
                  "title", "invitation_id", "cancelled")  # fmt: skip
@@ -105,12 +106,45 @@ class LessonStore:
             done = await connection.execute(delete(lesson_attendance).where(lesson_attendance.c.user_id == user_id))
         return done.rowcount
 
+    async def save_boards(self, boards: Sequence[tuple[str, str, int, bytes]]) -> None:
+        """Keep ``(lesson id, board id, seq, state)``: a board as it was at its lesson's end (one transaction)."""
+        if not boards:
+            return
+        now, college = utcnow(), self.store.college
+        rows = [{"lesson_id": lesson, "board_id": board, "college": college, "seq": seq, "state": state, "at": now}
+                for lesson, board, seq, state in boards]  # fmt: skip
+        statement = self._insert(lesson_boards)
+        statement = statement.on_conflict_do_update(
+            index_elements=[lesson_boards.c.lesson_id, lesson_boards.c.board_id],
+            set_={name: statement.excluded[name] for name in ("seq", "state", "at")},
+        )
+        async with self.store.engine.begin() as connection:
+            await connection.execute(statement, rows)
+
+    async def board(self, lesson_id: str, board_id: str) -> bytes | None:
+        """The board's state kept at the lesson's end, or None."""
+        query = select(lesson_boards.c.state).where(
+            self.store.mine(lesson_boards), lesson_boards.c.lesson_id == lesson_id, lesson_boards.c.board_id == board_id
+        )
+        async with self.store.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else bytes(row.state)
+
+    async def kept_boards(self, lesson_id: str) -> set[str]:
+        """The ids of the boards kept at the lesson's end."""
+        query = select(lesson_boards.c.board_id).where(self.store.mine(lesson_boards),
+                                                       lesson_boards.c.lesson_id == lesson_id)  # fmt: skip
+        async with self.store.engine.connect() as connection:
+            return {row.board_id for row in await connection.execute(query)}
+
     async def purge(self, ended_before: datetime) -> int:
-        """Delete the lessons that ended before ``ended_before``, with their attendance; returns how many lessons."""
+        """Delete the lessons that ended before ``ended_before``, with their attendance and boards; returns how many
+        lessons."""
         mine = self.store.mine(lessons)
         old = select(lessons.c.id).where(mine, lessons.c.end < as_utc(ended_before, "ended_before"))
         async with self.store.engine.begin() as connection:
             await connection.execute(delete(lesson_attendance).where(lesson_attendance.c.lesson_id.in_(old)))
+            await connection.execute(delete(lesson_boards).where(lesson_boards.c.lesson_id.in_(old)))
             return (await connection.execute(delete(lessons).where(mine, lessons.c.end < ended_before))).rowcount
 
     async def count(self) -> int:

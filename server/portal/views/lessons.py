@@ -12,10 +12,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from cybercollege.server.classroom import export
 from cybercollege.server.classroom.control import attendance_words
+from cybercollege.server.classroom.feature import Classrooms
 from cybercollege.server.classroom.lessons.feature import Lessons, TooMany
 from cybercollege.server.classroom.lessons.model import MAX_TITLE_CHARS, Draft, Lesson, Presence, check
 from cybercollege.server.classroom.lessons.sheet import attendance_csv
+from cybercollege.server.classroom.rooms import Classroom
+from cybercollege.server.classroom.slides import SlideError
 from cybercollege.server.conference import archive
 from cybercollege.server.persistence.records import utcnow
 from cybercollege.server.portal.pages import NO_STORE, Context, Refusal, page, redirect
@@ -109,8 +113,11 @@ async def lesson_page(ctx: Context) -> dict[str, Any]:
     whiteboards = room.spec.whiteboards if room is not None else ()
     many = len(whiteboards) > 1
     back = f"?lesson={quote(lesson.id, safe='')}"
+    kept = await feature.kept_boards(lesson)
     boards = [(f"{_room_name(ctx, lesson.room_id)} {n}" if many else _room_name(ctx, lesson.room_id),
-               f"/api/boards/{quote(b.id, safe='')}/export.pdf", f"/portal/boards/{quote(b.id, safe='')}/slides{back}")
+               f"/api/boards/{quote(b.id, safe='')}/export.pdf", f"/portal/boards/{quote(b.id, safe='')}/slides{back}",
+               f"/portal/lessons/{quote(lesson.id, safe='')}/boards/{quote(b.id, safe='')}/end.pdf"
+               if b.id in kept else "")
               for n, b in enumerate(whiteboards, 1)]  # fmt: skip
     done = ctx.request.query.get("done", "")
     return {
@@ -123,6 +130,27 @@ async def lesson_page(ctx: Context) -> dict[str, Any]:
         "editable": lesson.cancelled is None and lesson.end > now,
         "done": done if done in ("created", "changed") else "",
     }
+
+
+@page("GET", "/portal/lessons/{id}/boards/{board}/end.pdf")
+async def board_at_end(ctx: Context) -> web.StreamResponse:
+    """The board as it was when the lesson ended (kept then), as a PDF of every page: not as it is now."""
+    lesson = await _visible(ctx)
+    board_id = ctx.request.match_info["board"][:128]
+    room = ctx.portal.world.rooms.get(lesson.room_id)
+    host = room.host(board_id) if isinstance(room, Classroom) else None
+    state = await _lessons(ctx).kept_board(lesson, board_id) if host is not None else None
+    if host is None or state is None:
+        raise Refusal(404, "lessons.board_unknown_title", "lessons.board_unknown")
+    classrooms = ctx.portal.world.features.get(Classrooms)
+    try:
+        pdf = await export.kept_pdf(classrooms.store, classrooms.sandbox, board_id, host.board.height, state)
+    except SlideError:
+        raise Refusal(503, "lessons.board_failed_title", "lessons.board_failed") from None
+    day = lesson.start.astimezone(_lessons(ctx).zone).strftime("%Y-%m-%d")
+    name = f"tableau-{lesson.class_name}-{day}.pdf".replace('"', "")
+    return web.Response(body=pdf, content_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE})  # fmt: skip
 
 
 @page("GET", "/portal/lessons/{id}/edit", template="lesson_form.html")

@@ -18,7 +18,7 @@ from cybercollege.server.persistence.schema import metadata
 BIN = Path(sys.executable).parent
 
 
-HEAD = "0007"
+HEAD = "0008"
 """The newest migration: update it with each new migration file."""
 
 

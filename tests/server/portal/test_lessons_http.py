@@ -239,3 +239,64 @@ async def test_the_lessons_page_lists_her_invitation_during_its_time(client: Tes
     page = await (await client.get(f"/portal/lessons/{lesson_id}")).text()
     assert f'href="/portal/invitations/{invitation}"' in page and "Invitation de Gymnasium Köln (Salle 103" in page
     assert "Aucun enregistrement pendant ce cours" in page
+
+
+async def test_the_lessons_board_pdf_is_the_board_at_its_end(client: TestClient) -> None:  # noqa: F811
+    """Draw, end the lesson, draw more: the lesson's PDF has only the first strokes; the room's board has both."""
+    import pypdfium2 as pdfium
+
+    from cybercollege.server.auth.ent.demo import DEMO_DIRECTORY
+    from cybercollege.server.classroom.lessons.model import Checked
+    from cybercollege.server.persistence.records import utcnow
+    from tests.server.waits import until
+
+    await sign_in(client, "mme.durand")
+    feature = lessons_of(client)
+    world = client.server.app[PORTAL].world
+    teacher = client.server.app[DEMO_DIRECTORY].users["mme.durand"]
+    now = utcnow()
+    lesson = await feature.create(teacher, Checked("4A", "salle-103", now - timedelta(minutes=5),
+                                                   now + timedelta(hours=1), "Géométrie"))  # fmt: skip
+    base = str(client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        prof = WorldConnection(http, base, await fetch_demo_token(http, base, "mme.durand"))
+        await prof.connect()
+        await prof.wait_for(lambda m: m.tick > 0 and m.members)
+        room = world.rooms["salle-103"]
+        world.move_to(world.avatars[prof.mirror.me], room, room.spec.spawn_points[0])
+        await prof.wait_for(lambda m: m.room == "salle-103" and "tableau-103" in m.boards)
+        before = await prof.draw("tableau-103", [v for x in range(1000, 4001, 100) for v in (x, 1000)], width=100)
+        await prof.wait_for(lambda m: before in m.boards["tableau-103"].acks)
+
+        ending = Checked("4A", "salle-103", lesson.start, utcnow() + timedelta(seconds=1), "Géométrie")
+        lesson = await feature.change(teacher, lesson, ending)  # it ends in a second
+        await until(lambda: lesson.id not in feature.running, "the lesson ended")
+        after = await prof.draw("tableau-103", [v for x in range(6000, 9001, 100) for v in (x, 1000)], width=100)
+        await prof.wait_for(lambda m: after in m.boards["tableau-103"].acks)
+        height = prof.mirror.boards["tableau-103"].height
+        await prof.close()
+
+    page = await (await client.get(f"/portal/lessons/{lesson.id}")).text()
+    kept = f"/portal/lessons/{lesson.id}/boards/tableau-103/end.pdf"
+    assert f'href="{kept}"' in page and "Tableau de Salle 103 – Anglais à la fin du cours (PDF)" in page
+    assert "tel qu&#39;il est maintenant (PDF)" in page
+
+    def drawn(data: bytes) -> tuple[bool, bool]:
+        """Whether the first and the second stroke are on the PDF's first page (dark pixels on their line)."""
+        image = pdfium.PdfDocument(data)[0].render(scale=1).to_pil().convert("L")
+        y = int(image.height * 1000 / height)
+        return image.getpixel((int(image.width * 0.25), y)) < 100, image.getpixel((int(image.width * 0.75), y)) < 100
+
+    at_end = await client.get(kept)
+    assert at_end.status == 200 and at_end.content_type == "application/pdf"
+    assert re.search(r'attachment; filename="tableau-4A-\d{4}-\d\d-\d\d\.pdf"', at_end.headers["Content-Disposition"])
+    assert drawn(await at_end.read()) == (True, False)  # the board at the lesson's end: the first stroke only
+    now_pdf = await client.get("/api/boards/tableau-103/export.pdf")
+    assert drawn(await now_pdf.read()) == (True, True)  # the room's board now: both
+
+    await feature.save_boards()
+    assert not feature.boards and await feature.store.board(lesson.id, "tableau-103") is not None  # written
+    assert drawn(await (await client.get(kept)).read()) == (True, False)
+    assert (await client.get(f"/portal/lessons/{lesson.id}/boards/nulle-part/end.pdf")).status == 404
+    assert await feature.store.purge(utcnow() + timedelta(days=1)) == 1  # the lesson's retention: its board goes too
+    assert await feature.store.board(lesson.id, "tableau-103") is None
