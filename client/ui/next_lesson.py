@@ -92,9 +92,11 @@ class NextLesson:
         self.text.setScale(max(0.03, min(TEXT_SCALE, 0.97 / width)) if width > 0 else TEXT_SCALE)  # fits the panel
         self.restyle()
         if here:
-            self.go.hide()  # already in its room: nowhere to go
+            self.go.hide()  # already in its room: nowhere to go, and the panel one line high
+            self.frame["frameSize"] = (0, 1.05, -0.1, 0)
         else:
             self.go.show()
+            self.frame["frameSize"] = (0, 1.05, -0.17, 0)
         self.frame.show()
 
     def here(self) -> bool:
