@@ -41,9 +41,12 @@ async def go_through(conn: WorldConnection, door_id: str) -> None:
 
 
 async def walk_into_classroom(conn: WorldConnection) -> None:
-    """From the hall to salle-103 on foot, then wait for the whole board."""
-    await go_through(conn, "hall-couloir")
-    await go_through(conn, "porte-103")
+    """From where she is (the hall, or where she was when the server stopped: its place checkpoint) to salle-103
+    on foot, then wait for the whole board."""
+    if conn.mirror.room == "hall":
+        await go_through(conn, "hall-couloir")
+    if conn.mirror.room == "couloir":
+        await go_through(conn, "porte-103")
     await board_ready(conn)
 
 
