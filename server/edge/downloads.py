@@ -138,8 +138,10 @@ def _served_copy(built: Path, folder: Path, platform: str, version: str, url: st
 def _add_to_zip(built: Path, target: Path, config: bytes) -> None:
     shutil.copyfile(built, target)
     with zipfile.ZipFile(target, "a") as archive:
-        marker = next(n for n in archive.namelist() if n.endswith(MARKER))
-        archive.writestr(marker[: -len("modules.txt")] + SERVER_FILE, config)
+        markers = [n for n in archive.namelist() if n.endswith(MARKER)]  # (not next(): a StopIteration cannot
+        if not markers:  # leave a thread's future, the request would hang)
+            raise ValueError(f"{built.name} is not a client build")
+        archive.writestr(markers[0][: -len("modules.txt")] + SERVER_FILE, config)
 
 
 def _add_to_tar(built: Path, target: Path, config: bytes) -> None:
@@ -153,7 +155,8 @@ def _add_to_tar(built: Path, target: Path, config: bytes) -> None:
             out.addfile(member, source.extractfile(member) if member.isfile() else None)
             if member.name.endswith(MARKER):
                 marker = member
-        assert marker is not None, f"{built.name} is not a client build"
+        if marker is None:
+            raise ValueError(f"{built.name} is not a client build")
         info = tarfile.TarInfo(marker.name[: -len("modules.txt")] + SERVER_FILE)
         info.size, info.mode, info.mtime = len(config), 0o644, marker.mtime
         out.addfile(info, io.BytesIO(config))
