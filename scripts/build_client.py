@@ -239,13 +239,12 @@ def bundle_openssl(builddir: Path) -> None:
                 renamed[os.path.basename(member)] = soname
                 (builddir / soname).write_bytes(whl.read(member))
     assert set(renamed.values()) == {"libssl.so.3", "libcrypto.so.3"}, f"no OpenSSL in {wheel.name}"
-    for old, new in renamed.items():
-        lib = builddir / new
-        subprocess.run(["patchelf", "--set-soname", new, str(lib)], check=True)
-        for other_old, other_new in renamed.items():
-            subprocess.run(["patchelf", "--replace-needed", other_old, other_new, str(lib)], check=True)
-        subprocess.run(["patchelf", "--set-rpath", "$ORIGIN", str(lib)], check=True)
-        del old
+    for soname in renamed.values():  # libssl asks for libcrypto by its wheel name: by its soname now
+        lib = str(builddir / soname)
+        subprocess.run(["patchelf", "--set-soname", soname, lib], check=True)
+        for wheel_name, other in renamed.items():
+            subprocess.run(["patchelf", "--replace-needed", wheel_name, other, lib], check=True)
+        subprocess.run(["patchelf", "--set-rpath", "$ORIGIN", lib], check=True)
     for module in builddir.glob("*.so"):
         needed = subprocess.run(["patchelf", "--print-needed", str(module)], capture_output=True, text=True).stdout
         if "libssl.so.3" in needed or "libcrypto.so.3" in needed:
