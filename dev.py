@@ -3,8 +3,9 @@
 
     python3 dev.py run    # install into .venv, then run the server on its embedded defaults
     python3 dev.py test   # install everything the tests need, then ruff, mypy and the whole test suite
+    python3 dev.py build-client   # the installable clients in dist/client (docs/client.md, "On school PCs")
 
-Extra arguments go to ``cybercollege serve`` (run) or to pytest (test).
+Extra arguments go to ``cybercollege serve`` (run), to pytest (test) or to scripts/build_client.py (build-client).
 """
 
 from __future__ import annotations
@@ -74,10 +75,12 @@ def typecheck_tree() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "build-client"):
         print(__doc__)
         return 2
     ensure_venv()
+    if argv[0] == "build-client":
+        return subprocess.call([str(PY), str(ROOT / "scripts" / "build_client.py"), *argv[1:]], cwd=ROOT)
     if argv[0] == "run":
         demo = [] if any(a.startswith("--demo") for a in argv[1:]) else ["--demo", "true"]  # the demo users, asked for
         return subprocess.call([str(VENV / "bin" / "cybercollege"), "serve", *demo, *argv[1:]], cwd=ROOT)

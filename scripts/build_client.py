@@ -1,4 +1,4 @@
-"""Build the installable client: ``python scripts/build_client.py [--platforms linux,windows,macos-arm64,...]``.
+"""Build the installable client: ``python3 dev.py build-client [--platforms linux,windows,macos-arm64,...]``.
 
 Panda3D's ``build_apps`` / ``bdist_apps`` freeze ``client/installed.py`` (and the client, the protocol and the
 world model it imports) with each target platform's wheels from PyPI, from this Linux machine. Output in
@@ -366,7 +366,7 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python scripts/build_client.py", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python3 dev.py build-client", description=__doc__.split("\n")[0])
     p.add_argument("--platforms", default=",".join(PLATFORMS), help=f"comma-separated: {', '.join(PLATFORMS)}")
     p.add_argument("--clean", action="store_true", help="then remove the intermediate files (not the wheels)")
     p.add_argument("--no-installer", action="store_true", help="Windows: the zip only, no NSIS installer (faster)")
