@@ -79,12 +79,14 @@ def run(processes: int, total: int, args: argparse.Namespace) -> dict[str, Any]:
         tmp = Path(tmp_name)
         worlds = [arena_copy(tmp, f"bench-college-{n}") for n in range(processes)]
         ports = [free_port() for _ in worlds]
-        servers = [start(port, world, tmp) for port, world in zip(ports, worlds, strict=True)]
+        servers: list[subprocess.Popen[bytes]] = []
+        loads: list[subprocess.Popen[bytes]] = []
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         half = total // 2
         targets = [bases[0], bases[-1]]  # two generators, to one server or one each
-        loads = [generator(base, half, 1 + k * half, args, size) for k, base in enumerate(targets)]
         try:
+            servers += [start(port, world, tmp) for port, world in zip(ports, worlds, strict=True)]
+            loads += [generator(base, half, 1 + k * half, args, size) for k, base in enumerate(targets)]
             time.sleep(args.warmup)
             c0 = [counters("ours", b) for b in bases]
             cpu0, t0 = [cpu_seconds(s.pid) for s in servers], time.monotonic()
@@ -93,6 +95,9 @@ def run(processes: int, total: int, args: argparse.Namespace) -> dict[str, Any]:
             cpu1, t1 = [cpu_seconds(s.pid) for s in servers], time.monotonic()
             outputs = [load.communicate(timeout=180) for load in loads]
         finally:
+            for load in loads:
+                if load.poll() is None:
+                    load.kill()
             for s in servers:
                 s.terminate()
                 s.wait(timeout=60)
