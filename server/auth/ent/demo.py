@@ -53,14 +53,14 @@ async def pick(request: web.Request) -> web.StreamResponse:
     request_id = str(form.get("req", ""))
     desktop = service.request_for(request_id, browser_of(request))
     identity = _identity(request.app[DEMO_DIRECTORY], str(form.get("login", "")))
-    raise redirect(service.complete(request_id, desktop, identity))
+    raise redirect(await service.complete(request_id, desktop, identity))
 
 
 async def bot_login(request: web.Request) -> web.StreamResponse:
     """``{"login": ...}`` → ``{"access_token", "refresh_token", "expires_in"}`` (demo mode only)."""
     login = (await read_json(request)).get("login")
     identity = _identity(request.app[DEMO_DIRECTORY], login if isinstance(login, str) else "")
-    tokens = service_of(request).start_direct(identity)
+    tokens = await service_of(request).start_direct(identity)
     return web.json_response(tokens.as_json(), headers=NO_STORE)
 
 

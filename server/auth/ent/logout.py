@@ -29,7 +29,7 @@ from cybercollege.server.auth.ent.config import OidcConfig
 from cybercollege.server.auth.ent.endpoint import NO_STORE, service_of
 from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.oidc import ALGORITHM, CLOCK_LEEWAY, OidcClient
-from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
+from cybercollege.server.auth.ent.sessions import SessionStore, SessionsUnavailable, ent_session_key, subject_key
 from cybercollege.server.auth.ent.store import OneTimeStore, digest
 
 log = logging.getLogger("cybercollege.ent")
@@ -139,17 +139,17 @@ def _check_claims(claims: dict, issuer: str, client_id: str, now: float) -> None
         raise LogoutTokenError("logout_token_no_sid_or_sub")
 
 
-def sessions_named(registry, ent_id: str, sid: object, sub: object) -> list[str]:
+async def sessions_named(registry: SessionStore, ent_id: str, sid: object, sub: object) -> list[str]:
     """Our sessions a Logout Token names: the ENT login ``sid`` (of user ``sub`` when given), else every
     session of ``sub`` at this ENT."""
     if isinstance(sid, str):
-        sids = registry.sids_for_ent_session(ent_session_key("oidc", ent_id, sid))
+        sids = await registry.sids_for_ent_session(ent_session_key("oidc", ent_id, sid))
         if isinstance(sub, str):
             wanted = digest(subject_key(ent_id, sub))
-            sids = [s for s in sids if registry.subject_of(s) == wanted]
+            sids = [s for s in sids if await registry.subject_of(s) == wanted]
         return sids
     if isinstance(sub, str):
-        return registry.sids_for_subject(subject_key(ent_id, sub))
+        return await registry.sids_for_subject(subject_key(ent_id, sub))
     return []
 
 
@@ -197,7 +197,11 @@ async def backchannel_logout(request: web.Request) -> web.StreamResponse:
     except LoginError as exc:  # the provider's discovery or keys are unreachable
         log.warning("back-channel logout failed ent=%s code=%s", ent_id, exc.code)
         return _refused(exc.code, status=502)
-    sids = sessions_named(service.sessions, ent_id, claims.get("sid"), claims.get("sub"))
+    try:
+        sids = await sessions_named(service.store, ent_id, claims.get("sid"), claims.get("sub"))
+    except SessionsUnavailable:  # the provider may send it again
+        log.error("back-channel logout failed ent=%s: session store unreachable", ent_id)
+        return _refused("temporarily_unavailable", status=503)
     ended = await service.end_sessions(sids, f"backchannel_logout:{ent_id}")
     log.info("back-channel logout ent=%s sessions_ended=%d", ent_id, ended)
     return web.json_response({"ok": True}, headers=NO_STORE)

@@ -35,7 +35,7 @@ from cybercollege.server.auth.ent.errors import LoginError, code_part
 from cybercollege.server.auth.ent.logout import add_oidc_logout_routes
 from cybercollege.server.auth.ent.oidc import pkce_pair
 from cybercollege.server.auth.ent.service import College, LoginService
-from cybercollege.server.auth.ent.sessions import ent_session_key, subject_key
+from cybercollege.server.auth.ent.sessions import SessionStore, ent_session_key, subject_key
 from cybercollege.server.auth.tokens import TokenError, TokenService
 
 log = logging.getLogger("cybercollege.ent")
@@ -59,14 +59,22 @@ def setup_ent(
     on_logout: Callable[[str], Awaitable[None]] | None,
     access_ttl: int = 900,
     college: College | None = None,
+    sessions: SessionStore | None = None,
 ) -> None:
     """Add the ``/auth/...`` routes for ``ents`` (and demo logins when ``demo`` is given) to ``app``; ``college``
-    says which schools sign in here."""
+    says which schools sign in here, ``sessions`` where login sessions live (this process when None)."""
     service = LoginService(
-        ents, tokens, public_url=public_url, on_logout=on_logout, access_ttl=access_ttl, college=college
+        ents,
+        tokens,
+        public_url=public_url,
+        on_logout=on_logout,
+        access_ttl=access_ttl,
+        college=college,
+        sessions=sessions,
     )
     app[LOGIN_SERVICE] = service
     app.on_cleanup.append(lambda _app: service.http.close())
+    app.on_cleanup.append(lambda _app: service.store.close())
     app.add_routes(
         [
             web.get("/auth/login", html_errors(login_page)),
@@ -171,7 +179,7 @@ async def cas_callback(request: web.Request) -> web.StreamResponse:
         return not_logged_in_page(pending.request_id, ent)
     success = await cas.validate(service.http, ent, ticket, cas_service_url(service, ent.id, state))
     identity = identity_from_attributes(ent.id, success.as_mapping(), user=success.user, policy=service.policy(ent))
-    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session=ticket))
+    raise redirect(await service.complete(pending.request_id, pending.request, identity, ent_session=ticket))
 
 
 def not_logged_in_page(request_id: str, ent: CasConfig) -> web.Response:
@@ -199,7 +207,10 @@ async def cas_single_logout(request: web.Request) -> web.StreamResponse:
     if index is None:
         log.warning("single logout refused: malformed request ent=%s", ent_id)
         return web.Response(status=400, text="bad logoutRequest")
-    await service.ent_logout(index, ent_id)
+    try:
+        await service.ent_logout(index, ent_id)
+    except LoginError as exc:  # the session store is out of reach: the ENT may send it again
+        return web.Response(status=exc.status, text=exc.code)
     return web.Response(text="ok")
 
 
@@ -225,7 +236,7 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
     op_sid = claims.get("sid")  # the provider's session, named again by a back-channel Logout Token
     ent_session = ent_session_key("oidc", ent.id, op_sid) if isinstance(op_sid, str) and op_sid else None
     subject = subject_key(ent.id, str(claims["sub"]))
-    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session, subject))
+    raise redirect(await service.complete(pending.request_id, pending.request, identity, ent_session, subject))
 
 
 # --- desktop tokens --------------------------------------------------------------------------------------
@@ -234,7 +245,7 @@ async def oidc_callback(request: web.Request) -> web.StreamResponse:
 async def desktop_token(request: web.Request) -> web.StreamResponse:
     """``{code, code_verifier}`` → ``{access_token, refresh_token, expires_in}``."""
     data = await read_json(request)
-    tokens = service_of(request).redeem_code(data.get("code"), data.get("code_verifier"))
+    tokens = await service_of(request).redeem_code(data.get("code"), data.get("code_verifier"))
     return web.json_response(tokens.as_json(), headers=NO_STORE)
 
 
@@ -270,6 +281,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
         except TokenError as exc:
             raise LoginError(exc.code, "Jeton d'accès invalide ou expiré.", status=401) from None
     else:
-        sid = service.sid_of_refresh_token((await read_json(request)).get("refresh_token"))
+        sid = await service.sid_of_refresh_token((await read_json(request)).get("refresh_token"))
     await service.end_session(sid, "client_logout")
     return web.json_response({"ok": True}, headers=NO_STORE)

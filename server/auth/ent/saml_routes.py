@@ -83,7 +83,7 @@ async def acs(request: web.Request) -> web.StreamResponse:
         ent_session_key("saml", sp.cfg.id, login.name_id, login.session_index) if login.session_index else None
     )
     subject = subject_key(sp.cfg.id, login.name_id) if login.name_id else None
-    raise redirect(service.complete(pending.request_id, pending.request, identity, ent_session, subject))
+    raise redirect(await service.complete(pending.request_id, pending.request, identity, ent_session, subject))
 
 
 async def acs_other_binding(request: web.Request) -> web.StreamResponse:
@@ -110,9 +110,9 @@ async def single_logout(request: web.Request) -> web.StreamResponse:
         raise LoginError(exc.reason, REFUSED_LOGOUT) from None
     if logout.session_indexes:
         keys = [ent_session_key("saml", sp.cfg.id, logout.name_id, i) for i in logout.session_indexes]
-        sids = sorted({sid for key in keys for sid in service.sessions.sids_for_ent_session(key)})
+        sids = await service.sids_for_ent_sessions(keys)
     else:  # no SessionIndex: every session of that NameID
-        sids = service.sessions.sids_for_subject(subject_key(sp.cfg.id, logout.name_id))
+        sids = await service.sids_for_subject(subject_key(sp.cfg.id, logout.name_id))
     ended = await service.end_sessions(sids, f"single_logout:{sp.cfg.id}")
     log.info("saml single logout ent=%s sessions_ended=%d", sp.cfg.id, ended)
     try:

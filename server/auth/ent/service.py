@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cybercollege.server.auth.ent.attributes import MappingPolicy
 from cybercollege.server.auth.ent.config import EntConfig, OidcConfig
@@ -27,12 +27,19 @@ from cybercollege.server.auth.ent.desktop import (
 from cybercollege.server.auth.ent.errors import LoginError
 from cybercollege.server.auth.ent.http import EntHttp
 from cybercollege.server.auth.ent.oidc import OidcClient
-from cybercollege.server.auth.ent.sessions import LoginSession, SessionRegistry
+from cybercollege.server.auth.ent.sessions import (
+    LocalSessions,
+    LoginSession,
+    SeenSessions,
+    SessionStore,
+    SessionsUnavailable,
+)
 from cybercollege.server.auth.ent.store import OneTimeStore, StoreFull
 from cybercollege.server.auth.tokens import TokenService
-from cybercollege.server.core.identity import Identity
+from cybercollege.server.core.identity import Identity, Role
 
 log = logging.getLogger("cybercollege.ent")
+T = TypeVar("T")
 
 REQUEST_TTL = 15 * 60.0
 PENDING_TTL = 10 * 60.0
@@ -43,6 +50,7 @@ DISABLED = (
 )
 SAVE_TIMEOUT = 5.0
 """Seconds a logout waits for its revocation to be saved."""
+UNAVAILABLE = "Connexion impossible pour le moment : le service des sessions ne répond pas. Réessayez dans une minute."
 FOREIGN = (
     "Cette connexion a été commencée dans un autre navigateur. "
     "Relancez la connexion depuis l'application, dans ce navigateur."
@@ -108,16 +116,20 @@ class LoginService:
         on_logout: Callable[[str], Awaitable[None]] | None = None,
         access_ttl: int = 900,
         college: College | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         self.ents = {e.id: e for e in ents}
         self.college = college or College()
         self.tokens = tokens
         self.public_url = public_url.rstrip("/")
         self.http = EntHttp()
-        self.sessions = SessionRegistry()
+        self.store: SessionStore = sessions or LocalSessions()
+        """Where sessions live (Redis with a broker: they survive a restart and reach the standby)."""
+        self.sessions = SeenSessions()
+        """The sessions this process started or redeemed, for synchronous checks (the portal's)."""
         self.requests: OneTimeStore[DesktopRequest] = OneTimeStore(REQUEST_TTL)
         self.pending: OneTimeStore[Pending] = OneTimeStore(PENDING_TTL)
-        self.codes: OneTimeStore[DesktopGrant] = OneTimeStore(CODE_TTL)
+        self.codes: OneTimeStore[tuple[DesktopGrant, LoginSession]] = OneTimeStore(CODE_TTL)
         self._on_logout = on_logout
         self._access_ttl = access_ttl
         self.oidc = {e.id: OidcClient(e, self.http) for e in ents if isinstance(e, OidcConfig)}
@@ -168,7 +180,7 @@ class LoginService:
             raise LoginError("state_foreign_browser", FOREIGN, status=403)
         return pending
 
-    def complete(
+    async def complete(
         self,
         request_id: str,
         request: DesktopRequest,
@@ -184,9 +196,9 @@ class LoginService:
         self.requests.pop(request_id)
         self.refuse_other_school(identity)
         self.refuse_disabled(identity)
-        session = self.sessions.start(identity, ent_session, subject)
+        session = await self._start(identity, ent_session, subject)
         code = secrets.token_urlsafe(32)
-        self.codes.put(code, DesktopGrant(session.sid, request.code_challenge, request.redirect_uri))
+        self.codes.put(code, (DesktopGrant(session.sid, request.code_challenge, request.redirect_uri), session))
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
         return redirect_with_code(request, code)
 
@@ -194,19 +206,19 @@ class LoginService:
         """Let logins come back to ``url`` on this server (the portal redeems the code with :meth:`redeem_session`)."""
         self.web_completions |= {url}
 
-    def redeem_code(self, code: object, verifier: object) -> Tokens:
+    async def redeem_code(self, code: object, verifier: object) -> Tokens:
         """Exchange a one-time code (and its PKCE verifier) for tokens."""
-        return self.issue(self.redeem_session(code, verifier))
+        return await self.issue(self.redeem_session(code, verifier))
 
     def redeem_session(self, code: object, verifier: object) -> LoginSession:
         """The live session a one-time code (and its PKCE verifier) stands for, without tokens (web completion)."""
-        grant = self.codes.pop(code) if isinstance(code, str) and len(code) < 200 else None
-        if grant is None:
+        granted = self.codes.pop(code) if isinstance(code, str) and len(code) < 200 else None
+        if granted is None:
             raise LoginError("code_unknown", "Code inconnu, expiré ou déjà utilisé.")
+        grant, session = granted  # a code lives a minute in the process that started its session
         if not verifier_matches(verifier, grant.code_challenge):
             raise LoginError("code_bad_verifier", "Vérificateur PKCE incorrect.")
-        session = self.sessions.get(grant.sid)
-        if session is None:
+        if self.sessions.get(grant.sid) is None or self.tokens.is_revoked(grant.sid):
             raise LoginError("session_ended", "La session a pris fin.")
         return session
 
@@ -229,46 +241,62 @@ class LoginService:
             log.info("login refused: account disabled user=%s", identity.user_id)
             raise LoginError("account_disabled", DISABLED, status=403)
 
-    def issue(self, session: LoginSession) -> Tokens:
-        """Tokens for a live session (never for a disabled user, nor one of another school)."""
+    async def issue(self, session: LoginSession, previous: str | None = None) -> Tokens:
+        """Tokens for a live session (never for a disabled user, nor one of another school); with ``previous``,
+        the refresh token they replace, which must still be the current one (else the session ends: reuse)."""
         self.refuse_other_school(session.identity)
         self.refuse_disabled(session.identity)
+        refresh = await self._guarded(self.store.new_refresh_token(session.sid, previous))
+        if refresh is None:
+            log.warning("refresh token redeemed twice at once, session ended user=%s", session.identity.user_id)
+            await self.end_session(session.sid, "refresh_reuse")
+            raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
         access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
-        return Tokens(access, self.sessions.new_refresh_token(session.sid), self._access_ttl)
+        return Tokens(access, refresh, self._access_ttl)
 
-    def start_direct(self, identity: Identity) -> Tokens:
+    async def start_direct(self, identity: Identity) -> Tokens:
         """A session without browser (demo bots)."""
         self.refuse_other_school(identity)
         self.refuse_disabled(identity)
+        session = await self._start(identity)
         log.info("login ok source=%s user=%s role=%s", identity.source, identity.user_id, identity.role.value)
-        return self.issue(self.sessions.start(identity))
+        return await self.issue(session)
 
     async def refresh(self, refresh_token: object) -> Tokens:
         """Rotate a refresh token; a reused old token ends the whole session."""
         if not isinstance(refresh_token, str) or len(refresh_token) > 200:
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
-        session, reused = self.sessions.redeem_refresh_token(refresh_token)
-        if session is not None and reused:
+        session, reused = await self._guarded(self.store.redeem_refresh_token(refresh_token))
+        if session is not None and (reused or self.tokens.is_revoked(session.sid)):
             log.warning("refresh token reused, session ended user=%s", session.identity.user_id)
-            await self.end_session(session.sid, "refresh_reuse")
+            await self.end_session(session.sid, "refresh_reuse" if reused else "revoked")
             session = None
         if session is None:
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
-        return self.issue(session)
+        return await self.issue(session, previous=refresh_token)
 
-    def sid_of_refresh_token(self, refresh_token: object) -> str:
+    async def sid_of_refresh_token(self, refresh_token: object) -> str:
         """The session a current refresh token belongs to (for logout without an access token)."""
         session = None
         if isinstance(refresh_token, str) and len(refresh_token) <= 200:
-            session, reused = self.sessions.redeem_refresh_token(refresh_token)
+            session, reused = await self._guarded(self.store.redeem_refresh_token(refresh_token))
             session = None if reused else session
         if session is None:
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
         return session.sid
 
     async def end_session(self, sid: str, why: str) -> bool:
-        """Revoke every token of ``sid`` and tell the world server; False if it was not live."""
-        session = self.sessions.end(sid)
+        """Revoke every token of ``sid`` and tell the world server; False if it was not live. Without the session
+        store (Redis down) it still acts here: the tokens are revoked, the avatar removed."""
+        seen = self.sessions.get(sid)
+        self.sessions.discard(sid)
+        try:
+            session = await self.store.end(sid)
+        except SessionsUnavailable:  # Redis down: the revocation below still refuses its tokens everywhere
+            log.error("session store unreachable: logout by revocation only sid=%s", sid[:6])
+            session = seen
+            if session is None:
+                session = LoginSession(sid, Identity("?", "?", Role.GUEST, "?"), 0.0)
         self.tokens.revoke(sid)
         try:  # durable before the logout answers: a restart right after it still refuses the tokens
             await asyncio.wait_for(self.tokens.saved(), SAVE_TIMEOUT)
@@ -286,11 +314,22 @@ class LoginService:
 
     async def ent_logout(self, ent_session: str, ent_id: str) -> bool:
         """Single logout from an ENT naming its session (CAS ticket, SAML session index)."""
-        sid = self.sessions.sid_for_ent_session(ent_session)
-        if sid is None:
+        sids = await self._guarded(self.store.sids_for_ent_session(ent_session))
+        if not sids:
             log.info("single logout for an unknown session ent=%s", ent_id)
             return False
-        return await self.end_session(sid, f"single_logout:{ent_id}")
+        return await self.end_session(sids[0], f"single_logout:{ent_id}")
+
+    async def sids_for_ent_sessions(self, ent_sessions: list[str]) -> list[str]:
+        """Every live session the ENT knows by one of ``ent_sessions`` (SAML session indexes)."""
+        sids: set[str] = set()
+        for key in ent_sessions:
+            sids.update(await self._guarded(self.store.sids_for_ent_session(key)))
+        return sorted(sids)
+
+    async def sids_for_subject(self, subject: str) -> list[str]:
+        """Every live session of a user as the ENT names them."""
+        return await self._guarded(self.store.sids_for_subject(subject))
 
     async def end_sessions(self, sids: list[str], why: str) -> int:
         """End several sessions (single logout naming a user or an ENT session); returns how many were live."""
@@ -298,6 +337,21 @@ class LoginService:
         for sid in sids:
             ended += await self.end_session(sid, why)
         return ended
+
+    async def _start(
+        self, identity: Identity, ent_session: str | None = None, subject: str | None = None
+    ) -> LoginSession:
+        session = await self._guarded(self.store.start(identity, ent_session, subject))
+        self.sessions.add(session)
+        return session
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """The answer of a session store call; a store out of reach refuses the sign-in or refresh (503)."""
+        try:
+            return await call
+        except SessionsUnavailable:
+            log.error("session store unreachable: sign-in or refresh refused", exc_info=True)
+            raise LoginError("sessions_unavailable", UNAVAILABLE, status=503) from None
 
 
 BUSY_ADDRESS = "Trop de connexions en cours depuis cette adresse : terminez-en une ou réessayez dans quelques minutes."

@@ -71,12 +71,12 @@ async def oidc_login(sp_url: str, user: str = "dwho") -> dict:
     return body
 
 
-def start_session(sp, op_sid: str | None, sub: str = "dwho") -> str:
+async def start_session(sp, op_sid: str | None, sub: str = "dwho") -> str:
     """A live session as an OIDC login whose ID token carried ``sid`` (LL::NG 2.16 sends none) would leave."""
     service = sp[LOGIN_SERVICE]
     identity = Identity(f"{ENT}:LLNG-{sub.upper()}", "Doctor Who", Role.TEACHER, ENT)
     ent_session = ent_session_key("oidc", ENT, op_sid) if op_sid else None
-    return service.sessions.start(identity, ent_session, subject_key(ENT, sub)).sid
+    return (await service.store.start(identity, ent_session, subject_key(ENT, sub))).sid
 
 
 # --- end to end with the real portal ---------------------------------------------------------------------
@@ -114,14 +114,14 @@ async def test_logout_token_for_the_user_ends_their_oidc_sessions(sp, sp_url, ll
 
 
 async def test_logout_token_with_sid_ends_only_that_login(sp, sp_url, llng, tokens, logouts):
-    named, other_login = start_session(sp, "op-session-1"), start_session(sp, "op-session-2")
+    named, other_login = await start_session(sp, "op-session-1"), await start_session(sp, "op-session-2")
     status, _body, _ = await send(sp_url, logout_token(llng, sid="op-session-1", sub=None))
     assert status == 200 and logouts.sids == [named]
     assert tokens.is_revoked(named) and not tokens.is_revoked(other_login)
 
 
 async def test_sid_and_sub_must_both_match(sp, sp_url, llng, logouts):
-    start_session(sp, "op-session-3", sub="dwho")
+    await start_session(sp, "op-session-3", sub="dwho")
     status, _body, _ = await send(sp_url, logout_token(llng, sid="op-session-3", sub="rtyler"))
     assert status == 200 and logouts.sids == []
     status, _body, _ = await send(sp_url, logout_token(llng, sid="op-session-3", sub="dwho"))
@@ -129,13 +129,13 @@ async def test_sid_and_sub_must_both_match(sp, sp_url, llng, logouts):
 
 
 async def test_unknown_sid_is_not_an_error_and_ends_nothing(sp, sp_url, llng, logouts):
-    start_session(sp, "op-session-4")
+    await start_session(sp, "op-session-4")
     status, body, _ = await send(sp_url, logout_token(llng, sid="no-such-session", sub=None))
     assert (status, body) == (200, {"ok": True}) and logouts.sids == []
 
 
 async def test_audience_list_containing_us_is_accepted(sp, sp_url, llng, logouts):
-    sid = start_session(sp, None)
+    sid = await start_session(sp, None)
     status, _body, _ = await send(sp_url, logout_token(llng, aud=["another-rp", lemonldap.OIDC_CLIENT_ID]))
     assert status == 200 and logouts.sids == [sid]
 
@@ -195,7 +195,7 @@ REFUSALS = {
 
 @pytest.mark.parametrize("case", REFUSALS)
 async def test_bad_logout_tokens_are_refused(sp, sp_url, llng, logouts, case, caplog):
-    sid = start_session(sp, None)  # a session the token would end if it were accepted
+    sid = await start_session(sp, None)  # a session the token would end if it were accepted
     make, reason = REFUSALS[case]
     status, body, resp = await send(sp_url, make(llng))
     assert status == 400, body
@@ -208,7 +208,7 @@ async def test_bad_logout_tokens_are_refused(sp, sp_url, llng, logouts, case, ca
 async def test_replayed_logout_token_is_refused(sp, sp_url, llng, logouts):
     token = logout_token(llng, sid="op-session-5", sub=None)
     assert (await send(sp_url, token))[0] == 200
-    again = start_session(sp, "op-session-5")  # a new login in the same OP session
+    again = await start_session(sp, "op-session-5")  # a new login in the same OP session
     status, body, _ = await send(sp_url, token)
     assert status == 400 and body["error_description"] == "logout_token_replayed"
     assert again not in logouts.sids
