@@ -1,5 +1,6 @@
-"""The ``cybercollege`` command: serve, ent, user export|forget|disable|enable, world check, client, bot. (Bots and
-benchmarks are not part of the product: ``cybercollege bot`` runs ``benchmarks/bot.py`` from a checkout only.)
+"""The ``cybercollege`` command: serve, departement, ent, user export|forget|disable|enable, world check, client,
+bot. (Bots and benchmarks are not part of the product: ``cybercollege bot`` runs ``benchmarks/bot.py`` from a checkout
+only.)
 
 Its help is in the user's language (French by default; LANG, LC_ALL...: server/edge/cli_text.py)."""
 
@@ -97,7 +98,14 @@ def _bot(argv: list[str]) -> int:
     return bot.main(argv)
 
 
-PASS_THROUGH = {"client": _client, "bot": _bot}
+def _departement(argv: list[str]) -> int:
+    """``cybercollege departement``: the département's front door (server/departement/)."""
+    from cybercollege.server.departement import cli
+
+    return cli.main(argv)
+
+
+PASS_THROUGH = {"client": _client, "bot": _bot, "departement": _departement}
 
 
 # --- cybercollege user export | forget ----------------------------------------------------------------------

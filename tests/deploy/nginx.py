@@ -22,19 +22,27 @@ SITE = ROOT / "deploy" / "nginx" / "cybercollege.conf"
 DOMAIN = "cybercollege.test"
 
 
-def render(listen: int, colleges: dict[str, list[int]], default: str | None = None) -> str:
+def render(
+    listen: int, colleges: dict[str, list[int]], default: str | None = None, departement: int | None = None
+) -> str:
     """The site with its @...@ words filled: ``colleges`` maps a host label to its processes' ports; ``default``
-    is the label any other host name (127.0.0.1: the desktop client, which resolves names itself) goes to."""
+    is the label any other host name (127.0.0.1: the desktop client, which resolves names itself) goes to;
+    ``departement`` the port of the département's entry point, at the bare ``cybercollege.test``."""
     blocks = []
     for label, ports in colleges.items():
         servers = "".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=1s;\n" for p in ports)
         blocks.append(f"upstream college_{label} {{\n{servers}}}\n")
     hosts = "".join(f"    {label}.{DOMAIN} college_{label};\n" for label in colleges)
+    names = [f"{label}.{DOMAIN}" for label in colleges]
+    if departement is not None:
+        blocks.append(f"upstream departement {{\n    server 127.0.0.1:{departement} max_fails=1 fail_timeout=1s;\n}}\n")
+        hosts += f"    {DOMAIN} departement;\n"
+        names.append(DOMAIN)
     fallback = f"college_{default}" if default else '""'
     blocks.append(f"map $host $college {{\n    default {fallback};\n{hosts}}}\n")
     site = SITE.read_text(encoding="utf-8")
     site = site.replace("@UPSTREAMS@", "".join(blocks)).replace("@LISTEN@", f"127.0.0.1:{listen}")
-    return site.replace("@SERVER_NAMES@", " ".join(f"{label}.{DOMAIN}" for label in colleges))
+    return site.replace("@SERVER_NAMES@", " ".join(names))
 
 
 def main_conf(directory: Path, site: Path) -> str:
@@ -51,14 +59,18 @@ def main_conf(directory: Path, site: Path) -> str:
 
 @asynccontextmanager
 async def nginx(
-    directory: Path, listen: int, colleges: dict[str, list[int]], default: str | None = None
+    directory: Path,
+    listen: int,
+    colleges: dict[str, list[int]],
+    default: str | None = None,
+    departement: int | None = None,
 ) -> AsyncIterator[Path]:
     """nginx listening on ``listen`` until the block ends; yields its directory (error.log, access.log)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     assert Path(binary).exists(), "nginx is missing: sh scripts/install-test-system-deps.sh installs nginx-light"
     directory.mkdir(parents=True, exist_ok=True)
     site = directory / "cybercollege.conf"
-    site.write_text(render(listen, colleges, default), encoding="utf-8")
+    site.write_text(render(listen, colleges, default, departement), encoding="utf-8")
     conf = directory / "nginx.conf"
     conf.write_text(main_conf(directory, site), encoding="utf-8")
     check = subprocess.run([binary, "-t", "-p", str(directory), "-c", str(conf)], capture_output=True, text=True)
