@@ -97,6 +97,7 @@ class Downloads:
         manifest = self.manifest()
         version = str(manifest.get("version", ""))
         folder = self.source / "served" / hashlib.sha256(url.encode()).hexdigest()[:16]
+        _prune(folder.parent, keep=folder)
         folder.mkdir(parents=True, exist_ok=True)
         made = []
         for platform in sorted(manifest.get("files", {}), key=_platform_rank):
@@ -108,6 +109,16 @@ class Downloads:
                 made.append(_served_copy(built, folder, platform, version, url))
         log.info("%d client downloads ready for %s", len(made), url)
         return made
+
+
+def _prune(served: Path, keep: Path) -> None:
+    """Leave at most MAX_ORIGINS copies on disk (the most recently made): each is the size of all the builds, and
+    a server reached at many addresses (test servers on random ports) would otherwise fill the disk."""
+    if not served.is_dir():
+        return
+    others = sorted((d for d in served.iterdir() if d.is_dir() and d != keep), key=lambda d: d.stat().st_mtime)
+    for old in others[: max(0, len(others) - (MAX_ORIGINS - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _platform_rank(platform: str) -> int:

@@ -129,3 +129,12 @@ async def test_a_broken_build_is_logged_and_the_page_still_answers(tmp_path):
             assert "python scripts/build_client.py" in await resp.text()
     finally:
         await srv.close()
+
+
+async def test_copies_for_at_most_four_addresses_stay_on_disk(tmp_path):
+    from cybercollege.server.edge.downloads import MAX_ORIGINS, Downloads
+
+    fake_builds(tmp_path / "dist")
+    for port in range(MAX_ORIGINS + 3):  # a server reached at many addresses, one process after another
+        await Downloads(tmp_path / "dist").for_server(f"http://127.0.0.1:{port}")
+    assert len(list((tmp_path / "dist" / "served").iterdir())) == MAX_ORIGINS
