@@ -349,8 +349,8 @@ class LoginService:
         """The answer of a session store call; a store out of reach refuses the sign-in or refresh (503)."""
         try:
             return await call
-        except SessionsUnavailable:
-            log.error("session store unreachable: sign-in or refresh refused", exc_info=True)
+        except SessionsUnavailable as exc:
+            log.error("session store unreachable (%s): sign-in or refresh refused", exc)
             raise LoginError("sessions_unavailable", UNAVAILABLE, status=503) from None
 
 
