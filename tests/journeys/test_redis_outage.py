@@ -1,5 +1,6 @@
-"""Redis restarted mid-lesson (issue 15): the lessons go on, sign-ins and logouts during the outage are done, none
-is lost, the restart does not move the collège to its standby, and a later failover still knows the logout.
+"""Redis restarted mid-lesson (issue 15): the lessons go on, a sign-in during the outage is refused with a clear
+message (login sessions live in Redis) and done once it is back, a logout during the outage is done, none is lost,
+the restart does not move the collège to its standby, and a later failover still knows the logout.
 
 Real processes behind Debian's nginx: collège A and its standby, collège B, one PostgreSQL database and one Redis
 (which the test kills, then starts again empty, as a Redis without persistence comes back). The people are the
@@ -17,7 +18,7 @@ import aiohttp
 import pytest
 import redis.asyncio as redis
 
-from cybercollege.client.network import ConnectionRefused, WorldConnection, fetch_demo_tokens
+from cybercollege.client.network import ConnectionRefused, WorldConnection, fetch_demo_token, fetch_demo_tokens
 from cybercollege.protocol import CloseCode
 from tests.deploy.nginx import DOMAIN, nginx, session
 from tests.deploy.test_nginx import connect_through
@@ -97,14 +98,16 @@ async def outage(
     await chloe.wait_for(lambda m: lea.mirror.me in m.avatars and abs(m.avatars[lea.mirror.me].x - moved) < 0.02,
                          timeout=HANG)  # fmt: skip
 
-    nathan = await connect_through(http, front_a, "nathan.roux")  # a sign-in during the outage: done
-    await lea.wait_for(lambda m: nathan.mirror.me in m.members, timeout=HANG)
+    with pytest.raises(ConnectionRefused, match="Connexion impossible pour le moment"):  # a sign-in: refused, said
+        await fetch_demo_token(http, front_a, "nathan.roux")
     async with http.post(f"{front_a}/auth/logout", json={"refresh_token": chloe_refresh}) as answer:
         assert answer.status == 200  # a logout during the outage: done, here and now
     assert await chloe.wait_closed() == CloseCode.LOGGED_OUT
     await lea.wait_for(lambda m: chloe.mirror.me not in m.members, timeout=HANG)
 
     await broker.start()  # Redis is back, empty
+    nathan = await connect_through(http, front_a, "nathan.roux")  # the sign-in refused during the outage: done now
+    await lea.wait_for(lambda m: nathan.mirror.me in m.members, timeout=HANG)
     await renewed_twice(broker, "cybercollege:college:college-a")
     assert not a2.said("took over")  # the restart did not move collège A to its standby
     assert not lea.closed and not nathan.closed and not hugo.closed  # nobody noticed

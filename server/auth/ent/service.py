@@ -251,6 +251,7 @@ class LoginService:
             log.warning("refresh token redeemed twice at once, session ended user=%s", session.identity.user_id)
             await self.end_session(session.sid, "refresh_reuse")
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
+        self.sessions.gave(refresh, session.sid)
         access = self.tokens.issue(session.identity, sid=session.sid, ttl_seconds=self._access_ttl)
         return Tokens(access, refresh, self._access_ttl)
 
@@ -276,10 +277,16 @@ class LoginService:
         return await self.issue(session, previous=refresh_token)
 
     async def sid_of_refresh_token(self, refresh_token: object) -> str:
-        """The session a current refresh token belongs to (for logout without an access token)."""
+        """The session a current refresh token belongs to (for logout without an access token); while the store
+        is out of reach, that of a refresh token this process gave (a logout still acts here)."""
         session = None
         if isinstance(refresh_token, str) and len(refresh_token) <= 200:
-            session, reused = await self._guarded(self.store.redeem_refresh_token(refresh_token))
+            try:
+                session, reused = await self.store.redeem_refresh_token(refresh_token)
+            except SessionsUnavailable:
+                if (sid := self.sessions.sid_of_refresh_token(refresh_token)) is not None:
+                    return sid
+                raise LoginError("sessions_unavailable", UNAVAILABLE, status=503) from None
             session = None if reused else session
         if session is None:
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)

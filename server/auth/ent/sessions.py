@@ -179,25 +179,38 @@ class LocalSessions:
 
 
 class SeenSessions:
-    """The sessions this process started or redeemed, for synchronous callers (the portal's ``live``): a session
-    ended here leaves it at once; one ended elsewhere is revoked, which those callers check too."""
+    """The sessions this process started or redeemed, for synchronous callers (the portal's ``live``) and for a
+    logout while the store is out of reach (the refresh tokens this process gave, by hash): a session ended here
+    leaves it at once; one ended elsewhere is revoked, which those callers check too."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._sessions: dict[str, LoginSession] = {}
+        self._by_refresh: dict[str, str] = {}
 
     def add(self, session: LoginSession) -> None:
         now = self._clock()
         for sid in [s for s, seen in self._sessions.items() if seen.expires_at < now]:
             del self._sessions[sid]
+        self._by_refresh = {key: sid for key, sid in self._by_refresh.items() if sid in self._sessions}
         self._sessions[session.sid] = session
+
+    def gave(self, refresh_token: str, sid: str) -> None:
+        """This process gave ``refresh_token`` for ``sid``."""
+        if sid in self._sessions:
+            self._by_refresh[digest(refresh_token)] = sid
+
+    def sid_of_refresh_token(self, refresh_token: str) -> str | None:
+        """The session of a refresh token this process gave (current or rotated since)."""
+        return self._by_refresh.get(digest(refresh_token))
 
     def get(self, sid: str) -> LoginSession | None:
         session = self._sessions.get(sid)
         return session if session is not None and session.expires_at >= self._clock() else None
 
     def discard(self, sid: str) -> None:
-        self._sessions.pop(sid, None)
+        if self._sessions.pop(sid, None) is not None:
+            self._by_refresh = {key: s for key, s in self._by_refresh.items() if s != sid}
 
 
 def create(broker_url: str, namespace: str = "", lifetime: float = LIFETIME) -> SessionStore:

@@ -70,6 +70,8 @@ async def test_sign_in_is_refused_while_redis_is_down_then_works(server: str, br
         assert status == 200, lea
         status, hugo = await post(http, f"{server}/auth/demo", {"login": "hugo.moreau"})
         assert status == 200, hugo
+        status, nathan = await post(http, f"{server}/auth/demo", {"login": "nathan.roux"})
+        assert status == 200, nathan
         await save_and_kill(broker)
 
         status, refused = await post(http, f"{server}/auth/demo", {"login": "chloe.garcia"})
@@ -83,6 +85,8 @@ async def test_sign_in_is_refused_while_redis_is_down_then_works(server: str, br
         assert status == 200 and done == {"ok": True}  # a logout acts here: his tokens are refused at once
         async with http.get(f"{server}/auth/me", headers={"Authorization": f"Bearer {hugo['access_token']}"}) as me:
             assert me.status == 401
+        status, done = await post(http, f"{server}/auth/logout", {"refresh_token": nathan["refresh_token"]})
+        assert status == 200 and done == {"ok": True}  # by refresh token too: this process gave it
 
         await broker.start()
         status, renewed = await post(http, f"{server}/auth/refresh", {"refresh_token": lea["refresh_token"]})
@@ -93,3 +97,5 @@ async def test_sign_in_is_refused_while_redis_is_down_then_works(server: str, br
         assert status == 302 and REFUSED not in page
         status, refused = await post(http, f"{server}/auth/refresh", {"refresh_token": hugo["refresh_token"]})
         assert status == 401 and refused["error"] == "refresh_unknown"  # his logout held, Redis down or not
+        status, refused = await post(http, f"{server}/auth/refresh", {"refresh_token": nathan["refresh_token"]})
+        assert status == 401 and refused["error"] == "refresh_unknown"
