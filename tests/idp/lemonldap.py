@@ -4,7 +4,7 @@
 backend with SDET attributes computed by macros) into a temporary directory and runs the portal with
 ``plackup -E deployment``. Demo users: ``dwho`` (the teacher of tests/idp/people.py), ``rtyler`` (the
 pupil), ``msmith`` (the parent), and, added by portal.psgi, ``jbrun`` (the director) and ``vhugo`` (a teacher of
-another school); the password is the login.
+another school) and ``lmartin`` (a pupil of a school of no collège); the password is the login.
 Multi-valued attributes are packed with LemonLDAP::NG's default ``multiValuesSeparator`` (``; ``), as a real ENT
 running it sends them.
 The template sets ``sameSite`` to ``Lax``: with SAML on, the portal defaults to ``SameSite=None`` cookies,
@@ -39,7 +39,7 @@ OIDC_CLIENT_SECRET = "llng-test-secret-0123456789"
 # The Demo backend's three accounts play people of tests/idp/people.py (its passwords are the logins), and
 # portal.psgi adds a fourth, the school's director.
 ACCOUNTS = {"dwho": people.TEACHER, "rtyler": people.PUPIL, "msmith": people.PARENT, "jbrun": people.STAFF,
-            "vhugo": people.B_TEACHER}  # fmt: skip
+            "vhugo": people.B_TEACHER, "lmartin": people.NO_COLLEGE_PUPIL}  # fmt: skip
 
 
 def _per_user(values: dict[str, str]) -> str:

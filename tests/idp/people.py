@@ -80,6 +80,11 @@ B_TEACHER = Person(
     school=B_UAI,
 )
 """A teacher of another school, collège B's (tests/journeys/test_two_colleges.py): not one of ``EVERYONE``."""
+NO_COLLEGE_UAI = "0330099W"
+NO_COLLEGE_PUPIL = Person(
+    "lmartin", "Lucas", "Martin", ("National_ELV",), (), "pupil", "Lucas M.", school=NO_COLLEGE_UAI
+)
+"""A pupil of a school that has no collège on the platform (tests/journeys/test_departement.py)."""
 
 
 def packed(values: list[str], separator: str = ";") -> str:

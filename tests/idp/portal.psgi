@@ -13,6 +13,9 @@ $Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{jbrun} =
 # And a teacher of another school, collège B's (B_TEACHER in tests/idp/people.py).
 $Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{vhugo} =
   { uid => 'vhugo', cn => 'Victor Hugo', mail => 'vhugo@ac-test.fr' };
+# And a pupil of a school that has no collège on the platform (NO_COLLEGE_PUPIL in tests/idp/people.py).
+$Lemonldap::NG::Portal::UserDB::Demo::demoAccounts{lmartin} =
+  { uid => 'lmartin', cn => 'Lucas Martin', mail => 'lmartin@ac-test.fr' };
 
 my $portal = Lemonldap::NG::Portal::Main->run( {} );
 builder {
