@@ -21,11 +21,11 @@ from cybercollege.server.edge import cli
 A_URL, B_URL = "https://jean-moulin.cybercollege.example.fr", "https://victor-hugo.cybercollege.example.fr"
 
 
-def cas_success(uai: str) -> str:
+def cas_success(uai: str, profile: str = "National_ELV") -> str:
     school = f"<cas:ENTPersonStructRattach>{uai}</cas:ENTPersonStructRattach>" if uai else ""
     return (
         '<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>'
-        "<cas:user>zecuyer</cas:user><cas:attributes><cas:ENTPersonProfils>National_ELV</cas:ENTPersonProfils>"
+        f"<cas:user>zecuyer</cas:user><cas:attributes><cas:ENTPersonProfils>{profile}</cas:ENTPersonProfils>"
         f"{school}<cas:ENTPersonPrenom>Zoé</cas:ENTPersonPrenom><cas:ENTPersonNom>Écuyer</cas:ENTPersonNom>"
         "</cas:attributes></cas:authenticationSuccess></cas:serviceResponse>"
     )
@@ -36,6 +36,7 @@ class Cas:
 
     def __init__(self) -> None:
         self.uai = "0699990Z"
+        self.profile = "National_ELV"
         self.app = web.Application()
         self.app.router.add_get("/cas/login", self.login)
         self.app.router.add_get("/cas/p3/serviceValidate", self.validate)
@@ -44,7 +45,7 @@ class Cas:
         raise web.HTTPFound(request.query["service"] + "&ticket=ST-1-departement")
 
     async def validate(self, request: web.Request) -> web.StreamResponse:
-        return web.Response(text=cas_success(self.uai), content_type="text/xml")
+        return web.Response(text=cas_success(self.uai, self.profile), content_type="text/xml")
 
 
 def colleges_toml(cas_url: str, public_url: str) -> str:
@@ -160,6 +161,33 @@ async def test_a_school_of_no_collège_gets_a_page_saying_so(front: TestServer, 
     cas[0].uai = ""
     answer = await sign_in(front, "ent=ent&lang=es")
     assert "Tu cuenta ENT no indica tu centro" in await answer.text()
+
+
+async def test_an_account_the_ent_mapping_refuses_gets_the_front_doors_page(
+    front: TestServer, cas: tuple[Cas, str]
+) -> None:
+    """A parent (no role in a collège): the ENT package's refusal, in the front door's layout, never a 500."""
+    cas[0].profile = "National_TUT"
+    answer = await sign_in(front)
+    html = await answer.text()
+    assert answer.status == 403 and "<h1>Connexion impossible</h1>" in html
+    assert 'href="/?lang=fr"' in html and "Collèges du Rhône" in html
+
+
+async def test_several_ents_are_offered_by_name(tmp_path: Path) -> None:
+    import tomllib
+
+    text = colleges_toml("https://ent.example.fr/cas", "http://127.0.0.1")
+    text += '\n[[ent]]\nid = "educonnect"\nname = "ÉduConnect"\nprotocol = "cas"\nserver_url = "https://e.fr/cas"\n'
+    server = TestServer(build(parse(tomllib.loads(text)), "http://127.0.0.1"), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http, http.get(server.make_url("/")) as answer:
+            html = await answer.text()
+        assert "Se connecter avec ENT de l&#39;académie" in html and "Se connecter avec ÉduConnect" in html
+        assert "Se connecter avec mon ENT" not in html
+    finally:
+        await server.close()
 
 
 async def test_bad_requests_get_a_clear_page(front: TestServer) -> None:
