@@ -36,7 +36,7 @@ from cybercollege.server.auth.ent.sessions import (
 )
 from cybercollege.server.auth.ent.store import OneTimeStore, StoreFull
 from cybercollege.server.auth.tokens import TokenService
-from cybercollege.server.core.identity import Identity, Role
+from cybercollege.server.core.identity import Identity
 
 log = logging.getLogger("cybercollege.ent")
 T = TypeVar("T")
@@ -248,7 +248,10 @@ class LoginService:
         self.refuse_disabled(session.identity)
         refresh = await self._guarded(self.store.new_refresh_token(session.sid, previous))
         if refresh is None:
-            log.warning("refresh token redeemed twice at once, session ended user=%s", session.identity.user_id)
+            log.warning(
+                "refresh token no longer current (redeemed twice at once), session ended user=%s",
+                session.identity.user_id,
+            )
             await self.end_session(session.sid, "refresh_reuse")
             raise LoginError("refresh_unknown", "Jeton de renouvellement invalide.", status=401)
         self.sessions.gave(refresh, session.sid)
@@ -298,25 +301,24 @@ class LoginService:
         seen = self.sessions.get(sid)
         self.sessions.discard(sid)
         try:
-            session = await self.store.end(sid)
+            ended = await self.store.end(sid)
+            live, user = ended is not None, ended.identity.user_id if ended else ""
         except SessionsUnavailable:  # Redis down: the revocation below still refuses its tokens everywhere
-            log.error("session store unreachable: logout by revocation only sid=%s", sid[:6])
-            session = seen
-            if session is None:
-                session = LoginSession(sid, Identity("?", "?", Role.GUEST, "?"), 0.0)
+            log.error("session store unreachable: logout by revocation only")
+            live, user = True, seen.identity.user_id if seen else "?"
         self.tokens.revoke(sid)
         try:  # durable before the logout answers: a restart right after it still refuses the tokens
             await asyncio.wait_for(self.tokens.saved(), SAVE_TIMEOUT)
         except TimeoutError:
             log.error("revocation not saved in %s s (refused by this process until it restarts)", SAVE_TIMEOUT)
-        if session is None:
+        if not live:
             return False
-        log.info("logout reason=%s user=%s", why, session.identity.user_id)
+        log.info("logout reason=%s user=%s", why, user)
         if self._on_logout is not None:
             try:
                 await self._on_logout(sid)
             except Exception:  # the world server's problem must not break the logout itself
-                log.exception("on_logout failed user=%s", session.identity.user_id)
+                log.exception("on_logout failed user=%s", user)
         return True
 
     async def ent_logout(self, ent_session: str, ent_id: str) -> bool:
