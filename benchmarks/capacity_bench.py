@@ -113,6 +113,7 @@ def run(processes: int, total: int, args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu_pct": [round(100 * (b - a) / elapsed, 1) for a, b in zip(cpu0, cpu1, strict=True)],
         "updates_per_s": round(sum(b["updates"] - a["updates"] for a, b in zip(c0, c1, strict=True)) / elapsed),
         "failures": sum(r["failures"] for r in results) + len(loads) - len(results),
+        "first_failure": next((r["first_failure"] for r in results if r["first_failure"]), None),
     }
 
 
