@@ -29,9 +29,9 @@ class Revocations:
         self.store = store
         self._redis: Any = None
         if broker_url:
-            import redis.asyncio as redis
+            from cybercollege.server import broker
 
-            self._redis = redis.from_url(broker_url, socket_timeout=5, socket_connect_timeout=5)
+            self._redis = broker.connect(broker_url)
 
     async def save(self, sid: str, until: float) -> None:
         """Keep ``sid`` revoked until ``until`` (Unix seconds). Failures are logged: memory still refuses it."""

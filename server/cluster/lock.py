@@ -57,11 +57,11 @@ class NoLock:
 
 class RedisLock:
     def __init__(self, url: str, college: str, node: str, lost: Callable[[], None], ttl: float = 6.0) -> None:
-        import redis.asyncio as redis
+        from cybercollege.server import broker
 
         self.key = f"cybercollege:college:{college}"
         self.college, self.node, self.lost, self.ttl = college, node, lost, ttl
-        self._redis = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._redis = broker.connect(url)
         self._renewing: asyncio.Task[None] | None = None
 
     async def acquire(self) -> None:

@@ -92,10 +92,10 @@ class RedisPresence:
     EVENTS = PREFIX + "events"
 
     def __init__(self, url: str) -> None:
-        import redis.asyncio as redis
+        from cybercollege.server import broker
 
         self.node = secrets.token_hex(6)
-        self._redis = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._redis = broker.connect(url)
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
         self._last = "$"

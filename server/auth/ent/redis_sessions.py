@@ -45,9 +45,9 @@ class RedisSessions:
     """The sessions of one collège in a Redis shared by its processes."""
 
     def __init__(self, url: str, namespace: str = "", lifetime: float = LIFETIME) -> None:
-        import redis.asyncio as redis
+        from cybercollege.server import broker
 
-        self._redis: Any = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._redis: Any = broker.connect(url)
         self._prefix = f"cybercollege:ent:{namespace}:"
         self._lifetime = lifetime
         self._rotate = self._redis.register_script(ROTATE)
