@@ -19,7 +19,7 @@ from cybercollege.protocol import CloseCode, encode
 from cybercollege.protocol import limits as L
 from cybercollege.protocol.messages import Closing
 from cybercollege.server.auth.directory import DemoDirectory
-from cybercollege.server.auth.ent import sessions as login_sessions
+from cybercollege.server.auth.ent import session_store
 from cybercollege.server.auth.ent.config import EntConfig, load_ents
 from cybercollege.server.auth.ent.routes import setup_ent
 from cybercollege.server.auth.ent.service import College
@@ -115,7 +115,7 @@ def build(settings: Settings, ents: list[EntConfig] | None = None) -> web.Applic
         on_logout=services.logout,
         access_ttl=min(900, settings.token_ttl),
         college=College(spec.id, spec.name, schools),
-        sessions=login_sessions.create(settings.broker_url, spec.id),
+        sessions=session_store.create(settings.broker_url, spec.id),
     )
     setup_portal(  # the web face of the edge, over the features (docs/adr/0015): the home page and /portal/
         app,

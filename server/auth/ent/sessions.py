@@ -213,16 +213,6 @@ class SeenSessions:
             self._by_refresh = {key: s for key, s in self._by_refresh.items() if s != sid}
 
 
-def create(broker_url: str, namespace: str = "", lifetime: float = LIFETIME) -> SessionStore:
-    """The session store for ``broker_url``: in this process when empty, else in Redis under ``namespace`` (the
-    collège's id: its standby finds them, another collège does not)."""
-    if not broker_url:
-        return LocalSessions(lifetime)
-    from cybercollege.server.auth.ent.redis_sessions import RedisSessions
-
-    return RedisSessions(broker_url, namespace, lifetime)
-
-
 def _discard(index: dict[str, set[str]], key: str | None, sid: str) -> None:
     sids = index.get(key or "")
     if sids is not None:

@@ -11,11 +11,11 @@ import pytest
 import redis.asyncio as redis
 
 from cybercollege.server.auth.ent.redis_sessions import RedisSessions
+from cybercollege.server.auth.ent.session_store import create
 from cybercollege.server.auth.ent.sessions import (
     LocalSessions,
     SessionStore,
     SessionsUnavailable,
-    create,
     ent_session_key,
     subject_key,
 )
