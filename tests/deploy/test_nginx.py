@@ -13,10 +13,9 @@ import aiohttp
 import pytest
 
 from cybercollege.client.network import ConnectionRefused, WorldConnection, fetch_demo_token
+from tests.deploy.colleges import departement
 from tests.deploy.nginx import DOMAIN, nginx, session
-from tests.server.conftest import another_college
 from tests.server.persistence.conftest import fresh_pg_database
-from tests.server.processes import Process, serve
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
 from tests.server.waits import HANG, until
@@ -45,47 +44,35 @@ async def connect_through(http: aiohttp.ClientSession, base: str, login: str) ->
 
 
 async def test_nginx_routes_each_college_and_fails_over_to_the_standby(tmp_path: Path, broker: PrivateRedis) -> None:
-    a_world = another_college(tmp_path / "college-a", "college-a")
-    b_world = another_college(tmp_path / "college-b", "college-b")
-    processes: list[Process] = []
-    async with fresh_pg_database() as database:
-        try:
-            a1 = await serve(database.url, broker.url, "--world", str(a_world))
-            b1 = await serve(database.url, broker.url, "--world", str(b_world))
-            processes += [a1, b1]
-            async with session() as http:
-                await a1.wait_serving(http)
-                await b1.wait_serving(http)
-                a2 = await serve(database.url, broker.url, "--world", str(a_world))
-                processes.append(a2)
-                await until(lambda: a2.said("standby: collège college-a is served by"), "a standby", 2 * HANG)
+    async with (
+        fresh_pg_database() as database,
+        session() as http,
+        departement(tmp_path, database.url, broker.url, http) as dep,
+    ):
+        a1, a2 = dep.serving["a"], dep.standby
+        port = free_port()
+        async with nginx(tmp_path / "nginx", port, dep.upstreams("a")) as logs:
+            front_a, front_b = f"http://a.{DOMAIN}:{port}", f"http://b.{DOMAIN}:{port}"
+            async with http.get(f"{front_a}/health") as answer:
+                assert answer.status == 200
+            async with http.get(f"http://nobody.{DOMAIN}:{port}/health") as answer:
+                assert answer.status == 404  # a host name of no collège
 
-                port = free_port()
-                async with nginx(tmp_path / "nginx", port, {"a": [a1.port, a2.port], "b": [b1.port]}) as logs:
-                    front_a, front_b = f"http://a.{DOMAIN}:{port}", f"http://b.{DOMAIN}:{port}"
-                    async with http.get(f"{front_a}/health") as answer:
-                        assert answer.status == 200
-                    async with http.get(f"http://nobody.{DOMAIN}:{port}/health") as answer:
-                        assert answer.status == 404  # a host name of no collège
+            lea = await connect_through(http, front_a, "lea.martin")  # the WebSocket upgrade goes through
+            hugo = await connect_through(http, front_b, "hugo.moreau")
+            await lea.wait_for(lambda m: m.me in m.members)
+            await hugo.wait_for(lambda m: m.me in m.members)
+            assert len(lea.mirror.members) == len(hugo.mirror.members) == 1  # each alone in her collège's hall
 
-                    lea = await connect_through(http, front_a, "lea.martin")  # the WebSocket upgrade goes through
-                    hugo = await connect_through(http, front_b, "hugo.moreau")
-                    await lea.wait_for(lambda m: m.me in m.members)
-                    await hugo.wait_for(lambda m: m.me in m.members)
-                    assert lea.mirror.me not in hugo.mirror.members or len(hugo.mirror.members) == 1
+            await a1.stop(signal.SIGKILL)  # collège A's process dies mid-lesson
+            await until(lambda: lea.closed, "Léa's connection dropped")
+            lea = await connect_through(http, front_a, "lea.martin")  # the same address: the standby
+            await lea.wait_for(lambda m: m.me in m.members)
+            assert a2.said("standby: took over collège college-a")
 
-                    await a1.stop(signal.SIGKILL)  # collège A's process dies mid-lesson
-                    await until(lambda: lea.closed, "Léa's connection dropped")
-                    lea = await connect_through(http, front_a, "lea.martin")  # the same address: the standby
-                    await lea.wait_for(lambda m: m.me in m.members)
-                    assert a2.said("standby: took over collège college-a")
-
-                    assert not hugo.closed  # collège B never noticed
-                    await hugo.ping()
-                    await lea.close()
-                    await hugo.close()
-                    errors = (logs / "error.log").read_text()
-                    assert "[emerg]" not in errors and "[crit]" not in errors
-        finally:
-            for p in processes:
-                await p.stop(signal.SIGKILL)
+            assert not hugo.closed  # collège B never noticed
+            await hugo.ping()
+            await lea.close()
+            await hugo.close()
+            errors = (logs / "error.log").read_text()
+            assert "[emerg]" not in errors and "[crit]" not in errors

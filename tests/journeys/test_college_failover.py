@@ -25,15 +25,15 @@ from cybercollege.server.persistence import Store
 from cybercollege.server.persistence.records import Place
 from tests.client.helpers import until
 from tests.client.sessions import in_world, stop
+from tests.deploy.colleges import departement
 from tests.deploy.nginx import DOMAIN, nginx
 from tests.deploy.nginx import session as resolving_session
 from tests.deploy.test_nginx import connect_through
 from tests.journeys import keyboard
 from tests.journeys.conftest import save_shot
 from tests.journeys.test_pupil_walks_to_class import SEAT, map_to_my_class
-from tests.server.conftest import another_college
 from tests.server.persistence.conftest import fresh_pg_database
-from tests.server.processes import Process, serve
+from tests.server.processes import Process
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
 
@@ -49,27 +49,13 @@ async def broker(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
 
 
 async def test_a_lesson_survives_its_process(base, driver, http, tmp_path, shots, broker) -> None:
-    worlds = {c: another_college(tmp_path / f"college-{c}", f"college-{c}") for c in "abc"}
-    processes: list[Process] = []
     async with fresh_pg_database() as database:
         async with Store(database.url, college="college-a") as store:  # Mme Durand was at the board last time
             await store.save_places([Place("demo:mme.durand", "salle-103", 36.0, 12.0, 270.0)])
-        try:
-            for c in "abc":
-                processes.append(await serve(database.url, broker.url, "--world", str(worlds[c])))
-            for p in processes:
-                await p.wait_serving(http)
-            standby = await serve(database.url, broker.url, "--world", str(worlds["a"]))
-            processes.append(standby)
-            await until(lambda: standby.said("standby: collège college-a is served by"), timeout=60,
-                        what="collège A's standby waiting")  # fmt: skip
+        async with departement(tmp_path, database.url, broker.url, http, labels="abc") as dep:
             port = free_port()
-            upstreams = {"a": [processes[0].port, standby.port], "b": [processes[1].port], "c": [processes[2].port]}
-            async with nginx(tmp_path / "nginx", port, upstreams, default="a"):
-                await lesson(base, driver, http, tmp_path, shots, database.url, port, processes[0], standby)
-        finally:
-            for p in processes:
-                await p.stop(signal.SIGKILL)
+            async with nginx(tmp_path / "nginx", port, dep.upstreams("a"), default="a"):
+                await lesson(base, driver, http, tmp_path, shots, database.url, port, dep.serving["a"], dep.standby)
 
 
 async def lesson(base, driver, http, tmp_path, shots, database: str, port: int, first: Process, standby: Process):

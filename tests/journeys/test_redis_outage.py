@@ -20,14 +20,14 @@ import redis.asyncio as redis
 
 from cybercollege.client.network import ConnectionRefused, WorldConnection, fetch_demo_token, fetch_demo_tokens
 from cybercollege.protocol import CloseCode
+from tests.deploy.colleges import departement
 from tests.deploy.nginx import DOMAIN, nginx, session
 from tests.deploy.test_nginx import connect_through
-from tests.server.conftest import another_college
 from tests.server.persistence.conftest import fresh_pg_database
-from tests.server.processes import Process, serve
+from tests.server.processes import Process
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
-from tests.server.waits import HANG, until
+from tests.server.waits import HANG
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -57,26 +57,15 @@ async def renewed_twice(broker: PrivateRedis, key: str) -> None:
 
 
 async def test_redis_restarted_mid_lesson(tmp_path: Path, broker: PrivateRedis) -> None:
-    a_world = another_college(tmp_path / "college-a", "college-a")
-    b_world = another_college(tmp_path / "college-b", "college-b")
-    processes: list[Process] = []
-    async with fresh_pg_database() as database:
-        try:
-            a1 = await serve(database.url, broker.url, "--world", str(a_world))
-            b1 = await serve(database.url, broker.url, "--world", str(b_world))
-            processes += [a1, b1]
-            async with session() as http:
-                await a1.wait_serving(http)
-                await b1.wait_serving(http)
-                a2 = await serve(database.url, broker.url, "--world", str(a_world))
-                processes.append(a2)
-                await until(lambda: a2.said("standby: collège college-a is served by"), "a standby", 2 * HANG)
-                port = free_port()
-                async with nginx(tmp_path / "nginx", port, {"a": [a1.port, a2.port], "b": [b1.port]}):
-                    await outage(http, f"http://a.{DOMAIN}:{port}", f"http://b.{DOMAIN}:{port}", broker, a1, a2)
-        finally:
-            for p in processes:
-                await p.stop(signal.SIGKILL)
+    async with (
+        fresh_pg_database() as database,
+        session() as http,
+        departement(tmp_path, database.url, broker.url, http) as dep,
+    ):
+        port = free_port()
+        async with nginx(tmp_path / "nginx", port, dep.upstreams("a")):
+            front_a, front_b = f"http://a.{DOMAIN}:{port}", f"http://b.{DOMAIN}:{port}"
+            await outage(http, front_a, front_b, broker, dep.serving["a"], dep.standby)
 
 
 async def outage(
