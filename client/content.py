@@ -73,12 +73,16 @@ async def _install(http: aiohttp.ClientSession, url: str, root: Path, item: dict
 async def _download(http: aiohttp.ClientSession, url: str, sha: str, size: int) -> bytes:
     if size > MAX_FILE_BYTES:
         raise ContentError(f"file {sha[:12]} is too large ({size} bytes)")
+    data = bytearray()
     async with http.get(f"{url}/files/{sha}") as resp:
         resp.raise_for_status()
-        data = await resp.content.read(MAX_FILE_BYTES + 1)
-    if _sha256(data) != sha:
+        async for chunk in resp.content.iter_any():  # the whole body: behind a proxy it comes in pieces
+            data += chunk
+            if len(data) > MAX_FILE_BYTES:
+                raise ContentError(f"file {sha[:12]} is too large")
+    if _sha256(bytes(data)) != sha:
         raise ContentError(f"file {sha[:12]} does not match its hash")
-    return data
+    return bytes(data)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -1,6 +1,8 @@
+import asyncio
 import hashlib
 import json
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -65,3 +67,35 @@ async def test_paths_escaping_the_cache_are_refused(http, tmp_path):
     finally:
         await s.close()
     assert not (tmp_path.parent / "evil.toml").exists()
+
+
+async def test_a_file_that_comes_in_pieces_is_read_whole(tmp_path):
+    """Behind a proxy (nginx, proxy_buffering off) a file arrives in pieces: the client reads to the end, not just
+    what the first read returns (a world file of 8,387 bytes was read as its first 8,192 and refused)."""
+    body = b"x" * 8192 + b"y" * 195
+    sha = hashlib.sha256(body).hexdigest()
+
+    async def manifest(_):
+        return web.json_response({"world": "w", "files": [{"path": "world/world.toml", "sha256": sha, "size": 8387}]})
+
+    async def blob(request):
+        resp = web.StreamResponse()
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        await resp.write(body[:8192])
+        await asyncio.sleep(0.2)  # the first piece reaches the client on its own (if not, this checks less)
+        await resp.write(body[8192:])
+        await resp.write_eof()
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/world/manifest", manifest)
+    app.router.add_get("/files/{sha}", blob)
+    s = TestServer(app, host="127.0.0.1")
+    await s.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            data = await content._download(http, str(s.make_url("")).rstrip("/"), sha, len(body))
+        assert data == body
+    finally:
+        await s.close()
