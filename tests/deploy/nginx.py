@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -15,7 +14,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from tests.server.waits import HANG
+from tests.server.waits import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "cybercollege.conf"
@@ -85,15 +84,12 @@ async def nginx(
 
 
 async def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HANG
-    while True:
+    async def listening() -> bool:
         assert proc.poll() is None, "nginx stopped"
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert loop.time() < deadline, "hung: nginx never listened"
-        await asyncio.sleep(0.05)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    await eventually(listening, "nginx listening")
 
 
 class TestDomain(AbstractResolver):

@@ -4,7 +4,6 @@ standby reached when its process dies, the other collège untouched. Real proces
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from tests.deploy.nginx import DOMAIN, nginx, session
 from tests.server.persistence.conftest import fresh_pg_database
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
-from tests.server.waits import HANG, until
+from tests.server.waits import HANG, eventually, until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -31,16 +30,18 @@ async def broker(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
 
 async def connect_through(http: aiohttp.ClientSession, base: str, login: str) -> WorldConnection:
     """Sign in and connect through nginx, trying again while the collège has no process serving (502)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 2 * HANG
-    while True:
+
+    async def attempt() -> WorldConnection | None:
         try:
             conn = WorldConnection(http, base, await fetch_demo_token(http, base, login))
             await conn.connect()
             return conn
         except (ConnectionRefused, aiohttp.ClientError):
-            assert loop.time() < deadline, f"hung: {login} never got back in through {base}"
-            await asyncio.sleep(0.2)
+            return None
+
+    conn = await eventually(attempt, f"{login} back in through {base}", 2 * HANG, every=0.2)
+    assert isinstance(conn, WorldConnection)
+    return conn
 
 
 async def test_nginx_routes_each_college_and_fails_over_to_the_standby(tmp_path: Path, broker: PrivateRedis) -> None:

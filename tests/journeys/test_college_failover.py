@@ -36,6 +36,7 @@ from tests.server.persistence.conftest import fresh_pg_database
 from tests.server.processes import Process
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
+from tests.server.waits import HANG, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -131,8 +132,4 @@ async def saved_at(database: str, user_id: str, x: float, y: float) -> None:
             place = await store.load_place(user_id)
             return place is not None and abs(place.x - x) < 0.05 and abs(place.y - y) < 0.05
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        while not await there():
-            assert loop.time() < deadline, "hung: her place never saved"
-            await asyncio.sleep(0.2)  # a poll of the database
+        await eventually(there, "her place saved", 2 * HANG, every=0.2)  # a poll of the database

@@ -9,7 +9,7 @@ world's own clients (client/network.py, the library the Panda3D client is built 
 
 from __future__ import annotations
 
-import asyncio
+import itertools
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,7 +27,7 @@ from tests.server.persistence.conftest import fresh_pg_database
 from tests.server.processes import Process
 from tests.server.redis_server import PrivateRedis, private_redis
 from tests.server.test_lifecycle import free_port
-from tests.server.waits import HANG
+from tests.server.waits import HANG, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -41,17 +41,14 @@ async def broker(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
 async def renewed_twice(broker: PrivateRedis, key: str) -> None:
     """Wait until the serving process has renewed its collège key twice (its time-to-live went up twice)."""
     client = redis.from_url(broker.url)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HANG
+    ttls: list[int] = []
+
+    async def twice() -> bool:
+        ttls.append(await client.pttl(key))
+        return sum(later > earlier for earlier, later in itertools.pairwise(ttls)) >= 2
+
     try:
-        rises, last = 0, None
-        while rises < 2:
-            ttl = await client.pttl(key)
-            if last is not None and ttl > last:
-                rises += 1
-            last = ttl
-            assert loop.time() < deadline, "hung: collège A's key was not renewed"
-            await asyncio.sleep(0.05)  # a poll of the key
+        await eventually(twice, "collège A's key renewed twice")  # a poll of the key
     finally:
         await client.aclose()
 

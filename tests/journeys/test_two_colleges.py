@@ -11,7 +11,6 @@ teacher's tool or a classroom in B; and Victor, B's teacher, finds B's Salle 103
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -37,7 +36,7 @@ from tests.server.processes import Process, serve
 from tests.server.redis_server import private_redis
 from tests.server.test_lifecycle import free_port
 from tests.server.test_world_flow import walk_to
-from tests.server.waits import HANG
+from tests.server.waits import HANG, eventually
 
 WORLD = worlds.load_world(worlds.default_world_path())
 BOARD = "tableau-103"  # Salle 103's board, in both copies of the world
@@ -165,10 +164,7 @@ async def board_rows(dsn: str, college: str) -> int:
 
 async def saved(dsn: str, college: str) -> None:
     """Wait until the college's board has a saved operation (the write-behind flushes every second)."""
-    deadline = asyncio.get_running_loop().time() + HANG
-    while await board_rows(dsn, college) == 0:
-        assert asyncio.get_running_loop().time() < deadline, f"hung: {college}'s stroke never saved"
-        await asyncio.sleep(0.1)
+    await eventually(lambda: board_rows(dsn, college), f"{college}'s stroke saved", every=0.1)
 
 
 async def test_a_pupil_and_teachers_of_one_college_cannot_cross_into_another(platform: Platform, shots: Path):

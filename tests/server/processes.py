@@ -9,7 +9,7 @@ import sys
 import aiohttp
 
 from tests.server.test_lifecycle import ROOT, free_port
-from tests.server.waits import HANG
+from tests.server.waits import HANG, eventually
 
 
 class Process:
@@ -37,12 +37,12 @@ class Process:
             return False
 
     async def wait_serving(self, http: aiohttp.ClientSession) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 2 * HANG  # a hang detector: a loaded machine takes a while to import and start
-        while not await self.serving(http):
+        async def up() -> bool:
             assert self.proc.returncode is None, "\n".join(self.lines)
-            assert loop.time() < deadline, "hung: the server never served\n" + "\n".join(self.lines)
-            await asyncio.sleep(0.1)
+            return await self.serving(http)
+
+        # twice the usual hang detector: a loaded machine takes a while to import and start
+        await eventually(up, "the server serving\n" + "\n".join(self.lines), 2 * HANG, every=0.1)
 
     async def stop(self, how: signal.Signals) -> None:
         if self.proc.returncode is None:

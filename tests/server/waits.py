@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from cybercollege.client.network import WorldConnection
 from cybercollege.protocol.messages import Ping, Pong
@@ -28,6 +28,19 @@ async def until(condition: Callable[[], object], what: str, timeout: float = HAN
         async with asyncio.timeout(timeout):
             while not condition():
                 await asyncio.sleep(0.005)
+    except TimeoutError:
+        raise AssertionError(f"hung: {what} not after {timeout} s") from None
+
+
+async def eventually(probe: Callable[[], Awaitable[object]], what: str, timeout: float = HANG,
+                     every: float = 0.05) -> object:
+    """Await ``probe()`` every ``every`` seconds until it returns something true, and return that; fail as hung
+    after ``timeout`` seconds (a hang detector: what it waits for takes far less)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not (found := await probe()):
+                await asyncio.sleep(every)
+            return found
     except TimeoutError:
         raise AssertionError(f"hung: {what} not after {timeout} s") from None
 

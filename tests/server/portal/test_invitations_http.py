@@ -4,7 +4,6 @@ code, link, QR code and printable sheet, the audit, and who may do it (roles, sc
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -150,7 +149,7 @@ async def test_a_colleague_sees_neither_the_invitation_nor_its_sheet(client: Tes
     assert page.status == 200 and "Gymnasium Köln" in (shown := await page.text())
     assert 'id="invitation-code"' not in shown and "n'en garde qu'une empreinte" in shown.replace("&#39;", "'")
     assert (await client.get(f"/portal/invitations/{invitation.id}/sheet.pdf")).status == 404
-    assert time.time() < invitation.valid_until
+    assert invitation.active()  # still open: only its code was never theirs
 
 
 async def test_an_invitation_for_a_lesson_takes_its_room_class_and_time(client: TestClient) -> None:
